@@ -1,0 +1,3 @@
+export * from './kit/http.ts'
+export * from './kit/guard.ts'
+export * from './kit/context.ts'

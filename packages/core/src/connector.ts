@@ -1,0 +1,184 @@
+import type { z } from 'zod'
+import type { MapResult, RepositoryRecord, Skip, TargetRef } from './finding.ts'
+
+/** Every integration kind. Adding one here without wiring it everywhere fails to compile (see registry.ts). */
+export const CONNECTOR_KINDS = ['ox', 'endor', 'jfrog', 'github', 'gitlab'] as const
+export type ConnectorKind = (typeof CONNECTOR_KINDS)[number]
+
+export interface Logger {
+  debug(obj: object | string, msg?: string): void
+  info(obj: object | string, msg?: string): void
+  warn(obj: object | string, msg?: string): void
+  error(obj: object | string, msg?: string): void
+}
+
+// ---------------------------------------------------------------- HTTP client (implemented in @vulnsync/connectors)
+
+export interface HttpRequest {
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD'
+  /** absolute URL, or a path joined to the client's baseUrl */
+  url: string
+  query?: Record<string, string | number | boolean | undefined | null | string[]>
+  headers?: Record<string, string>
+  /** serialised as JSON unless it is a string */
+  body?: unknown
+  /** per-request timeout in ms (default: the client's, 30 s) */
+  timeoutMs?: number
+  /** statuses returned to the caller instead of thrown (e.g. [401, 403, 404] in a check) */
+  acceptStatus?: number[]
+  /** retry policy override: false disables retries for this request */
+  retry?: boolean
+}
+
+export interface HttpResponse {
+  status: number
+  headers: Headers
+  url: string
+  text(): string
+  json<T = unknown>(): T
+}
+
+export type UpstreamErrorKind =
+  | 'auth' // 401
+  | 'permission' // 403
+  | 'not_found' // 404
+  | 'rate_limited' // 429 after retries
+  | 'client' // other 4xx
+  | 'server' // 5xx after retries
+  | 'unreachable' // DNS, refused, reset, TLS
+  | 'timeout'
+  | 'blocked' // refused by the SSRF guard or a cross-host redirect
+  | 'bad_response' // body not what was expected
+  | 'aborted'
+
+/** An upstream call that failed, classified so a check or a run can say what the user should do. */
+export class UpstreamError extends Error {
+  readonly kind: UpstreamErrorKind
+  readonly status: number | undefined
+  readonly host: string
+  readonly body: string | undefined
+  readonly retryAfterMs: number | undefined
+  constructor(args: {
+    kind: UpstreamErrorKind
+    message: string
+    host: string
+    status?: number | undefined
+    body?: string | undefined
+    retryAfterMs?: number | undefined
+    cause?: unknown
+  }) {
+    super(args.message, { cause: args.cause })
+    this.name = 'UpstreamError'
+    this.kind = args.kind
+    this.status = args.status
+    this.host = args.host
+    this.body = args.body
+    this.retryAfterMs = args.retryAfterMs
+  }
+}
+
+export interface HttpClient {
+  request(req: HttpRequest): Promise<HttpResponse>
+  /** request + JSON parse; a body that is not JSON becomes UpstreamError('bad_response') */
+  json<T = unknown>(req: HttpRequest): Promise<T>
+}
+
+// ---------------------------------------------------------------- the contract
+
+export type CheckResult =
+  | { ok: true; message: string; details?: Record<string, unknown> }
+  | {
+      ok: false
+      code: 'auth' | 'permission' | 'not_found' | 'unreachable' | 'rate_limited' | 'invalid_config' | 'vendor_error'
+      message: string
+      hint?: string
+    }
+
+/** Something a user can choose to scan: a repository, project, application, registry. */
+export interface Location {
+  id: string
+  name: string
+  kind: 'repository' | 'project' | 'application' | 'registry' | 'namespace' | 'organization'
+  description?: string
+  /** what the location points at, so the Hub can say whether it matches a repository */
+  target?: TargetRef
+  meta?: Record<string, unknown>
+}
+
+/** Progress a connector reports while it reads (shown live on the run). */
+export interface ProgressUpdate {
+  message?: string
+  pages?: number
+  /** the run is waiting for an upstream rate-limit window until this time */
+  pausedUntil?: Date | null
+  total?: number
+}
+
+export interface ConnectorContext<Config, Secrets> {
+  config: Config
+  secrets: Secrets
+  http: HttpClient
+  logger: Logger
+  signal: AbortSignal
+  now: () => Date
+  /** abortable sleep; tests may make it fast */
+  sleep: (ms: number) => Promise<void>
+  progress: (p: ProgressUpdate) => void
+}
+
+export type ReadEvent<Raw, Cursor> =
+  | { type: 'record'; raw: Raw; scope?: string }
+  /** the engine stores the cursor only after every record before it is committed */
+  | { type: 'checkpoint'; cursor: Cursor }
+  /** read-time skips (e.g. an artifact Xray has not indexed yet); counted under reason */
+  | { type: 'skip'; reason: Skip['skip']; count?: number; detail?: string; scope?: string }
+  /** a scope that could not be read completely this run: its occurrences are not resolved */
+  | { type: 'incomplete'; scope: string; reason: string }
+  | { type: 'warning'; code: string; message: string }
+
+export interface ReadInput<Cursor> {
+  /** selected location ids, or null for everything the credentials can see */
+  selection: string[] | null
+  /** the checkpoint of an interrupted attempt of the same run, to resume from */
+  cursor: Cursor | null
+}
+
+interface ConnectorBase<Kind extends string, Config, Secrets, Raw, Cursor> {
+  kind: Kind
+  title: string
+  description: string
+  /** where to create the credentials and which permissions they need (shown on the Connect form) */
+  help: string
+  configSchema: z.ZodType<Config>
+  secretsSchema: z.ZodType<Secrets>
+  /** hosts the connector calls, for the SSRF guard and the client's base URL */
+  baseUrl(config: Config): string
+  check(ctx: ConnectorContext<Config, Secrets>): Promise<CheckResult>
+  discover?(ctx: ConnectorContext<Config, Secrets>): AsyncIterable<Location>
+  read(ctx: ConnectorContext<Config, Secrets>, input: ReadInput<Cursor>): AsyncIterable<ReadEvent<Raw, Cursor>>
+}
+
+/** A scanner: its records map to vulnerability findings. */
+export interface ScannerConnector<Kind extends string = string, Config = any, Secrets = any, Raw = any, Cursor = any>
+  extends ConnectorBase<Kind, Config, Secrets, Raw, Cursor> {
+  role: 'scanner'
+  /** pure: raw record → findings (one per CVE) or a Skip with its reason */
+  map(raw: Raw, meta: { fetchedAt: Date }): MapResult
+}
+
+/** Source control: its records map to repositories of the inventory. */
+export interface ScmConnector<Kind extends string = string, Config = any, Secrets = any, Raw = any, Cursor = any>
+  extends ConnectorBase<Kind, Config, Secrets, Raw, Cursor> {
+  role: 'scm'
+  map(raw: Raw, meta: { fetchedAt: Date }): RepositoryRecord | Skip
+}
+
+export type AnyConnector = ScannerConnector | ScmConnector
+
+/** Marks a field of a config or secrets schema for the UI form (help text, masked input, placeholder). */
+export interface FieldMeta {
+  label?: string
+  help?: string
+  placeholder?: string
+  secret?: boolean
+}

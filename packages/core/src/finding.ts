@@ -1,0 +1,105 @@
+import type { Severity } from './severity.ts'
+
+/** Where a finding lives, as the scanner said it. Matching turns it into a repository of the workspace. */
+export interface TargetRef {
+  /** `repository` for SCA; `image` for container images (name without tag); `artifact` for other binaries */
+  kind: 'repository' | 'image' | 'artifact'
+  /** display name as the scanner gave it: `acme/api`, `registry.acme.io/team/app`, `libs-release/foo-1.0.jar` */
+  name: string
+  /** the repository URL the scanner gave (any form: https, ssh, scp-style, web link) */
+  url?: string | undefined
+  /** provider ids the scanner knows, e.g. {provider:'github', id:'123456'} */
+  externalId?: { provider: string; id: string } | undefined
+  /** for images and artifacts: the source repository they were built from, when known */
+  sourceRepoUrl?: string | undefined
+}
+
+export interface CvssScore {
+  score?: number | undefined
+  vector?: string | undefined
+  version?: string | undefined
+}
+
+/** What the prioritisation needs from each source, in one vendor-neutral shape. Unknown stays undefined. */
+export interface FindingSignals {
+  epss?: { score: number; percentile?: number | undefined } | undefined
+  kev?: { listed: boolean; dateAdded?: string | undefined; source?: string | undefined } | undefined
+  exploitInTheWild?: boolean | undefined
+  reachability?:
+    | {
+        function?: 'reachable' | 'unreachable' | 'unknown' | undefined
+        dependency?: 'reachable' | 'unreachable' | 'unknown' | undefined
+        applicable?: boolean | undefined
+      }
+    | undefined
+  fixAvailable?: boolean | undefined
+  direct?: boolean | undefined
+  testOnly?: boolean | undefined
+}
+
+/** A severity factor a vendor already applied (OX "severity factors"), kept with its own words. */
+export interface VendorFactor {
+  name: string
+  text: string
+  effect?: 'raise' | 'lower' | 'none' | undefined
+}
+
+/** One vulnerability (one CVE) as one source reports it: the output of a connector's pure `map`. */
+export interface MappedFinding {
+  /** vendor's stable id of the record (without the CVE); the occurrence key is (connection, sourceKey, cve) */
+  sourceKey: string
+  cve: string
+  aliases: string[]
+  package: { purl: string; name: string; ecosystem: string; version?: string | undefined }
+  target: TargetRef
+  /** location (project, application, repository) the record was read under; resolution is scoped by it */
+  scope?: string | undefined
+  severity: Severity
+  vendorSeverity: string
+  cvss?: CvssScore | undefined
+  /** the vendor's own detection time; null when it gives none (then the first time vulnsync saw it, marked so) */
+  detectedAt: Date | null
+  fixedVersions: string[]
+  signals: FindingSignals
+  vendorFactors: VendorFactor[]
+  /** vendor-specific evidence: manifest files, dependency paths, image layers … shown as given */
+  evidence: Record<string, unknown>
+  /** dismissed / excepted in the vendor tool: kept, shown, and not counted as open */
+  vendorState?: 'open' | 'dismissed' | 'excepted' | undefined
+  title?: string | undefined
+  link?: string | undefined
+}
+
+/** A record a connector reads and deliberately does not import, with the reason it is counted under. */
+export interface Skip {
+  skip: SkipReason
+  detail?: string | undefined
+}
+
+export type SkipReason =
+  | 'not_vulnerability'
+  | 'no_cve'
+  | 'out_of_scope'
+  | 'non_main_context'
+  | 'not_indexed'
+  | 'invalid_record'
+  | 'no_package'
+  | 'unsupported'
+  | (string & {})
+
+export type MapResult = MappedFinding[] | Skip
+
+export const isSkip = (r: MapResult): r is Skip => !Array.isArray(r)
+
+/** A repository of the workspace's source control, as an SCM connector maps it. */
+export interface RepositoryRecord {
+  provider: 'github' | 'gitlab' | (string & {})
+  externalId: string
+  fullName: string
+  cloneUrl?: string | undefined
+  sshUrl?: string | undefined
+  webUrl: string
+  defaultBranch?: string | undefined
+  archived: boolean
+  visibility?: string | undefined
+}

@@ -1,0 +1,2 @@
+export * from './kit/server.ts'
+export * from './kit/random.ts'
