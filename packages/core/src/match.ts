@@ -15,8 +15,19 @@ export interface MatchKeys {
   display: string
 }
 
-/** Strips `user:password@` from anything URL-like, so credentials never reach storage or a response. */
-export const stripCredentials = (s: string): string => s.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/\s]*@/i, '$1')
+/**
+ * Strips `user:password@` from anything URL-like and token-bearing query parameters (`private_token=`,
+ * `access_token=`, `token=` …), so credentials never reach storage or a response. scp-style `git@host:` is kept:
+ * `git` is a fixed ssh user, not a secret.
+ */
+export const stripCredentials = (s: string): string =>
+  s
+    .replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/\s]*@/i, '$1')
+    .replace(
+      /([?&])(private_token|access_token|token|password|passwd|secret|sig|signature|x-access-token)=[^&#]*(&?)/gi,
+      (_m, sep: string, _k, amp: string) => (amp ? sep : ''),
+    )
+    .replace(/[?&]$/, '')
 
 export const matchKeys = (t: TargetRef): MatchKeys => {
   const source = t.kind === 'repository' ? t.url : (t.sourceRepoUrl ?? undefined)

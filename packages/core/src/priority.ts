@@ -63,7 +63,8 @@ export const prioritise = (sources: SourceView[], ctx: { archived?: boolean } = 
   const add = (f: SeverityFactor) => factors.push(f)
 
   const kev = views.filter((v) => v.signals.kev?.listed)
-  if (kev.length) add({ code: 'kev', effect: 'raise', levels: 4, text: 'listed as known exploited (CISA KEV)', sources: who(kev) })
+  if (kev.length)
+    add({ code: 'kev', effect: 'raise', levels: 4, text: 'listed as known exploited (CISA KEV)', sources: who(kev) })
   const itw = views.filter((v) => v.signals.exploitInTheWild)
   if (itw.length && !kev.length)
     add({ code: 'exploit_in_the_wild', effect: 'raise', levels: 1, text: 'exploited in the wild', sources: who(itw) })
@@ -72,40 +73,85 @@ export const prioritise = (sources: SourceView[], ctx: { archived?: boolean } = 
     const epss = Math.max(...epssViews.map((v) => v.signals.epss!.score))
     const pct = `${(epss * 100).toFixed(epss < 0.01 ? 2 : 1)}%`
     if (epss >= EPSS_HIGH)
-      add({ code: 'epss_high', effect: kev.length ? 'none' : 'raise', levels: kev.length ? 0 : 1, text: `EPSS ${pct} chance of exploitation in 30 days`, sources: who(epssViews) })
+      add({
+        code: 'epss_high',
+        effect: kev.length ? 'none' : 'raise',
+        levels: kev.length ? 0 : 1,
+        text: `EPSS ${pct} chance of exploitation in 30 days`,
+        sources: who(epssViews),
+      })
     else if (epss < EPSS_LOW && !kev.length && !itw.length)
-      add({ code: 'epss_low', effect: 'none', levels: 0, text: `EPSS ${pct}: exploitation unlikely`, sources: who(epssViews) })
+      add({
+        code: 'epss_low',
+        effect: 'none',
+        levels: 0,
+        text: `EPSS ${pct}: exploitation unlikely`,
+        sources: who(epssViews),
+      })
   }
   const fnReach = views.filter((v) => v.signals.reachability?.function === 'reachable')
   const fnUnreach = views.filter((v) => v.signals.reachability?.function === 'unreachable')
   const depUnreach = views.filter((v) => v.signals.reachability?.dependency === 'unreachable')
   const notApplicable = views.filter((v) => v.signals.reachability?.applicable === false)
-  if (fnReach.length) add({ code: 'function_reachable', effect: 'none', levels: 0, text: 'the vulnerable function is reachable', sources: who(fnReach) })
+  if (fnReach.length)
+    add({
+      code: 'function_reachable',
+      effect: 'none',
+      levels: 0,
+      text: 'the vulnerable function is reachable',
+      sources: who(fnReach),
+    })
   else if (fnUnreach.length)
-    add({ code: 'function_unreachable', effect: 'lower', levels: 1, text: 'the vulnerable function is unreachable', sources: who(fnUnreach) })
+    add({
+      code: 'function_unreachable',
+      effect: 'lower',
+      levels: 1,
+      text: 'the vulnerable function is unreachable',
+      sources: who(fnUnreach),
+    })
   else if (depUnreach.length)
-    add({ code: 'dependency_unreachable', effect: 'lower', levels: 1, text: 'the vulnerable dependency is not reachable from the code', sources: who(depUnreach) })
+    add({
+      code: 'dependency_unreachable',
+      effect: 'lower',
+      levels: 1,
+      text: 'the vulnerable dependency is not reachable from the code',
+      sources: who(depUnreach),
+    })
   if (notApplicable.length && !fnReach.length)
-    add({ code: 'not_applicable', effect: 'lower', levels: 1, text: 'the vulnerability is not applicable to how the component is used', sources: who(notApplicable) })
+    add({
+      code: 'not_applicable',
+      effect: 'lower',
+      levels: 1,
+      text: 'the vulnerability is not applicable to how the component is used',
+      sources: who(notApplicable),
+    })
   const testOnly = views.filter((v) => v.signals.testOnly === true)
   if (testOnly.length && testOnly.length === views.length)
     add({ code: 'test_only', effect: 'lower', levels: 1, text: 'used only by tests', sources: who(testOnly) })
-  if (ctx.archived) add({ code: 'archived_repository', effect: 'lower', levels: 1, text: 'the repository is archived', sources: [] })
+  if (ctx.archived)
+    add({ code: 'archived_repository', effect: 'lower', levels: 1, text: 'the repository is archived', sources: [] })
   const fix = views.filter((v) => v.signals.fixAvailable === true)
   const noFix = views.filter((v) => v.signals.fixAvailable === false)
-  if (fix.length) add({ code: 'fix_available', effect: 'none', levels: 0, text: 'a fixed version is available', sources: who(fix) })
-  else if (noFix.length) add({ code: 'no_fix', effect: 'none', levels: 0, text: 'no fixed version yet', sources: who(noFix) })
+  if (fix.length)
+    add({ code: 'fix_available', effect: 'none', levels: 0, text: 'a fixed version is available', sources: who(fix) })
+  else if (noFix.length)
+    add({ code: 'no_fix', effect: 'none', levels: 0, text: 'no fixed version yet', sources: who(noFix) })
   const direct = views.filter((v) => v.signals.direct === true)
   const transitive = views.filter((v) => v.signals.direct === false)
-  if (direct.length) add({ code: 'direct', effect: 'none', levels: 0, text: 'a direct dependency', sources: who(direct) })
-  else if (transitive.length) add({ code: 'transitive', effect: 'none', levels: 0, text: 'a transitive dependency', sources: who(transitive) })
+  if (direct.length)
+    add({ code: 'direct', effect: 'none', levels: 0, text: 'a direct dependency', sources: who(direct) })
+  else if (transitive.length)
+    add({ code: 'transitive', effect: 'none', levels: 0, text: 'a transitive dependency', sources: who(transitive) })
   for (const v of views)
     for (const f of v.vendorFactors)
       add({ code: 'vendor', effect: f.effect ?? 'none', levels: 0, text: `${f.name}: ${f.text}`, sources: [v.kind] })
 
   let rank = severityRank(severity)
   const up = factors.filter((f) => f.effect === 'raise').reduce((n, f) => n + f.levels, 0)
-  const down = Math.min(MAX_LOWER, factors.filter((f) => f.effect === 'lower').reduce((n, f) => n + f.levels, 0))
+  const down = Math.min(
+    MAX_LOWER,
+    factors.filter((f) => f.effect === 'lower').reduce((n, f) => n + f.levels, 0),
+  )
   if (kev.length) rank = 4
   else rank = rank + up - down
   const priority = severityFromRank(rank)

@@ -1,0 +1,281 @@
+import { UpstreamError } from '@vulnsync/core'
+import { type Db, getRun, rematchUnmatched } from '@vulnsync/db'
+import { DRIVERS, createTestDb } from '@vulnsync/db/testing'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type EngineOptions, ShutdownError, confirmHeldRun, executeRun } from './engine.ts'
+import { type TestRaw, arrayDataset, createTestConnector } from './test-connector.ts'
+import { newRun, seedConnection, seedRepositories, seedWorkspace } from './test-support.ts'
+
+const silent = { debug() {}, info() {}, warn() {}, error() {} }
+const never = new AbortController().signal
+
+const rec = (i: number, over: Partial<TestRaw> = {}): TestRaw => ({
+  id: `f-${i}`,
+  ids: [`CVE-2024-${String(10000 + i)}`],
+  purl: `pkg:npm/lib-${i % 7}@1.0.${i % 3}`,
+  repo: 'https://github.com/acme/api',
+  severity: ['critical', 'high', 'medium', 'low'][i % 4]!,
+  detectedAt: new Date(Date.UTC(2024, 0, 1 + (i % 28))).toISOString(),
+  ...over,
+})
+
+const issues = (db: Db, ws: string) =>
+  db
+    .query<any>(
+      `SELECT i.*, (SELECT json_agg(s.kind ORDER BY s.kind) FROM issue_sources s WHERE s.issue_id = i.id) AS kinds
+         FROM issues i WHERE workspace_id = $1 ORDER BY cve, package_key, target_key`,
+      [ws],
+    )
+    .then((r) => r.rows)
+
+describe.each(DRIVERS)('ingest engine on %s', (driver) => {
+  let db: Db
+  let opts: EngineOptions
+  beforeAll(async () => {
+    db = await createTestDb(driver)
+    opts = { db, logger: silent, allowPrivateNetworks: true, batchSize: 40 }
+  })
+  afterAll(() => db?.close())
+
+  const setup = async (repos = ['acme/api']) => {
+    const ws = await seedWorkspace(db)
+    const { repos: rows } = await seedRepositories(db, ws, repos.map((fullName, i) => ({ fullName, externalId: `${ws}-${i}` })))
+    return { ws, repos: rows }
+  }
+
+  it('imports every CVE-bearing record, counts the rest by reason, and keeps the vendor detection time', async () => {
+    const { ws } = await setup()
+    const rows = [
+      ...Array.from({ length: 100 }, (_, i) => rec(i)),
+      rec(200, { ids: ['GHSA-aaaa-bbbb-cccc'] }),
+      rec(201, { bad: true }),
+      rec(202, { severity: 'weird' }),
+    ]
+    const conn = await seedConnection(db, ws)
+    const runId = await newRun(db, conn, 'initial')
+    const out = await executeRun(opts, createTestConnector(() => arrayDataset(rows), { pageSize: 33 }), conn, runId, never)
+    expect(out.status).toBe('succeeded')
+    expect(out.counts).toMatchObject({ fetched: 103, created: 100, updated: 0, unchanged: 0, resolved: 0, unmatched: 0 })
+    expect(out.counts.skipped).toEqual({ no_cve: 1, invalid_record: 2 })
+    const all = await issues(db, ws)
+    expect(all).toHaveLength(100)
+    const one = all.find((i: any) => i.cve === 'CVE-2024-10005')
+    expect(new Date(one.detected_at).toISOString()).toBe(rec(5).detectedAt)
+    expect(new Date(one.first_seen_at).getTime()).toBeGreaterThan(new Date(one.detected_at).getTime())
+    const run = await getRun(db, runId)
+    expect(run?.status).toBe('succeeded')
+    expect(run?.cursor).toBeNull()
+  })
+
+  it('changes nothing when the same sync runs twice', async () => {
+    const { ws } = await setup()
+    const rows = Array.from({ length: 90 }, (_, i) => rec(i))
+    const conn = await seedConnection(db, ws)
+    const connector = createTestConnector(() => arrayDataset(rows))
+    await executeRun(opts, connector, conn, await newRun(db, conn), never)
+    const before = await issues(db, ws)
+    const occBefore = await db.query(`SELECT id, content_hash, issue_id, state, detected_at FROM occurrences WHERE connection_id = $1 ORDER BY id`, [conn.id])
+    const second = await executeRun(opts, connector, conn, await newRun(db, conn), never)
+    expect(second.counts).toMatchObject({ fetched: 90, created: 0, updated: 0, unchanged: 90, reopened: 0, resolved: 0 })
+    const after = await issues(db, ws)
+    const strip = (xs: any[]) => xs.map(({ last_seen_at, updated_at, ...rest }) => rest)
+    expect(strip(after)).toEqual(strip(before))
+    const occAfter = await db.query(`SELECT id, content_hash, issue_id, state, detected_at FROM occurrences WHERE connection_id = $1 ORDER BY id`, [conn.id])
+    expect(occAfter.rows).toEqual(occBefore.rows)
+  })
+
+  it('merges the same CVE in the same package and repository from two connections into one issue with two sources', async () => {
+    const { ws } = await setup()
+    const a = await seedConnection(db, ws, { name: 'scanner-a' })
+    const b = await seedConnection(db, ws, { name: 'scanner-b', kind: 'other' })
+    const fromA = [rec(1, { id: 'a-1', purl: 'pkg:npm/lodash@4.17.20', detectedAt: '2024-03-01T00:00:00.000Z', severity: 'high' })]
+    const fromB = [
+      rec(1, { id: 'b-xyz', purl: 'pkg:npm/Lodash@4.17.20', repo: 'git@github.com:ACME/api.git', detectedAt: '2024-02-01T00:00:00.000Z', severity: 'critical' }),
+    ]
+    await executeRun(opts, createTestConnector(() => arrayDataset(fromA)), a, await newRun(db, a), never)
+    const out = await executeRun(opts, { ...createTestConnector(() => arrayDataset(fromB)), kind: 'other' } as any, b, await newRun(db, b), never)
+    expect(out.counts.created).toBe(1)
+    const all = await issues(db, ws)
+    expect(all).toHaveLength(1)
+    expect(all[0].kinds).toEqual(['other', 'test'])
+    // detectedAt is the earliest source detection; severity the highest
+    expect(new Date(all[0].detected_at).toISOString()).toBe('2024-02-01T00:00:00.000Z')
+    expect(all[0].severity).toBe('critical')
+    expect(all[0].package_key).toBe('pkg:npm/lodash')
+  })
+
+  it('keeps one issue when a still-vulnerable version is bumped, and folds GHSA aliases onto the CVE', async () => {
+    const { ws } = await setup()
+    const conn = await seedConnection(db, ws)
+    let rows = [rec(1, { purl: 'pkg:npm/minimist@1.2.0', ids: ['CVE-2021-44906', 'GHSA-xvch-5gv4-984h'] })]
+    const connector = createTestConnector(() => arrayDataset(rows))
+    await executeRun(opts, connector, conn, await newRun(db, conn), never)
+    const [first] = await issues(db, ws)
+    expect(first.aliases).toEqual(['GHSA-xvch-5gv4-984h'])
+    rows = [rec(1, { purl: 'pkg:npm/minimist@1.2.5', ids: ['CVE-2021-44906', 'GHSA-xvch-5gv4-984h'] })]
+    const out = await executeRun(opts, connector, conn, await newRun(db, conn), never)
+    expect(out.counts).toMatchObject({ updated: 1, created: 0, resolved: 0 })
+    const after = await issues(db, ws)
+    expect(after).toHaveLength(1)
+    expect(after[0].id).toBe(first.id)
+    expect(after[0].versions).toEqual(['1.2.5'])
+  })
+
+  it('marks absent only after a complete run, fixes the issue, and reopens it when it comes back', async () => {
+    const { ws } = await setup()
+    const conn = await seedConnection(db, ws)
+    let rows = Array.from({ length: 10 }, (_, i) => rec(i))
+    const connector = createTestConnector(() => arrayDataset(rows))
+    await executeRun(opts, connector, conn, await newRun(db, conn), never)
+    rows = rows.slice(0, 9)
+    const out = await executeRun(opts, connector, conn, await newRun(db, conn), never)
+    expect(out.counts).toMatchObject({ resolved: 1, unchanged: 9 })
+    let gone = (await issues(db, ws)).find((i: any) => i.cve === 'CVE-2024-10009')
+    expect(gone.status).toBe('fixed')
+    expect(gone.fixed_at).not.toBeNull()
+    rows = Array.from({ length: 10 }, (_, i) => rec(i))
+    const back = await executeRun(opts, connector, conn, await newRun(db, conn), never)
+    expect(back.counts).toMatchObject({ reopened: 1, unchanged: 9, resolved: 0 })
+    gone = (await issues(db, ws)).find((i: any) => i.cve === 'CVE-2024-10009')
+    expect(gone.status).toBe('open')
+    expect(gone.fixed_at).toBeNull()
+  })
+
+  it('never resolves anything when a run fails part-way', async () => {
+    const { ws } = await setup()
+    const conn = await seedConnection(db, ws)
+    const rows = Array.from({ length: 100 }, (_, i) => rec(i))
+    await executeRun(opts, createTestConnector(() => arrayDataset(rows)), conn, await newRun(db, conn), never)
+    const err = new UpstreamError({ kind: 'auth', host: 'scanner.test', status: 401, message: 'token revoked' })
+    const failing = createTestConnector(() => arrayDataset(rows), { failAfter: { records: 30, error: err } })
+    const runId = await newRun(db, conn)
+    const out = await executeRun(opts, failing, conn, runId, never)
+    expect(out.status).toBe('partial')
+    expect(out.error).toMatchObject({ code: 'auth', message: 'token revoked' })
+    expect(out.error?.hint).toMatch(/Reconnect/)
+    expect(out.counts.resolved).toBe(0)
+    const open = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM occurrences WHERE connection_id = $1 AND state = 'present'`, [conn.id])
+    expect(open.rows[0]!.n).toBe(100)
+    const failedEarly = createTestConnector(() => arrayDataset(rows), { failAfter: { records: 0, error: err } })
+    const out2 = await executeRun(opts, failedEarly, conn, await newRun(db, conn), never)
+    expect(out2.status).toBe('failed')
+  })
+
+  it('holds a run whose findings collapse implausibly instead of resolving them, until a user confirms', async () => {
+    const { ws } = await setup()
+    const conn = await seedConnection(db, ws)
+    let rows = Array.from({ length: 120 }, (_, i) => rec(i))
+    const connector = createTestConnector(() => arrayDataset(rows))
+    await executeRun(opts, connector, conn, await newRun(db, conn), never)
+    rows = []
+    const runId = await newRun(db, conn)
+    const out = await executeRun(opts, connector, conn, runId, never)
+    expect(out.status).toBe('held')
+    expect(out.counts.resolved).toBe(0)
+    expect(out.counts.wouldResolve).toBe(120)
+    expect(out.error?.code).toBe('suspicious_drop')
+    expect((await issues(db, ws)).every((i: any) => i.status === 'open')).toBe(true)
+    const counts = await confirmHeldRun(db, (await getRun(db, runId))!, conn, 'scanner', new Date())
+    expect(counts.resolved).toBe(120)
+    expect((await issues(db, ws)).every((i: any) => i.status === 'fixed')).toBe(true)
+  })
+
+  it('resumes an interrupted run from its checkpoint and loses nothing', async () => {
+    const { ws } = await setup()
+    const conn = await seedConnection(db, ws)
+    const rows = Array.from({ length: 200 }, (_, i) => rec(i))
+    const connector = createTestConnector(() => arrayDataset(rows), { pageSize: 50 })
+    await executeRun(opts, connector, conn, await newRun(db, conn), never)
+    // second run: the process is told to stop during page 3
+    const ac = new AbortController()
+    const stopping = createTestConnector(() => arrayDataset(rows), {
+      pageSize: 50,
+      onPage: (p) => {
+        if (p === 2) ac.abort(new ShutdownError())
+      },
+    })
+    const runId = await newRun(db, conn)
+    const out = await executeRun(opts, stopping, conn, runId, ac.signal)
+    expect(out.status).toBe('queued')
+    const mid = await getRun(db, runId)
+    expect(mid?.cursor).toEqual({ next: 100 })
+    // the next attempt of the same run resumes at record 100 and resolves nothing it already saw
+    let firstPage = -1
+    const resumed = createTestConnector(() => arrayDataset(rows), {
+      pageSize: 50,
+      onPage: (p) => {
+        if (firstPage < 0) firstPage = p
+      },
+    })
+    const done = await executeRun(opts, resumed, conn, runId, never)
+    expect(done.status).toBe('succeeded')
+    expect(done.counts).toMatchObject({ fetched: 200, unchanged: 200, resolved: 0 })
+    expect((await getRun(db, runId))?.attempts).toBe(2)
+  })
+
+  it('keeps findings of an unknown repository as unmatched and queues them when the repository appears', async () => {
+    const { ws } = await setup(['acme/api'])
+    const conn = await seedConnection(db, ws)
+    const rows = [rec(1), rec(2, { repo: 'https://github.com/acme/payments.git' }), rec(3, { repo: 'git@github.com:acme/payments.git' })]
+    const out = await executeRun(opts, createTestConnector(() => arrayDataset(rows)), conn, await newRun(db, conn), never)
+    expect(out.counts.unmatched).toBe(2)
+    expect(await issues(db, ws)).toHaveLength(1)
+    await seedRepositories(db, ws, [{ fullName: 'acme/payments', externalId: `${ws}-pay` }])
+    const joined = await rematchUnmatched(db, ws, new Date())
+    expect(joined).toBe(2)
+    const all = await issues(db, ws)
+    expect(all).toHaveLength(3)
+    expect(all.filter((i: any) => i.target_name === 'acme/payments')).toHaveLength(2)
+  })
+
+  it('writes in batches while it reads, without holding the tenant in memory', async () => {
+    const { ws } = await setup()
+    const conn = await seedConnection(db, ws)
+    const rows = Array.from({ length: 400 }, (_, i) => rec(i))
+    const seenMidway: number[] = []
+    const connector = createTestConnector(() => arrayDataset(rows), {
+      pageSize: 100,
+      onPage: async (p) => {
+        if (p === 3) {
+          const { rows: r } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM occurrences WHERE connection_id = $1`, [conn.id])
+          seenMidway.push(r[0]!.n)
+        }
+      },
+    })
+    await executeRun(opts, connector, conn, await newRun(db, conn), never)
+    // by the fourth page the first three are already committed
+    expect(seenMidway[0]).toBe(300)
+  })
+
+  it('does not resolve the findings of a location that could not be read completely', async () => {
+    const { ws } = await setup()
+    const conn = await seedConnection(db, ws)
+    let rows = [rec(1, { scope: 'p1' }), rec(2, { scope: 'p2' })]
+    const connector = createTestConnector(() => arrayDataset(rows))
+    await executeRun(opts, connector, conn, await newRun(db, conn), never)
+    rows = []
+    const partialRead = createTestConnector(() => arrayDataset(rows), { incompleteScopes: ['p2'] })
+    const out = await executeRun({ ...opts, collapse: { minMissing: 1000, ratio: 1 } }, partialRead, conn, await newRun(db, conn), never)
+    expect(out.status).toBe('succeeded')
+    expect(out.counts.resolved).toBe(1)
+    const states = await db.query<{ scope: string; state: string }>(`SELECT scope, state FROM occurrences WHERE connection_id = $1 ORDER BY scope`, [conn.id])
+    expect(states.rows).toEqual([
+      { scope: 'p1', state: 'absent' },
+      { scope: 'p2', state: 'present' },
+    ])
+  })
+
+  it('explains the priority with severity factors', async () => {
+    const { ws } = await setup()
+    const conn = await seedConnection(db, ws)
+    const rows = [rec(1, { severity: 'critical', reachable: 'unreachable', epss: 0.001 }), rec(2, { severity: 'medium', kev: true })]
+    await executeRun(opts, createTestConnector(() => arrayDataset(rows)), conn, await newRun(db, conn), never)
+    const all = await issues(db, ws)
+    const a = all.find((i: any) => i.cve === 'CVE-2024-10001')
+    expect(a.priority).toBe('high')
+    expect(a.explanation).toBe('Critical → High because the vulnerable function is unreachable (test)')
+    const b = all.find((i: any) => i.cve === 'CVE-2024-10002')
+    expect(b.priority).toBe('critical')
+    expect(b.factors.map((f: any) => f.code)).toContain('kev')
+  })
+})

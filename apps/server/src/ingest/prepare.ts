@@ -1,0 +1,74 @@
+import { createHash } from 'node:crypto'
+import { type MappedFinding, matchKeys, packageKey, parsePurl } from '@vulnsync/core'
+import type { OccurrenceInput } from '@vulnsync/db'
+
+/** What decides whether an occurrence changed: everything but the raw record and the times vulnsync saw it. */
+const contentOf = (f: MappedFinding) => [
+  f.aliases,
+  f.package,
+  f.target,
+  f.scope ?? '',
+  f.severity,
+  f.vendorSeverity,
+  f.cvss ?? null,
+  f.detectedAt ? f.detectedAt.toISOString() : null,
+  f.fixedVersions,
+  f.signals,
+  f.vendorFactors,
+  f.evidence,
+  f.vendorState ?? 'open',
+  f.title ?? null,
+  f.link ?? null,
+]
+
+export class InvalidFindingError extends Error {}
+
+/** A mapped finding → the row the ingest store writes (pure). Throws InvalidFindingError for unusable findings. */
+export const toOccurrenceInput = (f: MappedFinding, raw: unknown, scope: string | undefined): OccurrenceInput => {
+  let pkgKey: string
+  try {
+    pkgKey = packageKey(f.package.purl)
+  } catch (err) {
+    throw new InvalidFindingError(`invalid package URL ${JSON.stringify(f.package.purl)}: ${(err as Error).message}`)
+  }
+  if (!f.sourceKey) throw new InvalidFindingError('finding has no source key')
+  const version = f.package.version ?? parsePurl(f.package.purl).version ?? null
+  const keys = matchKeys(f.target)
+  if (f.detectedAt && Number.isNaN(f.detectedAt.getTime()))
+    throw new InvalidFindingError('finding has an invalid detection time')
+  return {
+    source_key: f.sourceKey,
+    cve: f.cve.toUpperCase(),
+    aliases: f.aliases,
+    package_purl: f.package.purl,
+    package_key: pkgKey,
+    package_name: f.package.name,
+    ecosystem: f.package.ecosystem,
+    package_version: version,
+    target: f.target,
+    target_kind: f.target.kind,
+    target_name: f.target.name,
+    match_key: keys.matchKey,
+    match_display: keys.display,
+    ext_provider: f.target.externalId?.provider.toLowerCase() ?? null,
+    ext_id: f.target.externalId?.id ?? null,
+    url_key: keys.urlKey,
+    name_key: keys.nameKey,
+    scope: f.scope ?? scope ?? '',
+    severity: f.severity,
+    vendor_severity: f.vendorSeverity,
+    cvss: f.cvss ?? null,
+    detected_at: f.detectedAt ? f.detectedAt.toISOString() : null,
+    fixed_versions: f.fixedVersions,
+    signals: f.signals,
+    vendor_factors: f.vendorFactors,
+    evidence: f.evidence,
+    vendor_state: f.vendorState ?? 'open',
+    title: f.title ?? null,
+    link: f.link ?? null,
+    raw: raw ?? null,
+    content_hash: createHash('sha1')
+      .update(JSON.stringify(contentOf(f)))
+      .digest('base64'),
+  }
+}

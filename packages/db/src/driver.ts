@@ -1,0 +1,102 @@
+import { mkdirSync } from 'node:fs'
+import { PGlite } from '@electric-sql/pglite'
+import pg from 'pg'
+
+export interface QueryResult<T> {
+  rows: T[]
+  rowCount: number
+}
+
+export interface Queryable {
+  query<T = any>(sql: string, params?: unknown[]): Promise<QueryResult<T>>
+  /** several statements, no parameters */
+  exec(sql: string): Promise<void>
+}
+
+export interface Db extends Queryable {
+  readonly driver: 'pglite' | 'postgres'
+  /** runs fn in one transaction on one connection; never call the outer Db inside fn (PGlite would deadlock) */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>
+  /** what pg-boss's `db` option needs */
+  executeSql(text: string, values?: unknown[]): Promise<{ rows: any[] }>
+  close(): Promise<void>
+}
+
+// bigint (int8) columns are our ids and counters: well below 2^53, so read them as numbers on both drivers.
+pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10))
+pg.types.setTypeParser(1700, (v) => Number.parseFloat(v))
+
+/** PGlite: PostgreSQL compiled to WASM, in this process; `dataDir` undefined = in memory. */
+export const createPgliteDb = async (dataDir?: string): Promise<Db> => {
+  if (dataDir) mkdirSync(dataDir, { recursive: true })
+  const lite = await PGlite.create(dataDir ? { dataDir } : {})
+  const wrap = (q: { query: PGlite['query']; exec: PGlite['exec'] }): Queryable => ({
+    query: async <T>(sql: string, params?: unknown[]) => {
+      const r = await q.query<T>(sql, params as any[])
+      return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length }
+    },
+    exec: async (sql: string) => {
+      await q.exec(sql)
+    },
+  })
+  const base = wrap(lite)
+  return {
+    driver: 'pglite',
+    ...base,
+    transaction: (fn) => lite.transaction((tx) => fn(wrap(tx as any))),
+    executeSql: async (text, values) => {
+      if (!values || values.length === 0) {
+        const results = await lite.exec(text)
+        return { rows: results.at(-1)?.rows ?? [] }
+      }
+      const r = await lite.query(text, values as any[])
+      return { rows: r.rows }
+    },
+    close: async () => {
+      if (!lite.closed) await lite.close()
+    },
+  }
+}
+
+/** node-postgres against a PostgreSQL server (DATABASE_URL). */
+export const createPostgresDb = async (connectionString: string, opts: { max?: number } = {}): Promise<Db> => {
+  const pool = new pg.Pool({ connectionString, max: opts.max ?? 10 })
+  pool.on('error', () => {}) // an idle client's error must not crash the process; the next query reports it
+  await pool.query('select 1')
+  const wrap = (c: pg.Pool | pg.PoolClient): Queryable => ({
+    query: async <T>(sql: string, params?: unknown[]) => {
+      const r = await c.query(sql, params as any[])
+      return { rows: r.rows as T[], rowCount: r.rowCount ?? 0 }
+    },
+    exec: async (sql: string) => {
+      await c.query(sql)
+    },
+  })
+  return {
+    driver: 'postgres',
+    ...wrap(pool),
+    transaction: async (fn) => {
+      const client = await pool.connect()
+      try {
+        await client.query('BEGIN')
+        const out = await fn(wrap(client))
+        await client.query('COMMIT')
+        return out
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => {})
+        throw err
+      } finally {
+        client.release()
+      }
+    },
+    executeSql: async (text, values) => {
+      const r = await pool.query(text, values as any[])
+      const last = Array.isArray(r) ? r.at(-1) : r
+      return { rows: last?.rows ?? [] }
+    },
+    close: () => pool.end(),
+  }
+}
+
+export const openDb = (o: { databaseUrl?: string | undefined; dataDir?: string | undefined }): Promise<Db> =>
+  o.databaseUrl ? createPostgresDb(o.databaseUrl) : createPgliteDb(o.dataDir)

@@ -1,0 +1,5 @@
+export * from './driver.ts'
+export * from './migrate.ts'
+export * from './ingest-store.ts'
+export * from './repository-store.ts'
+export * from './runs-store.ts'

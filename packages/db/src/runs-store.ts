@@ -1,0 +1,138 @@
+import type { Queryable } from './driver.ts'
+
+export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'partial' | 'cancelled' | 'held'
+export type RunTrigger = 'initial' | 'scheduled' | 'manual' | 'rematch'
+
+export interface RunCounts {
+  fetched: number
+  created: number
+  updated: number
+  unchanged: number
+  reopened: number
+  resolved: number
+  unmatched: number
+  skipped: Record<string, number>
+  issuesCreated?: number
+  issuesFixed?: number
+  wouldResolve?: number
+}
+
+export const emptyCounts = (): RunCounts => ({
+  fetched: 0,
+  created: 0,
+  updated: 0,
+  unchanged: 0,
+  reopened: 0,
+  resolved: 0,
+  unmatched: 0,
+  skipped: {},
+  issuesCreated: 0,
+  issuesFixed: 0,
+})
+
+export interface RunRow {
+  id: string
+  workspace_id: string
+  connection_id: string
+  trigger: RunTrigger
+  status: RunStatus
+  queued_at: Date
+  started_at: Date | null
+  finished_at: Date | null
+  heartbeat_at: Date | null
+  attempts: number
+  progress: Record<string, unknown>
+  counts: RunCounts
+  cursor: unknown
+  error: { code: string; message: string; hint?: string } | null
+  incomplete_scopes: string[]
+}
+
+export const createRun = async (
+  db: Queryable,
+  a: { workspaceId: string; connectionId: string; trigger: RunTrigger },
+): Promise<RunRow> => {
+  const { rows } = await db.query<RunRow>(
+    `INSERT INTO sync_runs (workspace_id, connection_id, trigger, status, counts) VALUES ($1, $2, $3, 'queued', $4) RETURNING *`,
+    [a.workspaceId, a.connectionId, a.trigger, JSON.stringify(emptyCounts())],
+  )
+  return rows[0]!
+}
+
+export const getRun = async (db: Queryable, id: string): Promise<RunRow | null> => {
+  const { rows } = await db.query<RunRow>(`SELECT * FROM sync_runs WHERE id = $1`, [id])
+  return rows[0] ?? null
+}
+
+/** Marks the run running; refuses (returns null) when another run of the connection is running. */
+export const startRun = async (db: Queryable, id: string, now: Date): Promise<RunRow | null> => {
+  try {
+    const { rows } = await db.query<RunRow>(
+      `UPDATE sync_runs SET status = 'running', started_at = COALESCE(started_at, $2), heartbeat_at = $2,
+              attempts = attempts + 1, error = NULL
+        WHERE id = $1 AND status IN ('queued', 'running') RETURNING *`,
+      [id, now],
+    )
+    return rows[0] ?? null
+  } catch (err: any) {
+    if (err?.code === '23505' || /sync_runs_one_active/.test(String(err?.message))) return null
+    throw err
+  }
+}
+
+export const saveRunState = async (
+  db: Queryable,
+  id: string,
+  s: {
+    counts?: RunCounts
+    progress?: Record<string, unknown>
+    cursor?: unknown
+    incompleteScopes?: string[]
+    now: Date
+  },
+): Promise<void> => {
+  await db.query(
+    `UPDATE sync_runs SET counts = COALESCE($2::jsonb, counts), progress = COALESCE($3::jsonb, progress),
+            cursor = CASE WHEN $4::boolean THEN $5::jsonb ELSE cursor END,
+            incomplete_scopes = COALESCE($6::jsonb, incomplete_scopes), heartbeat_at = $7
+      WHERE id = $1`,
+    [
+      id,
+      s.counts ? JSON.stringify(s.counts) : null,
+      s.progress ? JSON.stringify(s.progress) : null,
+      s.cursor !== undefined,
+      s.cursor === undefined ? null : JSON.stringify(s.cursor),
+      s.incompleteScopes ? JSON.stringify(s.incompleteScopes) : null,
+      s.now,
+    ],
+  )
+}
+
+export const finishRun = async (
+  db: Queryable,
+  id: string,
+  f: {
+    status: RunStatus
+    counts: RunCounts
+    progress?: Record<string, unknown>
+    error?: RunRow['error']
+    now: Date
+    keepCursor?: boolean
+  },
+): Promise<void> => {
+  await db.query(
+    `UPDATE sync_runs SET status = $2, counts = $3, progress = COALESCE($4::jsonb, progress), error = $5,
+            finished_at = CASE WHEN $2 IN ('queued') THEN NULL ELSE $6::timestamptz END, heartbeat_at = $6,
+            cursor = CASE WHEN $7::boolean THEN cursor ELSE NULL END
+      WHERE id = $1`,
+    [
+      id,
+      f.status,
+      JSON.stringify(f.counts),
+      f.progress ? JSON.stringify(f.progress) : null,
+      f.error ? JSON.stringify(f.error) : null,
+      f.now,
+      f.keepCursor ?? false,
+    ],
+  )
+}
