@@ -96,6 +96,7 @@ CREATE TABLE sync_runs (
   progress       jsonb NOT NULL DEFAULT '{}',
   counts         jsonb NOT NULL DEFAULT '{}',
   cursor         jsonb,
+  job_id         text,
   error          jsonb,
   incomplete_scopes jsonb NOT NULL DEFAULT '[]'
 );

@@ -70,7 +70,7 @@ export const startRun = async (db: Queryable, id: string, now: Date): Promise<Ru
     const { rows } = await db.query<RunRow>(
       `UPDATE sync_runs SET status = 'running', started_at = COALESCE(started_at, $2), heartbeat_at = $2,
               attempts = attempts + 1, error = NULL
-        WHERE id = $1 AND status IN ('queued', 'running') RETURNING *`,
+        WHERE id = $1 AND status = 'queued' RETURNING *`,
       [id, now],
     )
     return rows[0] ?? null

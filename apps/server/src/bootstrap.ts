@@ -1,0 +1,78 @@
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { CONNECTORS } from '@vulnsync/connectors/registry.ts'
+import { type Db, ensureWorkspace, insertToken, insertUser, migrate, openDb } from '@vulnsync/db'
+import { generateToken, hashToken, tokenPrefix } from './auth.ts'
+import type { AppConfig } from './config.ts'
+import type { EngineOptions } from './ingest/engine.ts'
+import type { AppLogger } from './logger.ts'
+import { type Registry, type Runtime, createRuntimeJobs } from './runtime.ts'
+import { createSecretBox, loadOrCreateKey } from './secrets.ts'
+
+export const defaultRegistry = (): Registry => ({ ...CONNECTORS })
+
+/**
+ * Makes sure the workspace has a first admin: the user `admin`, and an admin API token from
+ * VULNSYNC_BOOTSTRAP_TOKEN, or else one generated once and written to `<data dir>/initial-admin-token` (0600).
+ */
+export const bootstrapAdmin = async (db: Db, cfg: AppConfig, logger: AppLogger): Promise<{ workspaceId: string; tokenFile?: string }> =>
+  db.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock(727002)')
+    const workspaceId = await ensureWorkspace(tx)
+    let admin = (await tx.query<{ id: string }>(`SELECT id FROM users WHERE workspace_id = $1 AND lower(username) = 'admin'`, [workspaceId])).rows[0]
+    if (!admin) admin = await insertUser(tx, { workspaceId, username: 'admin', passwordHash: null, role: 'admin' })
+    if (cfg.bootstrapToken) {
+      const hash = hashToken(cfg.bootstrapToken)
+      const exists = await tx.query(`SELECT 1 FROM api_tokens WHERE token_hash = $1`, [hash])
+      if (exists.rows.length === 0) {
+        await insertToken(tx, { workspaceId, userId: admin.id, name: 'bootstrap (VULNSYNC_BOOTSTRAP_TOKEN)', hash, prefix: tokenPrefix(cfg.bootstrapToken), role: 'admin' })
+        logger.info('admin API token from VULNSYNC_BOOTSTRAP_TOKEN registered')
+      }
+      return { workspaceId }
+    }
+    const any = await tx.query(`SELECT 1 FROM api_tokens WHERE workspace_id = $1 AND role = 'admin' AND revoked_at IS NULL LIMIT 1`, [workspaceId])
+    const file = join(cfg.dataDir, 'initial-admin-token')
+    if (any.rows.length === 0) {
+      const token = generateToken()
+      await insertToken(tx, { workspaceId, userId: admin.id, name: 'initial admin token', hash: hashToken(token), prefix: tokenPrefix(token), role: 'admin' })
+      mkdirSync(cfg.dataDir, { recursive: true })
+      writeFileSync(file, `${token}\n`, { mode: 0o600 })
+      chmodSync(file, 0o600)
+      logger.info({ path: file }, 'generated the first admin API token; read it from this file (it is not logged)')
+      return { workspaceId, tokenFile: file }
+    }
+    return { workspaceId, ...(existsSync(file) ? { tokenFile: file } : {}) }
+  })
+
+export const readInitialToken = (dataDir: string): string | null => {
+  const file = join(dataDir, 'initial-admin-token')
+  return existsSync(file) ? readFileSync(file, 'utf8').trim() : null
+}
+
+/** Opens the database, migrates, bootstraps the admin, and assembles the runtime (jobs not started). */
+export const createRuntime = async (
+  cfg: AppConfig,
+  logger: AppLogger,
+  o: { db?: Db; connectors?: Registry; engine?: Partial<EngineOptions>; pollingIntervalSeconds?: number; now?: () => Date } = {},
+): Promise<Runtime> => {
+  if (!cfg.databaseUrl) mkdirSync(cfg.dataDir, { recursive: true })
+  const db = o.db ?? (await openDb({ databaseUrl: cfg.databaseUrl, dataDir: cfg.databaseUrl ? undefined : join(cfg.dataDir, 'pgdata') }))
+  const m = await migrate(db)
+  if (m.applied.length) logger.info({ applied: m.applied, version: m.current }, 'database migrated')
+  const { workspaceId } = await bootstrapAdmin(db, cfg, logger)
+  const { key, source } = loadOrCreateKey({ secretKey: cfg.secretKey, dataDir: cfg.dataDir })
+  logger.debug({ source }, 'secret key loaded')
+  const base = {
+    config: cfg,
+    db,
+    logger,
+    box: createSecretBox(key),
+    connectors: o.connectors ?? defaultRegistry(),
+    workspaceId,
+    engine: o.engine ?? {},
+    now: o.now ?? (() => new Date()),
+  }
+  const rt = base as Runtime
+  rt.jobs = createRuntimeJobs(rt, { pollingIntervalSeconds: o.pollingIntervalSeconds })
+  return rt
+}

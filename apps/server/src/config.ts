@@ -1,0 +1,66 @@
+import { resolve } from 'node:path'
+import { z } from 'zod'
+
+/**
+ * The one place that reads process.env. Parsed once at start; everything else receives the result as arguments.
+ */
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+  .optional()
+  .transform((v) => v === 'true' || v === '1' || v === 'yes')
+
+export const EnvSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().default('0.0.0.0'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'DATABASE_URL must be a postgres:// or postgresql:// URL')
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
+  VULNSYNC_DATA_DIR: z.string().default('./.vulnsync'),
+  VULNSYNC_BOOTSTRAP_TOKEN: z.string().min(24, 'VULNSYNC_BOOTSTRAP_TOKEN must be at least 24 characters').optional(),
+  VULNSYNC_SECRET_KEY: z.string().optional(),
+  VULNSYNC_ALLOW_PRIVATE_NETWORKS: bool,
+  VULNSYNC_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  VULNSYNC_DEFAULT_SCHEDULE: z.string().default('0 */6 * * *'),
+  VULNSYNC_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(2),
+  VULNSYNC_SECURE_COOKIES: bool,
+})
+
+export interface AppConfig {
+  port: number
+  host: string
+  databaseUrl: string | undefined
+  dataDir: string
+  bootstrapToken: string | undefined
+  secretKey: string | undefined
+  allowPrivateNetworks: boolean
+  logLevel: z.infer<typeof EnvSchema>['VULNSYNC_LOG_LEVEL']
+  defaultSchedule: string
+  workerConcurrency: number
+  secureCookies: boolean
+}
+
+export class ConfigError extends Error {}
+
+export const loadConfig = (env: NodeJS.ProcessEnv = process.env): AppConfig => {
+  const parsed = EnvSchema.safeParse(env)
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n')
+    throw new ConfigError(`invalid configuration:\n${lines}`)
+  }
+  const e = parsed.data
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL || undefined,
+    dataDir: resolve(e.VULNSYNC_DATA_DIR),
+    bootstrapToken: e.VULNSYNC_BOOTSTRAP_TOKEN,
+    secretKey: e.VULNSYNC_SECRET_KEY,
+    allowPrivateNetworks: e.VULNSYNC_ALLOW_PRIVATE_NETWORKS,
+    logLevel: e.VULNSYNC_LOG_LEVEL,
+    defaultSchedule: e.VULNSYNC_DEFAULT_SCHEDULE,
+    workerConcurrency: e.VULNSYNC_WORKER_CONCURRENCY,
+    secureCookies: e.VULNSYNC_SECURE_COOKIES,
+  }
+}

@@ -1,0 +1,196 @@
+import type {} from '@fastify/cookie'
+import {
+  countAdmins,
+  audit,
+  deleteSession,
+  disableUser,
+  findUserByName,
+  insertSession,
+  insertToken,
+  insertUser,
+  listTokens,
+  listUsers,
+  revokeToken,
+  updateUser,
+} from '@vulnsync/db'
+import { z } from 'zod'
+import { generateToken, hashPassword, hashToken, tokenPrefix, verifyPassword } from '../../auth.ts'
+import type { Runtime } from '../../runtime.ts'
+import { ApiError } from '../errors.ts'
+import type { createRouter } from '../route.ts'
+
+export const SESSION_COOKIE = 'vulnsync_session'
+const SESSION_DAYS = 7
+const Role = z.enum(['admin', 'member', 'viewer'])
+const Id = z.object({ id: z.string().uuid('must be a UUID') })
+const Password = z.string().min(10, 'passwords need at least 10 characters').max(200)
+
+const userView = (u: { id: string; username: string; role: string; created_at: Date }) => ({
+  id: u.id,
+  username: u.username,
+  role: u.role,
+  createdAt: new Date(u.created_at).toISOString(),
+})
+
+export const authRoutes = (rt: Runtime, r: ReturnType<typeof createRouter>, authenticateToken: (token: string) => Promise<any>) => {
+  r.add({
+    method: 'POST',
+    url: '/api/v1/auth/login',
+    access: 'public',
+    summary: 'Sign in with a user name and password, or an API token; sets an HttpOnly session cookie',
+    tags: ['auth'],
+    body: z.union([z.object({ username: z.string().min(1).max(100), password: z.string().min(1).max(200) }), z.object({ token: z.string().min(1).max(200) })]),
+    handler: async ({ body, reply }) => {
+      let user: { id: string; username: string; role: string; created_at: Date } | null = null
+      if ('token' in body) {
+        const p = await authenticateToken(body.token)
+        if (!p) throw new ApiError(401, 'invalid_credentials', 'that API token is not valid', 'check the token, or create a new one with `vulnsync token create`')
+        if (!p.userId) throw new ApiError(400, 'token_without_user', 'this API token is not tied to a user and cannot open a session')
+        user = (await rt.db.query(`SELECT id, username, role, created_at FROM users WHERE id = $1`, [p.userId])).rows[0] ?? null
+      } else {
+        const u = await findUserByName(rt.db, rt.workspaceId, body.username)
+        const ok = u && !u.disabled_at && (await verifyPassword(body.password, u.password_hash))
+        if (!ok) throw new ApiError(401, 'invalid_credentials', 'the user name or password is wrong', 'an admin can reset your password')
+        user = u
+      }
+      if (!user) throw new ApiError(401, 'invalid_credentials', 'sign-in failed')
+      const sid = generateToken('vss')
+      await insertSession(rt.db, { hash: hashToken(sid), userId: user.id, expiresAt: new Date(Date.now() + SESSION_DAYS * 86_400_000) })
+      await audit(rt.db, { workspaceId: rt.workspaceId, actor: user.username, action: 'auth.login' })
+      reply.setCookie(SESSION_COOKIE, sid, {
+        httpOnly: true,
+        sameSite: 'lax',
+        secure: rt.config.secureCookies,
+        path: '/',
+        maxAge: SESSION_DAYS * 86_400,
+      })
+      return { user: userView(user) }
+    },
+  })
+  r.add({
+    method: 'POST',
+    url: '/api/v1/auth/logout',
+    access: 'viewer',
+    summary: 'Sign out: ends the session',
+    tags: ['auth'],
+    handler: async ({ req, reply }) => {
+      const sid = req.cookies?.[SESSION_COOKIE]
+      if (sid) await deleteSession(rt.db, hashToken(sid))
+      reply.clearCookie(SESSION_COOKIE, { path: '/' })
+      return { ok: true }
+    },
+  })
+  r.add({
+    method: 'GET',
+    url: '/api/v1/auth/me',
+    access: 'viewer',
+    summary: 'Who am I',
+    tags: ['auth'],
+    handler: async ({ principal }) => ({ user: { id: principal.userId, username: principal.username ?? 'api-token', role: principal.role }, via: principal.via }),
+  })
+
+  // ---------------------------------------------------------------- users
+  r.add({
+    method: 'GET',
+    url: '/api/v1/users',
+    access: 'admin',
+    summary: 'List users',
+    tags: ['users'],
+    handler: async () => ({ items: (await listUsers(rt.db, rt.workspaceId)).map(userView) }),
+  })
+  r.add({
+    method: 'POST',
+    url: '/api/v1/users',
+    access: 'admin',
+    summary: 'Create a user',
+    tags: ['users'],
+    body: z.object({ username: z.string().min(2).max(64).regex(/^[\w.@-]+$/, 'letters, digits and . _ - @ only'), password: Password, role: Role }),
+    handler: async ({ body, principal, reply }) => {
+      if (await findUserByName(rt.db, rt.workspaceId, body.username)) throw new ApiError(409, 'conflict', `a user named ${body.username} exists already`)
+      const u = await insertUser(rt.db, { workspaceId: rt.workspaceId, username: body.username, passwordHash: await hashPassword(body.password), role: body.role })
+      await audit(rt.db, { workspaceId: rt.workspaceId, actor: principal.username ?? 'token', action: 'user.create', target: u.id, detail: { username: u.username, role: u.role } })
+      reply.status(201)
+      return { user: userView(u) }
+    },
+  })
+  r.add({
+    method: 'PATCH',
+    url: '/api/v1/users/:id',
+    access: 'admin',
+    summary: "Change a user's role or password",
+    tags: ['users'],
+    params: Id,
+    body: z.object({ role: Role.optional(), password: Password.optional() }),
+    handler: async ({ params, body, principal }) => {
+      if (body.role && body.role !== 'admin') {
+        const target = (await rt.db.query(`SELECT role FROM users WHERE id = $1 AND workspace_id = $2`, [params.id, rt.workspaceId])).rows[0]
+        if (target?.role === 'admin' && (await countAdmins(rt.db, rt.workspaceId)) <= 1)
+          throw new ApiError(409, 'last_admin', 'this is the last admin; make another user admin first')
+      }
+      const u = await updateUser(rt.db, rt.workspaceId, params.id, { role: body.role, passwordHash: body.password ? await hashPassword(body.password) : undefined })
+      if (!u) throw new ApiError(404, 'not_found', `user ${params.id} does not exist`)
+      await audit(rt.db, { workspaceId: rt.workspaceId, actor: principal.username ?? 'token', action: 'user.update', target: u.id, detail: { role: body.role, passwordChanged: !!body.password } })
+      return { user: userView(u) }
+    },
+  })
+  r.add({
+    method: 'DELETE',
+    url: '/api/v1/users/:id',
+    access: 'admin',
+    summary: 'Remove a user (their sessions and tokens end)',
+    tags: ['users'],
+    params: Id,
+    handler: async ({ params, principal }) => {
+      const target = (await rt.db.query(`SELECT role FROM users WHERE id = $1 AND workspace_id = $2 AND disabled_at IS NULL`, [params.id, rt.workspaceId])).rows[0]
+      if (!target) throw new ApiError(404, 'not_found', `user ${params.id} does not exist`)
+      if (target.role === 'admin' && (await countAdmins(rt.db, rt.workspaceId)) <= 1) throw new ApiError(409, 'last_admin', 'this is the last admin and cannot be removed')
+      await disableUser(rt.db, rt.workspaceId, params.id)
+      await audit(rt.db, { workspaceId: rt.workspaceId, actor: principal.username ?? 'token', action: 'user.delete', target: params.id })
+    },
+  })
+
+  // ---------------------------------------------------------------- API tokens
+  r.add({
+    method: 'POST',
+    url: '/api/v1/tokens',
+    access: 'admin',
+    summary: 'Create an API token; the token is returned once and stored only as a hash',
+    tags: ['tokens'],
+    body: z.object({ name: z.string().min(1).max(100).default('api token'), role: Role.default('viewer'), expiresInDays: z.number().int().min(1).max(3650).optional() }),
+    handler: async ({ body, principal, reply }) => {
+      const token = generateToken()
+      const row = await insertToken(rt.db, {
+        workspaceId: rt.workspaceId,
+        userId: principal.userId,
+        name: body.name,
+        hash: hashToken(token),
+        prefix: tokenPrefix(token),
+        role: body.role,
+        expiresAt: body.expiresInDays ? new Date(Date.now() + body.expiresInDays * 86_400_000) : null,
+      })
+      await audit(rt.db, { workspaceId: rt.workspaceId, actor: principal.username ?? 'token', action: 'token.create', target: row.id, detail: { name: body.name, role: body.role } })
+      reply.status(201)
+      return { id: row.id, name: body.name, role: body.role, token, createdAt: new Date(row.created_at).toISOString() }
+    },
+  })
+  r.add({
+    method: 'GET',
+    url: '/api/v1/tokens',
+    access: 'admin',
+    summary: 'List API tokens (never their values)',
+    tags: ['tokens'],
+    handler: async () => ({ items: await listTokens(rt.db, rt.workspaceId) }),
+  })
+  r.add({
+    method: 'DELETE',
+    url: '/api/v1/tokens/:id',
+    access: 'admin',
+    summary: 'Revoke an API token',
+    tags: ['tokens'],
+    params: Id,
+    handler: async ({ params, principal }) => {
+      if (!(await revokeToken(rt.db, rt.workspaceId, params.id))) throw new ApiError(404, 'not_found', `token ${params.id} does not exist`)
+      await audit(rt.db, { workspaceId: rt.workspaceId, actor: principal.username ?? 'token', action: 'token.revoke', target: params.id })
+    },
+  })
+}

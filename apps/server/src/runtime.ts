@@ -1,0 +1,176 @@
+import { type AnyConnector, UpstreamError } from '@vulnsync/core'
+import { createConnectorContext } from '@vulnsync/connectors'
+import {
+  type ConnectionRow,
+  type Db,
+  type RunRow,
+  type RunTrigger,
+  createRun,
+  dueConnections,
+  finishRun,
+  getConnectionById,
+  getRun,
+  updateConnection,
+} from '@vulnsync/db'
+import cronParser from 'cron-parser'
+import type { AppConfig } from './config.ts'
+import { type ConnectionForRun, type EngineOptions, ShutdownError, describeRunError, executeRun } from './ingest/engine.ts'
+import { BusyError, type JobSystem, PRIORITY, createJobSystem } from './jobs.ts'
+import type { AppLogger } from './logger.ts'
+import type { SecretBox } from './secrets.ts'
+
+export type Registry = Record<string, AnyConnector>
+
+/** Everything a request handler, worker or CLI command needs, built once at start. */
+export interface Runtime {
+  config: AppConfig
+  db: Db
+  logger: AppLogger
+  box: SecretBox
+  connectors: Registry
+  workspaceId: string
+  jobs: JobSystem
+  engine: Partial<EngineOptions>
+  now: () => Date
+}
+
+export const nextCronTime = (cron: string, from: Date): Date => cronParser.parseExpression(cron, { currentDate: from, tz: 'UTC' }).next().toDate()
+
+export const validateCron = (cron: string): string | null => {
+  try {
+    const it = cronParser.parseExpression(cron, { tz: 'UTC' })
+    const a = it.next().toDate().getTime()
+    const b = it.next().toDate().getTime()
+    if (b - a < 5 * 60_000) return 'the schedule runs more often than every 5 minutes; choose a longer interval'
+    return null
+  } catch (err) {
+    return `not a valid cron expression: ${(err as Error).message}`
+  }
+}
+
+export const connectionForRun = (rt: Runtime, c: ConnectionRow): ConnectionForRun => ({
+  id: c.id,
+  workspaceId: c.workspace_id,
+  kind: c.kind,
+  name: c.name,
+  config: c.config,
+  secrets: rt.box.open(c.secrets_enc),
+  locations: c.locations,
+})
+
+/** Queues a run of a connection. A manual request while a run is queued upgrades that run instead of adding one. */
+export const requestRun = async (rt: Runtime, c: ConnectionRow, trigger: RunTrigger): Promise<RunRow> => {
+  const { rows } = await rt.db.query<RunRow>(
+    `SELECT * FROM sync_runs WHERE connection_id = $1 AND status = 'queued' AND started_at IS NULL ORDER BY queued_at LIMIT 1`,
+    [c.id],
+  )
+  const queued = rows[0]
+  if (queued) {
+    if (trigger === 'manual' && queued.trigger !== 'manual') {
+      await rt.db.query(`UPDATE sync_runs SET trigger = 'manual' WHERE id = $1`, [queued.id])
+      await rt.jobs.enqueueRun(queued.id, PRIORITY.manual)
+      return { ...queued, trigger: 'manual' }
+    }
+    return queued
+  }
+  const run = await createRun(rt.db, { workspaceId: c.workspace_id, connectionId: c.id, trigger })
+  const jobId = await rt.jobs.enqueueRun(run.id, PRIORITY[trigger])
+  if (jobId) await rt.db.query(`UPDATE sync_runs SET job_id = $2 WHERE id = $1`, [run.id, jobId])
+  return run
+}
+
+/** The job handler: run or resume one sync run. */
+export const runSyncJob = async (rt: Runtime, runId: string, signal: AbortSignal): Promise<void> => {
+  const run = await getRun(rt.db, runId)
+  if (!run || run.status !== 'queued') return // finished, cancelled, or taken by another worker: nothing to do
+  const c = await getConnectionById(rt.db, run.connection_id)
+  if (!c) {
+    await finishRun(rt.db, runId, { status: 'cancelled', counts: run.counts, error: { code: 'disconnected', message: 'the connection was removed before the run started' }, now: rt.now() })
+    return
+  }
+  const connector = rt.connectors[c.kind]
+  if (!connector) {
+    await finishRun(rt.db, runId, { status: 'failed', counts: run.counts, error: { code: 'unknown_kind', message: `no connector for kind ${c.kind}` }, now: rt.now() })
+    return
+  }
+  let conn: ConnectionForRun
+  try {
+    conn = connectionForRun(rt, c)
+  } catch (err) {
+    await finishRun(rt.db, runId, { status: 'failed', counts: run.counts, error: { code: 'secrets', message: (err as Error).message }, now: rt.now() })
+    return
+  }
+  const busy = await rt.db.query(`SELECT 1 FROM sync_runs WHERE connection_id = $1 AND status = 'running' AND id <> $2`, [c.id, runId])
+  if (busy.rows.length > 0) throw new BusyError(`another run of connection ${c.id} is in progress; this one waits`)
+  const out = await executeRun(
+    { db: rt.db, logger: rt.logger, allowPrivateNetworks: rt.config.allowPrivateNetworks, now: rt.now, ...rt.engine },
+    connector,
+    conn,
+    runId,
+    signal,
+  )
+  if (out.error?.code === 'busy') throw new BusyError(out.error.message)
+  await updateConnection(rt.db, c.workspace_id, c.id, { status: out.status === 'failed' ? 'error' : 'active' })
+  if (out.status === 'queued' && signal.aborted) throw new ShutdownError()
+}
+
+const STALE_MS = 3 * 60_000
+
+/** The scheduler's minute. Safe to run in several processes at once. */
+export const tick = async (rt: Runtime): Promise<{ enqueued: number; recovered: number }> => {
+  const now = rt.now()
+  let enqueued = 0
+  for (const c of await dueConnections(rt.db, now)) {
+    // claim: move next_sync_at forward first, so two processes never enqueue the same slot
+    const next = nextCronTime(c.schedule_cron, now)
+    const claimed = await rt.db.query(`UPDATE connections SET next_sync_at = $2 WHERE id = $1 AND next_sync_at = $3`, [c.id, next, c.next_sync_at])
+    if (claimed.rowCount === 0) continue
+    const active = await rt.db.query(`SELECT 1 FROM sync_runs WHERE connection_id = $1 AND status IN ('queued', 'running')`, [c.id])
+    if (active.rows.length > 0) continue
+    await requestRun(rt, c, 'scheduled')
+    enqueued++
+  }
+  // a run whose process died (no heartbeat) goes back to the queue and resumes from its checkpoint
+  const { rows: stale } = await rt.db.query<{ id: string }>(
+    `UPDATE sync_runs SET status = 'queued', progress = progress || '{"message":"resuming after the worker stopped"}'::jsonb
+      WHERE status = 'running' AND heartbeat_at < $1 RETURNING id`,
+    [new Date(now.getTime() - STALE_MS)],
+  )
+  for (const r of stale) await rt.jobs.enqueueRun(r.id, PRIORITY.scheduled)
+  return { enqueued, recovered: stale.length }
+}
+
+export const createRuntimeJobs = (rt: Omit<Runtime, 'jobs'>, o: { pollingIntervalSeconds?: number } = {}): JobSystem =>
+  createJobSystem({
+    db: rt.db,
+    logger: rt.logger,
+    concurrency: rt.config.workerConcurrency,
+    pollingIntervalSeconds: o.pollingIntervalSeconds,
+    handlers: {
+      runSync: (runId, signal) => runSyncJob(rt as Runtime, runId, signal),
+      tick: async () => {
+        await tick(rt as Runtime)
+      },
+    },
+  })
+
+/** Runs a connector's check with the connection's (decrypted or candidate) credentials. */
+export const runCheck = async (rt: Runtime, connector: AnyConnector, config: unknown, secrets: unknown) => {
+  const ctx = createConnectorContext({
+    config,
+    secrets,
+    baseUrl: connector.baseUrl(config),
+    logger: rt.logger,
+    allowPrivateNetworks: rt.config.allowPrivateNetworks,
+    signal: AbortSignal.timeout(60_000),
+    http: { maxRetries: 1, timeoutMs: 20_000, ...rt.engine.http },
+    sleep: rt.engine.sleep,
+  })
+  try {
+    return await connector.check(ctx)
+  } catch (err) {
+    const e = describeRunError(err)
+    const code = err instanceof UpstreamError && ['auth', 'permission', 'not_found', 'unreachable', 'rate_limited'].includes(err.kind) ? (err.kind as any) : 'vendor_error'
+    return { ok: false as const, code, message: e.message, hint: e.hint }
+  }
+}
