@@ -64,3 +64,9 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): AppConfig => {
     secureCookies: e.VULNSYNC_SECURE_COOKIES,
   }
 }
+
+/** Settings of the CLI commands that talk to a running server. */
+export const loadCliConfig = (env: NodeJS.ProcessEnv = process.env) => ({
+  url: (env.VULNSYNC_URL ?? `http://127.0.0.1:${env.PORT ?? 8080}`).replace(/\/+$/, ''),
+  token: env.VULNSYNC_TOKEN || undefined,
+})

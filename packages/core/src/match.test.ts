@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { matchKeys, stripCredentials } from './match.ts'
+import { matchKeys, repositoryKeys, scmHostKinds, stripCredentials } from './match.ts'
 
 describe('stripCredentials', () => {
   it('removes userinfo and token query parameters, keeps everything else', () => {
@@ -35,5 +35,54 @@ describe('matchKeys', () => {
   it('matches an image target on its source repository URL', () => {
     const k = matchKeys({ kind: 'image', name: 'ghcr.io/acme/api', sourceRepoUrl: 'git@gitlab.com:Acme/Sub/API.git' })
     expect(k.urlKey).toBe('gitlab.com/acme/sub/api')
+  })
+})
+
+describe('repositoryKeys', () => {
+  it('gives one URL key for the web, clone and ssh URLs of a github.com repository', () => {
+    expect(
+      repositoryKeys({
+        provider: 'github',
+        externalId: '1296269',
+        fullName: 'octocat/Hello-World',
+        webUrl: 'https://github.com/octocat/Hello-World',
+        cloneUrl: 'https://github.com/octocat/Hello-World.git',
+        sshUrl: 'git@github.com:octocat/Hello-World.git',
+      }),
+    ).toEqual({
+      externalKey: 'github:1296269',
+      urlKeys: ['github.com/octocat/hello-world'],
+      nameKey: 'octocat/hello-world',
+    })
+  })
+
+  it('folds case for a GitHub Enterprise host so scanner URLs in any case match it', () => {
+    const rec = {
+      provider: 'github',
+      externalId: '42',
+      fullName: 'Platform/API',
+      webUrl: 'https://ghe.corp/Platform/API',
+      cloneUrl: 'https://ghe.corp/Platform/API.git',
+      sshUrl: 'git@ghe.corp:Platform/API.git',
+    }
+    expect(repositoryKeys(rec).urlKeys).toEqual(['ghe.corp/platform/api'])
+    const hosts = scmHostKinds([rec])
+    expect(hosts).toEqual({ 'ghe.corp': 'github' })
+    expect(
+      matchKeys({ kind: 'repository', name: 'x', url: 'https://ghe.corp/platform/api/tree/main' }, { hosts }).urlKey,
+    ).toBe('ghe.corp/platform/api')
+  })
+
+  it('keeps nested GitLab groups and unifies an ssh URL on a custom port', () => {
+    const keys = repositoryKeys({
+      provider: 'gitlab',
+      externalId: '7',
+      fullName: 'acme/platform/Backend/api',
+      webUrl: 'https://gitlab.corp/acme/platform/Backend/api',
+      cloneUrl: 'https://gitlab.corp/acme/platform/Backend/api.git',
+      sshUrl: 'ssh://git@gitlab.corp:2222/acme/platform/Backend/api.git',
+    })
+    expect(keys.urlKeys).toEqual(['gitlab.corp/acme/platform/backend/api'])
+    expect(keys.externalKey).toBe('gitlab:7')
   })
 })

@@ -106,7 +106,8 @@ CREATE UNIQUE INDEX sync_runs_one_active ON sync_runs (connection_id) WHERE stat
 CREATE TABLE occurrences (
   id                 bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   workspace_id       uuid NOT NULL,
-  connection_id      uuid NOT NULL REFERENCES connections(id) ON DELETE CASCADE,
+  -- no foreign keys on this hot table: connections are soft-deleted and repositories never deleted (ADR 0002)
+  connection_id      uuid NOT NULL,
   source_key         text NOT NULL,
   cve                text NOT NULL,
   aliases            jsonb NOT NULL DEFAULT '[]',
@@ -123,7 +124,7 @@ CREATE TABLE occurrences (
   ext_key            text,
   url_key            text,
   name_key           text,
-  repository_id      bigint REFERENCES repositories(id) ON DELETE SET NULL,
+  repository_id      bigint,
   issue_id           bigint,
   scope              text NOT NULL DEFAULT '',
   severity           text NOT NULL,
@@ -149,15 +150,16 @@ CREATE TABLE occurrences (
 );
 CREATE INDEX occurrences_issue ON occurrences (issue_id);
 CREATE INDEX occurrences_unmatched ON occurrences (workspace_id, match_key) WHERE repository_id IS NULL;
-CREATE INDEX occurrences_present ON occurrences (connection_id, last_seen_run_id) WHERE state = 'present';
 
+-- issues and issue_sources are written in bulk by the ingest engine: no foreign keys (their row triggers cost
+-- more than the rest of the insert); the engine keeps them consistent (ADR 0002)
 CREATE TABLE issues (
   id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-  workspace_id    uuid NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+  workspace_id    uuid NOT NULL,
   target_key      text NOT NULL,
   package_key     text NOT NULL,
   cve             text NOT NULL,
-  repository_id   bigint REFERENCES repositories(id) ON DELETE SET NULL,
+  repository_id   bigint,
   target_kind     text NOT NULL,
   target_name     text NOT NULL,
   target_url      text,
@@ -189,8 +191,8 @@ CREATE INDEX issues_repository ON issues (repository_id);
 
 -- one row per (issue, connection) reporting it: the "sources" of an issue, and the source-tool filter
 CREATE TABLE issue_sources (
-  issue_id       bigint NOT NULL REFERENCES issues(id) ON DELETE CASCADE,
-  connection_id  uuid NOT NULL REFERENCES connections(id) ON DELETE CASCADE,
+  issue_id       bigint NOT NULL,
+  connection_id  uuid NOT NULL,
   kind           text NOT NULL,
   present        boolean NOT NULL,
   PRIMARY KEY (issue_id, connection_id)

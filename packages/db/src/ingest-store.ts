@@ -1,8 +1,10 @@
 import {
   type FindingSignals,
+  type RepoMatcher,
   type Severity,
   type SourceView,
   type VendorFactor,
+  createRepoMatcher,
   prioritise,
   severityRank,
 } from '@vulnsync/core'
@@ -67,171 +69,34 @@ interface Existing {
   issue_id: number | null
 }
 
-/** The matching order, as one SQL expression over a row `x` with ext_provider, ext_id, url_key, name_key, match_key. */
-const matchExpr = (ws: string) => `COALESCE(
-  (SELECT r.id FROM repositories r WHERE r.workspace_id = ${ws} AND r.removed_at IS NULL
-     AND x.ext_id IS NOT NULL AND r.provider = x.ext_provider AND r.external_id = x.ext_id ORDER BY r.id LIMIT 1),
-  (SELECT r.id FROM repositories r WHERE r.workspace_id = ${ws} AND r.removed_at IS NULL
-     AND x.url_key IS NOT NULL AND r.url_key = x.url_key ORDER BY r.id LIMIT 1),
-  (SELECT r.id FROM repositories r WHERE r.workspace_id = ${ws} AND r.removed_at IS NULL
-     AND x.name_key IS NOT NULL AND lower(r.full_name) = x.name_key
-     AND (x.url_key IS NULL OR split_part(x.url_key, '/', 1) = split_part(r.url_key, '/', 1)) ORDER BY r.id LIMIT 1),
-  (SELECT m.repository_id FROM repo_mappings m WHERE m.workspace_id = ${ws} AND m.match_key = x.match_key))`
-
-const TARGET_KEY = `CASE WHEN o.target_kind = 'repository' THEN 'repo:' || o.repository_id
-  ELSE o.target_kind || ':' || lower(o.target_name) END`
-
 const json = (v: unknown) => JSON.stringify(v)
 
-/** Writes one batch of occurrences seen by `runId` and attaches the matched ones to issues. */
-export const writeOccurrenceBatch = async (
-  db: Db,
-  args: { workspaceId: string; connectionId: string; runId: string; now: Date; rows: OccurrenceInput[] },
-): Promise<BatchOutcome> => {
-  const { workspaceId, connectionId, runId, now } = args
-  // last one wins when a batch carries the same key twice
-  const byKey = new Map<string, OccurrenceInput>()
-  for (const r of args.rows) byKey.set(`${r.source_key}\u0000${r.cve}`, r)
-  const rows = [...byKey.values()]
-  const out: BatchOutcome = { created: 0, updated: 0, unchanged: 0, reopened: 0, unmatched: 0, issuesCreated: 0 }
-  if (rows.length === 0) return out
-
-  return db.transaction(async (tx) => {
-    const keys = rows.map((r) => ({ k: r.source_key, c: r.cve }))
-    const { rows: existing } = await tx.query<Existing>(
-      `SELECT o.id, o.source_key, o.cve, o.content_hash, o.state, o.repository_id, o.issue_id
-         FROM jsonb_to_recordset($2::jsonb) AS x(k text, c text)
-         JOIN occurrences o ON o.connection_id = $1 AND o.source_key = x.k AND o.cve = x.c`,
-      [connectionId, json(keys)],
-    )
-    const prev = new Map(existing.map((e) => [`${e.source_key}\u0000${e.cve}`, e]))
-    const unchangedIds: number[] = []
-    const write: OccurrenceInput[] = []
-    for (const r of rows) {
-      const e = prev.get(`${r.source_key}\u0000${r.cve}`)
-      if (e && e.content_hash === r.content_hash && e.state === 'present') {
-        unchangedIds.push(e.id)
-        if (e.repository_id === null) out.unmatched++
-        continue
-      }
-      if (!e) out.created++
-      else if (e.state === 'absent') out.reopened++
-      else out.updated++
-      write.push(r)
-    }
-    out.unchanged = unchangedIds.length
-
-    if (unchangedIds.length > 0)
-      await tx.query(`UPDATE occurrences SET last_seen_at = $2, last_seen_run_id = $3 WHERE id = ANY($1::bigint[])`, [
-        unchangedIds,
-        now,
-        runId,
-      ])
-    if (write.length === 0) return out
-
-    const { rows: written } = await tx.query<{ id: number; repository_id: number | null }>(
-      `INSERT INTO occurrences AS o (workspace_id, connection_id, source_key, cve, aliases, package_purl, package_key,
-          package_name, ecosystem, package_version, target, target_kind, target_name, match_key, match_display,
-          ext_key, url_key, name_key, repository_id, scope, severity, vendor_severity, cvss, detected_at,
-          detected_at_source, fixed_versions, signals, vendor_factors, evidence, vendor_state, title, link, raw,
-          content_hash, state, first_seen_at, last_seen_at, last_seen_run_id, absent_since)
-       SELECT $1, $2, x.source_key, x.cve, x.aliases, x.package_purl, x.package_key, x.package_name, x.ecosystem,
-          x.package_version, x.target, x.target_kind, x.target_name, x.match_key, x.match_display,
-          CASE WHEN x.ext_id IS NULL THEN NULL ELSE x.ext_provider || ':' || x.ext_id END, x.url_key, x.name_key,
-          ${matchExpr('$1')}, x.scope, x.severity, x.vendor_severity, x.cvss, COALESCE(x.detected_at, $3),
-          CASE WHEN x.detected_at IS NULL THEN 'first_seen' ELSE 'vendor' END, x.fixed_versions, x.signals,
-          x.vendor_factors, x.evidence, x.vendor_state, x.title, x.link, x.raw, x.content_hash, 'present', $3, $3, $4, NULL
-         FROM jsonb_to_recordset($5::jsonb) AS x(source_key text, cve text, aliases jsonb, package_purl text,
-          package_key text, package_name text, ecosystem text, package_version text, target jsonb, target_kind text,
-          target_name text, match_key text, match_display text, ext_provider text, ext_id text, url_key text,
-          name_key text, scope text, severity text, vendor_severity text, cvss jsonb, detected_at timestamptz,
-          fixed_versions jsonb, signals jsonb, vendor_factors jsonb, evidence jsonb, vendor_state text, title text,
-          link text, raw jsonb, content_hash text)
-       ON CONFLICT (connection_id, source_key, cve) DO UPDATE SET
-          aliases = excluded.aliases, package_purl = excluded.package_purl, package_key = excluded.package_key,
-          package_name = excluded.package_name, ecosystem = excluded.ecosystem,
-          package_version = excluded.package_version, target = excluded.target, target_kind = excluded.target_kind,
-          target_name = excluded.target_name, match_key = excluded.match_key, match_display = excluded.match_display,
-          ext_key = excluded.ext_key, url_key = excluded.url_key, name_key = excluded.name_key,
-          repository_id = excluded.repository_id, scope = excluded.scope, severity = excluded.severity,
-          vendor_severity = excluded.vendor_severity, cvss = excluded.cvss,
-          -- the earliest vendor detection time wins; an import time never replaces a vendor's
-          detected_at = CASE
-            WHEN excluded.detected_at_source = 'vendor' AND (o.detected_at_source = 'first_seen' OR excluded.detected_at < o.detected_at)
-              THEN excluded.detected_at ELSE o.detected_at END,
-          detected_at_source = CASE WHEN excluded.detected_at_source = 'vendor' THEN 'vendor' ELSE o.detected_at_source END,
-          fixed_versions = excluded.fixed_versions, signals = excluded.signals,
-          vendor_factors = excluded.vendor_factors, evidence = excluded.evidence, vendor_state = excluded.vendor_state,
-          title = excluded.title, link = excluded.link, raw = excluded.raw, content_hash = excluded.content_hash,
-          state = 'present', last_seen_at = excluded.last_seen_at, last_seen_run_id = excluded.last_seen_run_id,
-          absent_since = NULL
-       RETURNING o.id, o.repository_id`,
-      [workspaceId, connectionId, now, runId, json(write)],
-    )
-    const ids = written.map((w) => w.id)
-    out.unmatched += written.filter((w) => w.repository_id === null).length
-    const oldIssues = existing.filter((e) => e.issue_id !== null).map((e) => e.issue_id!)
-    out.issuesCreated = await attachIssues(tx, workspaceId, ids, oldIssues, now)
-    return out
-  })
+/** Loads the workspace's live repositories and manual mappings into the one matcher (packages/core). */
+export const loadRepoMatcher = async (db: Queryable, workspaceId: string): Promise<RepoMatcher> => {
+  const { rows: repos } = await db.query<{ id: number; provider: string; external_id: string; full_name: string; url_key: string | null }>(
+    `SELECT id, provider, external_id, full_name, url_key FROM repositories WHERE workspace_id = $1 AND removed_at IS NULL`,
+    [workspaceId],
+  )
+  const { rows: maps } = await db.query<{ match_key: string; repository_id: number }>(
+    `SELECT match_key, repository_id FROM repo_mappings WHERE workspace_id = $1`,
+    [workspaceId],
+  )
+  return createRepoMatcher(
+    repos.map((r) => ({ id: r.id, provider: r.provider, externalId: r.external_id, fullName: r.full_name, urlKey: r.url_key })),
+    maps.map((m) => ({ matchKey: m.match_key, repositoryId: m.repository_id })),
+  )
 }
 
-/**
- * Puts occurrences into their issues: creates missing issues by key (workspace, target, package, CVE), points each
- * occurrence at its issue, and recomputes every issue touched (new ones and the ones occurrences left).
- * Returns how many issues were created.
- */
-export const attachIssues = async (
-  tx: Queryable,
-  workspaceId: string,
-  occurrenceIds: number[],
-  alsoRecompute: number[],
-  now: Date,
-): Promise<number> => {
-  if (occurrenceIds.length === 0 && alsoRecompute.length === 0) return 0
-  let created = 0
-  const touched = new Set<number>(alsoRecompute)
-  if (occurrenceIds.length > 0) {
-    const { rows: ins } = await tx.query<{ id: number; inserted: boolean }>(
-      `INSERT INTO issues AS i (workspace_id, target_key, package_key, cve, repository_id, target_kind, target_name,
-          target_url, package_name, ecosystem, severity, severity_rank, priority, priority_rank, status, detected_at,
-          first_seen_at, last_seen_at)
-       SELECT DISTINCT ON (tk, o.package_key, o.cve) $1::uuid, tk, o.package_key, o.cve, o.repository_id, o.target_kind,
-          CASE WHEN o.target_kind = 'repository' THEN r.full_name ELSE o.target_name END,
-          CASE WHEN o.target_kind = 'repository' THEN r.web_url ELSE NULL END,
-          o.package_name, o.ecosystem, o.severity, 0, o.severity, 0, 'open', o.detected_at, o.first_seen_at, o.last_seen_at
-         FROM (SELECT o.*, ${TARGET_KEY} AS tk FROM occurrences o WHERE o.id = ANY($2::bigint[]) AND o.repository_id IS NOT NULL) o
-         JOIN repositories r ON r.id = o.repository_id
-        ORDER BY tk, o.package_key, o.cve, o.id
-       ON CONFLICT (workspace_id, target_key, package_key, cve) DO UPDATE SET updated_at = $3
-       RETURNING i.id, (i.xmax = 0) AS inserted`,
-      [workspaceId, occurrenceIds, now],
-    )
-    created = ins.filter((r) => r.inserted).length
-    const { rows: moved } = await tx.query<{ issue_id: number | null }>(
-      `UPDATE occurrences o SET issue_id = i.id
-         FROM issues i
-        WHERE o.id = ANY($2::bigint[]) AND o.repository_id IS NOT NULL AND i.workspace_id = $1
-          AND i.target_key = ${TARGET_KEY} AND i.package_key = o.package_key AND i.cve = o.cve
-        RETURNING o.issue_id`,
-      [workspaceId, occurrenceIds],
-    )
-    for (const m of moved) if (m.issue_id !== null) touched.add(m.issue_id)
-    // occurrences that no longer match a repository leave their issue
-    await tx.query(
-      `UPDATE occurrences SET issue_id = NULL WHERE id = ANY($1::bigint[]) AND repository_id IS NULL AND issue_id IS NOT NULL`,
-      [occurrenceIds],
-    )
-  }
-  await recomputeIssues(tx, [...touched], now)
-  return created
-}
+/** The issue target of a matched occurrence: the repository for SCA, the image or artifact name otherwise. */
+export const issueTargetKey = (targetKind: string, targetName: string, repositoryId: number): string =>
+  targetKind === 'repository' ? `repo:${repositoryId}` : `${targetKind}:${targetName.toLowerCase()}`
 
+const TARGET_KEY_SQL = `CASE WHEN o.target_kind = 'repository' THEN 'repo:' || o.repository_id
+  ELSE o.target_kind || ':' || lower(o.target_name) END`
+
+/** One source's row, as an issue's aggregate needs it. */
 interface SourceRow {
-  issue_id: number
-  connection_id: string
   kind: string
-  connection_name: string
   severity: Severity
   signals: FindingSignals
   vendor_factors: VendorFactor[]
@@ -247,25 +112,272 @@ interface SourceRow {
   archived: boolean | null
 }
 
+/** An issue's aggregate over its occurrences: severity, priority and factors, status, dates, versions (pure). */
+const aggregateIssue = (g: SourceRow[]) => {
+  const views: SourceView[] = g.map((r) => ({
+    kind: r.kind,
+    severity: r.severity,
+    signals: r.signals,
+    vendorFactors: r.vendor_factors,
+    present: r.state === 'present',
+    vendorState: r.vendor_state,
+  }))
+  const p = prioritise(views, { archived: g.some((r) => r.archived === true) })
+  const present = g.filter((r) => r.state === 'present')
+  const open = present.length > 0
+  const ms = (d: Date | null) => (d ? new Date(d).getTime() : 0)
+  const fixedAt = open ? null : new Date(Math.max(...g.map((r) => ms(r.absent_since) || ms(r.last_seen_at))))
+  return {
+    severity: p.severity,
+    severity_rank: severityRank(p.severity),
+    priority: p.priority,
+    priority_rank: severityRank(p.priority),
+    factors: p.factors,
+    explanation: p.explanation,
+    status: open ? 'open' : 'fixed',
+    detected_at: new Date(Math.min(...g.map((r) => ms(r.detected_at)))).toISOString(),
+    first_seen_at: new Date(Math.min(...g.map((r) => ms(r.first_seen_at)))).toISOString(),
+    last_seen_at: new Date(Math.max(...g.map((r) => ms(r.last_seen_at)))).toISOString(),
+    fixed_at: fixedAt?.toISOString() ?? null,
+    versions: [...new Set((open ? present : g).map((r) => r.package_version).filter((v): v is string => !!v))].sort(),
+    fixed_versions: [...new Set(g.flatMap((r) => r.fixed_versions))].sort(),
+    aliases: [...new Set(g.flatMap((r) => r.aliases))].sort(),
+  }
+}
+
+type KeyedIssue = { target_key: string; package_key: string; cve: string }
+const issueKey = (i: KeyedIssue) => `${i.target_key}\u0000${i.package_key}\u0000${i.cve}`
+
+/**
+ * Writes one batch of occurrences seen by `runId`, in one transaction and a constant number of statements:
+ * unchanged occurrences only get their last-seen mark; issues that do not exist yet are created with their final
+ * aggregate computed from the batch; issues that existed are recomputed from all their occurrences.
+ */
+export const writeOccurrenceBatch = async (
+  db: Db,
+  args: {
+    workspaceId: string
+    connectionId: string
+    connectionKind: string
+    runId: string
+    now: Date
+    rows: OccurrenceInput[]
+    matcher: RepoMatcher
+  },
+): Promise<BatchOutcome> => {
+  const { workspaceId, connectionId, runId, now } = args
+  // last one wins when a batch carries the same key twice
+  const byKey = new Map<string, OccurrenceInput>()
+  for (const r of args.rows) byKey.set(`${r.source_key}\u0000${r.cve}`, r)
+  const rows = [...byKey.values()]
+  const out: BatchOutcome = { created: 0, updated: 0, unchanged: 0, reopened: 0, unmatched: 0, issuesCreated: 0 }
+  if (rows.length === 0) return out
+
+  return db.transaction(async (tx) => {
+    const { rows: existing } = await tx.query<Existing>(
+      `SELECT o.id, o.source_key, o.cve, o.content_hash, o.state, o.repository_id, o.issue_id
+         FROM jsonb_to_recordset($2::jsonb) AS x(k text, c text)
+         JOIN occurrences o ON o.connection_id = $1 AND o.source_key = x.k AND o.cve = x.c`,
+      [connectionId, json(rows.map((r) => ({ k: r.source_key, c: r.cve })))],
+    )
+    const prev = new Map(existing.map((e) => [`${e.source_key}\u0000${e.cve}`, e]))
+    const unchangedIds: number[] = []
+    const write: { row: OccurrenceInput; repositoryId: number | null; issueKey: KeyedIssue | null; prevIssue: number | null }[] = []
+    for (const r of rows) {
+      const e = prev.get(`${r.source_key}\u0000${r.cve}`)
+      if (e && e.content_hash === r.content_hash && e.state === 'present') {
+        unchangedIds.push(e.id)
+        if (e.repository_id === null) out.unmatched++
+        continue
+      }
+      if (!e) out.created++
+      else if (e.state === 'absent') out.reopened++
+      else out.updated++
+      const repositoryId = args.matcher.match({
+        externalKey: r.ext_id ? `${r.ext_provider}:${r.ext_id}` : null,
+        urlKey: r.url_key,
+        nameKey: r.name_key,
+        matchKey: r.match_key,
+      })
+      if (repositoryId === null) out.unmatched++
+      write.push({
+        row: r,
+        repositoryId,
+        issueKey: repositoryId === null ? null : { target_key: issueTargetKey(r.target_kind, r.target_name, repositoryId), package_key: r.package_key, cve: r.cve },
+        prevIssue: e?.issue_id ?? null,
+      })
+    }
+    out.unchanged = unchangedIds.length
+    if (unchangedIds.length > 0)
+      await tx.query(`UPDATE occurrences SET last_seen_at = $2, last_seen_run_id = $3 WHERE id = ANY($1::bigint[])`, [unchangedIds, now, runId])
+    if (write.length === 0) return out
+
+    // issues: create the missing ones with their aggregate; recompute the ones that exist already
+    const touched = new Set<number>(write.map((w) => w.prevIssue).filter((x): x is number => x !== null))
+    const groups = new Map<string, typeof write>()
+    for (const w of write) {
+      if (!w.issueKey) continue
+      const k = issueKey(w.issueKey)
+      const g = groups.get(k)
+      if (g) g.push(w)
+      else groups.set(k, [w])
+    }
+    const issueIds = new Map<string, number>()
+    if (groups.size > 0) {
+      const candidates = [...groups.values()].map((g) => {
+        const { row, repositoryId, issueKey: key } = g[0]!
+        const agg = aggregateIssue(
+          g.map(({ row: w }) => ({
+            kind: args.connectionKind,
+            severity: w.severity,
+            signals: w.signals,
+            vendor_factors: w.vendor_factors,
+            vendor_state: w.vendor_state as SourceRow['vendor_state'],
+            state: 'present',
+            detected_at: new Date(w.detected_at ?? now),
+            first_seen_at: now,
+            last_seen_at: now,
+            absent_since: null,
+            package_version: w.package_version,
+            fixed_versions: w.fixed_versions,
+            aliases: w.aliases,
+            archived: null,
+          })),
+        )
+        return { ...agg, ...key!, repository_id: repositoryId, target_kind: row.target_kind, target_name: row.target_name, package_name: row.package_name, ecosystem: row.ecosystem }
+      })
+      const { rows: created } = await tx.query<KeyedIssue & { id: number }>(
+        `INSERT INTO issues (workspace_id, target_key, package_key, cve, repository_id, target_kind, target_name, target_url,
+            package_name, ecosystem, aliases, versions, fixed_versions, severity, severity_rank, priority, priority_rank,
+            factors, explanation, status, detected_at, first_seen_at, last_seen_at, created_at, updated_at)
+         SELECT $1, x.target_key, x.package_key, x.cve, x.repository_id, x.target_kind,
+            CASE WHEN x.target_kind = 'repository' THEN r.full_name ELSE x.target_name END,
+            CASE WHEN x.target_kind = 'repository' THEN r.web_url ELSE NULL END,
+            x.package_name, x.ecosystem, x.aliases, x.versions, x.fixed_versions, x.severity, x.severity_rank, x.priority,
+            x.priority_rank, x.factors, x.explanation, 'open', x.detected_at, $2, $2, $2, $2
+           FROM jsonb_to_recordset($3::jsonb) AS x(target_key text, package_key text, cve text, repository_id bigint,
+             target_kind text, target_name text, package_name text, ecosystem text, aliases jsonb, versions jsonb,
+             fixed_versions jsonb, severity text, severity_rank smallint, priority text, priority_rank smallint,
+             factors jsonb, explanation text, detected_at timestamptz)
+           JOIN repositories r ON r.id = x.repository_id
+         ON CONFLICT (workspace_id, target_key, package_key, cve) DO NOTHING
+         RETURNING id, target_key, package_key, cve`,
+        [workspaceId, now, json(candidates)],
+      )
+      out.issuesCreated = created.length
+      for (const c of created) issueIds.set(issueKey(c), c.id)
+      const others = candidates.filter((c) => !issueIds.has(issueKey(c)))
+      if (others.length > 0) {
+        const { rows: found } = await tx.query<KeyedIssue & { id: number }>(
+          `SELECT i.id, i.target_key, i.package_key, i.cve FROM jsonb_to_recordset($2::jsonb) AS x(t text, p text, c text)
+             JOIN issues i ON i.workspace_id = $1 AND i.target_key = x.t AND i.package_key = x.p AND i.cve = x.c`,
+          [workspaceId, json(others.map((m) => ({ t: m.target_key, p: m.package_key, c: m.cve })))],
+        )
+        for (const f of found) {
+          issueIds.set(issueKey(f), f.id)
+          touched.add(f.id)
+        }
+      }
+      if (created.length > 0)
+        await tx.query(`INSERT INTO issue_sources (issue_id, connection_id, kind, present) SELECT unnest($1::bigint[]), $2, $3, true`, [
+          created.map((c) => c.id),
+          connectionId,
+          args.connectionKind,
+        ])
+    }
+
+    const payload = write.map((w) => ({ ...w.row, repository_id: w.repositoryId, issue_id: w.issueKey ? (issueIds.get(issueKey(w.issueKey)) ?? null) : null }))
+    await tx.query(
+      `INSERT INTO occurrences AS o (workspace_id, connection_id, source_key, cve, aliases, package_purl, package_key,
+          package_name, ecosystem, package_version, target, target_kind, target_name, match_key, match_display,
+          ext_key, url_key, name_key, repository_id, issue_id, scope, severity, vendor_severity, cvss, detected_at,
+          detected_at_source, fixed_versions, signals, vendor_factors, evidence, vendor_state, title, link, raw,
+          content_hash, state, first_seen_at, last_seen_at, last_seen_run_id, absent_since)
+       SELECT $1, $2, x.source_key, x.cve, x.aliases, x.package_purl, x.package_key, x.package_name, x.ecosystem,
+          x.package_version, x.target, x.target_kind, x.target_name, x.match_key, x.match_display,
+          CASE WHEN x.ext_id IS NULL THEN NULL ELSE x.ext_provider || ':' || x.ext_id END, x.url_key, x.name_key,
+          x.repository_id, x.issue_id, x.scope, x.severity, x.vendor_severity, x.cvss, COALESCE(x.detected_at, $3),
+          CASE WHEN x.detected_at IS NULL THEN 'first_seen' ELSE 'vendor' END, x.fixed_versions, x.signals,
+          x.vendor_factors, x.evidence, x.vendor_state, x.title, x.link, x.raw, x.content_hash, 'present', $3, $3, $4, NULL
+         FROM jsonb_to_recordset($5::jsonb) AS x(source_key text, cve text, aliases jsonb, package_purl text,
+          package_key text, package_name text, ecosystem text, package_version text, target jsonb, target_kind text,
+          target_name text, match_key text, match_display text, ext_provider text, ext_id text, url_key text,
+          name_key text, repository_id bigint, issue_id bigint, scope text, severity text, vendor_severity text,
+          cvss jsonb, detected_at timestamptz, fixed_versions jsonb, signals jsonb, vendor_factors jsonb, evidence jsonb,
+          vendor_state text, title text, link text, raw jsonb, content_hash text)
+       ON CONFLICT (connection_id, source_key, cve) DO UPDATE SET
+          aliases = excluded.aliases, package_purl = excluded.package_purl, package_key = excluded.package_key,
+          package_name = excluded.package_name, ecosystem = excluded.ecosystem,
+          package_version = excluded.package_version, target = excluded.target, target_kind = excluded.target_kind,
+          target_name = excluded.target_name, match_key = excluded.match_key, match_display = excluded.match_display,
+          ext_key = excluded.ext_key, url_key = excluded.url_key, name_key = excluded.name_key,
+          repository_id = excluded.repository_id, issue_id = excluded.issue_id, scope = excluded.scope,
+          severity = excluded.severity, vendor_severity = excluded.vendor_severity, cvss = excluded.cvss,
+          -- the earliest vendor detection time wins; an import time never replaces a vendor's
+          detected_at = CASE
+            WHEN excluded.detected_at_source = 'vendor' AND (o.detected_at_source = 'first_seen' OR excluded.detected_at < o.detected_at)
+              THEN excluded.detected_at ELSE o.detected_at END,
+          detected_at_source = CASE WHEN excluded.detected_at_source = 'vendor' THEN 'vendor' ELSE o.detected_at_source END,
+          fixed_versions = excluded.fixed_versions, signals = excluded.signals,
+          vendor_factors = excluded.vendor_factors, evidence = excluded.evidence, vendor_state = excluded.vendor_state,
+          title = excluded.title, link = excluded.link, raw = excluded.raw, content_hash = excluded.content_hash,
+          state = 'present', last_seen_at = excluded.last_seen_at, last_seen_run_id = excluded.last_seen_run_id,
+          absent_since = NULL`,
+      [workspaceId, connectionId, now, runId, json(payload)],
+    )
+    if (touched.size > 0) await recomputeIssues(tx, [...touched], now)
+    return out
+  })
+}
+
+/**
+ * Puts occurrences that just got a repository into their issues (the re-match path): creates missing issues by
+ * key, points each occurrence at its issue, and recomputes every issue touched.
+ */
+export const attachIssues = async (tx: Queryable, workspaceId: string, occurrenceIds: number[], now: Date): Promise<number> => {
+  if (occurrenceIds.length === 0) return 0
+  const { rows: ins } = await tx.query<{ id: number; inserted: boolean }>(
+    `INSERT INTO issues AS i (workspace_id, target_key, package_key, cve, repository_id, target_kind, target_name,
+        target_url, package_name, ecosystem, severity, severity_rank, priority, priority_rank, status, detected_at,
+        first_seen_at, last_seen_at)
+     SELECT DISTINCT ON (tk, o.package_key, o.cve) $1::uuid, tk, o.package_key, o.cve, o.repository_id, o.target_kind,
+        CASE WHEN o.target_kind = 'repository' THEN r.full_name ELSE o.target_name END,
+        CASE WHEN o.target_kind = 'repository' THEN r.web_url ELSE NULL END,
+        o.package_name, o.ecosystem, o.severity, 0, o.severity, 0, 'open', o.detected_at, o.first_seen_at, o.last_seen_at
+       FROM (SELECT o.*, ${TARGET_KEY_SQL} AS tk FROM occurrences o WHERE o.id = ANY($2::bigint[]) AND o.repository_id IS NOT NULL) o
+       JOIN repositories r ON r.id = o.repository_id
+      ORDER BY tk, o.package_key, o.cve, o.id
+     ON CONFLICT (workspace_id, target_key, package_key, cve) DO UPDATE SET updated_at = $3
+     RETURNING i.id, (i.xmax = 0) AS inserted`,
+    [workspaceId, occurrenceIds, now],
+  )
+  const { rows: moved } = await tx.query<{ issue_id: number }>(
+    `UPDATE occurrences o SET issue_id = i.id
+       FROM issues i
+      WHERE o.id = ANY($2::bigint[]) AND o.repository_id IS NOT NULL AND i.workspace_id = $1
+        AND i.target_key = ${TARGET_KEY_SQL} AND i.package_key = o.package_key AND i.cve = o.cve
+      RETURNING o.issue_id`,
+    [workspaceId, occurrenceIds],
+  )
+  await recomputeIssues(tx, [...new Set(moved.map((m) => m.issue_id))], now)
+  return ins.filter((r) => r.inserted).length
+}
+
 /** Recomputes issues from their occurrences: severity, priority and factors, status, dates, sources. */
-export const recomputeIssues = async (
-  tx: Queryable,
-  issueIds: number[],
-  now: Date,
-): Promise<{ fixed: number; reopened: number }> => {
+export const recomputeIssues = async (tx: Queryable, issueIds: number[], now: Date): Promise<{ fixed: number; reopened: number }> => {
   const result = { fixed: 0, reopened: 0 }
   if (issueIds.length === 0) return result
-  const { rows } = await tx.query<SourceRow>(
-    `SELECT o.issue_id, o.connection_id, c.kind, c.name AS connection_name, o.severity, o.signals, o.vendor_factors,
-            o.vendor_state, o.state, o.detected_at, o.first_seen_at, o.last_seen_at, o.absent_since,
-            o.package_version, o.fixed_versions, o.aliases, r.archived
+  const { rows } = await tx.query<SourceRow & { issue_id: number; connection_id: string }>(
+    `SELECT o.issue_id, o.connection_id, c.kind, o.severity, o.signals, o.vendor_factors, o.vendor_state, o.state,
+            o.detected_at, o.first_seen_at, o.last_seen_at, o.absent_since, o.package_version, o.fixed_versions,
+            o.aliases, r.archived
        FROM occurrences o
        JOIN connections c ON c.id = o.connection_id
        LEFT JOIN repositories r ON r.id = o.repository_id
       WHERE o.issue_id = ANY($1::bigint[])`,
     [issueIds],
   )
-  const groups = new Map<number, SourceRow[]>()
+  const groups = new Map<number, typeof rows>()
   for (const r of rows) {
     const g = groups.get(r.issue_id)
     if (g) g.push(r)
@@ -280,48 +392,13 @@ export const recomputeIssues = async (
       empty.push(id)
       continue
     }
-    const views: SourceView[] = g.map((r) => ({
-      kind: r.kind,
-      severity: r.severity,
-      signals: r.signals,
-      vendorFactors: r.vendor_factors,
-      present: r.state === 'present',
-      vendorState: r.vendor_state,
-    }))
-    const p = prioritise(views, { archived: g.some((r) => r.archived === true) })
-    const present = g.filter((r) => r.state === 'present')
-    const open = present.length > 0
-    const ms = (d: Date | null) => (d ? new Date(d).getTime() : 0)
-    const fixedAt = open ? null : new Date(Math.max(...g.map((r) => ms(r.absent_since) || ms(r.last_seen_at))))
-    const versions = [
-      ...new Set((open ? present : g).map((r) => r.package_version).filter((v): v is string => !!v)),
-    ].sort()
-    const fixedVersions = [...new Set(g.flatMap((r) => r.fixed_versions))].sort()
-    const aliases = [...new Set(g.flatMap((r) => r.aliases))].sort()
-    updates.push({
-      id,
-      severity: p.severity,
-      severity_rank: severityRank(p.severity),
-      priority: p.priority,
-      priority_rank: severityRank(p.priority),
-      factors: p.factors,
-      explanation: p.explanation,
-      status: open ? 'open' : 'fixed',
-      detected_at: new Date(Math.min(...g.map((r) => ms(r.detected_at)))).toISOString(),
-      first_seen_at: new Date(Math.min(...g.map((r) => ms(r.first_seen_at)))).toISOString(),
-      last_seen_at: new Date(Math.max(...g.map((r) => ms(r.last_seen_at)))).toISOString(),
-      fixed_at: fixedAt?.toISOString() ?? null,
-      versions,
-      fixed_versions: fixedVersions,
-      aliases,
-    })
+    updates.push({ id, ...aggregateIssue(g) })
     const perConn = new Map<string, { kind: string; present: boolean }>()
     for (const r of g) {
       const s = perConn.get(r.connection_id)
       perConn.set(r.connection_id, { kind: r.kind, present: (s?.present ?? false) || r.state === 'present' })
     }
-    for (const [connection_id, s] of perConn)
-      sources.push({ issue_id: id, connection_id, kind: s.kind, present: s.present })
+    for (const [connection_id, s] of perConn) sources.push({ issue_id: id, connection_id, kind: s.kind, present: s.present })
   }
   if (updates.length > 0) {
     const { rows: changed } = await tx.query<{ was: string; now_status: string }>(
@@ -353,7 +430,10 @@ export const recomputeIssues = async (
     )
   }
   // an issue none of whose occurrences remain (they moved to another target) is removed with its sources
-  if (empty.length > 0) await tx.query(`DELETE FROM issues WHERE id = ANY($1::bigint[])`, [empty])
+  if (empty.length > 0) {
+    await tx.query(`DELETE FROM issue_sources WHERE issue_id = ANY($1::bigint[])`, [empty])
+    await tx.query(`DELETE FROM issues WHERE id = ANY($1::bigint[])`, [empty])
+  }
   return result
 }
 
@@ -402,47 +482,33 @@ export const resolveMissing = async (
  * Re-matches the workspace's unmatched occurrences (after an SCM sync or a manual mapping) and puts the ones that
  * now match into the queue, without reading any scanner again. Returns how many joined.
  */
-export const rematchUnmatched = async (
-  db: Db,
-  workspaceId: string,
-  now: Date,
-  opts: { matchKey?: string } = {},
-): Promise<number> => {
+export const rematchUnmatched = async (db: Db, workspaceId: string, now: Date, opts: { matchKey?: string } = {}): Promise<number> => {
+  const matcher = await loadRepoMatcher(db, workspaceId)
+  if (matcher.size === 0) return 0
   let joined = 0
   let after = 0
   for (;;) {
-    const step = await db.transaction(async (tx) => {
-      const { rows } = await tx.query<{ id: number; rid: number | null }>(
-        `SELECT x.id, ${matchExpr('$1')} AS rid
-           FROM (SELECT o.id, o.match_key, o.url_key, o.name_key,
-                        split_part(o.ext_key, ':', 1) AS ext_provider,
-                        NULLIF(substr(o.ext_key, length(split_part(o.ext_key, ':', 1)) + 2), '') AS ext_id
-                   FROM occurrences o
-                  WHERE o.workspace_id = $1 AND o.repository_id IS NULL AND ($2::text IS NULL OR o.match_key = $2)
-                    AND o.id > $3
-                  ORDER BY o.id LIMIT 5000) x`,
-        [workspaceId, opts.matchKey ?? null, after],
-      )
-      const hits = rows.filter((r) => r.rid !== null)
-      if (hits.length > 0) {
+    const { rows } = await db.query<{ id: number; ext_key: string | null; url_key: string | null; name_key: string | null; match_key: string }>(
+      `SELECT o.id, o.ext_key, o.url_key, o.name_key, o.match_key FROM occurrences o
+        WHERE o.workspace_id = $1 AND o.repository_id IS NULL AND ($2::text IS NULL OR o.match_key = $2) AND o.id > $3
+        ORDER BY o.id LIMIT 5000`,
+      [workspaceId, opts.matchKey ?? null, after],
+    )
+    const hits = rows
+      .map((r) => ({ id: r.id, rid: matcher.match({ externalKey: r.ext_key, urlKey: r.url_key, nameKey: r.name_key, matchKey: r.match_key }) }))
+      .filter((h) => h.rid !== null)
+    if (hits.length > 0)
+      await db.transaction(async (tx) => {
         await tx.query(
-          `UPDATE occurrences o SET repository_id = x.rid
-             FROM jsonb_to_recordset($1::jsonb) AS x(id bigint, rid bigint) WHERE o.id = x.id`,
+          `UPDATE occurrences o SET repository_id = x.rid FROM jsonb_to_recordset($1::jsonb) AS x(id bigint, rid bigint)
+            WHERE o.id = x.id AND o.repository_id IS NULL`,
           [json(hits)],
         )
-        await attachIssues(
-          tx,
-          workspaceId,
-          hits.map((r) => r.id),
-          [],
-          now,
-        )
-      }
-      return { scanned: rows.length, last: rows.at(-1)?.id ?? after, joined: hits.length }
-    })
-    joined += step.joined
-    after = step.last
-    if (step.scanned < 5000) break
+        await attachIssues(tx, workspaceId, hits.map((h) => h.id), now)
+      })
+    joined += hits.length
+    after = rows.at(-1)?.id ?? after
+    if (rows.length < 5000) break
   }
   return joined
 }

@@ -16,7 +16,6 @@ import { dataRoutes } from './routes/data.ts'
 export const buildApp = async (rt: Runtime, o: { webDist?: string | null } = {}): Promise<FastifyInstance> => {
   const app = Fastify({
     loggerInstance: rt.logger.child({ component: 'http' }) as any,
-    disableRequestLogging: false,
     bodyLimit: 2 * 1024 * 1024,
     genReqId: () => `req-${Math.random().toString(36).slice(2, 10)}`,
     trustProxy: true,
@@ -66,14 +65,16 @@ export const buildApp = async (rt: Runtime, o: { webDist?: string | null } = {})
   router.add({ method: 'GET', url: '/api/v1/openapi.json', access: 'viewer', summary: 'This API as OpenAPI 3.1', tags: ['meta'], handler: async () => router.openapi() })
 
   const dist = o.webDist === undefined ? defaultWebDist() : o.webDist
-  if (dist && existsSync(join(dist, 'index.html'))) {
-    await app.register(fastifyStatic, { root: dist, prefix: '/', wildcard: false, index: 'index.html' })
-    app.setNotFoundHandler((req, reply) => {
-      if (req.url.startsWith('/api/') || req.method !== 'GET')
-        return reply.status(404).send({ error: { code: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}`, hint: 'see GET /api/v1/openapi.json', reqId: req.id } })
-      return reply.type('text/html').sendFile('index.html')
-    })
-  }
+  const serveWeb = !!dist && existsSync(join(dist, 'index.html'))
+  if (serveWeb) await app.register(fastifyStatic, { root: dist!, prefix: '/', wildcard: false, index: 'index.html' })
+  app.setNotFoundHandler((req, reply) => {
+    if (!serveWeb || req.url.startsWith('/api/') || req.method !== 'GET')
+      return reply
+        .status(404)
+        .send({ error: { code: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}`, hint: 'see GET /api/v1/openapi.json', reqId: req.id } })
+    // the web app routes on the client: any other GET gets index.html
+    return reply.type('text/html').sendFile('index.html')
+  })
   return app
 }
 

@@ -46,7 +46,4 @@ export const installErrorHandler = (app: FastifyInstance) => {
     req.log.error({ err: { message: err.message, stack: err.stack } }, 'unhandled error')
     return reply.status(500).send({ error: { code: 'internal', message: 'an internal error occurred; the request id is in the server log', reqId } })
   })
-  app.setNotFoundHandler((req, reply) =>
-    reply.status(404).send({ error: { code: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}`, hint: 'see GET /api/v1/openapi.json', reqId: req.id } }),
-  )
 }

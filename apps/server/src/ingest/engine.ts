@@ -2,6 +2,7 @@ import {
   type AnyConnector,
   type Logger,
   type ProgressUpdate,
+  type RepoMatcher,
   type RepositoryRecord,
   UpstreamError,
   isSkip,
@@ -15,6 +16,7 @@ import {
   emptyCounts,
   finishRun,
   getRun,
+  loadRepoMatcher,
   markRepositoriesRemoved,
   planRepositoryRemoval,
   planResolution,
@@ -98,7 +100,7 @@ export const executeRun = async (
 ): Promise<RunOutcome> => {
   const { db, logger } = opts
   const now = opts.now ?? (() => new Date())
-  const batchSize = opts.batchSize ?? 2000
+  const batchSize = opts.batchSize ?? 2500
   const log = (logger as any).child
     ? (logger as any).child({ runId, connectionId: connection.id, kind: connection.kind })
     : logger
@@ -154,20 +156,35 @@ export const executeRun = async (
   heartbeat.unref?.()
 
   let occBatch: OccurrenceInput[] = []
+  // the workspace's repositories, loaded once per run; repositories that appear later re-match waiting findings
+  let matcher: RepoMatcher | undefined
   let repoBatch: RepositoryRecord[] = []
   const skip = (reason: string, n = 1) => {
     counts.skipped[reason] = (counts.skipped[reason] ?? 0) + n
+  }
+  // the cursor of the latest checkpoint whose records are not all written yet
+  let pendingCursor: { cursor: unknown } | undefined
+  const flushAndCheckpoint = async () => {
+    await flush()
+    if (pendingCursor) {
+      await saveRunState(db, runId, { counts, progress, cursor: pendingCursor.cursor, incompleteScopes: [...incomplete], now: now() })
+      pendingCursor = undefined
+      lastProgressWrite = Date.now()
+    } else await writeProgress()
   }
   const flush = async () => {
     if (occBatch.length > 0) {
       const rows = occBatch
       occBatch = []
+      matcher ??= await loadRepoMatcher(db, connection.workspaceId)
       const r = await writeOccurrenceBatch(db, {
         workspaceId: connection.workspaceId,
         connectionId: connection.id,
+        connectionKind: connection.kind,
         runId,
         now: now(),
         rows,
+        matcher,
       })
       counts.created += r.created
       counts.updated += r.updated
@@ -231,22 +248,14 @@ export const executeRun = async (
                 }
               }
             }
-            if (occBatch.length >= batchSize || repoBatch.length >= batchSize) {
-              await flush()
-              await writeProgress()
-            }
+            if (occBatch.length >= batchSize || repoBatch.length >= batchSize) await flushAndCheckpoint()
             break
           }
           case 'checkpoint':
-            await flush()
-            await saveRunState(db, runId, {
-              counts,
-              progress,
-              cursor: ev.cursor,
-              incompleteScopes: [...incomplete],
-              now: now(),
-            })
-            lastProgressWrite = Date.now()
+            // every record before this cursor is in the batch or written; it is stored once they are all written
+            pendingCursor = { cursor: ev.cursor }
+            if (occBatch.length >= batchSize / 2 || repoBatch.length >= batchSize / 2 || Date.now() - lastProgressWrite > 5_000)
+              await flushAndCheckpoint()
             break
           case 'skip':
             skip(ev.reason, ev.count ?? 1)
@@ -268,6 +277,7 @@ export const executeRun = async (
       const shuttingDown = signal.aborted && (signal.reason instanceof ShutdownError || err instanceof ShutdownError)
       if (shuttingDown) {
         // leave it resumable: what is written stays, the cursor points after it, the job is retried
+        await flushAndCheckpoint().catch(() => {})
         await saveRunState(db, runId, {
           counts,
           progress: { ...progress, message: 'interrupted: will resume' },

@@ -1,0 +1,214 @@
+import { readFileSync } from 'node:fs'
+import { Command, InvalidArgumentError } from 'commander'
+import { ensureWorkspace, insertToken, loadMigrations, migrate, openDb } from '@vulnsync/db'
+import { join } from 'node:path'
+import { generateToken, hashToken, tokenPrefix } from './auth.ts'
+import { readInitialToken } from './bootstrap.ts'
+import { ConfigError, loadCliConfig, loadConfig } from './config.ts'
+import { createLogger } from './logger.ts'
+import { startProcess } from './server.ts'
+
+const program = new Command('vulnsync').description('One queue for every scanner\'s vulnerabilities.').showHelpAfterError()
+
+const fail = (msg: string, code = 1): never => {
+  process.stderr.write(`vulnsync: ${msg}\n`)
+  process.exit(code)
+}
+
+const config = () => {
+  try {
+    return loadConfig()
+  } catch (err) {
+    return fail((err as Error).message, 2)
+  }
+}
+
+const port = (v: string) => {
+  const n = Number(v)
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('a port is a number from 0 to 65535')
+  return String(n)
+}
+
+const runUntilSignal = async (mode: 'serve' | 'worker', portOpt?: string) => {
+  const cfg = config()
+  if (portOpt !== undefined) cfg.port = Number(portOpt)
+  const logger = createLogger({ level: cfg.logLevel })
+  const running = await startProcess(cfg, logger, mode).catch((err) => fail(`could not start: ${err.message}`))
+  if (mode === 'serve' && !cfg.bootstrapToken) {
+    const file = join(cfg.dataDir, 'initial-admin-token')
+    if (readInitialToken(cfg.dataDir)) process.stderr.write(`\nvulnsync is up at ${running.url}\nAdmin API token: in ${file} (sign in with it)\n\n`)
+  } else if (mode === 'serve') process.stderr.write(`\nvulnsync is up at ${running.url}\n\n`)
+  for (const sig of ['SIGINT', 'SIGTERM'] as const)
+    process.once(sig, () => {
+      void running.stop().then(() => process.exit(0))
+    })
+}
+
+program
+  .command('serve')
+  .description('API, web app, scheduler and workers in one process (PGlite in VULNSYNC_DATA_DIR unless DATABASE_URL is set)')
+  .option('-p, --port <port>', 'port to listen on (default PORT or 8080)', port)
+  .action(async (o) => runUntilSignal('serve', o.port))
+
+program
+  .command('worker')
+  .description('sync workers and the scheduler only; with DATABASE_URL any number of them share the work')
+  .action(async () => runUntilSignal('worker'))
+
+program
+  .command('migrate')
+  .description('apply database migrations and exit')
+  .action(async () => {
+    const cfg = config()
+    const db = await openDb({ databaseUrl: cfg.databaseUrl, dataDir: cfg.databaseUrl ? undefined : join(cfg.dataDir, 'pgdata') })
+    const r = await migrate(db)
+    await db.close()
+    process.stdout.write(r.applied.length ? `applied migrations ${r.applied.join(', ')}; schema version ${r.current}\n` : `schema is up to date (version ${r.current} of ${loadMigrations().length})\n`)
+  })
+
+const token = program.command('token').description('API tokens')
+token
+  .command('create')
+  .description('create an API token and print it once')
+  .option('--role <role>', 'admin, member or viewer', 'viewer')
+  .option('--name <name>', 'what the token is for', 'cli token')
+  .action(async (o) => {
+    if (!['admin', 'member', 'viewer'].includes(o.role)) fail(`--role must be admin, member or viewer, not ${o.role}`, 2)
+    const cfg = config()
+    const db = await openDb({ databaseUrl: cfg.databaseUrl, dataDir: cfg.databaseUrl ? undefined : join(cfg.dataDir, 'pgdata') })
+    await migrate(db)
+    const ws = await ensureWorkspace(db)
+    const value = generateToken()
+    await insertToken(db, { workspaceId: ws, userId: null, name: o.name, hash: hashToken(value), prefix: tokenPrefix(value), role: o.role })
+    await db.close()
+    process.stdout.write(`${value}\n`)
+  })
+
+// ------------------------------------------------------------------ commands that talk to a running server
+
+const client = () => {
+  const c = loadCliConfig()
+  const t = c.token ?? readInitialToken(config().dataDir)
+  if (!t) fail('no API token: set VULNSYNC_TOKEN (create one with `vulnsync token create --role admin`)', 2)
+  return async (method: string, path: string, body?: unknown) => {
+    let res: Response
+    try {
+      res = await fetch(`${c.url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${t}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+        body: body ? JSON.stringify(body) : undefined,
+      })
+    } catch {
+      return fail(`could not reach vulnsync at ${c.url}: start it with \`vulnsync serve\` or set VULNSYNC_URL`)
+    }
+    const text = await res.text()
+    const json = text ? JSON.parse(text) : null
+    if (!res.ok) fail(`${json?.error?.message ?? `HTTP ${res.status}`}${json?.error?.hint ? `\n  hint: ${json.error.hint}` : ''}`)
+    return json
+  }
+}
+
+const kv = (v: string, prev: Record<string, string> = {}) => {
+  const i = v.indexOf('=')
+  if (i <= 0) throw new InvalidArgumentError('use key=value')
+  return { ...prev, [v.slice(0, i)]: v.slice(i + 1) }
+}
+
+program
+  .command('connect')
+  .description('connect an integration (the server checks the credentials first)')
+  .requiredOption('--kind <kind>', 'ox, endor, jfrog, github or gitlab')
+  .requiredOption('--name <name>', 'a name for this connection')
+  .option('--config <key=value>', 'a configuration field (repeatable)', kv, {})
+  .option('--secret <key=value>', 'a credential field (repeatable); prefer --secret-file for tokens', kv, {})
+  .option('--secret-file <key=path>', 'read a credential field from a file (repeatable)', kv, {})
+  .option('--location <id>', 'scan only this location (repeatable)', (v: string, p: string[] = []) => [...p, v])
+  .option('--schedule <cron>', 'sync schedule, cron in UTC (default every 6 hours)')
+  .action(async (o) => {
+    const api = client()
+    const secrets: Record<string, string> = { ...o.secret }
+    for (const [k, path] of Object.entries(o.secretFile as Record<string, string>)) secrets[k] = readFileSync(path, 'utf8').trim()
+    const r = await api('POST', '/api/v1/connections', { kind: o.kind, name: o.name, config: o.config, secrets, locations: o.location ?? null, scheduleCron: o.schedule })
+    process.stdout.write(`connected ${r.connection.kind} "${r.connection.name}" (${r.connection.id}); initial sync ${r.run.id} queued\n`)
+  })
+
+const bar = (done: number, total: number | undefined, width = 24) => {
+  if (!total) return ''
+  const f = Math.max(0, Math.min(width, Math.round((done / total) * width)))
+  return `[${'#'.repeat(f)}${'.'.repeat(width - f)}] `
+}
+
+program
+  .command('sync <connection>')
+  .description('sync a connection now (id or name); --wait shows progress until it ends')
+  .option('--wait', 'wait for the run to finish, with a progress bar')
+  .action(async (connection: string, o) => {
+    const api = client()
+    let id = connection
+    if (!/^[0-9a-f-]{36}$/i.test(connection)) {
+      const list = await api('GET', '/api/v1/connections')
+      const hit = list.items.find((c: any) => c.name.toLowerCase() === connection.toLowerCase())
+      if (!hit) fail(`no connection named ${connection}; see GET /api/v1/connections`)
+      id = hit.id
+    }
+    const { run } = await api('POST', `/api/v1/connections/${id}/syncs`)
+    process.stdout.write(`sync ${run.id} queued\n`)
+    if (!o.wait) return
+    const tty = process.stderr.isTTY
+    let last = ''
+    for (;;) {
+      const r = await api('GET', `/api/v1/syncs/${run.id}`)
+      const p = r.progress ?? {}
+      const paused = p.pausedUntil ? ` paused until ${p.pausedUntil} (rate limit)` : ''
+      const line = `${bar(p.records ?? 0, p.total)}${r.status} pages ${p.pages ?? 0} records ${p.records ?? 0}${paused}`
+      if (line !== last) {
+        process.stderr.write(tty ? `\r${line.padEnd(90)}` : `${line}\n`)
+        last = line
+      }
+      if (!['queued', 'running'].includes(r.status)) {
+        if (tty) process.stderr.write('\n')
+        const c = r.counts
+        const skipped = Object.entries(c.skipped ?? {}).map(([k, v]) => `${k} ${v}`).join(', ')
+        process.stdout.write(
+          `${r.status}: fetched ${c.fetched}, created ${c.created}, updated ${c.updated}, unchanged ${c.unchanged}, reopened ${c.reopened}, resolved ${c.resolved}, unmatched ${c.unmatched}${skipped ? `, skipped (${skipped})` : ''}\n`,
+        )
+        if (r.error) process.stdout.write(`${r.error.message}${r.error.hint ? `\n  hint: ${r.error.hint}` : ''}\n`)
+        process.exit(r.status === 'succeeded' ? 0 : 1)
+      }
+      await new Promise((res) => setTimeout(res, 1000))
+    }
+  })
+
+program
+  .command('vulns')
+  .description('list the queue (table, or --json)')
+  .option('--json', 'print JSON')
+  .option('--source <kinds>', 'source tools, comma separated')
+  .option('--severity <levels>', 'critical,high,medium,low,info')
+  .option('--status <status>', 'open or fixed', 'open')
+  .option('--repository <name>', 'owner/name or id')
+  .option('--cve <id>', 'CVE id or prefix')
+  .option('-q, --query <text>', 'free text')
+  .option('--limit <n>', 'how many', '50')
+  .action(async (o) => {
+    const api = client()
+    const qs = new URLSearchParams()
+    for (const [k, v] of Object.entries({ source: o.source, severity: o.severity, status: o.status, repository: o.repository, cve: o.cve, q: o.query, limit: o.limit }))
+      if (v) qs.set(k, String(v))
+    const r = await api('GET', `/api/v1/vulnerabilities?${qs}`)
+    if (o.json) {
+      process.stdout.write(`${JSON.stringify(r, null, 2)}\n`)
+      return
+    }
+    const rows = r.items.map((i: any) => [i.cve, i.priority, i.severity, `${i.package.name}@${i.versions.join(',')}`, i.target.name, i.sources.map((s: any) => s.kind).join(','), i.detectedAt?.slice(0, 10) ?? ''])
+    const head = ['CVE', 'PRIORITY', 'SEVERITY', 'PACKAGE', 'TARGET', 'SOURCES', 'DETECTED']
+    const widths = head.map((h, i) => Math.min(48, Math.max(h.length, ...rows.map((x: string[]) => String(x[i]).length))))
+    const fmt = (x: string[]) => x.map((c, i) => String(c).slice(0, widths[i]).padEnd(widths[i]!)).join('  ')
+    process.stdout.write(`${fmt(head)}\n${rows.map(fmt).join('\n')}\n${r.items.length} of ${r.total}\n`)
+  })
+
+program.parseAsync(process.argv).catch((err) => {
+  if (err instanceof ConfigError) fail(err.message, 2)
+  fail(err?.message ?? String(err))
+})
+

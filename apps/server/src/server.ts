@@ -1,0 +1,44 @@
+import type { FastifyInstance } from 'fastify'
+import { createRuntime } from './bootstrap.ts'
+import type { AppConfig } from './config.ts'
+import { buildApp } from './http/app.ts'
+import type { AppLogger } from './logger.ts'
+import { type Runtime, tick } from './runtime.ts'
+
+export interface Running {
+  rt: Runtime
+  app?: FastifyInstance
+  url?: string
+  stop(): Promise<void>
+}
+
+/** `vulnsync serve`: API, web app, scheduler and workers in one process. `vulnsync worker`: workers and scheduler. */
+export const startProcess = async (cfg: AppConfig, logger: AppLogger, mode: 'serve' | 'worker', o: Parameters<typeof createRuntime>[2] = {}): Promise<Running> => {
+  const rt = await createRuntime(cfg, logger, o)
+  await rt.jobs.start({ workers: true, scheduler: true })
+  // catch up at once on what became due while nothing ran (and recover runs of a process that died)
+  await tick(rt).catch((err) => logger.warn({ err: err.message }, 'first scheduler tick failed'))
+  let app: FastifyInstance | undefined
+  let url: string | undefined
+  if (mode === 'serve') {
+    app = await buildApp(rt)
+    await app.listen({ port: cfg.port, host: cfg.host })
+    const addr = app.server.address() as { port: number }
+    url = `http://${cfg.host === '0.0.0.0' ? '127.0.0.1' : cfg.host}:${addr.port}`
+    logger.info({ url, database: rt.db.driver, dataDir: cfg.databaseUrl ? undefined : cfg.dataDir }, 'vulnsync is serving')
+  } else {
+    logger.info({ database: rt.db.driver }, 'vulnsync worker started')
+  }
+  let stopping: Promise<void> | undefined
+  const stop = () => {
+    stopping ??= (async () => {
+      logger.info('shutting down: finishing or checkpointing runs in progress')
+      await app?.close().catch(() => {})
+      await rt.jobs.stop().catch((err) => logger.warn({ err: err.message }, 'job system stop failed'))
+      await rt.db.close().catch(() => {})
+      logger.info('stopped')
+    })()
+    return stopping
+  }
+  return { rt, app, url, stop }
+}
