@@ -33,9 +33,19 @@ export const createConnectorContext = <C, S>(o: ContextOptions<C, S>): Connector
       allowPrivateNetworks: o.allowPrivateNetworks ?? false,
       sleep: (ms) => sleep(ms),
       onWait: (ms, reason) => {
-        if (ms >= 2_000) progress({ pausedUntil: new Date(Date.now() + ms), message: `waiting ${Math.ceil(ms / 1000)} s (${reason})` })
+        if (ms >= 2_000)
+          progress({ pausedUntil: new Date(Date.now() + ms), message: `waiting ${Math.ceil(ms / 1000)} s (${reason})` })
       },
       ...o.http,
     })
-  return { config: o.config, secrets: o.secrets, http, logger, signal, now: o.now ?? (() => new Date()), sleep, progress }
+  return {
+    config: o.config,
+    secrets: o.secrets,
+    http,
+    logger,
+    signal,
+    now: o.now ?? (() => new Date()),
+    sleep,
+    progress,
+  }
 }

@@ -130,10 +130,27 @@ export const createHttpClient = (opts: HttpClientOptions = {}): HttpClient => {
   const once = async (url: URL, req: HttpRequest): Promise<HttpResponse> => {
     const host = url.host
     if (url.protocol !== 'https:' && url.protocol !== 'http:')
-      throw new UpstreamError({ kind: 'blocked', host, message: `only http and https URLs are allowed, not ${url.protocol}` })
-    if (!allowPrivate && isPrivateAddress(url.hostname.replace(/^\[|\]$/g, '')) && /^[\d.:[\]a-f]+$/i.test(url.hostname))
-      throw new UpstreamError({ kind: 'blocked', host, message: new BlockedAddressError(url.hostname, url.hostname).message })
-    const headers: Record<string, string> = { accept: 'application/json', 'user-agent': 'vulnsync/0.1', ...opts.headers, ...req.headers }
+      throw new UpstreamError({
+        kind: 'blocked',
+        host,
+        message: `only http and https URLs are allowed, not ${url.protocol}`,
+      })
+    if (
+      !allowPrivate &&
+      isPrivateAddress(url.hostname.replace(/^\[|\]$/g, '')) &&
+      /^[\d.:[\]a-f]+$/i.test(url.hostname)
+    )
+      throw new UpstreamError({
+        kind: 'blocked',
+        host,
+        message: new BlockedAddressError(url.hostname, url.hostname).message,
+      })
+    const headers: Record<string, string> = {
+      accept: 'application/json',
+      'user-agent': 'vulnsync/0.1',
+      ...opts.headers,
+      ...req.headers,
+    }
     let body: string | undefined
     if (req.body !== undefined) {
       body = typeof req.body === 'string' ? req.body : JSON.stringify(req.body)
@@ -144,11 +161,24 @@ export const createHttpClient = (opts: HttpClientOptions = {}): HttpClient => {
     const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout
     let res: Dispatcher.ResponseData
     try {
-      res = await undiciRequest(url, { method: req.method ?? 'GET', headers, body, signal, dispatcher, maxRedirections: 0 } as any)
+      res = await undiciRequest(url, {
+        method: req.method ?? 'GET',
+        headers,
+        body,
+        signal,
+        dispatcher,
+        maxRedirections: 0,
+      } as any)
     } catch (err: any) {
-      if (opts.signal?.aborted) throw new UpstreamError({ kind: 'aborted', host, message: 'the request was cancelled', cause: err })
+      if (opts.signal?.aborted)
+        throw new UpstreamError({ kind: 'aborted', host, message: 'the request was cancelled', cause: err })
       if (timeout.aborted)
-        throw new UpstreamError({ kind: 'timeout', host, message: `${host} did not answer within ${Math.round((req.timeoutMs ?? timeoutMs) / 1000)} s`, cause: err })
+        throw new UpstreamError({
+          kind: 'timeout',
+          host,
+          message: `${host} did not answer within ${Math.round((req.timeoutMs ?? timeoutMs) / 1000)} s`,
+          cause: err,
+        })
       const d = describeNetworkError(err)
       if (d.code === 'EBLOCKED') throw new UpstreamError({ kind: 'blocked', host, message: d.text, cause: err })
       throw new UpstreamError({ kind: 'unreachable', host, message: `could not reach ${host}: ${d.text}`, cause: err })
@@ -157,7 +187,12 @@ export const createHttpClient = (opts: HttpClientOptions = {}): HttpClient => {
     try {
       text = await res.body.text()
     } catch (err: any) {
-      throw new UpstreamError({ kind: 'unreachable', host, message: `${host} closed the connection mid-response`, cause: err })
+      throw new UpstreamError({
+        kind: 'unreachable',
+        host,
+        message: `${host} closed the connection mid-response`,
+        cause: err,
+      })
     }
     const h = new Headers()
     for (const [k, v] of Object.entries(res.headers)) {
@@ -174,7 +209,14 @@ export const createHttpClient = (opts: HttpClientOptions = {}): HttpClient => {
         try {
           return JSON.parse(text) as T
         } catch (err) {
-          throw new UpstreamError({ kind: 'bad_response', host, status: res.statusCode, message: `${host} returned a body that is not valid JSON (HTTP ${res.statusCode})`, body: text.slice(0, 500), cause: err })
+          throw new UpstreamError({
+            kind: 'bad_response',
+            host,
+            status: res.statusCode,
+            message: `${host} returned a body that is not valid JSON (HTTP ${res.statusCode})`,
+            body: text.slice(0, 500),
+            cause: err,
+          })
         }
       },
     }
@@ -192,7 +234,8 @@ export const createHttpClient = (opts: HttpClientOptions = {}): HttpClient => {
         res = await once(url, req)
       } catch (err) {
         const e = err as UpstreamError
-        const retriable = (e.kind === 'unreachable' || e.kind === 'timeout') && req.retry !== false && attempt < maxRetries
+        const retriable =
+          (e.kind === 'unreachable' || e.kind === 'timeout') && req.retry !== false && attempt < maxRetries
         if (!retriable) throw err
         attempt++
         const wait = Math.round(backoffMs * 2 ** (attempt - 1) * (0.5 + Math.random()))
@@ -204,9 +247,19 @@ export const createHttpClient = (opts: HttpClientOptions = {}): HttpClient => {
       if (res.status >= 300 && res.status < 400 && res.headers.get('location')) {
         const next = new URL(res.headers.get('location')!, url)
         if (next.host !== originHost)
-          throw new UpstreamError({ kind: 'blocked', host: url.host, status: res.status, message: `${url.host} redirected to another host (${next.host}); vulnsync does not follow redirects across hosts: use the final URL in the configuration` })
+          throw new UpstreamError({
+            kind: 'blocked',
+            host: url.host,
+            status: res.status,
+            message: `${url.host} redirected to another host (${next.host}); vulnsync does not follow redirects across hosts: use the final URL in the configuration`,
+          })
         if (++redirects > (opts.maxRedirects ?? 5))
-          throw new UpstreamError({ kind: 'bad_response', host: url.host, status: res.status, message: `${url.host} redirected too many times` })
+          throw new UpstreamError({
+            kind: 'bad_response',
+            host: url.host,
+            status: res.status,
+            message: `${url.host} redirected too many times`,
+          })
         url = next
         continue
       }

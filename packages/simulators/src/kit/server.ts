@@ -143,7 +143,16 @@ export const startSimulator = async (opts: SimulatorOptions): Promise<Simulator>
         } catch {
           body = rawBody
         }
-      const simReq: SimRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, body, rawBody, params: {}, seq }
+      const simReq: SimRequest = {
+        method: req.method ?? 'GET',
+        path: url.pathname,
+        query: url.searchParams,
+        headers: req.headers,
+        body,
+        rawBody,
+        params: {},
+        seq,
+      }
 
       // admin endpoint: change faults at run time (used by `vulnsync demo` and browser tests)
       if (url.pathname === '/__sim/faults') {
@@ -155,7 +164,11 @@ export const startSimulator = async (opts: SimulatorOptions): Promise<Simulator>
       const retryAfter = String(faults.retryAfterSeconds ?? 1)
       if ((faults.rateLimitNext ?? 0) > 0 || (faults.rateLimitEvery && seq % faults.rateLimitEvery === 0)) {
         if ((faults.rateLimitNext ?? 0) > 0) faults.rateLimitNext = (faults.rateLimitNext ?? 0) - 1
-        return send(res, { status: 429, headers: { 'retry-after': retryAfter }, body: errorBody(429, 'rate limit exceeded') }, false)
+        return send(
+          res,
+          { status: 429, headers: { 'retry-after': retryAfter }, body: errorBody(429, 'rate limit exceeded') },
+          false,
+        )
       }
       if ((faults.serverErrorNext ?? 0) > 0 || (faults.serverErrorEvery && seq % faults.serverErrorEvery === 0)) {
         if ((faults.serverErrorNext ?? 0) > 0) faults.serverErrorNext = (faults.serverErrorNext ?? 0) - 1
@@ -175,7 +188,8 @@ export const startSimulator = async (opts: SimulatorOptions): Promise<Simulator>
         matched = r
         break
       }
-      if (!matched) return send(res, { status: 404, body: errorBody(404, `no route for ${req.method} ${url.pathname}`) }, false)
+      if (!matched)
+        return send(res, { status: 404, body: errorBody(404, `no route for ${req.method} ${url.pathname}`) }, false)
       stats.byRoute[`${matched.method} ${matched.path}`] = (stats.byRoute[`${matched.method} ${matched.path}`] ?? 0) + 1
       const denied = opts.authenticate?.(simReq)
       if (denied) return send(res, denied, false)
