@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { generateToken, hashToken, tokenPrefix } from './auth.ts'
 import { readInitialToken } from './bootstrap.ts'
 import { ConfigError, loadCliConfig, loadConfig } from './config.ts'
+import { type Demo, runDemo } from './demo.ts'
 import { createLogger } from './logger.ts'
 import { startProcess } from './server.ts'
 
@@ -82,6 +83,37 @@ token
     await insertToken(db, { workspaceId: ws, userId: null, name: o.name, hash: hashToken(value), prefix: tokenPrefix(value), role: o.role })
     await db.close()
     process.stdout.write(`${value}\n`)
+  })
+
+program
+  .command('demo')
+  .description('every simulator and a fresh server (data in ./.vulnsync-demo, wiped at start) with one connection of each kind')
+  .option('-p, --port <port>', 'port to listen on (default 8080)', port)
+  .option('--large', 'a bigger dataset (takes longer to sync)')
+  .action(async (o) => {
+    const abort = new AbortController()
+    let demo: Demo | undefined
+    let stopping = false
+    for (const sig of ['SIGINT', 'SIGTERM'] as const)
+      process.on(sig, () => {
+        if (stopping) process.exit(130)
+        stopping = true
+        process.stderr.write('\nstopping the demo …\n')
+        abort.abort()
+        if (demo) void demo.stop().then(() => process.exit(0))
+      })
+    try {
+      demo = await runDemo({
+        port: o.port === undefined ? undefined : Number(o.port),
+        scale: o.large ? 'large' : 'small',
+        logLevel: process.env.VULNSYNC_LOG_LEVEL,
+        signal: abort.signal,
+      })
+    } catch (err) {
+      if (stopping) process.exit(0)
+      fail(`the demo could not start: ${(err as Error).message}`)
+    }
+    if (stopping) await demo?.stop().then(() => process.exit(0))
   })
 
 // ------------------------------------------------------------------ commands that talk to a running server

@@ -14,7 +14,7 @@ import {
 } from '@vulnsync/db'
 import cronParser from 'cron-parser'
 import type { AppConfig } from './config.ts'
-import { type ConnectionForRun, type EngineOptions, ShutdownError, describeRunError, executeRun } from './ingest/engine.ts'
+import { type ConnectionForRun, type EngineOptions, describeRunError, executeRun } from './ingest/engine.ts'
 import { BusyError, type JobSystem, PRIORITY, createJobSystem } from './jobs.ts'
 import type { AppLogger } from './logger.ts'
 import type { SecretBox } from './secrets.ts'
@@ -111,7 +111,8 @@ export const runSyncJob = async (rt: Runtime, runId: string, signal: AbortSignal
   )
   if (out.error?.code === 'busy') throw new BusyError(out.error.message)
   await updateConnection(rt.db, c.workspace_id, c.id, { status: out.status === 'failed' ? 'error' : 'active' })
-  if (out.status === 'queued' && signal.aborted) throw new ShutdownError()
+  // interrupted by a shutdown: hand the run to the next worker at once (it resumes from its checkpoint)
+  if (out.status === 'queued' && signal.aborted) await rt.jobs.enqueueRun(runId, PRIORITY.initial)
 }
 
 const STALE_MS = 3 * 60_000

@@ -1,2 +1,7 @@
 export * from './kit/server.ts'
 export * from './kit/random.ts'
+export { startOxSimulator, type OxSimulatorOptions } from './ox/index.ts'
+export { startEndorSimulator, type EndorSimOptions } from './endor/index.ts'
+export { startJfrogSimulator, type JfrogSimulatorOptions } from './jfrog/index.ts'
+export { startGithubSimulator, type GithubSimOptions } from './github/index.ts'
+export { startGitlabSimulator, type GitlabSimOptions } from './gitlab/index.ts'

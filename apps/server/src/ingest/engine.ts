@@ -249,6 +249,7 @@ export const executeRun = async (
               }
             }
             if (occBatch.length >= batchSize || repoBatch.length >= batchSize) await flushAndCheckpoint()
+            else await writeProgress()
             break
           }
           case 'checkpoint':

@@ -1,0 +1,90 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type Demo, runDemo } from './demo.ts'
+
+/** `vulnsync demo` end to end: five simulators, a fresh server, five connections made through the public API. */
+describe('vulnsync demo', () => {
+  let demo: Demo | undefined
+  let dataDir = ''
+  let banner = ''
+
+  const api = async (path: string, token: string | null = demo!.token) => {
+    const res = await fetch(`${demo!.url}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} })
+    return { status: res.status, body: (await res.json()) as any }
+  }
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'vulnsync-demo-test-'))
+    demo = await runDemo({ port: 0, dataDir, logLevel: 'silent', out: { write: (s: string) => (banner += s) } })
+  }, 120_000)
+
+  afterAll(async () => {
+    await demo?.stop()
+    rmSync(dataDir, { recursive: true, force: true })
+  })
+
+  it('connects one of each kind and every initial sync succeeds', async () => {
+    expect(demo!.connections.map((c) => c.kind)).toEqual(['github', 'gitlab', 'ox', 'endor', 'jfrog'])
+    for (const c of demo!.connections) expect(c.status, `${c.name}: ${JSON.stringify(c.error)}`).toBe('succeeded')
+    const list = await api('/api/v1/connections')
+    expect(list.status).toBe(200)
+    expect(list.body.items).toHaveLength(5)
+    for (const c of list.body.items) expect(c.lastRun.status).toBe('succeeded')
+    // the banner tells where to go and how to sign in
+    expect(banner).toContain(demo!.url)
+    expect(banner).toContain('demo / password demo-password')
+    expect(banner).toContain(demo!.token)
+    expect(banner).toMatch(/queue: \d+ vulnerabilities/)
+  })
+
+  it('fills the queue, with issues two scanners report and targets waiting under Unmatched', async () => {
+    const q = await api('/api/v1/vulnerabilities?limit=1')
+    expect(q.body.total).toBe(demo!.total)
+    expect(demo!.total).toBeGreaterThan(1000)
+    for (const kind of ['ox', 'endor', 'jfrog'])
+      expect((await api(`/api/v1/vulnerabilities?source=${kind}&limit=1`)).body.total).toBeGreaterThan(0)
+
+    expect(demo!.multiSource).toBeGreaterThan(0)
+    const page = await api('/api/v1/vulnerabilities?source=ox&limit=500')
+    const both = page.body.items.find((i: any) => new Set(i.sources.map((s: any) => s.kind)).size >= 2)
+    expect(both).toBeDefined()
+    expect(both.sources.map((s: any) => s.kind).sort()).toEqual(['endor', 'ox'])
+    expect(both.target.kind).toBe('repository')
+
+    const unmatched = await api('/api/v1/unmatched')
+    expect(unmatched.body.items.length).toBeGreaterThan(0)
+    expect(unmatched.body.items.some((u: any) => u.kind === 'endor' && /legacy-monolith/.test(u.display))).toBe(true)
+  })
+
+  it('signs the demo user in with its password', async () => {
+    const res = await fetch(`${demo!.url}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: demo!.username, password: demo!.password }),
+    })
+    expect(res.status).toBe(200)
+    expect(((await res.json()) as any).user).toMatchObject({ username: 'demo', role: 'admin' })
+  })
+
+  it('refuses to wipe a directory it did not make', async () => {
+    const other = mkdtempSync(join(tmpdir(), 'vulnsync-not-a-demo-'))
+    writeFileSync(join(other, 'precious.txt'), 'keep me')
+    try {
+      await expect(
+        runDemo({ port: 0, dataDir: other, logLevel: 'silent', out: { write: () => true } }),
+      ).rejects.toThrow(/refusing to wipe/)
+    } finally {
+      rmSync(other, { recursive: true, force: true })
+    }
+  })
+
+  it('stops cleanly: the server and every simulator stop listening', async () => {
+    const urls = [demo!.url, ...Object.values(demo!.simulators)]
+    await demo!.stop()
+    await demo!.stop() // idempotent
+    for (const u of urls)
+      await expect(fetch(`${u}/api/v1/auth/me`, { signal: AbortSignal.timeout(2000) })).rejects.toThrow()
+  })
+})
