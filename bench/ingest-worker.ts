@@ -3,6 +3,9 @@
  * through the engine with the test connector (first run), then the same N again (unchanged re-run).
  * Prints one JSON line.
  */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { createPgliteDb, createPostgresDb, migrate } from '@vulnsync/db'
 import { executeRun } from '../apps/server/src/ingest/engine.ts'
 import { type TestDataset, type TestRaw, createTestConnector } from '../apps/server/src/ingest/test-connector.ts'
@@ -29,7 +32,9 @@ const dataset: TestDataset = {
 }
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} }
-const db = driver === 'postgres' ? await createPostgresDb(url!, { max: 4 }) : await createPgliteDb()
+// PGlite on disk, as `vulnsync serve` runs it (in memory it would hold the whole database in the process)
+const dataDir = driver === 'pglite' ? mkdtempSync(join(tmpdir(), 'vulnsync-bench-pglite-')) : undefined
+const db = driver === 'postgres' ? await createPostgresDb(url!, { max: 4 }) : await createPgliteDb(dataDir)
 await migrate(db)
 const ws = await seedWorkspace(db)
 await seedRepositories(db, ws, Array.from({ length: REPOS }, (_, i) => ({ fullName: `bench-org/repo-${i}`, externalId: String(i) })))
@@ -49,6 +54,7 @@ const first = await timed()
 const second = await timed()
 const issues = (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM issues')).rows[0]!.n
 await db.close()
+if (dataDir) rmSync(dataDir, { recursive: true, force: true })
 process.stdout.write(
   `${JSON.stringify({
     driver,

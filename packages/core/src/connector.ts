@@ -134,6 +134,8 @@ export type ReadEvent<Raw, Cursor> =
   | { type: 'skip'; reason: Skip['skip']; count?: number; detail?: string; scope?: string }
   /** a scope that could not be read completely this run: its occurrences are not resolved */
   | { type: 'incomplete'; scope: string; reason: string }
+  /** a scope read completely (for connectors with `resolvesByScope`: only such scopes are resolved) */
+  | { type: 'scope-complete'; scope: string }
   | { type: 'warning'; code: string; message: string }
 
 export interface ReadInput<Cursor> {
@@ -151,6 +153,11 @@ interface ConnectorBase<Kind extends string, Config, Secrets, Raw, Cursor> {
   help: string
   configSchema: z.ZodType<Config>
   secretsSchema: z.ZodType<Secrets>
+  /**
+   * true when the connector says which scopes it read completely (`scope-complete` events): a run then resolves only
+   * those, so a location that vanished from what the credentials can see (a permission removed) is never resolved
+   */
+  resolvesByScope?: boolean
   /** hosts the connector calls, for the SSRF guard and the client's base URL */
   baseUrl(config: Config): string
   check(ctx: ConnectorContext<Config, Secrets>): Promise<CheckResult>

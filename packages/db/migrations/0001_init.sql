@@ -98,7 +98,8 @@ CREATE TABLE sync_runs (
   cursor         jsonb,
   job_id         text,
   error          jsonb,
-  incomplete_scopes jsonb NOT NULL DEFAULT '[]'
+  incomplete_scopes jsonb NOT NULL DEFAULT '[]',
+  complete_scopes jsonb NOT NULL DEFAULT '[]'
 );
 CREATE INDEX sync_runs_connection ON sync_runs (connection_id, queued_at DESC);
 CREATE UNIQUE INDEX sync_runs_one_active ON sync_runs (connection_id) WHERE status = 'running';

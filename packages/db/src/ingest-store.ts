@@ -442,17 +442,29 @@ export interface ResolutionPlan {
   missing: number
 }
 
-const scopeFilter = `AND o.scope <> ALL($3::text[]) AND ($4::text[] IS NULL OR o.scope = ANY($4::text[]) OR o.scope = '')`
+// resolvable: not in an incomplete scope; within the selection; and, for connectors that resolve by scope, in a
+// scope the run declared complete
+const scopeFilter = `AND o.scope <> ALL($3::text[]) AND ($4::text[] IS NULL OR o.scope = ANY($4::text[]) OR o.scope = '')
+  AND ($5::text[] IS NULL OR o.scope = ANY($5::text[]))`
+
+export interface ResolutionScope {
+  connectionId: string
+  runId: string
+  incompleteScopes: string[]
+  selection: string[] | null
+  /** null: every scope; else only these (connectors with resolvesByScope) */
+  completeScopes: string[] | null
+}
 
 /** How many present occurrences a complete run would mark absent (for the collapse check). */
 export const planResolution = async (
   db: Queryable,
-  a: { connectionId: string; runId: string; incompleteScopes: string[]; selection: string[] | null },
+  a: ResolutionScope,
 ): Promise<ResolutionPlan> => {
   const { rows } = await db.query<{ open: number; missing: number }>(
     `SELECT count(*)::int AS open, count(*) FILTER (WHERE o.last_seen_run_id <> $2)::int AS missing
        FROM occurrences o WHERE o.connection_id = $1 AND o.state = 'present' ${scopeFilter}`,
-    [a.connectionId, a.runId, a.incompleteScopes, a.selection],
+    [a.connectionId, a.runId, a.incompleteScopes, a.selection, a.completeScopes],
   )
   return rows[0] ?? { open: 0, missing: 0 }
 }
@@ -460,14 +472,14 @@ export const planResolution = async (
 /** Marks absent what a complete, successful run did not report, and recomputes the issues concerned. */
 export const resolveMissing = async (
   db: Db,
-  a: { connectionId: string; runId: string; incompleteScopes: string[]; selection: string[] | null; now: Date },
+  a: ResolutionScope & { now: Date },
 ): Promise<{ resolved: number; issuesFixed: number }> =>
   db.transaction(async (tx) => {
     const { rows } = await tx.query<{ issue_id: number | null }>(
-      `UPDATE occurrences o SET state = 'absent', absent_since = $5
+      `UPDATE occurrences o SET state = 'absent', absent_since = $6
         WHERE o.connection_id = $1 AND o.state = 'present' AND o.last_seen_run_id <> $2 ${scopeFilter}
         RETURNING o.issue_id`,
-      [a.connectionId, a.runId, a.incompleteScopes, a.selection, a.now],
+      [a.connectionId, a.runId, a.incompleteScopes, a.selection, a.completeScopes, a.now],
     )
     const issues = [...new Set(rows.map((r) => r.issue_id).filter((x): x is number => x !== null))]
     let issuesFixed = 0

@@ -46,6 +46,7 @@ export interface RunRow {
   cursor: unknown
   error: { code: string; message: string; hint?: string } | null
   incomplete_scopes: string[]
+  complete_scopes: string[]
 }
 
 export const createRun = async (
@@ -88,13 +89,15 @@ export const saveRunState = async (
     progress?: Record<string, unknown>
     cursor?: unknown
     incompleteScopes?: string[]
+    completeScopes?: string[]
     now: Date
   },
 ): Promise<void> => {
   await db.query(
     `UPDATE sync_runs SET counts = COALESCE($2::jsonb, counts), progress = COALESCE($3::jsonb, progress),
             cursor = CASE WHEN $4::boolean THEN $5::jsonb ELSE cursor END,
-            incomplete_scopes = COALESCE($6::jsonb, incomplete_scopes), heartbeat_at = $7
+            incomplete_scopes = COALESCE($6::jsonb, incomplete_scopes), heartbeat_at = $7,
+            complete_scopes = COALESCE($8::jsonb, complete_scopes)
       WHERE id = $1`,
     [
       id,
@@ -104,6 +107,7 @@ export const saveRunState = async (
       s.cursor === undefined ? null : JSON.stringify(s.cursor),
       s.incompleteScopes ? JSON.stringify(s.incompleteScopes) : null,
       s.now,
+      s.completeScopes ? JSON.stringify(s.completeScopes) : null,
     ],
   )
 }

@@ -265,6 +265,29 @@ describe.each(DRIVERS)('ingest engine on %s', (driver) => {
     ])
   })
 
+  it('resolves only the scopes a scope-resolving connector declared complete (a vanished location is kept)', async () => {
+    const { ws } = await setup()
+    const conn = await seedConnection(db, ws)
+    let rows = [rec(1, { scope: 'repo-a' }), rec(2, { scope: 'repo-a' }), rec(3, { scope: 'repo-b' })]
+    await executeRun(opts, createTestConnector(() => arrayDataset(rows), { completeScopes: ['repo-a', 'repo-b'] }), conn, await newRun(db, conn), never)
+    // repo-b is no longer readable: the connector does not list it; repo-a lost one finding
+    rows = [rec(1, { scope: 'repo-a' })]
+    const out = await executeRun(
+      { ...opts, collapse: { minMissing: 1000, ratio: 1 } },
+      createTestConnector(() => arrayDataset(rows), { completeScopes: ['repo-a'] }),
+      conn,
+      await newRun(db, conn),
+      never,
+    )
+    expect(out.counts.resolved).toBe(1)
+    const states = await db.query<{ source_key: string; state: string }>(`SELECT source_key, state FROM occurrences WHERE connection_id = $1 ORDER BY source_key`, [conn.id])
+    expect(states.rows).toEqual([
+      { source_key: 'f-1', state: 'present' },
+      { source_key: 'f-2', state: 'absent' },
+      { source_key: 'f-3', state: 'present' },
+    ])
+  })
+
   it('explains the priority with severity factors', async () => {
     const { ws } = await setup()
     const conn = await seedConnection(db, ws)

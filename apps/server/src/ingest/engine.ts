@@ -117,6 +117,7 @@ export const executeRun = async (
   const resumeCursor = (run.cursor as any) ?? null
   const counts: RunCounts = { ...emptyCounts(), ...run.counts, skipped: { ...(run.counts?.skipped ?? {}) } }
   const incomplete = new Set<string>(run.incomplete_scopes ?? [])
+  const complete = new Set<string>(run.complete_scopes ?? [])
   const progress: Record<string, unknown> = {
     pages: 0,
     records: counts.fetched,
@@ -167,7 +168,7 @@ export const executeRun = async (
   const flushAndCheckpoint = async () => {
     await flush()
     if (pendingCursor) {
-      await saveRunState(db, runId, { counts, progress, cursor: pendingCursor.cursor, incompleteScopes: [...incomplete], now: now() })
+      await saveRunState(db, runId, { counts, progress, cursor: pendingCursor.cursor, incompleteScopes: [...incomplete], completeScopes: [...complete], now: now() })
       pendingCursor = undefined
       lastProgressWrite = Date.now()
     } else await writeProgress()
@@ -261,6 +262,9 @@ export const executeRun = async (
           case 'skip':
             skip(ev.reason, ev.count ?? 1)
             break
+          case 'scope-complete':
+            complete.add(ev.scope)
+            break
           case 'incomplete':
             incomplete.add(ev.scope)
             log.warn(
@@ -283,6 +287,7 @@ export const executeRun = async (
           counts,
           progress: { ...progress, message: 'interrupted: will resume' },
           incompleteScopes: [...incomplete],
+          completeScopes: [...complete],
           now: now(),
         })
         await finishRun(db, runId, { status: 'queued', counts, now: now(), keepCursor: true })
@@ -324,6 +329,7 @@ export const executeRun = async (
         runId,
         incompleteScopes,
         selection: connection.locations,
+        completeScopes: connector.resolvesByScope ? [...complete] : null,
       })
       if (plan.missing >= collapse.minMissing && plan.missing >= plan.open * collapse.ratio) {
         status = 'held'
@@ -335,6 +341,7 @@ export const executeRun = async (
           runId,
           incompleteScopes,
           selection: connection.locations,
+          completeScopes: connector.resolvesByScope ? [...complete] : null,
           now: now(),
         })
         counts.resolved += r.resolved
@@ -366,6 +373,7 @@ export const confirmHeldRun = async (
   connection: ConnectionForRun,
   role: 'scanner' | 'scm',
   now: Date,
+  resolvesByScope = false,
 ): Promise<RunCounts> => {
   const counts = { ...run.counts }
   if (role === 'scm') counts.resolved += await markRepositoriesRemoved(db, connection.id, run.id, now)
@@ -375,6 +383,7 @@ export const confirmHeldRun = async (
       runId: run.id,
       incompleteScopes: run.incomplete_scopes,
       selection: connection.locations,
+      completeScopes: resolvesByScope ? run.complete_scopes : null,
       now,
     })
     counts.resolved += r.resolved

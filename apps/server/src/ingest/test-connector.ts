@@ -37,6 +37,8 @@ export interface TestConnectorOptions {
   failAfter?: { records: number; error: Error }
   /** yield an `incomplete` event for these scopes */
   incompleteScopes?: string[]
+  /** emit `scope-complete` for these scopes (with resolvesByScope) */
+  completeScopes?: string[]
   /** called before each page (lets a test abort or assert streaming) */
   onPage?: (page: number) => void | Promise<void>
 }
@@ -84,6 +86,7 @@ export const createTestConnector = (
   help: 'Any token works except "bad".',
   configSchema: z.object({ label: z.string().optional() }),
   secretsSchema: z.object({ token: z.string().min(1) }),
+  resolvesByScope: o.completeScopes !== undefined,
   baseUrl: () => 'https://scanner.test.invalid',
   check: async (ctx) =>
     ctx.secrets.token === 'bad'
@@ -100,6 +103,7 @@ export const createTestConnector = (
     let yielded = 0
     let page = 0
     for (const scope of o.incompleteScopes ?? []) yield { type: 'incomplete', scope, reason: 'test' }
+    for (const scope of o.completeScopes ?? []) yield { type: 'scope-complete', scope }
     while (i < ds.size) {
       await o.onPage?.(page++)
       const end = Math.min(ds.size, i + pageSize)

@@ -454,6 +454,7 @@ async function* read(
         message: `Xray has indexed none of the ${tally.asked} artifacts vulnsync asked about in ${key}: add the repository to Xray's indexed resources (Administration → Xray Settings → Indexed Resources) or wait for indexing to finish; its findings are kept, not resolved`,
       }
     done.add(key)
+    if (!incompleteSent) yield { type: 'scope-complete', scope: key }
     yield { type: 'checkpoint', cursor: cursorOf() }
   }
   ctx.logger.info({ xrayCalls: state.xrayCalls, pages }, 'jfrog read finished')
@@ -649,6 +650,7 @@ async function* summarise(
 
 export const jfrogConnector: ScannerConnector<'jfrog', JfrogConfig, JfrogSecrets, JfrogRaw, JfrogCursor> = {
   kind: 'jfrog',
+  resolvesByScope: true,
   role: 'scanner',
   title: 'JFrog Artifactory (Xray)',
   description:

@@ -366,7 +366,7 @@ export const connectionRoutes = (rt: Runtime, r: ReturnType<typeof createRouter>
       ])
       if (newer.rows.length > 0) throw new ApiError(409, 'stale', 'a newer run of this connection exists; confirm that one instead')
       const { row, connector } = await loadConnection(rt, run.connection_id)
-      await confirmHeldRun(rt.db, run, connectionForRun(rt, row), connector.role, rt.now())
+      await confirmHeldRun(rt.db, run, connectionForRun(rt, row), connector.role, rt.now(), connector.resolvesByScope)
       await audit(rt.db, { workspaceId: rt.workspaceId, actor: principal.username ?? 'token', action: 'sync.confirm', target: run.id })
       return runView((await getRun(rt.db, run.id))!)
     },
