@@ -1,20 +1,10 @@
 import { z } from 'zod'
+import { httpBaseUrl } from '../kit/schema.ts'
 
 export const ENDOR_DEFAULT_BASE_URL = 'https://api.endorlabs.com'
 export const ENDOR_DEFAULT_APP_URL = 'https://app.endorlabs.com'
 
-const httpUrl = z
-  .string()
-  .trim()
-  .refine((v) => {
-    try {
-      const u = new URL(v)
-      return u.protocol === 'https:' || u.protocol === 'http:'
-    } catch {
-      return false
-    }
-  }, 'must be an http(s) URL, e.g. https://api.endorlabs.com')
-  .transform((v) => v.replace(/\/+$/, ''))
+const httpUrl = httpBaseUrl('https://api.endorlabs.com')
 
 export const EndorConfig = z.object({
   namespace: z

@@ -1,20 +1,10 @@
 import { z } from 'zod'
+import { httpBaseUrl } from '../kit/schema.ts'
 
 export const GITHUB_DEFAULT_BASE_URL = 'https://api.github.com'
 export const GITHUB_API_VERSIONS = ['2022-11-28', '2026-03-10'] as const
 
-const httpUrl = z
-  .string()
-  .trim()
-  .refine((v) => {
-    try {
-      const u = new URL(v)
-      return u.protocol === 'https:' || u.protocol === 'http:'
-    } catch {
-      return false
-    }
-  }, 'must be an http(s) URL, e.g. https://api.github.com or https://github.example.com/api/v3')
-  .transform((v) => v.replace(/\/+$/, ''))
+const httpUrl = httpBaseUrl('https://api.github.com or https://github.example.com/api/v3')
 
 export const GithubConfig = z.object({
   baseUrl: httpUrl.optional().meta({

@@ -1,19 +1,9 @@
 import { z } from 'zod'
+import { httpBaseUrl } from '../kit/schema.ts'
 
 export const GITLAB_DEFAULT_BASE_URL = 'https://gitlab.com'
 
-const httpUrl = z
-  .string()
-  .trim()
-  .refine((v) => {
-    try {
-      const u = new URL(v)
-      return u.protocol === 'https:' || u.protocol === 'http:'
-    } catch {
-      return false
-    }
-  }, 'must be an http(s) URL, e.g. https://gitlab.com or https://gitlab.example.com')
-  .transform((v) => v.replace(/\/+$/, '').replace(/\/api\/v4$/i, ''))
+const httpUrl = httpBaseUrl('https://gitlab.com or https://gitlab.example.com').transform((v) => v.replace(/\/api\/v4$/i, ''))
 
 export const GitlabConfig = z.object({
   baseUrl: httpUrl.optional().meta({

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { httpBaseUrl } from '../kit/schema.ts'
 
 /**
  * The platform root: what the admin types with `/artifactory` (or `/xray`, `/ui`) and trailing slashes removed.
@@ -17,18 +18,7 @@ export const platformRoot = (input: string): string => {
   return s
 }
 
-const platformUrl = z
-  .string()
-  .trim()
-  .refine((v) => {
-    try {
-      const u = new URL(v)
-      return (u.protocol === 'https:' || u.protocol === 'http:') && u.hostname !== ''
-    } catch {
-      return false
-    }
-  }, 'must be an http(s) URL, e.g. https://acme.jfrog.io')
-  .transform(platformRoot)
+const platformUrl = httpBaseUrl('https://acme.jfrog.io').transform(platformRoot)
 
 export const JfrogConfig = z.object({
   platformUrl: platformUrl.meta({

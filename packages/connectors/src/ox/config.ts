@@ -1,19 +1,9 @@
 import { z } from 'zod'
+import { httpBaseUrl } from '../kit/schema.ts'
 
 export const OX_DEFAULT_BASE_URL = 'https://api.cloud.ox.security'
 
-const httpUrl = z
-  .string()
-  .trim()
-  .refine((v) => {
-    try {
-      const u = new URL(v)
-      return u.protocol === 'https:' || u.protocol === 'http:'
-    } catch {
-      return false
-    }
-  }, 'must be an http(s) URL, e.g. https://api.cloud.ox.security')
-  .transform((v) => v.replace(/\/+$/, ''))
+const httpUrl = httpBaseUrl('https://api.cloud.ox.security')
 
 export const OxConfig = z.object({
   baseUrl: httpUrl.optional().meta({
