@@ -1,0 +1,173 @@
+import { type ReactNode, useCallback, useEffect, useRef, useState } from 'react'
+import { api, UNAUTHORIZED_EVENT, type User } from './api.ts'
+import { AuthCtx, useAuth } from './auth.tsx'
+import { HubPage } from './pages/hub.tsx'
+import { RepositoriesPage } from './pages/repositories.tsx'
+import { SignInPage } from './pages/sign-in.tsx'
+import { SyncHistoryPage } from './pages/syncs.tsx'
+import { UsersPage } from './pages/users.tsx'
+import { VulnerabilitiesPage } from './pages/vulnerabilities.tsx'
+import { VulnerabilityDetailPage } from './pages/vulnerability-detail.tsx'
+import { Link, match, navigate, useLocation } from './router.tsx'
+import { Empty, Icon, Spinner, ToastProvider } from './ui.tsx'
+
+export function App() {
+  const [user, setUser] = useState<User | null | undefined>(undefined)
+
+  useEffect(() => {
+    const ac = new AbortController()
+    api<{ user: User }>('GET', '/auth/me', undefined, ac.signal).then(
+      (r) => setUser(r.user),
+      (e) => {
+        if ((e as Error).name !== 'AbortError') setUser(null)
+      },
+    )
+    const onUnauthorized = () => setUser(null)
+    window.addEventListener(UNAUTHORIZED_EVENT, onUnauthorized)
+    return () => {
+      ac.abort()
+      window.removeEventListener(UNAUTHORIZED_EVENT, onUnauthorized)
+    }
+  }, [])
+
+  const signOut = useCallback(async () => {
+    try {
+      await api('POST', '/auth/logout')
+    } finally {
+      setUser(null)
+      navigate('/signin')
+    }
+  }, [])
+
+  if (user === undefined)
+    return (
+      <div className="boot">
+        <Spinner label="Starting vulnsync" />
+      </div>
+    )
+  return (
+    <ToastProvider>
+      {user === null ? (
+        <SignInPage onSignedIn={setUser} />
+      ) : (
+        <AuthCtx.Provider value={{ user, signOut }}>
+          <Shell />
+        </AuthCtx.Provider>
+      )}
+    </ToastProvider>
+  )
+}
+
+const NAV: { to: string; label: string; icon: 'shield' | 'plug' | 'repo' | 'users'; admin?: boolean }[] = [
+  { to: '/vulnerabilities', label: 'Vulnerabilities', icon: 'shield' },
+  { to: '/integrations', label: 'Integrations', icon: 'plug' },
+  { to: '/repositories', label: 'Repositories', icon: 'repo' },
+  { to: '/users', label: 'Users', icon: 'users', admin: true },
+]
+
+function Shell() {
+  const { user, signOut } = useAuth()
+  const { pathname } = useLocation()
+  const mainRef = useRef<HTMLElement>(null)
+  const first = useRef(true)
+
+  // Move focus to the page heading on navigation, so screen readers announce the new page.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs on path change only
+  useEffect(() => {
+    if (first.current) {
+      first.current = false
+      return
+    }
+    const t = window.setTimeout(() => {
+      const h = document.getElementById('page-title')
+      if (h) h.focus({ preventScroll: false })
+      window.scrollTo(0, 0)
+    }, 0)
+    return () => window.clearTimeout(t)
+  }, [pathname])
+
+  useEffect(() => {
+    if (pathname === '/' || pathname === '/signin') navigate('/vulnerabilities', { replace: true })
+  }, [pathname])
+
+  return (
+    <div className="shell">
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <aside className="sidebar">
+        <div className="brand">
+          <span className="brand-mark" aria-hidden="true">
+            v
+          </span>
+          <span className="brand-name">vulnsync</span>
+        </div>
+        <nav aria-label="Main">
+          <ul>
+            {NAV.filter((n) => !n.admin || user.role === 'admin').map((n) => {
+              const active =
+                pathname === n.to ||
+                pathname.startsWith(`${n.to}/`) ||
+                (n.to === '/integrations' && pathname.startsWith('/connections/'))
+              return (
+                <li key={n.to}>
+                  <Link
+                    to={n.to}
+                    className={`nav-link${active ? ' active' : ''}`}
+                    aria-current={active ? 'page' : undefined}
+                  >
+                    <Icon name={n.icon} size={18} />
+                    {n.label}
+                  </Link>
+                </li>
+              )
+            })}
+          </ul>
+        </nav>
+        <div className="sidebar-foot">
+          <div className="whoami">
+            <span className="avatar" aria-hidden="true">
+              {user.username.slice(0, 1).toUpperCase()}
+            </span>
+            <span>
+              <span className="whoami-name">{user.username}</span>
+              <span className="whoami-role">{user.role}</span>
+            </span>
+          </div>
+          <button type="button" className="btn btn-ghost btn-block" onClick={() => void signOut()}>
+            <Icon name="logout" />
+            Sign out
+          </button>
+        </div>
+      </aside>
+      <main id="main" ref={mainRef} className="main" tabIndex={-1}>
+        <Routes pathname={pathname} />
+      </main>
+    </div>
+  )
+}
+
+function Routes({ pathname }: { pathname: string }): ReactNode {
+  const { user } = useAuth()
+  if (match('/vulnerabilities', pathname)) return <VulnerabilitiesPage />
+  const vuln = match('/vulnerabilities/:id', pathname)
+  if (vuln) return <VulnerabilityDetailPage key={vuln.id} id={vuln.id as string} />
+  if (match('/integrations', pathname)) return <HubPage />
+  const syncs = match('/connections/:id/syncs', pathname)
+  if (syncs) return <SyncHistoryPage key={syncs.id} connectionId={syncs.id as string} />
+  if (match('/repositories', pathname)) return <RepositoriesPage tab="inventory" />
+  if (match('/repositories/unmatched', pathname)) return <RepositoriesPage tab="unmatched" />
+  if (match('/users', pathname))
+    return user.role === 'admin' ? <UsersPage /> : <Empty title="Only administrators manage users." />
+  if (pathname === '/' || pathname === '/signin') return null
+  return (
+    <div>
+      <h1 id="page-title" tabIndex={-1}>
+        Page not found
+      </h1>
+      <p>
+        Nothing lives at <code>{pathname}</code>. <Link to="/vulnerabilities">Go to the vulnerability queue</Link>.
+      </p>
+    </div>
+  )
+}
