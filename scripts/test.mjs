@@ -4,13 +4,14 @@
 //   2. unit and integration tests (vitest; PGlite in process and one embedded PostgreSQL for the run)
 //   3. the web app build and the browser tests in real Chromium (Debian's chromium at /usr/bin/chromium)
 import { spawnSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { existsSync, readFileSync, rmSync } from 'node:fs'
 
 const step = (title, cmd, args, opts = {}) => {
   process.stdout.write(`\n== ${title}\n`)
   const r = spawnSync(cmd, args, { stdio: 'inherit', ...opts })
   if (r.status !== 0) {
-    process.stdout.write(`\n== FAILED: ${title}\n`)
+    process.stdout.write(`\n== FAILED: ${title}\n${totals()}\n`)
     process.exit(r.status ?? 1)
   }
 }
@@ -26,10 +27,26 @@ const ensureChromium = () => {
   return existsSync(CHROMIUM)
 }
 
+// vitest writes a JSON report next to its usual output; the totals are summed into one closing line
+const REPORTS = ['.test-artifacts/vitest-unit.json', '.test-artifacts/vitest-browser.json'].map((f) => resolve(f))
+for (const r of REPORTS) rmSync(r, { force: true })
+const report = (file) => ['--reporter=default', '--reporter=json', `--outputFile.json=${file}`]
+const totals = () => {
+  const t = { passed: 0, failed: 0, skipped: 0 }
+  for (const r of REPORTS) {
+    if (!existsSync(r)) continue
+    const j = JSON.parse(readFileSync(r, 'utf8'))
+    t.passed += j.numPassedTests
+    t.failed += j.numFailedTests
+    t.skipped += j.numPendingTests + j.numTodoTests
+  }
+  return `tests: ${t.passed} passed, ${t.failed} failed, ${t.skipped} skipped`
+}
+
 const only = process.argv[2]
 if (!only || only === 'unit') {
   step('type check', 'npx', ['tsc', '-p', 'tsconfig.json'])
-  step('unit and integration tests', 'npx', ['vitest', 'run'])
+  step('unit and integration tests', 'npx', ['vitest', 'run', ...report(REPORTS[0])])
 }
 if (!only || only === 'browser') {
   step('web app build', 'npm', ['run', 'build:web'])
@@ -38,7 +55,7 @@ if (!only || only === 'browser') {
       process.stdout.write(`\n== FAILED: browser tests need Chromium at ${CHROMIUM}; install it with: apt-get install chromium\n`)
       process.exit(1)
     }
-    step('browser tests (Chromium)', 'npx', ['vitest', 'run', '--config', 'apps/web/vitest.e2e.config.ts'])
+    step('browser tests (Chromium)', 'npx', ['vitest', 'run', '--config', 'apps/web/vitest.e2e.config.ts', ...report(REPORTS[1])])
   }
 }
-process.stdout.write('\n== all tests passed\n')
+process.stdout.write(`\n== all tests passed\n${totals()}\n`)

@@ -143,7 +143,8 @@ describe.each(DRIVERS)('HTTP API on %s', (driver) => {
     const rotateBad = await t.api('PATCH', `/api/v1/connections/${connectionId}`, { secrets: { token: 'bad' } })
     expect(rotateBad.status).toBe(422)
     expect(rotateBad.body.error.code).toBe('check_failed')
-    await t.api('PATCH', `/api/v1/connections/${connectionId}`, { locations: null })
+    const reset = await t.api('PATCH', `/api/v1/connections/${connectionId}`, { locations: null, scheduleCron: null })
+    expect(reset.body.connection).toMatchObject({ locations: null, scheduleCron: '0 */6 * * *' })
   })
 
   it('enforces roles: a viewer reads, a member syncs, only an admin connects', async () => {
@@ -152,6 +153,7 @@ describe.each(DRIVERS)('HTTP API on %s', (driver) => {
     expect(viewer.body.token).toMatch(/^vs_/)
     const listed = await t.api('GET', '/api/v1/tokens')
     expect(JSON.stringify(listed.body)).not.toContain(viewer.body.token)
+    expect(listed.body.items.find((x: any) => x.id === viewer.body.id)).toMatchObject({ name: 'ci', role: 'viewer', prefix: viewer.body.token.slice(0, 7) })
     const v = viewer.body.token
     expect((await t.api('GET', '/api/v1/vulnerabilities', undefined, { token: v })).status).toBe(200)
     const denied = await t.api('POST', '/api/v1/connections', { kind: 'test', name: 'v', secrets: { token: 'x' } }, { token: v })

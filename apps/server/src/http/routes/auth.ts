@@ -179,7 +179,18 @@ export const authRoutes = (rt: Runtime, r: ReturnType<typeof createRouter>, auth
     access: 'admin',
     summary: 'List API tokens (never their values)',
     tags: ['tokens'],
-    handler: async () => ({ items: await listTokens(rt.db, rt.workspaceId) }),
+    handler: async () => ({
+      items: (await listTokens(rt.db, rt.workspaceId)).map((t: any) => ({
+        id: t.id,
+        name: t.name,
+        prefix: t.prefix,
+        role: t.role,
+        userId: t.user_id,
+        createdAt: t.created_at ? new Date(t.created_at).toISOString() : null,
+        lastUsedAt: t.last_used_at ? new Date(t.last_used_at).toISOString() : null,
+        expiresAt: t.expires_at ? new Date(t.expires_at).toISOString() : null,
+      })),
+    }),
   })
   r.add({
     method: 'DELETE',

@@ -164,7 +164,8 @@ export const connectionRoutes = (rt: Runtime, r: ReturnType<typeof createRouter>
       config: z.record(z.string(), z.unknown()).optional(),
       secrets: z.record(z.string(), z.unknown()).optional(),
       locations: Locations.optional(),
-      scheduleCron: Cron.optional(),
+      /** null resets the schedule to the default */
+      scheduleCron: Cron.nullable().optional(),
     }),
     handler: async ({ params, body, principal }) => {
       const { row, connector } = await loadConnection(rt, params.id)
@@ -184,11 +185,12 @@ export const connectionRoutes = (rt: Runtime, r: ReturnType<typeof createRouter>
         if (body.secrets) patch.secretsEnc = rt.box.seal(secrets)
       }
       if (body.locations !== undefined) patch.locations = body.locations
-      if (body.scheduleCron) {
-        const e = validateCron(body.scheduleCron)
+      if (body.scheduleCron !== undefined) {
+        const cron = body.scheduleCron ?? rt.config.defaultSchedule
+        const e = validateCron(cron)
         if (e) throw new ApiError(422, 'invalid_request', `scheduleCron: ${e}`)
-        patch.scheduleCron = body.scheduleCron
-        patch.nextSyncAt = nextCronTime(body.scheduleCron, rt.now())
+        patch.scheduleCron = cron
+        patch.nextSyncAt = nextCronTime(cron, rt.now())
       }
       const updated = await updateConnection(rt.db, rt.workspaceId, row.id, patch)
       await audit(rt.db, {
