@@ -106,7 +106,7 @@ program
       demo = await runDemo({
         port: o.port === undefined ? undefined : Number(o.port),
         scale: o.large ? 'large' : 'small',
-        logLevel: process.env.VULNSYNC_LOG_LEVEL,
+        logLevel: loadCliConfig().logLevel,
         signal: abort.signal,
       })
     } catch (err) {

@@ -69,4 +69,6 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): AppConfig => {
 export const loadCliConfig = (env: NodeJS.ProcessEnv = process.env) => ({
   url: (env.VULNSYNC_URL ?? `http://127.0.0.1:${env.PORT ?? 8080}`).replace(/\/+$/, ''),
   token: env.VULNSYNC_TOKEN || undefined,
+  /** the demo logs at `error` unless this asks for more */
+  logLevel: env.VULNSYNC_LOG_LEVEL || undefined,
 })
