@@ -9,11 +9,11 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { type AnyConnector, canonicalRepo } from '@vulnsync/core'
 import { createConnectorContext } from '@vulnsync/connectors'
 import { endorConnector } from '@vulnsync/connectors/endor/index.ts'
 import { jfrogConnector } from '@vulnsync/connectors/jfrog/index.ts'
 import { oxConnector } from '@vulnsync/connectors/ox/index.ts'
+import { type AnyConnector, canonicalRepo } from '@vulnsync/core'
 import { createPgliteDb, migrate } from '@vulnsync/db'
 import { startEndorSimulator, startJfrogSimulator, startOxSimulator } from '@vulnsync/simulators'
 import { generatedRepo } from '@vulnsync/simulators/jfrog/dataset.ts'
@@ -37,15 +37,30 @@ const cases: Case[] = [
     connector: endorConnector,
     start: async () => {
       const sim = await startEndorSimulator({ findings: size ?? 100_000, projects: 400 })
-      return { url: sim.url, config: { namespace: 'acme', baseUrl: sim.url }, secrets: { apiKey: 'endr+sim-key', apiSecret: 'endr+sim-secret' }, requests: () => sim.stats.requests, close: () => sim.close() }
+      return {
+        url: sim.url,
+        config: { namespace: 'acme', baseUrl: sim.url },
+        secrets: { apiKey: 'endr+sim-key', apiSecret: 'endr+sim-secret' },
+        requests: () => sim.stats.requests,
+        close: () => sim.close(),
+      }
     },
   },
   {
     name: 'ox',
     connector: oxConnector,
     start: async () => {
-      const sim = await startOxSimulator({ dataset: { issues: size ?? 100_000 }, rateLimit: { hourLimit: 1_000_000, dayLimit: 1_000_000 } })
-      return { url: sim.url, config: { baseUrl: sim.url }, secrets: { apiToken: 'ox-sim-key' }, requests: () => sim.stats.requests, close: () => sim.close() }
+      const sim = await startOxSimulator({
+        dataset: { issues: size ?? 100_000 },
+        rateLimit: { hourLimit: 1_000_000, dayLimit: 1_000_000 },
+      })
+      return {
+        url: sim.url,
+        config: { baseUrl: sim.url },
+        secrets: { apiToken: 'ox-sim-key' },
+        requests: () => sim.stats.requests,
+        close: () => sim.close(),
+      }
     },
   },
   {
@@ -53,7 +68,15 @@ const cases: Case[] = [
     connector: jfrogConnector,
     start: async () => {
       const sim = await startJfrogSimulator({
-        repos: [generatedRepo({ key: 'bulk-local', packageType: 'Npm', artifacts: size ?? 10_000, vulnsPerArtifact: 20, sourceEvery: 1 })],
+        repos: [
+          generatedRepo({
+            key: 'bulk-local',
+            packageType: 'Npm',
+            artifacts: size ?? 10_000,
+            vulnsPerArtifact: 20,
+            sourceEvery: 1,
+          }),
+        ],
       })
       return {
         url: sim.url,
@@ -74,18 +97,36 @@ for (const c of cases.filter((x) => !only || x.name === only)) {
     await migrate(db)
     const ws = await seedWorkspace(db)
     // one repository per location (and per source URL the findings name), so findings become issues
-    const ctx = createConnectorContext({ config: sim.config, secrets: sim.secrets, baseUrl: c.connector.baseUrl(sim.config), allowPrivateNetworks: true, sleep: async () => {} })
+    const ctx = createConnectorContext({
+      config: sim.config,
+      secrets: sim.secrets,
+      baseUrl: c.connector.baseUrl(sim.config),
+      allowPrivateNetworks: true,
+      sleep: async () => {},
+    })
     const urls = new Set<string>()
-    if (c.connector.discover) for await (const l of c.connector.discover(ctx)) if (l.target?.url ?? l.target?.sourceRepoUrl) urls.add((l.target.url ?? l.target.sourceRepoUrl)!)
+    if (c.connector.discover)
+      for await (const l of c.connector.discover(ctx))
+        if (l.target?.url ?? l.target?.sourceRepoUrl) urls.add((l.target.url ?? l.target.sourceRepoUrl)!)
     for (let i = 0; i < 200; i++) urls.add(`https://github.com/acme-corp/service-${String(i).padStart(4, '0')}`)
     const repos = [...urls].map((u) => canonicalRepo(u)).filter((r) => r !== null)
-    await seedRepositories(db, ws, repos.map((r, i) => ({ fullName: r.fullName, webUrl: `https://${r.key}`, externalId: `r${i}` })))
+    await seedRepositories(
+      db,
+      ws,
+      repos.map((r, i) => ({ fullName: r.fullName, webUrl: `https://${r.key}`, externalId: `r${i}` })),
+    )
     const conn = await seedConnection(db, ws, { kind: c.name, name: c.name })
     conn.config = sim.config
     conn.secrets = sim.secrets
     const before = sim.requests()
     const t0 = performance.now()
-    const out = await executeRun({ db, logger: silent, allowPrivateNetworks: true, sleep: async () => {} }, c.connector, conn, await newRun(db, conn), new AbortController().signal)
+    const out = await executeRun(
+      { db, logger: silent, allowPrivateNetworks: true, sleep: async () => {} },
+      c.connector,
+      conn,
+      await newRun(db, conn),
+      new AbortController().signal,
+    )
     const secs = (performance.now() - t0) / 1000
     const issues = (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM issues')).rows[0]!.n
     console.log(

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createPgliteDb, createPostgresDb, migrate } from '@vulnsync/db'
 import { executeRun } from '../apps/server/src/ingest/engine.ts'
-import { type TestDataset, type TestRaw, createTestConnector } from '../apps/server/src/ingest/test-connector.ts'
+import { createTestConnector, type TestDataset, type TestRaw } from '../apps/server/src/ingest/test-connector.ts'
 import { newRun, seedConnection, seedRepositories, seedWorkspace } from '../apps/server/src/ingest/test-support.ts'
 
 const [driver, countArg, url] = process.argv.slice(2)
@@ -37,7 +37,11 @@ const dataDir = driver === 'pglite' ? mkdtempSync(join(tmpdir(), 'vulnsync-bench
 const db = driver === 'postgres' ? await createPostgresDb(url!, { max: 4 }) : await createPgliteDb(dataDir)
 await migrate(db)
 const ws = await seedWorkspace(db)
-await seedRepositories(db, ws, Array.from({ length: REPOS }, (_, i) => ({ fullName: `bench-org/repo-${i}`, externalId: String(i) })))
+await seedRepositories(
+  db,
+  ws,
+  Array.from({ length: REPOS }, (_, i) => ({ fullName: `bench-org/repo-${i}`, externalId: String(i) })),
+)
 const conn = await seedConnection(db, ws, { name: 'bench' })
 const connector = createTestConnector(() => dataset, { pageSize: 1000 })
 const opts = { db, logger: silent, allowPrivateNetworks: true, batchSize: 2000 }

@@ -55,11 +55,15 @@ const results = []
 try {
   for (const d of drivers) {
     process.stderr.write(`ingesting ${count.toLocaleString('en')} findings on ${d} …\n`)
-    const out = execFileSync(process.execPath, ['apps/server/bin/run-ts.mjs', 'bench/ingest-worker.ts', d, String(count), pgUrl ?? ''], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'inherit'],
-      maxBuffer: 1 << 20,
-    })
+    const out = execFileSync(
+      process.execPath,
+      ['apps/server/bin/run-ts.mjs', 'bench/ingest-worker.ts', d, String(count), pgUrl ?? ''],
+      {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'inherit'],
+        maxBuffer: 1 << 20,
+      },
+    )
     results.push(JSON.parse(out.trim().split('\n').at(-1)!))
   }
 } finally {
@@ -75,4 +79,6 @@ for (const r of results)
   )
 for (const r of results)
   if (r.created !== r.count || r.unchanged !== r.count || r.issues !== r.count)
-    console.log(`warning: ${r.driver} counts differ: created ${r.created}, unchanged ${r.unchanged}, issues ${r.issues}`)
+    console.log(
+      `warning: ${r.driver} counts differ: created ${r.created}, unchanged ${r.unchanged}, issues ${r.issues}`,
+    )

@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 // The full test suite, as `npm test` runs it on a fresh clone and in CI:
-//   1. type check of the whole tree
+//   1. lint and format check, type check of the whole tree
 //   2. unit and integration tests (vitest; PGlite in process and one embedded PostgreSQL for the run)
 //   3. the web app build and the browser tests in real Chromium (Debian's chromium at /usr/bin/chromium)
 import { spawnSync } from 'node:child_process'
-import { resolve } from 'node:path'
 import { existsSync, readFileSync, rmSync } from 'node:fs'
+import { resolve } from 'node:path'
 
 const step = (title, cmd, args, opts = {}) => {
   process.stdout.write(`\n== ${title}\n`)
@@ -22,7 +22,10 @@ const ensureChromium = () => {
   if (process.getuid?.() === 0 && existsSync('/usr/bin/apt-get')) {
     process.stdout.write('\n== installing Debian chromium for the browser tests (apt-get install chromium)\n')
     spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit' })
-    spawnSync('apt-get', ['install', '-y', '-qq', 'chromium'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } })
+    spawnSync('apt-get', ['install', '-y', '-qq', 'chromium'], {
+      stdio: 'inherit',
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    })
   }
   return existsSync(CHROMIUM)
 }
@@ -45,6 +48,7 @@ const totals = () => {
 
 const only = process.argv[2]
 if (!only || only === 'unit') {
+  step('lint and format check (Biome)', 'npx', ['biome', 'check', '.'])
   step('type check', 'npx', ['tsc', '-p', 'tsconfig.json'])
   step('unit and integration tests', 'npx', ['vitest', 'run', ...report(REPORTS[0])])
 }
@@ -52,10 +56,18 @@ if (!only || only === 'browser') {
   step('web app build', 'npm', ['run', 'build:web'])
   if (existsSync('apps/web/vitest.e2e.config.ts')) {
     if (!ensureChromium()) {
-      process.stdout.write(`\n== FAILED: browser tests need Chromium at ${CHROMIUM}; install it with: apt-get install chromium\n`)
+      process.stdout.write(
+        `\n== FAILED: browser tests need Chromium at ${CHROMIUM}; install it with: apt-get install chromium\n`,
+      )
       process.exit(1)
     }
-    step('browser tests (Chromium)', 'npx', ['vitest', 'run', '--config', 'apps/web/vitest.e2e.config.ts', ...report(REPORTS[1])])
+    step('browser tests (Chromium)', 'npx', [
+      'vitest',
+      'run',
+      '--config',
+      'apps/web/vitest.e2e.config.ts',
+      ...report(REPORTS[1]),
+    ])
   }
 }
 process.stdout.write(`\n== all tests passed\n${totals()}\n`)

@@ -6,7 +6,9 @@ export const hashToken = (token: string): string => createHash('sha256').update(
 export const tokenPrefix = (token: string): string => token.slice(0, 7)
 
 const scryptAsync = (password: string, salt: Buffer, len: number) =>
-  new Promise<Buffer>((resolve, reject) => scrypt(password, salt, len, { N: 16384, r: 8, p: 1 }, (err, key) => (err ? reject(err) : resolve(key))))
+  new Promise<Buffer>((resolve, reject) =>
+    scrypt(password, salt, len, { N: 16384, r: 8, p: 1 }, (err, key) => (err ? reject(err) : resolve(key))),
+  )
 
 export const hashPassword = async (password: string): Promise<string> => {
   const salt = randomBytes(16)

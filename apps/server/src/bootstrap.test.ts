@@ -20,7 +20,14 @@ afterAll(() => {
 })
 const capture = () => {
   const lines: string[] = []
-  const logger = createLogger({ destination: new Writable({ write: (c, _e, cb) => (lines.push(String(c)), cb()) }) })
+  const logger = createLogger({
+    destination: new Writable({
+      write: (c, _e, cb) => {
+        lines.push(String(c))
+        cb()
+      },
+    }),
+  })
   return { lines, logger }
 }
 
@@ -50,9 +57,15 @@ describe('first start', () => {
     const db = await createPgliteDb()
     await migrate(db)
     const { logger } = capture()
-    const r = await bootstrapAdmin(db, loadConfig({ VULNSYNC_DATA_DIR: dataDir, VULNSYNC_BOOTSTRAP_TOKEN: 'a-bootstrap-token-of-24-chars-min' }), logger)
+    const r = await bootstrapAdmin(
+      db,
+      loadConfig({ VULNSYNC_DATA_DIR: dataDir, VULNSYNC_BOOTSTRAP_TOKEN: 'a-bootstrap-token-of-24-chars-min' }),
+      logger,
+    )
     expect(r.tokenFile).toBeUndefined()
-    const t = await db.query<{ role: string; username: string }>(`SELECT t.role, u.username FROM api_tokens t JOIN users u ON u.id = t.user_id`)
+    const t = await db.query<{ role: string; username: string }>(
+      `SELECT t.role, u.username FROM api_tokens t JOIN users u ON u.id = t.user_id`,
+    )
     expect(t.rows).toEqual([{ role: 'admin', username: 'admin' }])
     await db.close()
   })

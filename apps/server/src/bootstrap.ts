@@ -6,7 +6,7 @@ import { generateToken, hashToken, tokenPrefix } from './auth.ts'
 import type { AppConfig } from './config.ts'
 import type { EngineOptions } from './ingest/engine.ts'
 import type { AppLogger } from './logger.ts'
-import { type Registry, type Runtime, createRuntimeJobs } from './runtime.ts'
+import { createRuntimeJobs, type Registry, type Runtime } from './runtime.ts'
 import { createSecretBox, loadOrCreateKey } from './secrets.ts'
 
 export const defaultRegistry = (): Registry => ({ ...CONNECTORS })
@@ -15,26 +15,51 @@ export const defaultRegistry = (): Registry => ({ ...CONNECTORS })
  * Makes sure the workspace has a first admin: the user `admin`, and an admin API token from
  * VULNSYNC_BOOTSTRAP_TOKEN, or else one generated once and written to `<data dir>/initial-admin-token` (0600).
  */
-export const bootstrapAdmin = async (db: Db, cfg: AppConfig, logger: AppLogger): Promise<{ workspaceId: string; tokenFile?: string }> =>
+export const bootstrapAdmin = async (
+  db: Db,
+  cfg: AppConfig,
+  logger: AppLogger,
+): Promise<{ workspaceId: string; tokenFile?: string }> =>
   db.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock(727002)')
     const workspaceId = await ensureWorkspace(tx)
-    let admin = (await tx.query<{ id: string }>(`SELECT id FROM users WHERE workspace_id = $1 AND lower(username) = 'admin'`, [workspaceId])).rows[0]
+    let admin = (
+      await tx.query<{ id: string }>(`SELECT id FROM users WHERE workspace_id = $1 AND lower(username) = 'admin'`, [
+        workspaceId,
+      ])
+    ).rows[0]
     if (!admin) admin = await insertUser(tx, { workspaceId, username: 'admin', passwordHash: null, role: 'admin' })
     if (cfg.bootstrapToken) {
       const hash = hashToken(cfg.bootstrapToken)
       const exists = await tx.query(`SELECT 1 FROM api_tokens WHERE token_hash = $1`, [hash])
       if (exists.rows.length === 0) {
-        await insertToken(tx, { workspaceId, userId: admin.id, name: 'bootstrap (VULNSYNC_BOOTSTRAP_TOKEN)', hash, prefix: tokenPrefix(cfg.bootstrapToken), role: 'admin' })
+        await insertToken(tx, {
+          workspaceId,
+          userId: admin.id,
+          name: 'bootstrap (VULNSYNC_BOOTSTRAP_TOKEN)',
+          hash,
+          prefix: tokenPrefix(cfg.bootstrapToken),
+          role: 'admin',
+        })
         logger.info('admin API token from VULNSYNC_BOOTSTRAP_TOKEN registered')
       }
       return { workspaceId }
     }
-    const any = await tx.query(`SELECT 1 FROM api_tokens WHERE workspace_id = $1 AND role = 'admin' AND revoked_at IS NULL LIMIT 1`, [workspaceId])
+    const any = await tx.query(
+      `SELECT 1 FROM api_tokens WHERE workspace_id = $1 AND role = 'admin' AND revoked_at IS NULL LIMIT 1`,
+      [workspaceId],
+    )
     const file = join(cfg.dataDir, 'initial-admin-token')
     if (any.rows.length === 0) {
       const token = generateToken()
-      await insertToken(tx, { workspaceId, userId: admin.id, name: 'initial admin token', hash: hashToken(token), prefix: tokenPrefix(token), role: 'admin' })
+      await insertToken(tx, {
+        workspaceId,
+        userId: admin.id,
+        name: 'initial admin token',
+        hash: hashToken(token),
+        prefix: tokenPrefix(token),
+        role: 'admin',
+      })
       mkdirSync(cfg.dataDir, { recursive: true })
       writeFileSync(file, `${token}\n`, { mode: 0o600 })
       chmodSync(file, 0o600)
@@ -53,10 +78,18 @@ export const readInitialToken = (dataDir: string): string | null => {
 export const createRuntime = async (
   cfg: AppConfig,
   logger: AppLogger,
-  o: { db?: Db; connectors?: Registry; engine?: Partial<EngineOptions>; pollingIntervalSeconds?: number; now?: () => Date } = {},
+  o: {
+    db?: Db
+    connectors?: Registry
+    engine?: Partial<EngineOptions>
+    pollingIntervalSeconds?: number
+    now?: () => Date
+  } = {},
 ): Promise<Runtime> => {
   if (!cfg.databaseUrl) mkdirSync(cfg.dataDir, { recursive: true })
-  const db = o.db ?? (await openDb({ databaseUrl: cfg.databaseUrl, dataDir: cfg.databaseUrl ? undefined : join(cfg.dataDir, 'pgdata') }))
+  const db =
+    o.db ??
+    (await openDb({ databaseUrl: cfg.databaseUrl, dataDir: cfg.databaseUrl ? undefined : join(cfg.dataDir, 'pgdata') }))
   const m = await migrate(db)
   if (m.applied.length) logger.info({ applied: m.applied, version: m.current }, 'database migrated')
   const { workspaceId } = await bootstrapAdmin(db, cfg, logger)

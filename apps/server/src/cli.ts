@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
-import { Command, InvalidArgumentError } from 'commander'
-import { ensureWorkspace, insertToken, loadMigrations, migrate, openDb } from '@vulnsync/db'
 import { join } from 'node:path'
+import { ensureWorkspace, insertToken, loadMigrations, migrate, openDb } from '@vulnsync/db'
+import { Command, InvalidArgumentError } from 'commander'
 import { generateToken, hashToken, tokenPrefix } from './auth.ts'
 import { readInitialToken } from './bootstrap.ts'
 import { ConfigError, loadCliConfig, loadConfig } from './config.ts'
@@ -9,7 +9,9 @@ import { type Demo, runDemo } from './demo.ts'
 import { createLogger } from './logger.ts'
 import { startProcess } from './server.ts'
 
-const program = new Command('vulnsync').description('One queue for every scanner\'s vulnerabilities.').showHelpAfterError()
+const program = new Command('vulnsync')
+  .description("One queue for every scanner's vulnerabilities.")
+  .showHelpAfterError()
 
 const fail = (msg: string, code = 1): never => {
   process.stderr.write(`vulnsync: ${msg}\n`)
@@ -37,7 +39,8 @@ const runUntilSignal = async (mode: 'serve' | 'worker', portOpt?: string) => {
   const running = await startProcess(cfg, logger, mode).catch((err) => fail(`could not start: ${err.message}`))
   if (mode === 'serve' && !cfg.bootstrapToken) {
     const file = join(cfg.dataDir, 'initial-admin-token')
-    if (readInitialToken(cfg.dataDir)) process.stderr.write(`\nvulnsync is up at ${running.url}\nAdmin API token: in ${file} (sign in with it)\n\n`)
+    if (readInitialToken(cfg.dataDir))
+      process.stderr.write(`\nvulnsync is up at ${running.url}\nAdmin API token: in ${file} (sign in with it)\n\n`)
   } else if (mode === 'serve') process.stderr.write(`\nvulnsync is up at ${running.url}\n\n`)
   for (const sig of ['SIGINT', 'SIGTERM'] as const)
     process.once(sig, () => {
@@ -47,7 +50,9 @@ const runUntilSignal = async (mode: 'serve' | 'worker', portOpt?: string) => {
 
 program
   .command('serve')
-  .description('API, web app, scheduler and workers in one process (PGlite in VULNSYNC_DATA_DIR unless DATABASE_URL is set)')
+  .description(
+    'API, web app, scheduler and workers in one process (PGlite in VULNSYNC_DATA_DIR unless DATABASE_URL is set)',
+  )
   .option('-p, --port <port>', 'port to listen on (default PORT or 8080)', port)
   .action(async (o) => runUntilSignal('serve', o.port))
 
@@ -61,10 +66,17 @@ program
   .description('apply database migrations and exit')
   .action(async () => {
     const cfg = config()
-    const db = await openDb({ databaseUrl: cfg.databaseUrl, dataDir: cfg.databaseUrl ? undefined : join(cfg.dataDir, 'pgdata') })
+    const db = await openDb({
+      databaseUrl: cfg.databaseUrl,
+      dataDir: cfg.databaseUrl ? undefined : join(cfg.dataDir, 'pgdata'),
+    })
     const r = await migrate(db)
     await db.close()
-    process.stdout.write(r.applied.length ? `applied migrations ${r.applied.join(', ')}; schema version ${r.current}\n` : `schema is up to date (version ${r.current} of ${loadMigrations().length})\n`)
+    process.stdout.write(
+      r.applied.length
+        ? `applied migrations ${r.applied.join(', ')}; schema version ${r.current}\n`
+        : `schema is up to date (version ${r.current} of ${loadMigrations().length})\n`,
+    )
   })
 
 const token = program.command('token').description('API tokens')
@@ -74,20 +86,33 @@ token
   .option('--role <role>', 'admin, member or viewer', 'viewer')
   .option('--name <name>', 'what the token is for', 'cli token')
   .action(async (o) => {
-    if (!['admin', 'member', 'viewer'].includes(o.role)) fail(`--role must be admin, member or viewer, not ${o.role}`, 2)
+    if (!['admin', 'member', 'viewer'].includes(o.role))
+      fail(`--role must be admin, member or viewer, not ${o.role}`, 2)
     const cfg = config()
-    const db = await openDb({ databaseUrl: cfg.databaseUrl, dataDir: cfg.databaseUrl ? undefined : join(cfg.dataDir, 'pgdata') })
+    const db = await openDb({
+      databaseUrl: cfg.databaseUrl,
+      dataDir: cfg.databaseUrl ? undefined : join(cfg.dataDir, 'pgdata'),
+    })
     await migrate(db)
     const ws = await ensureWorkspace(db)
     const value = generateToken()
-    await insertToken(db, { workspaceId: ws, userId: null, name: o.name, hash: hashToken(value), prefix: tokenPrefix(value), role: o.role })
+    await insertToken(db, {
+      workspaceId: ws,
+      userId: null,
+      name: o.name,
+      hash: hashToken(value),
+      prefix: tokenPrefix(value),
+      role: o.role,
+    })
     await db.close()
     process.stdout.write(`${value}\n`)
   })
 
 program
   .command('demo')
-  .description('every simulator and a fresh server (data in ./.vulnsync-demo, wiped at start) with one connection of each kind')
+  .description(
+    'every simulator and a fresh server (data in ./.vulnsync-demo, wiped at start) with one connection of each kind',
+  )
   .option('-p, --port <port>', 'port to listen on (default 8080)', port)
   .option('--large', 'a bigger dataset (takes longer to sync)')
   .action(async (o) => {
@@ -135,7 +160,8 @@ const client = () => {
     }
     const text = await res.text()
     const json = text ? JSON.parse(text) : null
-    if (!res.ok) fail(`${json?.error?.message ?? `HTTP ${res.status}`}${json?.error?.hint ? `\n  hint: ${json.error.hint}` : ''}`)
+    if (!res.ok)
+      fail(`${json?.error?.message ?? `HTTP ${res.status}`}${json?.error?.hint ? `\n  hint: ${json.error.hint}` : ''}`)
     return json
   }
 }
@@ -159,9 +185,19 @@ program
   .action(async (o) => {
     const api = client()
     const secrets: Record<string, string> = { ...o.secret }
-    for (const [k, path] of Object.entries(o.secretFile as Record<string, string>)) secrets[k] = readFileSync(path, 'utf8').trim()
-    const r = await api('POST', '/api/v1/connections', { kind: o.kind, name: o.name, config: o.config, secrets, locations: o.location ?? null, scheduleCron: o.schedule })
-    process.stdout.write(`connected ${r.connection.kind} "${r.connection.name}" (${r.connection.id}); initial sync ${r.run.id} queued\n`)
+    for (const [k, path] of Object.entries(o.secretFile as Record<string, string>))
+      secrets[k] = readFileSync(path, 'utf8').trim()
+    const r = await api('POST', '/api/v1/connections', {
+      kind: o.kind,
+      name: o.name,
+      config: o.config,
+      secrets,
+      locations: o.location ?? null,
+      scheduleCron: o.schedule,
+    })
+    process.stdout.write(
+      `connected ${r.connection.kind} "${r.connection.name}" (${r.connection.id}); initial sync ${r.run.id} queued\n`,
+    )
   })
 
 const bar = (done: number, total: number | undefined, width = 24) => {
@@ -200,7 +236,9 @@ program
       if (!['queued', 'running'].includes(r.status)) {
         if (tty) process.stderr.write('\n')
         const c = r.counts
-        const skipped = Object.entries(c.skipped ?? {}).map(([k, v]) => `${k} ${v}`).join(', ')
+        const skipped = Object.entries(c.skipped ?? {})
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')
         process.stdout.write(
           `${r.status}: fetched ${c.fetched}, created ${c.created}, updated ${c.updated}, unchanged ${c.unchanged}, reopened ${c.reopened}, resolved ${c.resolved}, unmatched ${c.unmatched}${skipped ? `, skipped (${skipped})` : ''}\n`,
         )
@@ -225,16 +263,34 @@ program
   .action(async (o) => {
     const api = client()
     const qs = new URLSearchParams()
-    for (const [k, v] of Object.entries({ source: o.source, severity: o.severity, status: o.status, repository: o.repository, cve: o.cve, q: o.query, limit: o.limit }))
+    for (const [k, v] of Object.entries({
+      source: o.source,
+      severity: o.severity,
+      status: o.status,
+      repository: o.repository,
+      cve: o.cve,
+      q: o.query,
+      limit: o.limit,
+    }))
       if (v) qs.set(k, String(v))
     const r = await api('GET', `/api/v1/vulnerabilities?${qs}`)
     if (o.json) {
       process.stdout.write(`${JSON.stringify(r, null, 2)}\n`)
       return
     }
-    const rows = r.items.map((i: any) => [i.cve, i.priority, i.severity, `${i.package.name}@${i.versions.join(',')}`, i.target.name, i.sources.map((s: any) => s.kind).join(','), i.detectedAt?.slice(0, 10) ?? ''])
+    const rows = r.items.map((i: any) => [
+      i.cve,
+      i.priority,
+      i.severity,
+      `${i.package.name}@${i.versions.join(',')}`,
+      i.target.name,
+      i.sources.map((s: any) => s.kind).join(','),
+      i.detectedAt?.slice(0, 10) ?? '',
+    ])
     const head = ['CVE', 'PRIORITY', 'SEVERITY', 'PACKAGE', 'TARGET', 'SOURCES', 'DETECTED']
-    const widths = head.map((h, i) => Math.min(48, Math.max(h.length, ...rows.map((x: string[]) => String(x[i]).length))))
+    const widths = head.map((h, i) =>
+      Math.min(48, Math.max(h.length, ...rows.map((x: string[]) => String(x[i]).length))),
+    )
     const fmt = (x: string[]) => x.map((c, i) => String(c).slice(0, widths[i]).padEnd(widths[i]!)).join('  ')
     process.stdout.write(`${fmt(head)}\n${rows.map(fmt).join('\n')}\n${r.items.length} of ${r.total}\n`)
   })
@@ -243,4 +299,3 @@ program.parseAsync(process.argv).catch((err) => {
   if (err instanceof ConfigError) fail(err.message, 2)
   fail(err?.message ?? String(err))
 })
-

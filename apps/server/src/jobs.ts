@@ -59,7 +59,12 @@ export const createJobSystem = (o: {
         retryBackoff: false,
         expireInSeconds: 23 * 3600,
       } as any)
-      await boss.createQueue(TICK_QUEUE, { name: TICK_QUEUE, policy: 'singleton', retryLimit: 0, expireInSeconds: 600 } as any)
+      await boss.createQueue(TICK_QUEUE, {
+        name: TICK_QUEUE,
+        policy: 'singleton',
+        retryLimit: 0,
+        expireInSeconds: 600,
+      } as any)
       if (scheduler) await boss.schedule(TICK_QUEUE, '* * * * *', {}, { tz: 'UTC' })
       if (workers) {
         const polling = o.pollingIntervalSeconds ?? 2

@@ -1,10 +1,10 @@
 import { getConnectionById, getRun } from '@vulnsync/db'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type TestRaw, arrayDataset, createTestConnector } from './ingest/test-connector.ts'
+import { arrayDataset, createTestConnector, type TestRaw } from './ingest/test-connector.ts'
 import { seedRepositories } from './ingest/test-support.ts'
 import { BusyError } from './jobs.ts'
 import { requestRun, runSyncJob, tick } from './runtime.ts'
-import { type TestApp, startTestApp } from './testing.ts'
+import { startTestApp, type TestApp } from './testing.ts'
 
 const rows: TestRaw[] = Array.from({ length: 60 }, (_, i) => ({
   id: `r-${i}`,
@@ -26,7 +26,12 @@ describe('jobs: schedule, manual priority, one run at a time, recovery, shutdown
   beforeAll(async () => {
     t = await startTestApp({ connectors: { test: slow as any } })
     await seedRepositories(t.db, t.rt.workspaceId, [{ fullName: 'acme/jobs', externalId: 'jobs-1' }])
-    const r = await t.api('POST', '/api/v1/connections', { kind: 'test', name: 'jobs', secrets: { token: 'x' }, scheduleCron: '0 */6 * * *' })
+    const r = await t.api('POST', '/api/v1/connections', {
+      kind: 'test',
+      name: 'jobs',
+      secrets: { token: 'x' },
+      scheduleCron: '0 */6 * * *',
+    })
     connectionId = r.body.connection.id
     await t.waitForRun(r.body.run.id)
   })
@@ -48,10 +53,10 @@ describe('jobs: schedule, manual priority, one run at a time, recovery, shutdown
   it('turns a queued scheduled run into the manual one instead of running twice', async () => {
     const c = (await getConnectionById(t.db, connectionId))!
     // a scheduled run queued but not yet started (no worker picks it: we create it directly)
-    const { rows: q } = await t.db.query(`INSERT INTO sync_runs (workspace_id, connection_id, trigger, status) VALUES ($1, $2, 'scheduled', 'queued') RETURNING id`, [
-      c.workspace_id,
-      c.id,
-    ])
+    const { rows: q } = await t.db.query(
+      `INSERT INTO sync_runs (workspace_id, connection_id, trigger, status) VALUES ($1, $2, 'scheduled', 'queued') RETURNING id`,
+      [c.workspace_id, c.id],
+    )
     const manual = await requestRun(t.rt, c, 'manual')
     expect(manual.id).toBe(q[0]!.id)
     expect(manual.trigger).toBe('manual')
@@ -65,11 +70,14 @@ describe('jobs: schedule, manual priority, one run at a time, recovery, shutdown
     const c = (await getConnectionById(t.db, connectionId))!
     const first = await requestRun(t.rt, c, 'manual')
     await t.waitForRun(first.id, { until: (r) => r.status === 'running' })
-    const { rows: q } = await t.db.query(`INSERT INTO sync_runs (workspace_id, connection_id, trigger, status) VALUES ($1, $2, 'manual', 'queued') RETURNING id`, [c.workspace_id, c.id])
+    const { rows: q } = await t.db.query(
+      `INSERT INTO sync_runs (workspace_id, connection_id, trigger, status) VALUES ($1, $2, 'manual', 'queued') RETURNING id`,
+      [c.workspace_id, c.id],
+    )
     await expect(runSyncJob(t.rt, q[0]!.id, new AbortController().signal)).rejects.toBeInstanceOf(BusyError)
-    await expect(
-      t.db.query(`UPDATE sync_runs SET status = 'running' WHERE id = $1`, [q[0]!.id]),
-    ).rejects.toThrow(/sync_runs_one_active|duplicate key/)
+    await expect(t.db.query(`UPDATE sync_runs SET status = 'running' WHERE id = $1`, [q[0]!.id])).rejects.toThrow(
+      /sync_runs_one_active|duplicate key/,
+    )
     await t.waitForRun(first.id)
     await t.db.query(`UPDATE sync_runs SET status = 'cancelled' WHERE id = $1`, [q[0]!.id])
     pageDelay = 0
@@ -95,7 +103,9 @@ describe('jobs: schedule, manual priority, one run at a time, recovery, shutdown
     pageDelay = 600
     const c = (await getConnectionById(t.db, connectionId))!
     const run = await requestRun(t.rt, c, 'manual')
-    const mid = await t.waitForRun(run.id, { until: (r) => r.status !== 'queued' && (r.status !== 'running' || r.progress.records >= 20) })
+    const mid = await t.waitForRun(run.id, {
+      until: (r) => r.status !== 'queued' && (r.status !== 'running' || r.progress.records >= 20),
+    })
     expect(mid.status).toBe('running')
     await t.rt.jobs.stop()
     const stopped = await getRun(t.db, run.id)

@@ -1,21 +1,21 @@
-import { type AnyConnector, UpstreamError } from '@vulnsync/core'
 import { createConnectorContext } from '@vulnsync/connectors'
+import { type AnyConnector, UpstreamError } from '@vulnsync/core'
 import {
   type ConnectionRow,
-  type Db,
-  type RunRow,
-  type RunTrigger,
   createRun,
+  type Db,
   dueConnections,
   finishRun,
   getConnectionById,
   getRun,
+  type RunRow,
+  type RunTrigger,
   updateConnection,
 } from '@vulnsync/db'
 import cronParser from 'cron-parser'
 import type { AppConfig } from './config.ts'
-import { type ConnectionForRun, type EngineOptions, describeRunError, executeRun } from './ingest/engine.ts'
-import { BusyError, type JobSystem, PRIORITY, createJobSystem } from './jobs.ts'
+import { type ConnectionForRun, describeRunError, type EngineOptions, executeRun } from './ingest/engine.ts'
+import { BusyError, createJobSystem, type JobSystem, PRIORITY } from './jobs.ts'
 import type { AppLogger } from './logger.ts'
 import type { SecretBox } from './secrets.ts'
 
@@ -34,7 +34,8 @@ export interface Runtime {
   now: () => Date
 }
 
-export const nextCronTime = (cron: string, from: Date): Date => cronParser.parseExpression(cron, { currentDate: from, tz: 'UTC' }).next().toDate()
+export const nextCronTime = (cron: string, from: Date): Date =>
+  cronParser.parseExpression(cron, { currentDate: from, tz: 'UTC' }).next().toDate()
 
 export const validateCron = (cron: string): string | null => {
   try {
@@ -82,25 +83,43 @@ export const requestRun = async (rt: Runtime, c: ConnectionRow, trigger: RunTrig
 /** The job handler: run or resume one sync run. */
 export const runSyncJob = async (rt: Runtime, runId: string, signal: AbortSignal): Promise<void> => {
   const run = await getRun(rt.db, runId)
-  if (!run || run.status !== 'queued') return // finished, cancelled, or taken by another worker: nothing to do
+  if (run?.status !== 'queued') return // finished, cancelled, or taken by another worker: nothing to do
   const c = await getConnectionById(rt.db, run.connection_id)
   if (!c) {
-    await finishRun(rt.db, runId, { status: 'cancelled', counts: run.counts, error: { code: 'disconnected', message: 'the connection was removed before the run started' }, now: rt.now() })
+    await finishRun(rt.db, runId, {
+      status: 'cancelled',
+      counts: run.counts,
+      error: { code: 'disconnected', message: 'the connection was removed before the run started' },
+      now: rt.now(),
+    })
     return
   }
   const connector = rt.connectors[c.kind]
   if (!connector) {
-    await finishRun(rt.db, runId, { status: 'failed', counts: run.counts, error: { code: 'unknown_kind', message: `no connector for kind ${c.kind}` }, now: rt.now() })
+    await finishRun(rt.db, runId, {
+      status: 'failed',
+      counts: run.counts,
+      error: { code: 'unknown_kind', message: `no connector for kind ${c.kind}` },
+      now: rt.now(),
+    })
     return
   }
   let conn: ConnectionForRun
   try {
     conn = connectionForRun(rt, c)
   } catch (err) {
-    await finishRun(rt.db, runId, { status: 'failed', counts: run.counts, error: { code: 'secrets', message: (err as Error).message }, now: rt.now() })
+    await finishRun(rt.db, runId, {
+      status: 'failed',
+      counts: run.counts,
+      error: { code: 'secrets', message: (err as Error).message },
+      now: rt.now(),
+    })
     return
   }
-  const busy = await rt.db.query(`SELECT 1 FROM sync_runs WHERE connection_id = $1 AND status = 'running' AND id <> $2`, [c.id, runId])
+  const busy = await rt.db.query(
+    `SELECT 1 FROM sync_runs WHERE connection_id = $1 AND status = 'running' AND id <> $2`,
+    [c.id, runId],
+  )
   if (busy.rows.length > 0) throw new BusyError(`another run of connection ${c.id} is in progress; this one waits`)
   const out = await executeRun(
     { db: rt.db, logger: rt.logger, allowPrivateNetworks: rt.config.allowPrivateNetworks, now: rt.now, ...rt.engine },
@@ -124,9 +143,16 @@ export const tick = async (rt: Runtime): Promise<{ enqueued: number; recovered: 
   for (const c of await dueConnections(rt.db, now)) {
     // claim: move next_sync_at forward first, so two processes never enqueue the same slot
     const next = nextCronTime(c.schedule_cron, now)
-    const claimed = await rt.db.query(`UPDATE connections SET next_sync_at = $2 WHERE id = $1 AND next_sync_at = $3`, [c.id, next, c.next_sync_at])
+    const claimed = await rt.db.query(`UPDATE connections SET next_sync_at = $2 WHERE id = $1 AND next_sync_at = $3`, [
+      c.id,
+      next,
+      c.next_sync_at,
+    ])
     if (claimed.rowCount === 0) continue
-    const active = await rt.db.query(`SELECT 1 FROM sync_runs WHERE connection_id = $1 AND status IN ('queued', 'running')`, [c.id])
+    const active = await rt.db.query(
+      `SELECT 1 FROM sync_runs WHERE connection_id = $1 AND status IN ('queued', 'running')`,
+      [c.id],
+    )
     if (active.rows.length > 0) continue
     await requestRun(rt, c, 'scheduled')
     enqueued++
@@ -171,7 +197,11 @@ export const runCheck = async (rt: Runtime, connector: AnyConnector, config: unk
     return await connector.check(ctx)
   } catch (err) {
     const e = describeRunError(err)
-    const code = err instanceof UpstreamError && ['auth', 'permission', 'not_found', 'unreachable', 'rate_limited'].includes(err.kind) ? (err.kind as any) : 'vendor_error'
+    const code =
+      err instanceof UpstreamError &&
+      ['auth', 'permission', 'not_found', 'unreachable', 'rate_limited'].includes(err.kind)
+        ? (err.kind as any)
+        : 'vendor_error'
     return { ok: false as const, code, message: e.message, hint: e.hint }
   }
 }

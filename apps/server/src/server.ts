@@ -13,7 +13,12 @@ export interface Running {
 }
 
 /** `vulnsync serve`: API, web app, scheduler and workers in one process. `vulnsync worker`: workers and scheduler. */
-export const startProcess = async (cfg: AppConfig, logger: AppLogger, mode: 'serve' | 'worker', o: Parameters<typeof createRuntime>[2] = {}): Promise<Running> => {
+export const startProcess = async (
+  cfg: AppConfig,
+  logger: AppLogger,
+  mode: 'serve' | 'worker',
+  o: Parameters<typeof createRuntime>[2] = {},
+): Promise<Running> => {
   const rt = await createRuntime(cfg, logger, o)
   await rt.jobs.start({ workers: true, scheduler: true })
   // catch up at once on what became due while nothing ran (and recover runs of a process that died)
@@ -25,7 +30,10 @@ export const startProcess = async (cfg: AppConfig, logger: AppLogger, mode: 'ser
     await app.listen({ port: cfg.port, host: cfg.host })
     const addr = app.server.address() as { port: number }
     url = `http://${cfg.host === '0.0.0.0' ? '127.0.0.1' : cfg.host}:${addr.port}`
-    logger.info({ url, database: rt.db.driver, dataDir: cfg.databaseUrl ? undefined : cfg.dataDir }, 'vulnsync is serving')
+    logger.info(
+      { url, database: rt.db.driver, dataDir: cfg.databaseUrl ? undefined : cfg.dataDir },
+      'vulnsync is serving',
+    )
   } else {
     logger.info({ database: rt.db.driver }, 'vulnsync worker started')
   }

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
-import { type Db, type RunRow, getRun } from '@vulnsync/db'
-import { type DriverName, createTestDb } from '@vulnsync/db/testing'
+import { type Db, getRun, type RunRow } from '@vulnsync/db'
+import { createTestDb, type DriverName } from '@vulnsync/db/testing'
 import type { FastifyInstance } from 'fastify'
 import { createRuntime, defaultRegistry } from './bootstrap.ts'
 import { loadConfig } from './config.ts'
@@ -20,7 +20,12 @@ export interface TestApp {
   app: FastifyInstance
   /** every log line the server wrote, as JSON text */
   logs: string[]
-  api<T = any>(method: string, path: string, body?: unknown, o?: { token?: string | null; headers?: Record<string, string> }): Promise<{ status: number; body: T; text: string; headers: Headers }>
+  api<T = any>(
+    method: string,
+    path: string,
+    body?: unknown,
+    o?: { token?: string | null; headers?: Record<string, string> },
+  ): Promise<{ status: number; body: T; text: string; headers: Headers }>
   waitForRun(runId: string, o?: { timeoutMs?: number; until?: (r: any) => boolean }): Promise<any>
   tick(): Promise<{ enqueued: number; recovered: number }>
   close(): Promise<void>
@@ -82,7 +87,11 @@ export const startTestApp = async (o: TestAppOptions = {}): Promise<TestApp> => 
     const t = opts.token === undefined ? token : opts.token
     if (t) headers.authorization = `Bearer ${t}`
     if (body !== undefined) headers['content-type'] = 'application/json'
-    const res = await fetch(`${url}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) })
+    const res = await fetch(`${url}${path}`, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    })
     const text = await res.text()
     let parsed: any = text
     try {

@@ -1,4 +1,4 @@
-export * from './kit/http.ts'
-export * from './kit/guard.ts'
 export * from './kit/context.ts'
+export * from './kit/guard.ts'
+export * from './kit/http.ts'
 export * from './kit/schema.ts'

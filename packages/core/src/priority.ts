@@ -1,5 +1,5 @@
 import type { FindingSignals, VendorFactor } from './finding.ts'
-import { type Severity, maxSeverity, severityFromRank, severityRank } from './severity.ts'
+import { maxSeverity, type Severity, severityFromRank, severityRank } from './severity.ts'
 
 /** One source's contribution to an issue, as the prioritisation sees it. */
 export interface SourceView {

@@ -11,16 +11,32 @@ const m = createRepoMatcher(repos, [{ matchKey: 'name:legacy/thing', repositoryI
 
 describe('repository matching order', () => {
   it('prefers the provider external id over the URL', () => {
-    expect(m.match(matchKeys({ kind: 'repository', name: 'x', url: 'https://github.com/acme/web', externalId: { provider: 'GitHub', id: '111' } }))).toBe(1)
+    expect(
+      m.match(
+        matchKeys({
+          kind: 'repository',
+          name: 'x',
+          url: 'https://github.com/acme/web',
+          externalId: { provider: 'GitHub', id: '111' },
+        }),
+      ),
+    ).toBe(1)
   })
   it('matches every URL form of a repository on its canonical key', () => {
-    for (const url of ['https://github.com/ACME/api.git', 'git@github.com:acme/api.git', 'ssh://git@github.com/acme/api', 'https://github.com/acme/api/blob/main/package.json'])
+    for (const url of [
+      'https://github.com/ACME/api.git',
+      'git@github.com:acme/api.git',
+      'ssh://git@github.com/acme/api',
+      'https://github.com/acme/api/blob/main/package.json',
+    ])
       expect(m.match(matchKeys({ kind: 'repository', name: 'x', url }))).toBe(1)
     expect(m.match(matchKeys({ kind: 'repository', name: 'x', url: 'https://gitlab.com/acme/api' }))).toBe(2)
   })
   it('matches owner/name when the scanner gives no URL, and an image by its source repository', () => {
     expect(m.match(matchKeys({ kind: 'repository', name: 'acme/web' }))).toBe(3)
-    expect(m.match(matchKeys({ kind: 'image', name: 'registry.acme.io/web', sourceRepoUrl: 'https://github.com/acme/web' }))).toBe(3)
+    expect(
+      m.match(matchKeys({ kind: 'image', name: 'registry.acme.io/web', sourceRepoUrl: 'https://github.com/acme/web' })),
+    ).toBe(3)
   })
   it('falls back to a manual mapping, and to nothing', () => {
     expect(m.match(matchKeys({ kind: 'repository', name: 'legacy/thing' }))).toBe(3)

@@ -21,7 +21,10 @@ const hostOf = (urlKey: string | null) => (urlKey ? urlKey.slice(0, urlKey.index
  * The one implementation of repository matching (used while ingesting and when re-matching waiting findings).
  * Built from the workspace's live repositories and manual mappings; the lowest id wins a tie.
  */
-export const createRepoMatcher = (repos: RepoIndexEntry[], mappings: { matchKey: string; repositoryId: number }[]): RepoMatcher => {
+export const createRepoMatcher = (
+  repos: RepoIndexEntry[],
+  mappings: { matchKey: string; repositoryId: number }[],
+): RepoMatcher => {
   const byExt = new Map<string, number>()
   const byUrl = new Map<string, number>()
   const byName = new Map<string, { id: number; host: string | null }[]>()

@@ -55,7 +55,14 @@ export const countAdminTokens = async (db: Queryable, workspaceId: string): Prom
 }
 
 export const findTokenByHash = async (db: Queryable, hash: string) => {
-  const { rows } = await db.query<{ id: string; workspace_id: string; role: Role; user_id: string | null; username: string | null; expires_at: Date | null }>(
+  const { rows } = await db.query<{
+    id: string
+    workspace_id: string
+    role: Role
+    user_id: string | null
+    username: string | null
+    expires_at: Date | null
+  }>(
     `SELECT t.id, t.workspace_id, t.role, t.user_id, u.username, t.expires_at
        FROM api_tokens t LEFT JOIN users u ON u.id = t.user_id
       WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (u.id IS NULL OR u.disabled_at IS NULL)`,
@@ -64,11 +71,20 @@ export const findTokenByHash = async (db: Queryable, hash: string) => {
   return rows[0] ?? null
 }
 
-export const touchToken = (db: Queryable, id: string) => db.query(`UPDATE api_tokens SET last_used_at = now() WHERE id = $1`, [id])
+export const touchToken = (db: Queryable, id: string) =>
+  db.query(`UPDATE api_tokens SET last_used_at = now() WHERE id = $1`, [id])
 
 export const insertToken = async (
   db: Queryable,
-  t: { workspaceId: string; userId: string | null; name: string; hash: string; prefix: string; role: Role; expiresAt?: Date | null },
+  t: {
+    workspaceId: string
+    userId: string | null
+    name: string
+    hash: string
+    prefix: string
+    role: Role
+    expiresAt?: Date | null
+  },
 ) => {
   const { rows } = await db.query<{ id: string; created_at: Date }>(
     `INSERT INTO api_tokens (workspace_id, user_id, name, token_hash, prefix, role, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -88,31 +104,52 @@ export const listTokens = async (db: Queryable, workspaceId: string) =>
   ).rows
 
 export const revokeToken = async (db: Queryable, workspaceId: string, id: string) =>
-  (await db.query(`UPDATE api_tokens SET revoked_at = now() WHERE workspace_id = $1 AND id = $2 AND revoked_at IS NULL`, [workspaceId, id]))
-    .rowCount
+  (
+    await db.query(
+      `UPDATE api_tokens SET revoked_at = now() WHERE workspace_id = $1 AND id = $2 AND revoked_at IS NULL`,
+      [workspaceId, id],
+    )
+  ).rowCount
 
 // ------------------------------------------------------------------ users and sessions
 
 export const findUserByName = async (db: Queryable, workspaceId: string, username: string): Promise<UserRow | null> =>
-  (await db.query<UserRow>(`SELECT * FROM users WHERE workspace_id = $1 AND lower(username) = lower($2)`, [workspaceId, username])).rows[0] ?? null
+  (
+    await db.query<UserRow>(`SELECT * FROM users WHERE workspace_id = $1 AND lower(username) = lower($2)`, [
+      workspaceId,
+      username,
+    ])
+  ).rows[0] ?? null
 
 export const getUser = async (db: Queryable, workspaceId: string, id: string): Promise<UserRow | null> =>
-  (await db.query<UserRow>(`SELECT * FROM users WHERE workspace_id = $1 AND id = $2`, [workspaceId, id])).rows[0] ?? null
+  (await db.query<UserRow>(`SELECT * FROM users WHERE workspace_id = $1 AND id = $2`, [workspaceId, id])).rows[0] ??
+  null
 
 export const listUsers = async (db: Queryable, workspaceId: string): Promise<UserRow[]> =>
-  (await db.query<UserRow>(`SELECT * FROM users WHERE workspace_id = $1 AND disabled_at IS NULL ORDER BY lower(username)`, [workspaceId])).rows
-
-export const insertUser = async (db: Queryable, u: { workspaceId: string; username: string; passwordHash: string | null; role: Role }) =>
   (
-    await db.query<UserRow>(`INSERT INTO users (workspace_id, username, password_hash, role) VALUES ($1, $2, $3, $4) RETURNING *`, [
-      u.workspaceId,
-      u.username,
-      u.passwordHash,
-      u.role,
-    ])
+    await db.query<UserRow>(
+      `SELECT * FROM users WHERE workspace_id = $1 AND disabled_at IS NULL ORDER BY lower(username)`,
+      [workspaceId],
+    )
+  ).rows
+
+export const insertUser = async (
+  db: Queryable,
+  u: { workspaceId: string; username: string; passwordHash: string | null; role: Role },
+) =>
+  (
+    await db.query<UserRow>(
+      `INSERT INTO users (workspace_id, username, password_hash, role) VALUES ($1, $2, $3, $4) RETURNING *`,
+      [u.workspaceId, u.username, u.passwordHash, u.role],
+    )
   ).rows[0]!
 
-export const updateUser = async (db: Queryable, workspaceId: string, id: string, p: { role?: Role; passwordHash?: string }) =>
+export const updateUser = async (
+  db: Queryable,
+  workspaceId: string,
+  id: string,
+  p: { role?: Role; passwordHash?: string },
+) =>
   (
     await db.query<UserRow>(
       `UPDATE users SET role = COALESCE($3, role), password_hash = COALESCE($4, password_hash), updated_at = now()
@@ -122,18 +159,29 @@ export const updateUser = async (db: Queryable, workspaceId: string, id: string,
   ).rows[0] ?? null
 
 export const disableUser = async (db: Queryable, workspaceId: string, id: string) => {
-  const r = await db.query(`UPDATE users SET disabled_at = now() WHERE workspace_id = $1 AND id = $2 AND disabled_at IS NULL`, [workspaceId, id])
+  const r = await db.query(
+    `UPDATE users SET disabled_at = now() WHERE workspace_id = $1 AND id = $2 AND disabled_at IS NULL`,
+    [workspaceId, id],
+  )
   await db.query(`DELETE FROM sessions WHERE user_id = $1`, [id])
   await db.query(`UPDATE api_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL`, [id])
   return r.rowCount
 }
 
 export const countAdmins = async (db: Queryable, workspaceId: string) =>
-  (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM users WHERE workspace_id = $1 AND role = 'admin' AND disabled_at IS NULL`, [workspaceId]))
-    .rows[0]!.n
+  (
+    await db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM users WHERE workspace_id = $1 AND role = 'admin' AND disabled_at IS NULL`,
+      [workspaceId],
+    )
+  ).rows[0]!.n
 
 export const insertSession = async (db: Queryable, s: { hash: string; userId: string; expiresAt: Date }) =>
-  db.query(`INSERT INTO sessions (token_hash, user_id, expires_at) VALUES ($1, $2, $3)`, [s.hash, s.userId, s.expiresAt])
+  db.query(`INSERT INTO sessions (token_hash, user_id, expires_at) VALUES ($1, $2, $3)`, [
+    s.hash,
+    s.userId,
+    s.expiresAt,
+  ])
 
 export const findSession = async (db: Queryable, hash: string) =>
   (
@@ -144,36 +192,74 @@ export const findSession = async (db: Queryable, hash: string) =>
     )
   ).rows[0] ?? null
 
-export const deleteSession = (db: Queryable, hash: string) => db.query(`DELETE FROM sessions WHERE token_hash = $1`, [hash])
+export const deleteSession = (db: Queryable, hash: string) =>
+  db.query(`DELETE FROM sessions WHERE token_hash = $1`, [hash])
 
 // ------------------------------------------------------------------ connections
 
 export const insertConnection = async (
   db: Queryable,
-  c: { workspaceId: string; kind: string; name: string; config: unknown; secretsEnc: string; locations: string[] | null; scheduleCron: string; nextSyncAt: Date },
+  c: {
+    workspaceId: string
+    kind: string
+    name: string
+    config: unknown
+    secretsEnc: string
+    locations: string[] | null
+    scheduleCron: string
+    nextSyncAt: Date
+  },
 ): Promise<ConnectionRow> =>
   (
     await db.query<ConnectionRow>(
       `INSERT INTO connections (workspace_id, kind, name, config, secrets_enc, locations, schedule_cron, next_sync_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
-      [c.workspaceId, c.kind, c.name, JSON.stringify(c.config), c.secretsEnc, c.locations ? JSON.stringify(c.locations) : null, c.scheduleCron, c.nextSyncAt],
+      [
+        c.workspaceId,
+        c.kind,
+        c.name,
+        JSON.stringify(c.config),
+        c.secretsEnc,
+        c.locations ? JSON.stringify(c.locations) : null,
+        c.scheduleCron,
+        c.nextSyncAt,
+      ],
     )
   ).rows[0]!
 
 export const getConnection = async (db: Queryable, workspaceId: string, id: string): Promise<ConnectionRow | null> =>
-  (await db.query<ConnectionRow>(`SELECT * FROM connections WHERE workspace_id = $1 AND id = $2 AND deleted_at IS NULL`, [workspaceId, id])).rows[0] ?? null
+  (
+    await db.query<ConnectionRow>(
+      `SELECT * FROM connections WHERE workspace_id = $1 AND id = $2 AND deleted_at IS NULL`,
+      [workspaceId, id],
+    )
+  ).rows[0] ?? null
 
 export const getConnectionById = async (db: Queryable, id: string): Promise<ConnectionRow | null> =>
-  (await db.query<ConnectionRow>(`SELECT * FROM connections WHERE id = $1 AND deleted_at IS NULL`, [id])).rows[0] ?? null
+  (await db.query<ConnectionRow>(`SELECT * FROM connections WHERE id = $1 AND deleted_at IS NULL`, [id])).rows[0] ??
+  null
 
 export const listConnections = async (db: Queryable, workspaceId: string): Promise<ConnectionRow[]> =>
-  (await db.query<ConnectionRow>(`SELECT * FROM connections WHERE workspace_id = $1 AND deleted_at IS NULL ORDER BY kind, lower(name)`, [workspaceId])).rows
+  (
+    await db.query<ConnectionRow>(
+      `SELECT * FROM connections WHERE workspace_id = $1 AND deleted_at IS NULL ORDER BY kind, lower(name)`,
+      [workspaceId],
+    )
+  ).rows
 
 export const updateConnection = async (
   db: Queryable,
   workspaceId: string,
   id: string,
-  p: { name?: string; config?: unknown; secretsEnc?: string; locations?: string[] | null; scheduleCron?: string; nextSyncAt?: Date; status?: string },
+  p: {
+    name?: string
+    config?: unknown
+    secretsEnc?: string
+    locations?: string[] | null
+    scheduleCron?: string
+    nextSyncAt?: Date
+    status?: string
+  },
 ): Promise<ConnectionRow | null> =>
   (
     await db.query<ConnectionRow>(
@@ -216,7 +302,10 @@ export const dueConnections = async (db: Queryable, now: Date, limit = 100): Pro
     )
   ).rows
 
-export const audit = (db: Queryable, e: { workspaceId: string | null; actor: string; action: string; target?: string; detail?: unknown }) =>
+export const audit = (
+  db: Queryable,
+  e: { workspaceId: string | null; actor: string; action: string; target?: string; detail?: unknown },
+) =>
   db.query(`INSERT INTO audit_events (workspace_id, actor, action, target, detail) VALUES ($1, $2, $3, $4, $5)`, [
     e.workspaceId,
     e.actor,

@@ -1,12 +1,12 @@
 import {
+  createRepoMatcher,
   type FindingSignals,
+  prioritise,
   type RepoMatcher,
   type Severity,
   type SourceView,
-  type VendorFactor,
-  createRepoMatcher,
-  prioritise,
   severityRank,
+  type VendorFactor,
 } from '@vulnsync/core'
 import type { Db, Queryable } from './driver.ts'
 
@@ -73,7 +73,13 @@ const json = (v: unknown) => JSON.stringify(v)
 
 /** Loads the workspace's live repositories and manual mappings into the one matcher (packages/core). */
 export const loadRepoMatcher = async (db: Queryable, workspaceId: string): Promise<RepoMatcher> => {
-  const { rows: repos } = await db.query<{ id: number; provider: string; external_id: string; full_name: string; url_key: string | null }>(
+  const { rows: repos } = await db.query<{
+    id: number
+    provider: string
+    external_id: string
+    full_name: string
+    url_key: string | null
+  }>(
     `SELECT id, provider, external_id, full_name, url_key FROM repositories WHERE workspace_id = $1 AND removed_at IS NULL`,
     [workspaceId],
   )
@@ -82,7 +88,13 @@ export const loadRepoMatcher = async (db: Queryable, workspaceId: string): Promi
     [workspaceId],
   )
   return createRepoMatcher(
-    repos.map((r) => ({ id: r.id, provider: r.provider, externalId: r.external_id, fullName: r.full_name, urlKey: r.url_key })),
+    repos.map((r) => ({
+      id: r.id,
+      provider: r.provider,
+      externalId: r.external_id,
+      fullName: r.full_name,
+      urlKey: r.url_key,
+    })),
     maps.map((m) => ({ matchKey: m.match_key, repositoryId: m.repository_id })),
   )
 }
@@ -182,7 +194,12 @@ export const writeOccurrenceBatch = async (
     )
     const prev = new Map(existing.map((e) => [`${e.source_key}\u0000${e.cve}`, e]))
     const unchangedIds: number[] = []
-    const write: { row: OccurrenceInput; repositoryId: number | null; issueKey: KeyedIssue | null; prevIssue: number | null }[] = []
+    const write: {
+      row: OccurrenceInput
+      repositoryId: number | null
+      issueKey: KeyedIssue | null
+      prevIssue: number | null
+    }[] = []
     for (const r of rows) {
       const e = prev.get(`${r.source_key}\u0000${r.cve}`)
       if (e && e.content_hash === r.content_hash && e.state === 'present') {
@@ -203,13 +220,24 @@ export const writeOccurrenceBatch = async (
       write.push({
         row: r,
         repositoryId,
-        issueKey: repositoryId === null ? null : { target_key: issueTargetKey(r.target_kind, r.target_name, repositoryId), package_key: r.package_key, cve: r.cve },
+        issueKey:
+          repositoryId === null
+            ? null
+            : {
+                target_key: issueTargetKey(r.target_kind, r.target_name, repositoryId),
+                package_key: r.package_key,
+                cve: r.cve,
+              },
         prevIssue: e?.issue_id ?? null,
       })
     }
     out.unchanged = unchangedIds.length
     if (unchangedIds.length > 0)
-      await tx.query(`UPDATE occurrences SET last_seen_at = $2, last_seen_run_id = $3 WHERE id = ANY($1::bigint[])`, [unchangedIds, now, runId])
+      await tx.query(`UPDATE occurrences SET last_seen_at = $2, last_seen_run_id = $3 WHERE id = ANY($1::bigint[])`, [
+        unchangedIds,
+        now,
+        runId,
+      ])
     if (write.length === 0) return out
 
     // issues: create the missing ones with their aggregate; recompute the ones that exist already
@@ -244,7 +272,15 @@ export const writeOccurrenceBatch = async (
             archived: null,
           })),
         )
-        return { ...agg, ...key!, repository_id: repositoryId, target_kind: row.target_kind, target_name: row.target_name, package_name: row.package_name, ecosystem: row.ecosystem }
+        return {
+          ...agg,
+          ...key!,
+          repository_id: repositoryId,
+          target_kind: row.target_kind,
+          target_name: row.target_name,
+          package_name: row.package_name,
+          ecosystem: row.ecosystem,
+        }
       })
       const { rows: created } = await tx.query<KeyedIssue & { id: number }>(
         `INSERT INTO issues (workspace_id, target_key, package_key, cve, repository_id, target_kind, target_name, target_url,
@@ -279,14 +315,17 @@ export const writeOccurrenceBatch = async (
         }
       }
       if (created.length > 0)
-        await tx.query(`INSERT INTO issue_sources (issue_id, connection_id, kind, present) SELECT unnest($1::bigint[]), $2, $3, true`, [
-          created.map((c) => c.id),
-          connectionId,
-          args.connectionKind,
-        ])
+        await tx.query(
+          `INSERT INTO issue_sources (issue_id, connection_id, kind, present) SELECT unnest($1::bigint[]), $2, $3, true`,
+          [created.map((c) => c.id), connectionId, args.connectionKind],
+        )
     }
 
-    const payload = write.map((w) => ({ ...w.row, repository_id: w.repositoryId, issue_id: w.issueKey ? (issueIds.get(issueKey(w.issueKey)) ?? null) : null }))
+    const payload = write.map((w) => ({
+      ...w.row,
+      repository_id: w.repositoryId,
+      issue_id: w.issueKey ? (issueIds.get(issueKey(w.issueKey)) ?? null) : null,
+    }))
     await tx.query(
       `INSERT INTO occurrences AS o (workspace_id, connection_id, source_key, cve, aliases, package_purl, package_key,
           package_name, ecosystem, package_version, target, target_kind, target_name, match_key, match_display,
@@ -334,7 +373,12 @@ export const writeOccurrenceBatch = async (
  * Puts occurrences that just got a repository into their issues (the re-match path): creates missing issues by
  * key, points each occurrence at its issue, and recomputes every issue touched.
  */
-export const attachIssues = async (tx: Queryable, workspaceId: string, occurrenceIds: number[], now: Date): Promise<number> => {
+export const attachIssues = async (
+  tx: Queryable,
+  workspaceId: string,
+  occurrenceIds: number[],
+  now: Date,
+): Promise<number> => {
   if (occurrenceIds.length === 0) return 0
   const { rows: ins } = await tx.query<{ id: number; inserted: boolean }>(
     `INSERT INTO issues AS i (workspace_id, target_key, package_key, cve, repository_id, target_kind, target_name,
@@ -364,7 +408,11 @@ export const attachIssues = async (tx: Queryable, workspaceId: string, occurrenc
 }
 
 /** Recomputes issues from their occurrences: severity, priority and factors, status, dates, sources. */
-export const recomputeIssues = async (tx: Queryable, issueIds: number[], now: Date): Promise<{ fixed: number; reopened: number }> => {
+export const recomputeIssues = async (
+  tx: Queryable,
+  issueIds: number[],
+  now: Date,
+): Promise<{ fixed: number; reopened: number }> => {
   const result = { fixed: 0, reopened: 0 }
   if (issueIds.length === 0) return result
   const { rows } = await tx.query<SourceRow & { issue_id: number; connection_id: string }>(
@@ -398,7 +446,8 @@ export const recomputeIssues = async (tx: Queryable, issueIds: number[], now: Da
       const s = perConn.get(r.connection_id)
       perConn.set(r.connection_id, { kind: r.kind, present: (s?.present ?? false) || r.state === 'present' })
     }
-    for (const [connection_id, s] of perConn) sources.push({ issue_id: id, connection_id, kind: s.kind, present: s.present })
+    for (const [connection_id, s] of perConn)
+      sources.push({ issue_id: id, connection_id, kind: s.kind, present: s.present })
   }
   if (updates.length > 0) {
     const { rows: changed } = await tx.query<{ was: string; now_status: string }>(
@@ -457,10 +506,7 @@ export interface ResolutionScope {
 }
 
 /** How many present occurrences a complete run would mark absent (for the collapse check). */
-export const planResolution = async (
-  db: Queryable,
-  a: ResolutionScope,
-): Promise<ResolutionPlan> => {
+export const planResolution = async (db: Queryable, a: ResolutionScope): Promise<ResolutionPlan> => {
   const { rows } = await db.query<{ open: number; missing: number }>(
     `SELECT count(*)::int AS open, count(*) FILTER (WHERE o.last_seen_run_id <> $2)::int AS missing
        FROM occurrences o WHERE o.connection_id = $1 AND o.state = 'present' ${scopeFilter}`,
@@ -494,20 +540,34 @@ export const resolveMissing = async (
  * Re-matches the workspace's unmatched occurrences (after an SCM sync or a manual mapping) and puts the ones that
  * now match into the queue, without reading any scanner again. Returns how many joined.
  */
-export const rematchUnmatched = async (db: Db, workspaceId: string, now: Date, opts: { matchKey?: string } = {}): Promise<number> => {
+export const rematchUnmatched = async (
+  db: Db,
+  workspaceId: string,
+  now: Date,
+  opts: { matchKey?: string } = {},
+): Promise<number> => {
   const matcher = await loadRepoMatcher(db, workspaceId)
   if (matcher.size === 0) return 0
   let joined = 0
   let after = 0
   for (;;) {
-    const { rows } = await db.query<{ id: number; ext_key: string | null; url_key: string | null; name_key: string | null; match_key: string }>(
+    const { rows } = await db.query<{
+      id: number
+      ext_key: string | null
+      url_key: string | null
+      name_key: string | null
+      match_key: string
+    }>(
       `SELECT o.id, o.ext_key, o.url_key, o.name_key, o.match_key FROM occurrences o
         WHERE o.workspace_id = $1 AND o.repository_id IS NULL AND ($2::text IS NULL OR o.match_key = $2) AND o.id > $3
         ORDER BY o.id LIMIT 5000`,
       [workspaceId, opts.matchKey ?? null, after],
     )
     const hits = rows
-      .map((r) => ({ id: r.id, rid: matcher.match({ externalKey: r.ext_key, urlKey: r.url_key, nameKey: r.name_key, matchKey: r.match_key }) }))
+      .map((r) => ({
+        id: r.id,
+        rid: matcher.match({ externalKey: r.ext_key, urlKey: r.url_key, nameKey: r.name_key, matchKey: r.match_key }),
+      }))
       .filter((h) => h.rid !== null)
     if (hits.length > 0)
       await db.transaction(async (tx) => {
@@ -516,7 +576,12 @@ export const rematchUnmatched = async (db: Db, workspaceId: string, now: Date, o
             WHERE o.id = x.id AND o.repository_id IS NULL`,
           [json(hits)],
         )
-        await attachIssues(tx, workspaceId, hits.map((h) => h.id), now)
+        await attachIssues(
+          tx,
+          workspaceId,
+          hits.map((h) => h.id),
+          now,
+        )
       })
     joined += hits.length
     after = rows.at(-1)?.id ?? after

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest'
 import type { Db } from './driver.ts'
 import { loadMigrations, migrate } from './migrate.ts'
-import { DRIVERS, createTestDb } from './testing.ts'
+import { createTestDb, DRIVERS } from './testing.ts'
 
 describe.each(DRIVERS)('migrations on %s', (driver) => {
   let db: Db

@@ -1,4 +1,4 @@
-import { type RepositoryRecord, canonicalRepoKey } from '@vulnsync/core'
+import { canonicalRepoKey, type RepositoryRecord } from '@vulnsync/core'
 import type { Db, Queryable } from './driver.ts'
 
 export interface RepositoryBatchOutcome {

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DRIVERS } from '@vulnsync/db/testing'
-import { type TestRaw, arrayDataset, createTestConnector } from '../ingest/test-connector.ts'
-import { type TestApp, startTestApp } from '../testing.ts'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { arrayDataset, createTestConnector, type TestRaw } from '../ingest/test-connector.ts'
+import { startTestApp, type TestApp } from '../testing.ts'
 
 const SECRET = 'sk-live-9f8e7d6c5b4a-super-secret-value'
 let rows: TestRaw[] = []
@@ -32,7 +32,14 @@ describe.each(DRIVERS)('HTTP API on %s', (driver) => {
     expect((await t.api('GET', '/healthz', undefined, { token: null })).status).toBe(200)
     const ready = await t.api('GET', '/readyz', undefined, { token: null })
     expect(ready.body).toEqual({ status: 'ready', database: driver })
-    for (const path of ['/api/v1/connections', '/api/v1/vulnerabilities', '/api/v1/openapi.json', '/api/v1/syncs', '/api/v1/repositories', '/api/v1/unmatched']) {
+    for (const path of [
+      '/api/v1/connections',
+      '/api/v1/vulnerabilities',
+      '/api/v1/openapi.json',
+      '/api/v1/syncs',
+      '/api/v1/repositories',
+      '/api/v1/unmatched',
+    ]) {
       const r = await t.api('GET', path, undefined, { token: null })
       expect(r.status, path).toBe(401)
       expect(r.body.error.code).toBe('unauthenticated')
@@ -42,9 +49,17 @@ describe.each(DRIVERS)('HTTP API on %s', (driver) => {
   })
 
   it('refuses a connection whose check fails, says why, and stores nothing', async () => {
-    const r = await t.api('POST', '/api/v1/connections', { kind: 'test', name: 'bad', config: {}, secrets: { token: 'bad' } })
+    const r = await t.api('POST', '/api/v1/connections', {
+      kind: 'test',
+      name: 'bad',
+      config: {},
+      secrets: { token: 'bad' },
+    })
     expect(r.status).toBe(422)
-    expect(r.body.error).toMatchObject({ code: 'check_failed', message: 'the API token was rejected (HTTP 401): verify it is correct and has not expired' })
+    expect(r.body.error).toMatchObject({
+      code: 'check_failed',
+      message: 'the API token was rejected (HTTP 401): verify it is correct and has not expired',
+    })
     expect((await t.api('GET', '/api/v1/connections')).body.items.filter((c: any) => c.kind === 'test')).toHaveLength(0)
     const invalid = await t.api('POST', '/api/v1/connections', { kind: 'nope', name: 'x', secrets: {} })
     expect(invalid.status).toBe(422)
@@ -52,20 +67,38 @@ describe.each(DRIVERS)('HTTP API on %s', (driver) => {
     const noSecret = await t.api('POST', '/api/v1/connections', { kind: 'test', name: 'x', config: {}, secrets: {} })
     expect(noSecret.status).toBe(422)
     expect(noSecret.body.error.message).toMatch(/secrets\.token/)
-    const badJson = await fetch(`${t.url}/api/v1/connections`, { method: 'POST', headers: { authorization: `Bearer ${t.token}`, 'content-type': 'application/json' }, body: '{oops' })
+    const badJson = await fetch(`${t.url}/api/v1/connections`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${t.token}`, 'content-type': 'application/json' },
+      body: '{oops',
+    })
     expect(badJson.status).toBe(400)
     expect((await badJson.json()).error.code).toBe('invalid_json')
   })
 
   let connectionId = ''
   it('connects, runs the initial sync, and lists the deduplicated queue with the vendor detection times', async () => {
-    const r = await t.api('POST', '/api/v1/connections', { kind: 'test', name: 'Scanner A', config: { label: 'a' }, secrets: { token: SECRET } })
+    const r = await t.api('POST', '/api/v1/connections', {
+      kind: 'test',
+      name: 'Scanner A',
+      config: { label: 'a' },
+      secrets: { token: SECRET },
+    })
     expect(r.status).toBe(201)
-    expect(r.body.connection).toMatchObject({ kind: 'test', name: 'Scanner A', secretFields: ['token'], locations: null, scheduleCron: '0 */6 * * *' })
+    expect(r.body.connection).toMatchObject({
+      kind: 'test',
+      name: 'Scanner A',
+      secretFields: ['token'],
+      locations: null,
+      scheduleCron: '0 */6 * * *',
+    })
     expect(r.body.run).toMatchObject({ trigger: 'initial', status: 'queued' })
     connectionId = r.body.connection.id
     const run = await t.waitForRun(r.body.run.id)
-    expect(run).toMatchObject({ status: 'succeeded', counts: { fetched: 30, created: 30, unmatched: 0, resolved: 0, skipped: {} } })
+    expect(run).toMatchObject({
+      status: 'succeeded',
+      counts: { fetched: 30, created: 30, unmatched: 0, resolved: 0, skipped: {} },
+    })
     expect(run.startedAt).toBeTruthy()
     const list = await t.api('GET', '/api/v1/vulnerabilities?limit=10&sort=detectedAt')
     expect(list.status).toBe(200)
@@ -73,7 +106,24 @@ describe.each(DRIVERS)('HTTP API on %s', (driver) => {
     expect(list.body.items).toHaveLength(10)
     const first = list.body.items[0]
     expect(Object.keys(first).sort()).toEqual(
-      ['aliases', 'cve', 'detectedAt', 'firstSeenAt', 'fixedAt', 'fixedVersions', 'id', 'lastSeenAt', 'package', 'priority', 'repositoryId', 'severity', 'sources', 'status', 'target', 'versions'].sort(),
+      [
+        'aliases',
+        'cve',
+        'detectedAt',
+        'firstSeenAt',
+        'fixedAt',
+        'fixedVersions',
+        'id',
+        'lastSeenAt',
+        'package',
+        'priority',
+        'repositoryId',
+        'severity',
+        'sources',
+        'status',
+        'target',
+        'versions',
+      ].sort(),
     )
     expect(first.detectedAt).toBe('2023-06-01T00:00:00.000Z')
     expect(first.target).toMatchObject({ kind: 'repository', name: 'acme/web', url: 'https://github.com/acme/web' })
@@ -82,7 +132,10 @@ describe.each(DRIVERS)('HTTP API on %s', (driver) => {
     const seen = new Set<string>()
     let cursor: string | null = null
     do {
-      const page: any = await t.api('GET', `/api/v1/vulnerabilities?limit=7&sort=detectedAt${cursor ? `&cursor=${cursor}` : ''}`)
+      const page: any = await t.api(
+        'GET',
+        `/api/v1/vulnerabilities?limit=7&sort=detectedAt${cursor ? `&cursor=${cursor}` : ''}`,
+      )
       for (const i of page.body.items) seen.add(i.id)
       cursor = page.body.nextCursor
     } while (cursor)
@@ -113,7 +166,13 @@ describe.each(DRIVERS)('HTTP API on %s', (driver) => {
     const d = await t.api('GET', `/api/v1/vulnerabilities/${list.body.items[0].id}`)
     expect(d.status).toBe(200)
     expect(d.body.occurrences).toHaveLength(1)
-    expect(d.body.occurrences[0]).toMatchObject({ kind: 'test', connectionName: 'Scanner A', detectedAtSource: 'vendor', state: 'present', evidence: { id: 'f-3' } })
+    expect(d.body.occurrences[0]).toMatchObject({
+      kind: 'test',
+      connectionName: 'Scanner A',
+      detectedAtSource: 'vendor',
+      state: 'present',
+      evidence: { id: 'f-3' },
+    })
     expect(d.body.occurrences[0].raw).toMatchObject({ id: 'f-3' })
     expect(typeof d.body.explanation).toBe('string')
     expect((await t.api('GET', '/api/v1/vulnerabilities/999999')).status).toBe(404)
@@ -125,7 +184,12 @@ describe.each(DRIVERS)('HTTP API on %s', (driver) => {
     expect(r.body.run.trigger).toBe('manual')
     const run = await t.waitForRun(r.body.run.id)
     expect(run.counts).toMatchObject({ fetched: 30, created: 0, updated: 0, unchanged: 30, resolved: 0 })
-    const clash = await t.api('POST', '/api/v1/connections', { kind: 'test', name: 'scanner a', config: {}, secrets: { token: 'x' } })
+    const clash = await t.api('POST', '/api/v1/connections', {
+      kind: 'test',
+      name: 'scanner a',
+      config: {},
+      secrets: { token: 'x' },
+    })
     expect(clash.status).toBe(409)
     const history = await t.api('GET', `/api/v1/syncs?connectionId=${connectionId}`)
     expect(history.body.items.map((x: any) => x.trigger)).toEqual(['manual', 'initial'])
@@ -136,7 +200,10 @@ describe.each(DRIVERS)('HTTP API on %s', (driver) => {
     expect(bad.status).toBe(422)
     const tooOften = await t.api('PATCH', `/api/v1/connections/${connectionId}`, { scheduleCron: '* * * * *' })
     expect(tooOften.body.error.message).toMatch(/more often than every 5 minutes/)
-    const ok = await t.api('PATCH', `/api/v1/connections/${connectionId}`, { scheduleCron: '0 3 * * *', locations: ['p1'] })
+    const ok = await t.api('PATCH', `/api/v1/connections/${connectionId}`, {
+      scheduleCron: '0 3 * * *',
+      locations: ['p1'],
+    })
     expect(ok.status).toBe(200)
     expect(ok.body.connection).toMatchObject({ scheduleCron: '0 3 * * *', locations: ['p1'] })
     expect(new Date(ok.body.connection.nextSyncAt).getUTCHours()).toBe(3)
@@ -153,10 +220,19 @@ describe.each(DRIVERS)('HTTP API on %s', (driver) => {
     expect(viewer.body.token).toMatch(/^vs_/)
     const listed = await t.api('GET', '/api/v1/tokens')
     expect(JSON.stringify(listed.body)).not.toContain(viewer.body.token)
-    expect(listed.body.items.find((x: any) => x.id === viewer.body.id)).toMatchObject({ name: 'ci', role: 'viewer', prefix: viewer.body.token.slice(0, 7) })
+    expect(listed.body.items.find((x: any) => x.id === viewer.body.id)).toMatchObject({
+      name: 'ci',
+      role: 'viewer',
+      prefix: viewer.body.token.slice(0, 7),
+    })
     const v = viewer.body.token
     expect((await t.api('GET', '/api/v1/vulnerabilities', undefined, { token: v })).status).toBe(200)
-    const denied = await t.api('POST', '/api/v1/connections', { kind: 'test', name: 'v', secrets: { token: 'x' } }, { token: v })
+    const denied = await t.api(
+      'POST',
+      '/api/v1/connections',
+      { kind: 'test', name: 'v', secrets: { token: 'x' } },
+      { token: v },
+    )
     expect(denied.status).toBe(403)
     expect(denied.body.error.code).toBe('forbidden')
     expect((await t.api('POST', `/api/v1/connections/${connectionId}/syncs`, undefined, { token: v })).status).toBe(403)
@@ -166,7 +242,17 @@ describe.each(DRIVERS)('HTTP API on %s', (driver) => {
   it('publishes an OpenAPI document of every route', async () => {
     const r = await t.api('GET', '/api/v1/openapi.json')
     expect(r.body.openapi).toBe('3.1.0')
-    for (const p of ['/api/v1/connections', '/api/v1/connections/{id}', '/api/v1/connections/{id}/syncs', '/api/v1/syncs/{id}', '/api/v1/vulnerabilities', '/api/v1/vulnerabilities/{id}', '/api/v1/unmatched', '/api/v1/unmatched/{key}/mapping', '/api/v1/tokens'])
+    for (const p of [
+      '/api/v1/connections',
+      '/api/v1/connections/{id}',
+      '/api/v1/connections/{id}/syncs',
+      '/api/v1/syncs/{id}',
+      '/api/v1/vulnerabilities',
+      '/api/v1/vulnerabilities/{id}',
+      '/api/v1/unmatched',
+      '/api/v1/unmatched/{key}/mapping',
+      '/api/v1/tokens',
+    ])
       expect(Object.keys(r.body.paths)).toContain(p)
   })
 
@@ -180,7 +266,9 @@ describe.each(DRIVERS)('HTTP API on %s', (driver) => {
       await t.api('POST', `/api/v1/connections/${connectionId}/check`),
     ]
     for (const r of responses) expect(r.text).not.toContain(SECRET)
-    const stored = await t.db.query<{ secrets_enc: string }>(`SELECT secrets_enc FROM connections WHERE id = $1`, [connectionId])
+    const stored = await t.db.query<{ secrets_enc: string }>(`SELECT secrets_enc FROM connections WHERE id = $1`, [
+      connectionId,
+    ])
     expect(stored.rows[0]!.secrets_enc).not.toContain(SECRET)
     expect(stored.rows[0]!.secrets_enc).toMatch(/^v1\./)
     expect(t.logs.length).toBeGreaterThan(10)

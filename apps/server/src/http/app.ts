@@ -2,13 +2,13 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import cookie from '@fastify/cookie'
 import fastifyStatic from '@fastify/static'
-import { type Principal, findSession, findTokenByHash, touchToken } from '@vulnsync/db'
+import { findSession, findTokenByHash, type Principal, touchToken } from '@vulnsync/db'
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
 import { hashToken } from '../auth.ts'
 import type { Runtime } from '../runtime.ts'
 import { installErrorHandler } from './errors.ts'
 import { createRouter } from './route.ts'
-import { SESSION_COOKIE, authRoutes } from './routes/auth.ts'
+import { authRoutes, SESSION_COOKIE } from './routes/auth.ts'
 import { connectionRoutes } from './routes/connections.ts'
 import { dataRoutes } from './routes/data.ts'
 
@@ -27,7 +27,14 @@ export const buildApp = async (rt: Runtime, o: { webDist?: string | null } = {})
     const t = await findTokenByHash(rt.db, hashToken(token))
     if (!t || (t.expires_at && new Date(t.expires_at) < new Date())) return null
     void touchToken(rt.db, t.id).catch(() => {})
-    return { workspaceId: t.workspace_id, role: t.role, userId: t.user_id, username: t.username, via: 'token', tokenId: t.id }
+    return {
+      workspaceId: t.workspace_id,
+      role: t.role,
+      userId: t.user_id,
+      username: t.username,
+      via: 'token',
+      tokenId: t.id,
+    }
   }
   const authenticate = async (req: FastifyRequest): Promise<Principal | null> => {
     const h = req.headers.authorization
@@ -43,7 +50,8 @@ export const buildApp = async (rt: Runtime, o: { webDist?: string | null } = {})
         if (origin && new URL(origin).host !== req.headers.host) return null
       }
       const s = await findSession(rt.db, hashToken(sid))
-      if (s) return { workspaceId: s.workspace_id, role: s.role, userId: s.user_id, username: s.username, via: 'session' }
+      if (s)
+        return { workspaceId: s.workspace_id, role: s.role, userId: s.user_id, username: s.username, via: 'session' }
     }
     return null
   }
@@ -62,16 +70,28 @@ export const buildApp = async (rt: Runtime, o: { webDist?: string | null } = {})
   authRoutes(rt, router, authenticateToken)
   connectionRoutes(rt, router)
   dataRoutes(rt, router)
-  router.add({ method: 'GET', url: '/api/v1/openapi.json', access: 'viewer', summary: 'This API as OpenAPI 3.1', tags: ['meta'], handler: async () => router.openapi() })
+  router.add({
+    method: 'GET',
+    url: '/api/v1/openapi.json',
+    access: 'viewer',
+    summary: 'This API as OpenAPI 3.1',
+    tags: ['meta'],
+    handler: async () => router.openapi(),
+  })
 
   const dist = o.webDist === undefined ? defaultWebDist() : o.webDist
   const serveWeb = !!dist && existsSync(join(dist, 'index.html'))
   if (serveWeb) await app.register(fastifyStatic, { root: dist!, prefix: '/', wildcard: false, index: 'index.html' })
   app.setNotFoundHandler((req, reply) => {
     if (!serveWeb || req.url.startsWith('/api/') || req.method !== 'GET')
-      return reply
-        .status(404)
-        .send({ error: { code: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}`, hint: 'see GET /api/v1/openapi.json', reqId: req.id } })
+      return reply.status(404).send({
+        error: {
+          code: 'not_found',
+          message: `no route ${req.method} ${req.url.split('?')[0]}`,
+          hint: 'see GET /api/v1/openapi.json',
+          reqId: req.id,
+        },
+      })
     // the web app routes on the client: any other GET gets index.html
     return reply.type('text/html').sendFile('index.html')
   })

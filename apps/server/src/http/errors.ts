@@ -14,7 +14,8 @@ export class ApiError extends Error {
   }
 }
 
-export const notFound = (what: string, id: string) => new ApiError(404, 'not_found', `${what} ${id} does not exist`, `list them with GET /api/v1/${what}s`)
+export const notFound = (what: string, id: string) =>
+  new ApiError(404, 'not_found', `${what} ${id} does not exist`, `list them with GET /api/v1/${what}s`)
 
 export const zodMessage = (err: ZodError, where: string): string =>
   err.issues
@@ -27,23 +28,57 @@ export const installErrorHandler = (app: FastifyInstance) => {
   app.setErrorHandler((err: FastifyError | ApiError | ZodError | Error, req, reply) => {
     const reqId = req.id
     if (err instanceof ApiError) {
-      return reply.status(err.status).send({ error: { code: err.code, message: err.message, ...(err.hint ? { hint: err.hint } : {}), ...(err.details ? { details: err.details } : {}), reqId } })
+      return reply.status(err.status).send({
+        error: {
+          code: err.code,
+          message: err.message,
+          ...(err.hint ? { hint: err.hint } : {}),
+          ...(err.details ? { details: err.details } : {}),
+          reqId,
+        },
+      })
     }
     if (err instanceof ZodError) {
       return reply.status(422).send({
-        error: { code: 'invalid_request', message: zodMessage(err, ''), hint: 'fix the fields named and send the request again', details: err.issues, reqId },
+        error: {
+          code: 'invalid_request',
+          message: zodMessage(err, ''),
+          hint: 'fix the fields named and send the request again',
+          details: err.issues,
+          reqId,
+        },
       })
     }
     const fe = err as FastifyError
-    if (fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || fe.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || (fe.statusCode === 400 && /JSON/i.test(fe.message)))
-      return reply.status(400).send({ error: { code: 'invalid_json', message: 'the request body is not valid JSON', hint: 'send a JSON object with Content-Type: application/json', reqId } })
+    if (
+      fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY' ||
+      fe.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ||
+      (fe.statusCode === 400 && /JSON/i.test(fe.message))
+    )
+      return reply.status(400).send({
+        error: {
+          code: 'invalid_json',
+          message: 'the request body is not valid JSON',
+          hint: 'send a JSON object with Content-Type: application/json',
+          reqId,
+        },
+      })
     if (fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
-      return reply.status(415).send({ error: { code: 'unsupported_media_type', message: 'the request body must be JSON', hint: 'set Content-Type: application/json', reqId } })
+      return reply.status(415).send({
+        error: {
+          code: 'unsupported_media_type',
+          message: 'the request body must be JSON',
+          hint: 'set Content-Type: application/json',
+          reqId,
+        },
+      })
     if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
       return reply.status(413).send({ error: { code: 'too_large', message: 'the request body is too large', reqId } })
     if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500)
       return reply.status(fe.statusCode).send({ error: { code: 'bad_request', message: fe.message, reqId } })
     req.log.error({ err: { message: err.message, stack: err.stack } }, 'unhandled error')
-    return reply.status(500).send({ error: { code: 'internal', message: 'an internal error occurred; the request id is in the server log', reqId } })
+    return reply.status(500).send({
+      error: { code: 'internal', message: 'an internal error occurred; the request id is in the server log', reqId },
+    })
   })
 }

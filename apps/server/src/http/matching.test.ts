@@ -1,7 +1,7 @@
 import { type GithubSimulator, startGithubSimulator } from '@vulnsync/simulators'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type TestRaw, arrayDataset, createTestConnector } from '../ingest/test-connector.ts'
-import { type TestApp, startTestApp } from '../testing.ts'
+import { arrayDataset, createTestConnector, type TestRaw } from '../ingest/test-connector.ts'
+import { startTestApp, type TestApp } from '../testing.ts'
 
 /**
  * Matching through the public API: findings of a scanner that arrive before source control is connected wait as
@@ -30,11 +30,46 @@ describe('repository matching, unmatched findings and manual mappings', () => {
         return { html: r.html_url, clone: r.clone_url, ssh: r.ssh_url, fullName: r.full_name, id }
       })
     rows = [
-      { id: 'a', ids: ['CVE-2024-1111'], purl: 'pkg:npm/a@1.0.0', repo: repoUrls[0]!.clone.toUpperCase().replace('HTTPS://', 'https://'), severity: 'high', detectedAt: '2024-01-01T00:00:00Z' },
-      { id: 'b', ids: ['CVE-2024-2222'], purl: 'pkg:npm/b@1.0.0', repo: repoUrls[1]!.ssh, severity: 'low', detectedAt: '2024-01-02T00:00:00Z' },
-      { id: 'c', ids: ['CVE-2024-3333'], purl: 'pkg:npm/c@1.0.0', repo: `${repoUrls[2]!.html}/blob/main/package.json`, severity: 'medium', detectedAt: '2024-01-03T00:00:00Z' },
-      { id: 'd', ids: ['CVE-2024-4444'], purl: 'pkg:npm/d@1.0.0', repo: 'https://user:s3cret@bitbucket.org/acme/legacy.git', severity: 'critical', detectedAt: '2024-01-04T00:00:00Z' },
-      { id: 'e', ids: ['CVE-2024-5555'], purl: 'pkg:npm/e@1.0.0', repo: 'https://bitbucket.org/acme/legacy', severity: 'critical', detectedAt: '2024-01-05T00:00:00Z' },
+      {
+        id: 'a',
+        ids: ['CVE-2024-1111'],
+        purl: 'pkg:npm/a@1.0.0',
+        repo: repoUrls[0]!.clone.toUpperCase().replace('HTTPS://', 'https://'),
+        severity: 'high',
+        detectedAt: '2024-01-01T00:00:00Z',
+      },
+      {
+        id: 'b',
+        ids: ['CVE-2024-2222'],
+        purl: 'pkg:npm/b@1.0.0',
+        repo: repoUrls[1]!.ssh,
+        severity: 'low',
+        detectedAt: '2024-01-02T00:00:00Z',
+      },
+      {
+        id: 'c',
+        ids: ['CVE-2024-3333'],
+        purl: 'pkg:npm/c@1.0.0',
+        repo: `${repoUrls[2]!.html}/blob/main/package.json`,
+        severity: 'medium',
+        detectedAt: '2024-01-03T00:00:00Z',
+      },
+      {
+        id: 'd',
+        ids: ['CVE-2024-4444'],
+        purl: 'pkg:npm/d@1.0.0',
+        repo: 'https://user:s3cret@bitbucket.org/acme/legacy.git',
+        severity: 'critical',
+        detectedAt: '2024-01-04T00:00:00Z',
+      },
+      {
+        id: 'e',
+        ids: ['CVE-2024-5555'],
+        purl: 'pkg:npm/e@1.0.0',
+        repo: 'https://bitbucket.org/acme/legacy',
+        severity: 'critical',
+        detectedAt: '2024-01-05T00:00:00Z',
+      },
     ]
   }, 120_000)
   afterAll(async () => {
@@ -56,7 +91,12 @@ describe('repository matching, unmatched findings and manual mappings', () => {
 
   it('queues the waiting findings as soon as source control brings their repositories, without reading the scanner again', async () => {
     const readsBefore = reads
-    const r = await t.api('POST', '/api/v1/connections', { kind: 'github', name: 'GitHub', config: { baseUrl: gh.apiUrl, org: 'acme-corp' }, secrets: { token: 'ghp_admin' } })
+    const r = await t.api('POST', '/api/v1/connections', {
+      kind: 'github',
+      name: 'GitHub',
+      config: { baseUrl: gh.apiUrl, org: 'acme-corp' },
+      secrets: { token: 'ghp_admin' },
+    })
     expect(r.status).toBe(201)
     expect((await t.waitForRun(r.body.run.id)).status).toBe('succeeded')
     expect(reads).toBe(readsBefore)
@@ -66,22 +106,34 @@ describe('repository matching, unmatched findings and manual mappings', () => {
       ['CVE-2024-2222', repoUrls[1]!.fullName],
       ['CVE-2024-3333', repoUrls[2]!.fullName],
     ])
-    expect((await t.api('GET', '/api/v1/unmatched')).body.items.map((x: any) => x.key)).toEqual(['bitbucket.org/acme/legacy'])
+    expect((await t.api('GET', '/api/v1/unmatched')).body.items.map((x: any) => x.key)).toEqual([
+      'bitbucket.org/acme/legacy',
+    ])
   })
 
   it('saves a manual mapping, validates it, and queues what waited on it at once', async () => {
-    const repos = await t.api('GET', `/api/v1/repositories?q=${encodeURIComponent(repoUrls[0]!.fullName.split('/')[1]!)}`)
+    const repos = await t.api(
+      'GET',
+      `/api/v1/repositories?q=${encodeURIComponent(repoUrls[0]!.fullName.split('/')[1]!)}`,
+    )
     const target = repos.body.items[0]
-    const bad = await t.api('PUT', `/api/v1/unmatched/${encodeURIComponent('bitbucket.org/acme/legacy')}/mapping`, { repositoryId: '999999' })
+    const bad = await t.api('PUT', `/api/v1/unmatched/${encodeURIComponent('bitbucket.org/acme/legacy')}/mapping`, {
+      repositoryId: '999999',
+    })
     expect(bad.status).toBe(422)
-    const ok = await t.api('PUT', `/api/v1/unmatched/${encodeURIComponent('bitbucket.org/acme/legacy')}/mapping`, { repositoryId: target.id })
+    const ok = await t.api('PUT', `/api/v1/unmatched/${encodeURIComponent('bitbucket.org/acme/legacy')}/mapping`, {
+      repositoryId: target.id,
+    })
     expect(ok.status).toBe(200)
     expect(ok.body.joined).toBe(2)
     expect((await t.api('GET', '/api/v1/unmatched')).body.items).toHaveLength(0)
     const mapped = await t.api('GET', `/api/v1/vulnerabilities?repository=${target.id}`)
     expect(mapped.body.items.map((i: any) => i.cve).sort()).toEqual(['CVE-2024-1111', 'CVE-2024-4444', 'CVE-2024-5555'])
     // the mapping holds for the next sync too
-    const sync = await t.api('POST', `/api/v1/connections/${(await t.api('GET', '/api/v1/connections')).body.items.find((c: any) => c.kind === 'test').id}/syncs`)
+    const sync = await t.api(
+      'POST',
+      `/api/v1/connections/${(await t.api('GET', '/api/v1/connections')).body.items.find((c: any) => c.kind === 'test').id}/syncs`,
+    )
     const run = await t.waitForRun(sync.body.run.id)
     expect(run.counts).toMatchObject({ unchanged: 5, unmatched: 0 })
   })

@@ -1,6 +1,6 @@
+import type { Principal } from '@vulnsync/db'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
-import type { Principal } from '@vulnsync/db'
 import { ApiError } from './errors.ts'
 
 export type Access = 'public' | 'viewer' | 'member' | 'admin'
@@ -18,9 +18,14 @@ export interface RouteDef<P extends z.ZodType, Q extends z.ZodType, B extends z.
   body?: B
   /** response description for the OpenAPI document */
   responses?: Record<number, string>
-  handler: (
-    input: { params: z.infer<P>; query: z.infer<Q>; body: z.infer<B>; principal: Principal; req: FastifyRequest; reply: FastifyReply },
-  ) => Promise<unknown>
+  handler: (input: {
+    params: z.infer<P>
+    query: z.infer<Q>
+    body: z.infer<B>
+    principal: Principal
+    req: FastifyRequest
+    reply: FastifyReply
+  }) => Promise<unknown>
 }
 
 interface Collected {
@@ -43,16 +48,37 @@ const parse = <T extends z.ZodType>(schema: T | undefined, value: unknown, where
       .slice(0, 5)
       .map((i) => `${[where, ...i.path].join('.')}: ${i.message}`)
       .join('; ')
-    throw new ApiError(where === 'body' ? 422 : 400, 'invalid_request', msg, 'fix the fields named and send the request again', r.error.issues)
+    throw new ApiError(
+      where === 'body' ? 422 : 400,
+      'invalid_request',
+      msg,
+      'fix the fields named and send the request again',
+      r.error.issues,
+    )
   }
   return r.data
 }
 
 /** Registers routes with zod validation at the edge and role checks; remembers them for the OpenAPI document. */
-export const createRouter = (app: FastifyInstance, authenticate: (req: FastifyRequest) => Promise<Principal | null>) => {
+export const createRouter = (
+  app: FastifyInstance,
+  authenticate: (req: FastifyRequest) => Promise<Principal | null>,
+) => {
   const collected: Collected[] = []
-  const add = <P extends z.ZodType = z.ZodAny, Q extends z.ZodType = z.ZodAny, B extends z.ZodType = z.ZodAny>(def: RouteDef<P, Q, B>) => {
-    collected.push({ method: def.method, url: def.url, summary: def.summary, tags: def.tags ?? [], access: def.access, params: def.params, query: def.query, body: def.body, responses: def.responses ?? {} })
+  const add = <P extends z.ZodType = z.ZodAny, Q extends z.ZodType = z.ZodAny, B extends z.ZodType = z.ZodAny>(
+    def: RouteDef<P, Q, B>,
+  ) => {
+    collected.push({
+      method: def.method,
+      url: def.url,
+      summary: def.summary,
+      tags: def.tags ?? [],
+      access: def.access,
+      params: def.params,
+      query: def.query,
+      body: def.body,
+      responses: def.responses ?? {},
+    })
     app.route({
       method: def.method,
       url: def.url,
@@ -61,9 +87,19 @@ export const createRouter = (app: FastifyInstance, authenticate: (req: FastifyRe
         if (def.access !== 'public') {
           principal = await authenticate(req)
           if (!principal)
-            throw new ApiError(401, 'unauthenticated', 'authentication required', 'send Authorization: Bearer <API token>, or sign in to get a session cookie')
+            throw new ApiError(
+              401,
+              'unauthenticated',
+              'authentication required',
+              'send Authorization: Bearer <API token>, or sign in to get a session cookie',
+            )
           if (RANK[principal.role] < RANK[def.access as keyof typeof RANK])
-            throw new ApiError(403, 'forbidden', `this needs the ${def.access} role; you have ${principal.role}`, 'ask an admin to change your role')
+            throw new ApiError(
+              403,
+              'forbidden',
+              `this needs the ${def.access} role; you have ${principal.role}`,
+              'ask an admin to change your role',
+            )
         }
         const params = parse(def.params, req.params, 'params')
         const query = parse(def.query, req.query, 'query')
@@ -94,25 +130,55 @@ export const createRouter = (app: FastifyInstance, authenticate: (req: FastifyRe
         tags: r.tags,
         ...(r.access === 'public' ? { security: [] } : { 'x-required-role': r.access }),
         parameters,
-        ...(r.body ? { requestBody: { required: true, content: { 'application/json': { schema: z.toJSONSchema(r.body, { io: 'input', unrepresentable: 'any' }) } } } } : {}),
+        ...(r.body
+          ? {
+              requestBody: {
+                required: true,
+                content: {
+                  'application/json': { schema: z.toJSONSchema(r.body, { io: 'input', unrepresentable: 'any' }) },
+                },
+              },
+            }
+          : {}),
         responses: {
           ...Object.fromEntries(Object.entries(r.responses).map(([k, v]) => [k, { description: v }])),
           ...(Object.keys(r.responses).length === 0 ? { 200: { description: 'OK' } } : {}),
-          default: { description: 'error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+          default: {
+            description: 'error',
+            content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+          },
         },
       }
     }
     return {
       openapi: '3.1.0',
-      info: { title: 'vulnsync API', version: '1', description: 'One queue for every scanner\'s vulnerabilities. Authenticate with Authorization: Bearer <token>.' },
+      info: {
+        title: 'vulnsync API',
+        version: '1',
+        description: "One queue for every scanner's vulnerabilities. Authenticate with Authorization: Bearer <token>.",
+      },
       servers: [{ url: '/' }],
       security: [{ bearer: [] }],
       components: {
-        securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, session: { type: 'apiKey', in: 'cookie', name: 'vulnsync_session' } },
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer' },
+          session: { type: 'apiKey', in: 'cookie', name: 'vulnsync_session' },
+        },
         schemas: {
           Error: {
             type: 'object',
-            properties: { error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' }, hint: { type: 'string' }, reqId: { type: 'string' } }, required: ['code', 'message'] } },
+            properties: {
+              error: {
+                type: 'object',
+                properties: {
+                  code: { type: 'string' },
+                  message: { type: 'string' },
+                  hint: { type: 'string' },
+                  reqId: { type: 'string' },
+                },
+                required: ['code', 'message'],
+              },
+            },
           },
         },
       },

@@ -1,4 +1,4 @@
-import { type ConnectionRow, type RunRow, emptyCounts } from '@vulnsync/db'
+import { type ConnectionRow, emptyCounts, type RunRow } from '@vulnsync/db'
 
 const iso = (d: Date | string | null | undefined) => (d ? new Date(d).toISOString() : null)
 
@@ -10,7 +10,8 @@ export const runView = (r: RunRow) => ({
   queuedAt: iso(r.queued_at),
   startedAt: iso(r.started_at),
   finishedAt: iso(r.finished_at),
-  durationMs: r.started_at && r.finished_at ? new Date(r.finished_at).getTime() - new Date(r.started_at).getTime() : null,
+  durationMs:
+    r.started_at && r.finished_at ? new Date(r.finished_at).getTime() - new Date(r.started_at).getTime() : null,
   attempts: r.attempts,
   progress: { pages: 0, records: 0, ...(r.progress ?? {}) },
   counts: {

@@ -10,9 +10,16 @@ const csv = (values: readonly string[]) =>
     .optional()
     .transform((s, ctx) => {
       if (!s) return undefined
-      const parts = s.split(',').map((p) => p.trim().toLowerCase()).filter(Boolean)
+      const parts = s
+        .split(',')
+        .map((p) => p.trim().toLowerCase())
+        .filter(Boolean)
       for (const p of parts)
-        if (!values.includes(p)) ctx.addIssue({ code: 'custom', message: `unknown value ${JSON.stringify(p)}; use one of ${values.join(', ')}` })
+        if (!values.includes(p))
+          ctx.addIssue({
+            code: 'custom',
+            message: `unknown value ${JSON.stringify(p)}; use one of ${values.join(', ')}`,
+          })
       return parts
     })
 
@@ -22,7 +29,14 @@ export const VulnFilterSchema = z.object({
   source: z
     .string()
     .optional()
-    .transform((s) => (s ? s.split(',').map((p) => p.trim().toLowerCase()).filter(Boolean) : undefined)),
+    .transform((s) =>
+      s
+        ? s
+            .split(',')
+            .map((p) => p.trim().toLowerCase())
+            .filter(Boolean)
+        : undefined,
+    ),
   severity: csv(SEVERITIES),
   priority: csv(SEVERITIES),
   status: csv(['open', 'fixed']),
@@ -49,8 +63,14 @@ export const buildWhere = (workspaceId: string, f: Filter) => {
     params.push(v)
     return `$${params.length}`
   }
-  if (f.source?.length) where.push(`EXISTS (SELECT 1 FROM issue_sources s WHERE s.issue_id = i.id AND s.kind = ANY(${p(f.source)}::text[]))`)
-  if (f.connectionId) where.push(`EXISTS (SELECT 1 FROM issue_sources s WHERE s.issue_id = i.id AND s.connection_id = ${p(f.connectionId)})`)
+  if (f.source?.length)
+    where.push(
+      `EXISTS (SELECT 1 FROM issue_sources s WHERE s.issue_id = i.id AND s.kind = ANY(${p(f.source)}::text[]))`,
+    )
+  if (f.connectionId)
+    where.push(
+      `EXISTS (SELECT 1 FROM issue_sources s WHERE s.issue_id = i.id AND s.connection_id = ${p(f.connectionId)})`,
+    )
   if (f.severity?.length) where.push(`i.severity = ANY(${p(f.severity)}::text[])`)
   if (f.priority?.length) where.push(`i.priority = ANY(${p(f.priority)}::text[])`)
   if (f.status?.length) where.push(`i.status = ANY(${p(f.status)}::text[])`)
@@ -64,22 +84,60 @@ export const buildWhere = (workspaceId: string, f: Filter) => {
   }
   if (f.package) {
     const v = f.package.trim()
-    where.push(v.startsWith('pkg:') ? `i.package_key = ${p(v.replace(/@[^/@]*$/, ''))}` : `i.package_name ILIKE ${p(`%${v.replace(/[%_\\]/g, '\\$&')}%`)}`)
+    where.push(
+      v.startsWith('pkg:')
+        ? `i.package_key = ${p(v.replace(/@[^/@]*$/, ''))}`
+        : `i.package_name ILIKE ${p(`%${v.replace(/[%_\\]/g, '\\$&')}%`)}`,
+    )
   }
   if (f.q) {
     const like = p(`%${f.q.trim().replace(/[%_\\]/g, '\\$&')}%`)
-    where.push(`(i.cve ILIKE ${like} OR i.package_name ILIKE ${like} OR i.target_name ILIKE ${like} OR i.aliases::text ILIKE ${like})`)
+    where.push(
+      `(i.cve ILIKE ${like} OR i.package_name ILIKE ${like} OR i.target_name ILIKE ${like} OR i.aliases::text ILIKE ${like})`,
+    )
   }
   return { where: where.join(' AND '), params, p }
 }
 
 const ORDER: Record<(typeof SORTS)[number], { cols: [string, 'asc' | 'desc'][] }> = {
-  priority: { cols: [['i.priority_rank', 'desc'], ['i.severity_rank', 'desc'], ['i.id', 'desc']] },
-  severity: { cols: [['i.severity_rank', 'desc'], ['i.priority_rank', 'desc'], ['i.id', 'desc']] },
-  detectedAt: { cols: [['i.detected_at', 'asc'], ['i.id', 'asc']] },
-  '-detectedAt': { cols: [['i.detected_at', 'desc'], ['i.id', 'desc']] },
-  cve: { cols: [['i.cve', 'asc'], ['i.id', 'asc']] },
-  lastSeenAt: { cols: [['i.last_seen_at', 'desc'], ['i.id', 'desc']] },
+  priority: {
+    cols: [
+      ['i.priority_rank', 'desc'],
+      ['i.severity_rank', 'desc'],
+      ['i.id', 'desc'],
+    ],
+  },
+  severity: {
+    cols: [
+      ['i.severity_rank', 'desc'],
+      ['i.priority_rank', 'desc'],
+      ['i.id', 'desc'],
+    ],
+  },
+  detectedAt: {
+    cols: [
+      ['i.detected_at', 'asc'],
+      ['i.id', 'asc'],
+    ],
+  },
+  '-detectedAt': {
+    cols: [
+      ['i.detected_at', 'desc'],
+      ['i.id', 'desc'],
+    ],
+  },
+  cve: {
+    cols: [
+      ['i.cve', 'asc'],
+      ['i.id', 'asc'],
+    ],
+  },
+  lastSeenAt: {
+    cols: [
+      ['i.last_seen_at', 'desc'],
+      ['i.id', 'desc'],
+    ],
+  },
 }
 
 const encodeCursor = (values: unknown[]) => Buffer.from(JSON.stringify(values)).toString('base64url')
@@ -88,7 +146,12 @@ const decodeCursor = (s: string, n: number): unknown[] => {
     const v = JSON.parse(Buffer.from(s, 'base64url').toString('utf8'))
     if (Array.isArray(v) && v.length === n) return v
   } catch {}
-  throw new ApiError(400, 'invalid_cursor', 'the cursor is not valid for this sort', 'start again without a cursor, keeping the same sort')
+  throw new ApiError(
+    400,
+    'invalid_cursor',
+    'the cursor is not valid for this sort',
+    'start again without a cursor, keeping the same sort',
+  )
 }
 
 export const ISSUE_COLUMNS = `i.id, i.cve, i.aliases, i.package_key, i.package_name, i.ecosystem, i.versions, i.target_kind, i.target_name,

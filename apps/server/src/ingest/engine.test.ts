@@ -1,9 +1,9 @@
 import { UpstreamError } from '@vulnsync/core'
 import { type Db, getRun, rematchUnmatched } from '@vulnsync/db'
-import { DRIVERS, createTestDb } from '@vulnsync/db/testing'
+import { createTestDb, DRIVERS } from '@vulnsync/db/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type EngineOptions, ShutdownError, confirmHeldRun, executeRun } from './engine.ts'
-import { type TestRaw, arrayDataset, createTestConnector } from './test-connector.ts'
+import { confirmHeldRun, type EngineOptions, executeRun, ShutdownError } from './engine.ts'
+import { arrayDataset, createTestConnector, type TestRaw } from './test-connector.ts'
 import { newRun, seedConnection, seedRepositories, seedWorkspace } from './test-support.ts'
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} }
@@ -39,7 +39,11 @@ describe.each(DRIVERS)('ingest engine on %s', (driver) => {
 
   const setup = async (repos = ['acme/api']) => {
     const ws = await seedWorkspace(db)
-    const { repos: rows } = await seedRepositories(db, ws, repos.map((fullName, i) => ({ fullName, externalId: `${ws}-${i}` })))
+    const { repos: rows } = await seedRepositories(
+      db,
+      ws,
+      repos.map((fullName, i) => ({ fullName, externalId: `${ws}-${i}` })),
+    )
     return { ws, repos: rows }
   }
 
@@ -53,9 +57,22 @@ describe.each(DRIVERS)('ingest engine on %s', (driver) => {
     ]
     const conn = await seedConnection(db, ws)
     const runId = await newRun(db, conn, 'initial')
-    const out = await executeRun(opts, createTestConnector(() => arrayDataset(rows), { pageSize: 33 }), conn, runId, never)
+    const out = await executeRun(
+      opts,
+      createTestConnector(() => arrayDataset(rows), { pageSize: 33 }),
+      conn,
+      runId,
+      never,
+    )
     expect(out.status).toBe('succeeded')
-    expect(out.counts).toMatchObject({ fetched: 103, created: 100, updated: 0, unchanged: 0, resolved: 0, unmatched: 0 })
+    expect(out.counts).toMatchObject({
+      fetched: 103,
+      created: 100,
+      updated: 0,
+      unchanged: 0,
+      resolved: 0,
+      unmatched: 0,
+    })
     expect(out.counts.skipped).toEqual({ no_cve: 1, invalid_record: 2 })
     const all = await issues(db, ws)
     expect(all).toHaveLength(100)
@@ -74,13 +91,26 @@ describe.each(DRIVERS)('ingest engine on %s', (driver) => {
     const connector = createTestConnector(() => arrayDataset(rows))
     await executeRun(opts, connector, conn, await newRun(db, conn), never)
     const before = await issues(db, ws)
-    const occBefore = await db.query(`SELECT id, content_hash, issue_id, state, detected_at FROM occurrences WHERE connection_id = $1 ORDER BY id`, [conn.id])
+    const occBefore = await db.query(
+      `SELECT id, content_hash, issue_id, state, detected_at FROM occurrences WHERE connection_id = $1 ORDER BY id`,
+      [conn.id],
+    )
     const second = await executeRun(opts, connector, conn, await newRun(db, conn), never)
-    expect(second.counts).toMatchObject({ fetched: 90, created: 0, updated: 0, unchanged: 90, reopened: 0, resolved: 0 })
+    expect(second.counts).toMatchObject({
+      fetched: 90,
+      created: 0,
+      updated: 0,
+      unchanged: 90,
+      reopened: 0,
+      resolved: 0,
+    })
     const after = await issues(db, ws)
     const strip = (xs: any[]) => xs.map(({ last_seen_at, updated_at, ...rest }) => rest)
     expect(strip(after)).toEqual(strip(before))
-    const occAfter = await db.query(`SELECT id, content_hash, issue_id, state, detected_at FROM occurrences WHERE connection_id = $1 ORDER BY id`, [conn.id])
+    const occAfter = await db.query(
+      `SELECT id, content_hash, issue_id, state, detected_at FROM occurrences WHERE connection_id = $1 ORDER BY id`,
+      [conn.id],
+    )
     expect(occAfter.rows).toEqual(occBefore.rows)
   })
 
@@ -88,12 +118,32 @@ describe.each(DRIVERS)('ingest engine on %s', (driver) => {
     const { ws } = await setup()
     const a = await seedConnection(db, ws, { name: 'scanner-a' })
     const b = await seedConnection(db, ws, { name: 'scanner-b', kind: 'other' })
-    const fromA = [rec(1, { id: 'a-1', purl: 'pkg:npm/lodash@4.17.20', detectedAt: '2024-03-01T00:00:00.000Z', severity: 'high' })]
-    const fromB = [
-      rec(1, { id: 'b-xyz', purl: 'pkg:npm/Lodash@4.17.20', repo: 'git@github.com:ACME/api.git', detectedAt: '2024-02-01T00:00:00.000Z', severity: 'critical' }),
+    const fromA = [
+      rec(1, { id: 'a-1', purl: 'pkg:npm/lodash@4.17.20', detectedAt: '2024-03-01T00:00:00.000Z', severity: 'high' }),
     ]
-    await executeRun(opts, createTestConnector(() => arrayDataset(fromA)), a, await newRun(db, a), never)
-    const out = await executeRun(opts, { ...createTestConnector(() => arrayDataset(fromB)), kind: 'other' } as any, b, await newRun(db, b), never)
+    const fromB = [
+      rec(1, {
+        id: 'b-xyz',
+        purl: 'pkg:npm/Lodash@4.17.20',
+        repo: 'git@github.com:ACME/api.git',
+        detectedAt: '2024-02-01T00:00:00.000Z',
+        severity: 'critical',
+      }),
+    ]
+    await executeRun(
+      opts,
+      createTestConnector(() => arrayDataset(fromA)),
+      a,
+      await newRun(db, a),
+      never,
+    )
+    const out = await executeRun(
+      opts,
+      { ...createTestConnector(() => arrayDataset(fromB)), kind: 'other' } as any,
+      b,
+      await newRun(db, b),
+      never,
+    )
     expect(out.counts.created).toBe(1)
     const all = await issues(db, ws)
     expect(all).toHaveLength(1)
@@ -145,7 +195,13 @@ describe.each(DRIVERS)('ingest engine on %s', (driver) => {
     const { ws } = await setup()
     const conn = await seedConnection(db, ws)
     const rows = Array.from({ length: 100 }, (_, i) => rec(i))
-    await executeRun(opts, createTestConnector(() => arrayDataset(rows)), conn, await newRun(db, conn), never)
+    await executeRun(
+      opts,
+      createTestConnector(() => arrayDataset(rows)),
+      conn,
+      await newRun(db, conn),
+      never,
+    )
     const err = new UpstreamError({ kind: 'auth', host: 'scanner.test', status: 401, message: 'token revoked' })
     const failing = createTestConnector(() => arrayDataset(rows), { failAfter: { records: 30, error: err } })
     const runId = await newRun(db, conn)
@@ -154,7 +210,10 @@ describe.each(DRIVERS)('ingest engine on %s', (driver) => {
     expect(out.error).toMatchObject({ code: 'auth', message: 'token revoked' })
     expect(out.error?.hint).toMatch(/Reconnect/)
     expect(out.counts.resolved).toBe(0)
-    const open = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM occurrences WHERE connection_id = $1 AND state = 'present'`, [conn.id])
+    const open = await db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM occurrences WHERE connection_id = $1 AND state = 'present'`,
+      [conn.id],
+    )
     expect(open.rows[0]!.n).toBe(100)
     const failedEarly = createTestConnector(() => arrayDataset(rows), { failAfter: { records: 0, error: err } })
     const out2 = await executeRun(opts, failedEarly, conn, await newRun(db, conn), never)
@@ -216,8 +275,18 @@ describe.each(DRIVERS)('ingest engine on %s', (driver) => {
   it('keeps findings of an unknown repository as unmatched and queues them when the repository appears', async () => {
     const { ws } = await setup(['acme/api'])
     const conn = await seedConnection(db, ws)
-    const rows = [rec(1), rec(2, { repo: 'https://github.com/acme/payments.git' }), rec(3, { repo: 'git@github.com:acme/payments.git' })]
-    const out = await executeRun(opts, createTestConnector(() => arrayDataset(rows)), conn, await newRun(db, conn), never)
+    const rows = [
+      rec(1),
+      rec(2, { repo: 'https://github.com/acme/payments.git' }),
+      rec(3, { repo: 'git@github.com:acme/payments.git' }),
+    ]
+    const out = await executeRun(
+      opts,
+      createTestConnector(() => arrayDataset(rows)),
+      conn,
+      await newRun(db, conn),
+      never,
+    )
     expect(out.counts.unmatched).toBe(2)
     expect(await issues(db, ws)).toHaveLength(1)
     await seedRepositories(db, ws, [{ fullName: 'acme/payments', externalId: `${ws}-pay` }])
@@ -237,7 +306,10 @@ describe.each(DRIVERS)('ingest engine on %s', (driver) => {
       pageSize: 100,
       onPage: async (p) => {
         if (p === 3) {
-          const { rows: r } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM occurrences WHERE connection_id = $1`, [conn.id])
+          const { rows: r } = await db.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM occurrences WHERE connection_id = $1`,
+            [conn.id],
+          )
           seenMidway.push(r[0]!.n)
         }
       },
@@ -255,10 +327,19 @@ describe.each(DRIVERS)('ingest engine on %s', (driver) => {
     await executeRun(opts, connector, conn, await newRun(db, conn), never)
     rows = []
     const partialRead = createTestConnector(() => arrayDataset(rows), { incompleteScopes: ['p2'] })
-    const out = await executeRun({ ...opts, collapse: { minMissing: 1000, ratio: 1 } }, partialRead, conn, await newRun(db, conn), never)
+    const out = await executeRun(
+      { ...opts, collapse: { minMissing: 1000, ratio: 1 } },
+      partialRead,
+      conn,
+      await newRun(db, conn),
+      never,
+    )
     expect(out.status).toBe('succeeded')
     expect(out.counts.resolved).toBe(1)
-    const states = await db.query<{ scope: string; state: string }>(`SELECT scope, state FROM occurrences WHERE connection_id = $1 ORDER BY scope`, [conn.id])
+    const states = await db.query<{ scope: string; state: string }>(
+      `SELECT scope, state FROM occurrences WHERE connection_id = $1 ORDER BY scope`,
+      [conn.id],
+    )
     expect(states.rows).toEqual([
       { scope: 'p1', state: 'absent' },
       { scope: 'p2', state: 'present' },
@@ -269,7 +350,13 @@ describe.each(DRIVERS)('ingest engine on %s', (driver) => {
     const { ws } = await setup()
     const conn = await seedConnection(db, ws)
     let rows = [rec(1, { scope: 'repo-a' }), rec(2, { scope: 'repo-a' }), rec(3, { scope: 'repo-b' })]
-    await executeRun(opts, createTestConnector(() => arrayDataset(rows), { completeScopes: ['repo-a', 'repo-b'] }), conn, await newRun(db, conn), never)
+    await executeRun(
+      opts,
+      createTestConnector(() => arrayDataset(rows), { completeScopes: ['repo-a', 'repo-b'] }),
+      conn,
+      await newRun(db, conn),
+      never,
+    )
     // repo-b is no longer readable: the connector does not list it; repo-a lost one finding
     rows = [rec(1, { scope: 'repo-a' })]
     const out = await executeRun(
@@ -280,7 +367,10 @@ describe.each(DRIVERS)('ingest engine on %s', (driver) => {
       never,
     )
     expect(out.counts.resolved).toBe(1)
-    const states = await db.query<{ source_key: string; state: string }>(`SELECT source_key, state FROM occurrences WHERE connection_id = $1 ORDER BY source_key`, [conn.id])
+    const states = await db.query<{ source_key: string; state: string }>(
+      `SELECT source_key, state FROM occurrences WHERE connection_id = $1 ORDER BY source_key`,
+      [conn.id],
+    )
     expect(states.rows).toEqual([
       { source_key: 'f-1', state: 'present' },
       { source_key: 'f-2', state: 'absent' },
@@ -291,8 +381,17 @@ describe.each(DRIVERS)('ingest engine on %s', (driver) => {
   it('explains the priority with severity factors', async () => {
     const { ws } = await setup()
     const conn = await seedConnection(db, ws)
-    const rows = [rec(1, { severity: 'critical', reachable: 'unreachable', epss: 0.001 }), rec(2, { severity: 'medium', kev: true })]
-    await executeRun(opts, createTestConnector(() => arrayDataset(rows)), conn, await newRun(db, conn), never)
+    const rows = [
+      rec(1, { severity: 'critical', reachable: 'unreachable', epss: 0.001 }),
+      rec(2, { severity: 'medium', kev: true }),
+    ]
+    await executeRun(
+      opts,
+      createTestConnector(() => arrayDataset(rows)),
+      conn,
+      await newRun(db, conn),
+      never,
+    )
     const all = await issues(db, ws)
     const a = all.find((i: any) => i.cve === 'CVE-2024-10001')
     expect(a.priority).toBe('high')

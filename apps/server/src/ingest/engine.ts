@@ -1,25 +1,25 @@
+import { createConnectorContext } from '@vulnsync/connectors'
 import {
   type AnyConnector,
+  isSkip,
   type Logger,
   type ProgressUpdate,
   type RepoMatcher,
   type RepositoryRecord,
   UpstreamError,
-  isSkip,
 } from '@vulnsync/core'
-import { createConnectorContext } from '@vulnsync/connectors'
 import {
   type Db,
-  type OccurrenceInput,
-  type RunCounts,
-  type RunRow,
   emptyCounts,
   finishRun,
   getRun,
   loadRepoMatcher,
   markRepositoriesRemoved,
+  type OccurrenceInput,
   planRepositoryRemoval,
   planResolution,
+  type RunCounts,
+  type RunRow,
   rematchUnmatched,
   resolveMissing,
   saveRunState,
@@ -168,7 +168,14 @@ export const executeRun = async (
   const flushAndCheckpoint = async () => {
     await flush()
     if (pendingCursor) {
-      await saveRunState(db, runId, { counts, progress, cursor: pendingCursor.cursor, incompleteScopes: [...incomplete], completeScopes: [...complete], now: now() })
+      await saveRunState(db, runId, {
+        counts,
+        progress,
+        cursor: pendingCursor.cursor,
+        incompleteScopes: [...incomplete],
+        completeScopes: [...complete],
+        now: now(),
+      })
       pendingCursor = undefined
       lastProgressWrite = Date.now()
     } else await writeProgress()
@@ -256,7 +263,11 @@ export const executeRun = async (
           case 'checkpoint':
             // every record before this cursor is in the batch or written; it is stored once they are all written
             pendingCursor = { cursor: ev.cursor }
-            if (occBatch.length >= batchSize / 2 || repoBatch.length >= batchSize / 2 || Date.now() - lastProgressWrite > 5_000)
+            if (
+              occBatch.length >= batchSize / 2 ||
+              repoBatch.length >= batchSize / 2 ||
+              Date.now() - lastProgressWrite > 5_000
+            )
               await flushAndCheckpoint()
             break
           case 'skip':
@@ -296,13 +307,13 @@ export const executeRun = async (
       }
       const error = signal.aborted ? { code: 'cancelled', message: 'the run was cancelled' } : describeRunError(err)
       try {
-      await flush()
-    } catch {
-      // the batch in flight is lost; the next run reads it again
-    }
-    const imported = counts.created + counts.updated + counts.unchanged + counts.reopened > 0
-    const status = signal.aborted ? 'cancelled' : imported ? 'partial' : 'failed'
-    await finishRun(db, runId, { status, counts, progress: { ...progress, pausedUntil: null }, error, now: now() })
+        await flush()
+      } catch {
+        // the batch in flight is lost; the next run reads it again
+      }
+      const imported = counts.created + counts.updated + counts.unchanged + counts.reopened > 0
+      const status = signal.aborted ? 'cancelled' : imported ? 'partial' : 'failed'
+      await finishRun(db, runId, { status, counts, progress: { ...progress, pausedUntil: null }, error, now: now() })
       log.warn({ status, error }, 'sync run did not complete; nothing was resolved')
       return { status, counts, error }
     }

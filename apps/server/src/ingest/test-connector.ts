@@ -1,8 +1,8 @@
 import {
-  type MapResult,
   type MappedFinding,
-  type ScannerConnector,
+  type MapResult,
   normaliseSeverity,
+  type ScannerConnector,
   splitVulnIds,
 } from '@vulnsync/core'
 import { z } from 'zod'

@@ -1,5 +1,5 @@
 import type { RepositoryRecord } from '@vulnsync/core'
-import { type Db, createRun, writeRepositoryBatch } from '@vulnsync/db'
+import { createRun, type Db, writeRepositoryBatch } from '@vulnsync/db'
 import type { ConnectionForRun } from './engine.ts'
 
 /** Seeds a workspace and connections straight into the database, for engine tests and benchmarks. */
@@ -19,14 +19,25 @@ export const seedConnection = async (
     `INSERT INTO connections (workspace_id, kind, name, config, secrets_enc, locations) VALUES ($1, $2, $3, '{}', 'x', $4) RETURNING id`,
     [workspaceId, kind, name, o.locations ? JSON.stringify(o.locations) : null],
   )
-  return { id: rows[0]!.id, workspaceId, kind, name, config: {}, secrets: { token: 't' }, locations: o.locations ?? null }
+  return {
+    id: rows[0]!.id,
+    workspaceId,
+    kind,
+    name,
+    config: {},
+    secrets: { token: 't' },
+    locations: o.locations ?? null,
+  }
 }
 
 export const newRun = async (db: Db, c: ConnectionForRun, trigger: 'initial' | 'manual' | 'scheduled' = 'manual') =>
   (await createRun(db, { workspaceId: c.workspaceId, connectionId: c.id, trigger })).id
 
 export const seedRepositories = async (db: Db, workspaceId: string, repos: Partial<RepositoryRecord>[]) => {
-  const scm = await seedConnection(db, workspaceId, { kind: 'github', name: `scm-${Math.random().toString(36).slice(2, 8)}` })
+  const scm = await seedConnection(db, workspaceId, {
+    kind: 'github',
+    name: `scm-${Math.random().toString(36).slice(2, 8)}`,
+  })
   const runId = await newRun(db, scm)
   await writeRepositoryBatch(db, {
     workspaceId,
@@ -43,6 +54,9 @@ export const seedRepositories = async (db: Db, workspaceId: string, repos: Parti
       ...r,
     })),
   })
-  const { rows } = await db.query<{ id: number; full_name: string }>(`SELECT id, full_name FROM repositories WHERE connection_id = $1`, [scm.id])
+  const { rows } = await db.query<{ id: number; full_name: string }>(
+    `SELECT id, full_name FROM repositories WHERE connection_id = $1`,
+    [scm.id],
+  )
   return { scm, repos: rows }
 }

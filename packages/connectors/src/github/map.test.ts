@@ -132,7 +132,10 @@ describe('parseLink', () => {
 describe('GithubConfig', () => {
   it('strips a trailing slash, maps github.com to the API host, keeps a GHES /api/v3 base', async () => {
     const { GithubConfig, githubApiBase } = await import('./config.ts')
-    expect(GithubConfig.parse({ baseUrl: 'https://ghe.example.com/api/v3/', org: ' acme-corp ' })).toEqual({ baseUrl: 'https://ghe.example.com/api/v3', org: 'acme-corp' })
+    expect(GithubConfig.parse({ baseUrl: 'https://ghe.example.com/api/v3/', org: ' acme-corp ' })).toEqual({
+      baseUrl: 'https://ghe.example.com/api/v3',
+      org: 'acme-corp',
+    })
     expect(githubApiBase({ baseUrl: 'https://github.com' })).toBe('https://api.github.com')
     expect(githubApiBase({})).toBe('https://api.github.com')
     expect(githubApiBase({ baseUrl: 'https://ghe.example.com/api/v3' })).toBe('https://ghe.example.com/api/v3')

@@ -3,7 +3,9 @@ import { httpBaseUrl } from '../kit/schema.ts'
 
 export const GITLAB_DEFAULT_BASE_URL = 'https://gitlab.com'
 
-const httpUrl = httpBaseUrl('https://gitlab.com or https://gitlab.example.com').transform((v) => v.replace(/\/api\/v4$/i, ''))
+const httpUrl = httpBaseUrl('https://gitlab.com or https://gitlab.example.com').transform((v) =>
+  v.replace(/\/api\/v4$/i, ''),
+)
 
 export const GitlabConfig = z.object({
   baseUrl: httpUrl.optional().meta({

@@ -1,5 +1,5 @@
 import type { ConnectorContext, HttpClient, Logger, ProgressUpdate } from '@vulnsync/core'
-import { type HttpClientOptions, abortableSleep, createHttpClient } from './http.ts'
+import { abortableSleep, createHttpClient, type HttpClientOptions } from './http.ts'
 
 export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} }
 

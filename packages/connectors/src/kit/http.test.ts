@@ -7,15 +7,26 @@ let sim: Simulator
 let other: Simulator
 let hits = 0
 beforeAll(async () => {
-  other = await startSimulator({ name: 'other', routes: [{ method: 'GET', path: '/x', handler: () => ({ body: { other: true } }) }] })
+  other = await startSimulator({
+    name: 'other',
+    routes: [{ method: 'GET', path: '/x', handler: () => ({ body: { other: true } }) }],
+  })
   sim = await startSimulator({
     name: 'http-test',
     routes: [
       { method: 'GET', path: '/ok', handler: () => ({ body: { ok: true } }) },
-      { method: 'GET', path: '/flaky', handler: () => (++hits % 3 === 0 ? { body: { ok: hits } } : { status: 503, body: { e: 1 } }) },
+      {
+        method: 'GET',
+        path: '/flaky',
+        handler: () => (++hits % 3 === 0 ? { body: { ok: hits } } : { status: 503, body: { e: 1 } }),
+      },
       { method: 'GET', path: '/slow', handler: async () => new Promise((r) => setTimeout(() => r({ body: {} }), 500)) },
       { method: 'GET', path: '/same-host-redirect', handler: () => ({ status: 302, headers: { location: '/ok' } }) },
-      { method: 'GET', path: '/cross-host-redirect', handler: () => ({ status: 302, headers: { location: `${other.url}/x` } }) },
+      {
+        method: 'GET',
+        path: '/cross-host-redirect',
+        handler: () => ({ status: 302, headers: { location: `${other.url}/x` } }),
+      },
       { method: 'GET', path: '/forbidden', handler: () => ({ status: 403, body: { message: 'no' } }) },
       { method: 'GET', path: '/text', handler: () => ({ body: 'not json' }) },
     ],
@@ -36,7 +47,9 @@ describe('the guarded HTTP client', () => {
     const guarded = createHttpClient({ retry: false } as any)
     await expect(guarded.request({ url: `${sim.url}/ok` })).rejects.toMatchObject({ kind: 'blocked' })
     await expect(guarded.request({ url: 'http://10.1.2.3/x' })).rejects.toMatchObject({ kind: 'blocked' })
-    await expect(guarded.request({ url: 'http://169.254.169.254/latest/meta-data' })).rejects.toMatchObject({ kind: 'blocked' })
+    await expect(guarded.request({ url: 'http://169.254.169.254/latest/meta-data' })).rejects.toMatchObject({
+      kind: 'blocked',
+    })
     const open = createHttpClient({ allowPrivateNetworks: true })
     expect(await open.json({ url: `${sim.url}/ok` })).toEqual({ ok: true })
   })
@@ -86,7 +99,9 @@ describe('the guarded HTTP client', () => {
     await expect(c.request({ url: `${sim.url}/forbidden` })).rejects.toMatchObject({ kind: 'permission', status: 403 })
     expect((await c.request({ url: `${sim.url}/forbidden`, acceptStatus: [403] })).status).toBe(403)
     await expect(c.json({ url: `${sim.url}/text` })).rejects.toMatchObject({ kind: 'bad_response' })
-    await expect(createHttpClient({ allowPrivateNetworks: true, maxRetries: 0 }).request({ url: 'http://127.0.0.1:9/x' })).rejects.toMatchObject({ kind: 'unreachable' })
+    await expect(
+      createHttpClient({ allowPrivateNetworks: true, maxRetries: 0 }).request({ url: 'http://127.0.0.1:9/x' }),
+    ).rejects.toMatchObject({ kind: 'unreachable' })
   })
 
   it('asks the request budget before every request', async () => {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { inject } from 'vitest'
-import { type Db, createPgliteDb, createPostgresDb } from '../driver.ts'
+import { createPgliteDb, createPostgresDb, type Db } from '../driver.ts'
 import { migrate } from '../migrate.ts'
 import { TEMPLATE_DB } from './global-setup.ts'
 

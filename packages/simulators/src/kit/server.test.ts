@@ -6,7 +6,13 @@ let sim: Simulator
 beforeAll(async () => {
   sim = await startSimulator({
     name: 'kit',
-    routes: [{ method: 'GET', path: '/items/:id', handler: (req) => ({ body: { id: req.params.id, list: [1, 2, 3, 4, 5, 6, 7, 8] } }) }],
+    routes: [
+      {
+        method: 'GET',
+        path: '/items/:id',
+        handler: (req) => ({ body: { id: req.params.id, list: [1, 2, 3, 4, 5, 6, 7, 8] } }),
+      },
+    ],
     errorBody: (status, message) => ({ vendorError: { status, message } }),
   })
 })
@@ -42,7 +48,11 @@ describe('the simulator kit', () => {
   })
 
   it('changes faults at run time over HTTP and slows responses', async () => {
-    await fetch(`${sim.url}/__sim/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ latencyMs: 150 }) })
+    await fetch(`${sim.url}/__sim/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ latencyMs: 150 }),
+    })
     const t0 = Date.now()
     await get('/items/1')
     expect(Date.now() - t0).toBeGreaterThanOrEqual(140)

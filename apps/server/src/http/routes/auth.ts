@@ -1,7 +1,7 @@
 import type {} from '@fastify/cookie'
 import {
-  countAdmins,
   audit,
+  countAdmins,
   deleteSession,
   disableUser,
   findUserByName,
@@ -32,30 +32,60 @@ const userView = (u: { id: string; username: string; role: string; created_at: D
   createdAt: new Date(u.created_at).toISOString(),
 })
 
-export const authRoutes = (rt: Runtime, r: ReturnType<typeof createRouter>, authenticateToken: (token: string) => Promise<any>) => {
+export const authRoutes = (
+  rt: Runtime,
+  r: ReturnType<typeof createRouter>,
+  authenticateToken: (token: string) => Promise<any>,
+) => {
   r.add({
     method: 'POST',
     url: '/api/v1/auth/login',
     access: 'public',
     summary: 'Sign in with a user name and password, or an API token; sets an HttpOnly session cookie',
     tags: ['auth'],
-    body: z.union([z.object({ username: z.string().min(1).max(100), password: z.string().min(1).max(200) }), z.object({ token: z.string().min(1).max(200) })]),
+    body: z.union([
+      z.object({ username: z.string().min(1).max(100), password: z.string().min(1).max(200) }),
+      z.object({ token: z.string().min(1).max(200) }),
+    ]),
     handler: async ({ body, reply }) => {
       let user: { id: string; username: string; role: string; created_at: Date } | null = null
       if ('token' in body) {
         const p = await authenticateToken(body.token)
-        if (!p) throw new ApiError(401, 'invalid_credentials', 'that API token is not valid', 'check the token, or create a new one with `vulnsync token create`')
-        if (!p.userId) throw new ApiError(400, 'token_without_user', 'this API token is not tied to a user and cannot open a session')
-        user = (await rt.db.query(`SELECT id, username, role, created_at FROM users WHERE id = $1`, [p.userId])).rows[0] ?? null
+        if (!p)
+          throw new ApiError(
+            401,
+            'invalid_credentials',
+            'that API token is not valid',
+            'check the token, or create a new one with `vulnsync token create`',
+          )
+        if (!p.userId)
+          throw new ApiError(
+            400,
+            'token_without_user',
+            'this API token is not tied to a user and cannot open a session',
+          )
+        user =
+          (await rt.db.query(`SELECT id, username, role, created_at FROM users WHERE id = $1`, [p.userId])).rows[0] ??
+          null
       } else {
         const u = await findUserByName(rt.db, rt.workspaceId, body.username)
         const ok = u && !u.disabled_at && (await verifyPassword(body.password, u.password_hash))
-        if (!ok) throw new ApiError(401, 'invalid_credentials', 'the user name or password is wrong', 'an admin can reset your password')
+        if (!ok)
+          throw new ApiError(
+            401,
+            'invalid_credentials',
+            'the user name or password is wrong',
+            'an admin can reset your password',
+          )
         user = u
       }
       if (!user) throw new ApiError(401, 'invalid_credentials', 'sign-in failed')
       const sid = generateToken('vss')
-      await insertSession(rt.db, { hash: hashToken(sid), userId: user.id, expiresAt: new Date(Date.now() + SESSION_DAYS * 86_400_000) })
+      await insertSession(rt.db, {
+        hash: hashToken(sid),
+        userId: user.id,
+        expiresAt: new Date(Date.now() + SESSION_DAYS * 86_400_000),
+      })
       await audit(rt.db, { workspaceId: rt.workspaceId, actor: user.username, action: 'auth.login' })
       reply.setCookie(SESSION_COOKIE, sid, {
         httpOnly: true,
@@ -86,7 +116,10 @@ export const authRoutes = (rt: Runtime, r: ReturnType<typeof createRouter>, auth
     access: 'viewer',
     summary: 'Who am I',
     tags: ['auth'],
-    handler: async ({ principal }) => ({ user: { id: principal.userId, username: principal.username ?? 'api-token', role: principal.role }, via: principal.via }),
+    handler: async ({ principal }) => ({
+      user: { id: principal.userId, username: principal.username ?? 'api-token', role: principal.role },
+      via: principal.via,
+    }),
   })
 
   // ---------------------------------------------------------------- users
@@ -104,11 +137,31 @@ export const authRoutes = (rt: Runtime, r: ReturnType<typeof createRouter>, auth
     access: 'admin',
     summary: 'Create a user',
     tags: ['users'],
-    body: z.object({ username: z.string().min(2).max(64).regex(/^[\w.@-]+$/, 'letters, digits and . _ - @ only'), password: Password, role: Role }),
+    body: z.object({
+      username: z
+        .string()
+        .min(2)
+        .max(64)
+        .regex(/^[\w.@-]+$/, 'letters, digits and . _ - @ only'),
+      password: Password,
+      role: Role,
+    }),
     handler: async ({ body, principal, reply }) => {
-      if (await findUserByName(rt.db, rt.workspaceId, body.username)) throw new ApiError(409, 'conflict', `a user named ${body.username} exists already`)
-      const u = await insertUser(rt.db, { workspaceId: rt.workspaceId, username: body.username, passwordHash: await hashPassword(body.password), role: body.role })
-      await audit(rt.db, { workspaceId: rt.workspaceId, actor: principal.username ?? 'token', action: 'user.create', target: u.id, detail: { username: u.username, role: u.role } })
+      if (await findUserByName(rt.db, rt.workspaceId, body.username))
+        throw new ApiError(409, 'conflict', `a user named ${body.username} exists already`)
+      const u = await insertUser(rt.db, {
+        workspaceId: rt.workspaceId,
+        username: body.username,
+        passwordHash: await hashPassword(body.password),
+        role: body.role,
+      })
+      await audit(rt.db, {
+        workspaceId: rt.workspaceId,
+        actor: principal.username ?? 'token',
+        action: 'user.create',
+        target: u.id,
+        detail: { username: u.username, role: u.role },
+      })
       reply.status(201)
       return { user: userView(u) }
     },
@@ -123,13 +176,24 @@ export const authRoutes = (rt: Runtime, r: ReturnType<typeof createRouter>, auth
     body: z.object({ role: Role.optional(), password: Password.optional() }),
     handler: async ({ params, body, principal }) => {
       if (body.role && body.role !== 'admin') {
-        const target = (await rt.db.query(`SELECT role FROM users WHERE id = $1 AND workspace_id = $2`, [params.id, rt.workspaceId])).rows[0]
+        const target = (
+          await rt.db.query(`SELECT role FROM users WHERE id = $1 AND workspace_id = $2`, [params.id, rt.workspaceId])
+        ).rows[0]
         if (target?.role === 'admin' && (await countAdmins(rt.db, rt.workspaceId)) <= 1)
           throw new ApiError(409, 'last_admin', 'this is the last admin; make another user admin first')
       }
-      const u = await updateUser(rt.db, rt.workspaceId, params.id, { role: body.role, passwordHash: body.password ? await hashPassword(body.password) : undefined })
+      const u = await updateUser(rt.db, rt.workspaceId, params.id, {
+        role: body.role,
+        passwordHash: body.password ? await hashPassword(body.password) : undefined,
+      })
       if (!u) throw new ApiError(404, 'not_found', `user ${params.id} does not exist`)
-      await audit(rt.db, { workspaceId: rt.workspaceId, actor: principal.username ?? 'token', action: 'user.update', target: u.id, detail: { role: body.role, passwordChanged: !!body.password } })
+      await audit(rt.db, {
+        workspaceId: rt.workspaceId,
+        actor: principal.username ?? 'token',
+        action: 'user.update',
+        target: u.id,
+        detail: { role: body.role, passwordChanged: !!body.password },
+      })
       return { user: userView(u) }
     },
   })
@@ -141,11 +205,22 @@ export const authRoutes = (rt: Runtime, r: ReturnType<typeof createRouter>, auth
     tags: ['users'],
     params: Id,
     handler: async ({ params, principal }) => {
-      const target = (await rt.db.query(`SELECT role FROM users WHERE id = $1 AND workspace_id = $2 AND disabled_at IS NULL`, [params.id, rt.workspaceId])).rows[0]
+      const target = (
+        await rt.db.query(`SELECT role FROM users WHERE id = $1 AND workspace_id = $2 AND disabled_at IS NULL`, [
+          params.id,
+          rt.workspaceId,
+        ])
+      ).rows[0]
       if (!target) throw new ApiError(404, 'not_found', `user ${params.id} does not exist`)
-      if (target.role === 'admin' && (await countAdmins(rt.db, rt.workspaceId)) <= 1) throw new ApiError(409, 'last_admin', 'this is the last admin and cannot be removed')
+      if (target.role === 'admin' && (await countAdmins(rt.db, rt.workspaceId)) <= 1)
+        throw new ApiError(409, 'last_admin', 'this is the last admin and cannot be removed')
       await disableUser(rt.db, rt.workspaceId, params.id)
-      await audit(rt.db, { workspaceId: rt.workspaceId, actor: principal.username ?? 'token', action: 'user.delete', target: params.id })
+      await audit(rt.db, {
+        workspaceId: rt.workspaceId,
+        actor: principal.username ?? 'token',
+        action: 'user.delete',
+        target: params.id,
+      })
     },
   })
 
@@ -156,7 +231,11 @@ export const authRoutes = (rt: Runtime, r: ReturnType<typeof createRouter>, auth
     access: 'admin',
     summary: 'Create an API token; the token is returned once and stored only as a hash',
     tags: ['tokens'],
-    body: z.object({ name: z.string().min(1).max(100).default('api token'), role: Role.default('viewer'), expiresInDays: z.number().int().min(1).max(3650).optional() }),
+    body: z.object({
+      name: z.string().min(1).max(100).default('api token'),
+      role: Role.default('viewer'),
+      expiresInDays: z.number().int().min(1).max(3650).optional(),
+    }),
     handler: async ({ body, principal, reply }) => {
       const token = generateToken()
       const row = await insertToken(rt.db, {
@@ -168,7 +247,13 @@ export const authRoutes = (rt: Runtime, r: ReturnType<typeof createRouter>, auth
         role: body.role,
         expiresAt: body.expiresInDays ? new Date(Date.now() + body.expiresInDays * 86_400_000) : null,
       })
-      await audit(rt.db, { workspaceId: rt.workspaceId, actor: principal.username ?? 'token', action: 'token.create', target: row.id, detail: { name: body.name, role: body.role } })
+      await audit(rt.db, {
+        workspaceId: rt.workspaceId,
+        actor: principal.username ?? 'token',
+        action: 'token.create',
+        target: row.id,
+        detail: { name: body.name, role: body.role },
+      })
       reply.status(201)
       return { id: row.id, name: body.name, role: body.role, token, createdAt: new Date(row.created_at).toISOString() }
     },
@@ -200,8 +285,14 @@ export const authRoutes = (rt: Runtime, r: ReturnType<typeof createRouter>, auth
     tags: ['tokens'],
     params: Id,
     handler: async ({ params, principal }) => {
-      if (!(await revokeToken(rt.db, rt.workspaceId, params.id))) throw new ApiError(404, 'not_found', `token ${params.id} does not exist`)
-      await audit(rt.db, { workspaceId: rt.workspaceId, actor: principal.username ?? 'token', action: 'token.revoke', target: params.id })
+      if (!(await revokeToken(rt.db, rt.workspaceId, params.id)))
+        throw new ApiError(404, 'not_found', `token ${params.id} does not exist`)
+      await audit(rt.db, {
+        workspaceId: rt.workspaceId,
+        actor: principal.username ?? 'token',
+        action: 'token.revoke',
+        target: params.id,
+      })
     },
   })
 }

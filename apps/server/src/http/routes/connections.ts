@@ -1,19 +1,19 @@
-import { type AnyConnector, type Location, matchKeys } from '@vulnsync/core'
 import { createConnectorContext } from '@vulnsync/connectors'
+import { type AnyConnector, type Location, matchKeys } from '@vulnsync/core'
 import {
-  type ConnectionRow,
-  type RunRow,
   audit,
+  type ConnectionRow,
   getConnection,
   getRun,
   insertConnection,
   listConnections,
+  type RunRow,
   softDeleteConnection,
   updateConnection,
 } from '@vulnsync/db'
 import { z } from 'zod'
 import { confirmHeldRun } from '../../ingest/engine.ts'
-import { type Runtime, connectionForRun, nextCronTime, requestRun, runCheck, validateCron } from '../../runtime.ts'
+import { connectionForRun, nextCronTime, type Runtime, requestRun, runCheck, validateCron } from '../../runtime.ts'
 import { ApiError, zodMessage } from '../errors.ts'
 import type { createRouter } from '../route.ts'
 import { connectionView, runView } from '../views.ts'
@@ -31,13 +31,26 @@ const secretFieldsOf = (c: AnyConnector): string[] => {
 const parseWith = <T>(schema: z.ZodType<T>, value: unknown, where: 'config' | 'secrets'): T => {
   const r = schema.safeParse(value)
   if (!r.success)
-    throw new ApiError(422, 'invalid_request', zodMessage(r.error, where), where === 'secrets' ? 'check the credentials fields' : 'check the configuration fields', r.error.issues)
+    throw new ApiError(
+      422,
+      'invalid_request',
+      zodMessage(r.error, where),
+      where === 'secrets' ? 'check the credentials fields' : 'check the configuration fields',
+      r.error.issues,
+    )
   return r.data
 }
 
 const checkOrThrow = async (rt: Runtime, connector: AnyConnector, config: unknown, secrets: unknown) => {
   const result = await runCheck(rt, connector, config, secrets)
-  if (!result.ok) throw new ApiError(422, 'check_failed', result.message, result.hint ?? 'fix the credentials or configuration and try again; nothing was saved', { check: result.code })
+  if (!result.ok)
+    throw new ApiError(
+      422,
+      'check_failed',
+      result.message,
+      result.hint ?? 'fix the credentials or configuration and try again; nothing was saved',
+      { check: result.code },
+    )
   return result
 }
 
@@ -50,9 +63,18 @@ const lastRuns = async (rt: Runtime, ids: string[]) => {
   return new Map(rows.map((r) => [r.connection_id, r]))
 }
 
-export const loadConnection = async (rt: Runtime, id: string): Promise<{ row: ConnectionRow; connector: AnyConnector }> => {
+export const loadConnection = async (
+  rt: Runtime,
+  id: string,
+): Promise<{ row: ConnectionRow; connector: AnyConnector }> => {
   const row = await getConnection(rt.db, rt.workspaceId, id)
-  if (!row) throw new ApiError(404, 'not_found', `connection ${id} does not exist`, 'list connections with GET /api/v1/connections')
+  if (!row)
+    throw new ApiError(
+      404,
+      'not_found',
+      `connection ${id} does not exist`,
+      'list connections with GET /api/v1/connections',
+    )
   const connector = rt.connectors[row.kind]
   if (!connector) throw new ApiError(500, 'unknown_kind', `no connector for kind ${row.kind}`)
   return { row, connector }
@@ -92,8 +114,18 @@ export const connectionRoutes = (rt: Runtime, r: ReturnType<typeof createRouter>
     tags: ['connections'],
     handler: async () => {
       const rows = await listConnections(rt.db, rt.workspaceId)
-      const last = await lastRuns(rt, rows.map((x) => x.id))
-      return { items: rows.map((row) => connectionView(row, { lastRun: last.get(row.id) ?? null, secretFields: secretFieldsOf(rt.connectors[row.kind]!) })) }
+      const last = await lastRuns(
+        rt,
+        rows.map((x) => x.id),
+      )
+      return {
+        items: rows.map((row) =>
+          connectionView(row, {
+            lastRun: last.get(row.id) ?? null,
+            secretFields: secretFieldsOf(rt.connectors[row.kind]!),
+          }),
+        ),
+      }
     },
   })
 
@@ -101,9 +133,13 @@ export const connectionRoutes = (rt: Runtime, r: ReturnType<typeof createRouter>
     method: 'POST',
     url: '/api/v1/connections',
     access: 'admin',
-    summary: "Connect an integration: runs the connector's check first; on success stores it (secrets encrypted) and queues the initial sync",
+    summary:
+      "Connect an integration: runs the connector's check first; on success stores it (secrets encrypted) and queues the initial sync",
     tags: ['connections'],
-    responses: { 201: 'connected; the initial sync is queued', 422: 'invalid input, or the check failed: nothing was stored' },
+    responses: {
+      201: 'connected; the initial sync is queued',
+      422: 'invalid input, or the check failed: nothing was stored',
+    },
     body: z.object({
       kind: z.string().min(1),
       name: Name,
@@ -115,15 +151,31 @@ export const connectionRoutes = (rt: Runtime, r: ReturnType<typeof createRouter>
     handler: async ({ body, principal, reply }) => {
       const connector = rt.connectors[body.kind]
       if (!connector)
-        throw new ApiError(422, 'invalid_request', `unknown kind ${JSON.stringify(body.kind)}`, `use one of ${Object.keys(rt.connectors).join(', ')}`)
+        throw new ApiError(
+          422,
+          'invalid_request',
+          `unknown kind ${JSON.stringify(body.kind)}`,
+          `use one of ${Object.keys(rt.connectors).join(', ')}`,
+        )
       const config = parseWith(connector.configSchema, body.config, 'config')
       const secrets = parseWith(connector.secretsSchema, body.secrets, 'secrets')
       const cron = body.scheduleCron ?? rt.config.defaultSchedule
       const cronError = validateCron(cron)
-      if (cronError) throw new ApiError(422, 'invalid_request', `scheduleCron: ${cronError}`, 'use a 5-field cron expression such as "0 */6 * * *"')
+      if (cronError)
+        throw new ApiError(
+          422,
+          'invalid_request',
+          `scheduleCron: ${cronError}`,
+          'use a 5-field cron expression such as "0 */6 * * *"',
+        )
       const existing = await listConnections(rt.db, rt.workspaceId)
       if (existing.some((c) => c.name.toLowerCase() === body.name.toLowerCase()))
-        throw new ApiError(409, 'conflict', `a connection named ${JSON.stringify(body.name)} exists already`, 'choose another name')
+        throw new ApiError(
+          409,
+          'conflict',
+          `a connection named ${JSON.stringify(body.name)} exists already`,
+          'choose another name',
+        )
       const check = await checkOrThrow(rt, connector, config, secrets)
       const row = await insertConnection(rt.db, {
         workspaceId: rt.workspaceId,
@@ -136,9 +188,19 @@ export const connectionRoutes = (rt: Runtime, r: ReturnType<typeof createRouter>
         nextSyncAt: nextCronTime(cron, rt.now()),
       })
       const run = await requestRun(rt, row, 'initial')
-      await audit(rt.db, { workspaceId: rt.workspaceId, actor: principal.username ?? 'token', action: 'connection.create', target: row.id, detail: { kind: row.kind, name: row.name } })
+      await audit(rt.db, {
+        workspaceId: rt.workspaceId,
+        actor: principal.username ?? 'token',
+        action: 'connection.create',
+        target: row.id,
+        detail: { kind: row.kind, name: row.name },
+      })
       reply.status(201)
-      return { connection: connectionView(row, { lastRun: run, secretFields: secretFieldsOf(connector) }), run: runView(run), check }
+      return {
+        connection: connectionView(row, { lastRun: run, secretFields: secretFieldsOf(connector) }),
+        run: runView(run),
+        check,
+      }
     },
   })
 
@@ -219,7 +281,13 @@ export const connectionRoutes = (rt: Runtime, r: ReturnType<typeof createRouter>
         [row.id],
       )
       await softDeleteConnection(rt.db, rt.workspaceId, row.id)
-      await audit(rt.db, { workspaceId: rt.workspaceId, actor: principal.username ?? 'token', action: 'connection.delete', target: row.id, detail: { kind: row.kind, name: row.name } })
+      await audit(rt.db, {
+        workspaceId: rt.workspaceId,
+        actor: principal.username ?? 'token',
+        action: 'connection.delete',
+        target: row.id,
+        detail: { kind: row.kind, name: row.name },
+      })
     },
   })
 
@@ -241,7 +309,8 @@ export const connectionRoutes = (rt: Runtime, r: ReturnType<typeof createRouter>
     method: 'GET',
     url: '/api/v1/connections/:id/locations',
     access: 'viewer',
-    summary: 'What the connection can scan (repositories, projects, applications), whether each matches a repository, and what is selected',
+    summary:
+      'What the connection can scan (repositories, projects, applications), whether each matches a repository, and what is selected',
     tags: ['connections'],
     params: Id,
     handler: async ({ params }) => {
@@ -263,13 +332,20 @@ export const connectionRoutes = (rt: Runtime, r: ReturnType<typeof createRouter>
         locations.push(l)
         if (locations.length >= 20_000) break
       }
-      const { rows: repos } = await rt.db.query<{ id: number; full_name: string; url_key: string | null; provider: string; external_id: string }>(
+      const { rows: repos } = await rt.db.query<{
+        id: number
+        full_name: string
+        url_key: string | null
+        provider: string
+        external_id: string
+      }>(
         `SELECT id, full_name, url_key, provider, external_id FROM repositories WHERE workspace_id = $1 AND removed_at IS NULL`,
         [rt.workspaceId],
       )
-      const { rows: maps } = await rt.db.query<{ match_key: string; repository_id: number }>(`SELECT match_key, repository_id FROM repo_mappings WHERE workspace_id = $1`, [
-        rt.workspaceId,
-      ])
+      const { rows: maps } = await rt.db.query<{ match_key: string; repository_id: number }>(
+        `SELECT match_key, repository_id FROM repo_mappings WHERE workspace_id = $1`,
+        [rt.workspaceId],
+      )
       const byExt = new Map(repos.map((x) => [`${x.provider}:${x.external_id}`, x]))
       const byUrl = new Map(repos.filter((x) => x.url_key).map((x) => [x.url_key!, x]))
       const byName = new Map(repos.map((x) => [x.full_name.toLowerCase(), x]))
@@ -310,7 +386,13 @@ export const connectionRoutes = (rt: Runtime, r: ReturnType<typeof createRouter>
     handler: async ({ params, principal, reply }) => {
       const { row } = await loadConnection(rt, params.id)
       const run = await requestRun(rt, row, 'manual')
-      await audit(rt.db, { workspaceId: rt.workspaceId, actor: principal.username ?? 'token', action: 'sync.request', target: row.id, detail: { runId: run.id } })
+      await audit(rt.db, {
+        workspaceId: rt.workspaceId,
+        actor: principal.username ?? 'token',
+        action: 'sync.request',
+        target: row.id,
+        detail: { runId: run.id },
+      })
       reply.status(202)
       return { run: runView(run) }
     },
@@ -346,7 +428,8 @@ export const connectionRoutes = (rt: Runtime, r: ReturnType<typeof createRouter>
     params: Id,
     handler: async ({ params }) => {
       const run = await getRun(rt.db, params.id)
-      if (!run || run.workspace_id !== rt.workspaceId) throw new ApiError(404, 'not_found', `sync run ${params.id} does not exist`)
+      if (!run || run.workspace_id !== rt.workspaceId)
+        throw new ApiError(404, 'not_found', `sync run ${params.id} does not exist`)
       return runView(run)
     },
   })
@@ -360,16 +443,23 @@ export const connectionRoutes = (rt: Runtime, r: ReturnType<typeof createRouter>
     params: Id,
     handler: async ({ params, principal }) => {
       const run = await getRun(rt.db, params.id)
-      if (!run || run.workspace_id !== rt.workspaceId) throw new ApiError(404, 'not_found', `sync run ${params.id} does not exist`)
+      if (!run || run.workspace_id !== rt.workspaceId)
+        throw new ApiError(404, 'not_found', `sync run ${params.id} does not exist`)
       if (run.status !== 'held') throw new ApiError(409, 'not_held', `run ${run.id} is ${run.status}, not held`)
-      const newer = await rt.db.query(`SELECT 1 FROM sync_runs WHERE connection_id = $1 AND queued_at > $2 AND status IN ('succeeded', 'held', 'running')`, [
-        run.connection_id,
-        run.queued_at,
-      ])
-      if (newer.rows.length > 0) throw new ApiError(409, 'stale', 'a newer run of this connection exists; confirm that one instead')
+      const newer = await rt.db.query(
+        `SELECT 1 FROM sync_runs WHERE connection_id = $1 AND queued_at > $2 AND status IN ('succeeded', 'held', 'running')`,
+        [run.connection_id, run.queued_at],
+      )
+      if (newer.rows.length > 0)
+        throw new ApiError(409, 'stale', 'a newer run of this connection exists; confirm that one instead')
       const { row, connector } = await loadConnection(rt, run.connection_id)
       await confirmHeldRun(rt.db, run, connectionForRun(rt, row), connector.role, rt.now(), connector.resolvesByScope)
-      await audit(rt.db, { workspaceId: rt.workspaceId, actor: principal.username ?? 'token', action: 'sync.confirm', target: run.id })
+      await audit(rt.db, {
+        workspaceId: rt.workspaceId,
+        actor: principal.username ?? 'token',
+        action: 'sync.confirm',
+        target: run.id,
+      })
       return runView((await getRun(rt.db, run.id))!)
     },
   })

@@ -4,7 +4,14 @@ import type { Runtime } from '../../runtime.ts'
 import { ApiError } from '../errors.ts'
 import type { createRouter } from '../route.ts'
 import { type IssueRow, issueView } from '../views.ts'
-import { ISSUE_COLUMNS, VulnFilterSchema, VulnListSchema, exportCsv, listVulnerabilities, summarize } from '../vulnerabilities.ts'
+import {
+  exportCsv,
+  ISSUE_COLUMNS,
+  listVulnerabilities,
+  summarize,
+  VulnFilterSchema,
+  VulnListSchema,
+} from '../vulnerabilities.ts'
 
 const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null)
 
@@ -13,7 +20,8 @@ export const dataRoutes = (rt: Runtime, r: ReturnType<typeof createRouter>) => {
     method: 'GET',
     url: '/api/v1/vulnerabilities',
     access: 'viewer',
-    summary: 'The deduplicated queue: filter by source tool, severity, priority, status, repository, CVE, package, free text; cursor paging',
+    summary:
+      'The deduplicated queue: filter by source tool, severity, priority, status, repository, CVE, package, free text; cursor paging',
     tags: ['vulnerabilities'],
     query: VulnListSchema,
     handler: async ({ query }) => listVulnerabilities(rt.db, rt.workspaceId, query),
@@ -36,7 +44,10 @@ export const dataRoutes = (rt: Runtime, r: ReturnType<typeof createRouter>) => {
     query: VulnListSchema,
     handler: async ({ query, reply }) => {
       reply.header('content-type', 'text/csv; charset=utf-8')
-      reply.header('content-disposition', `attachment; filename="vulnsync-${new Date().toISOString().slice(0, 10)}.csv"`)
+      reply.header(
+        'content-disposition',
+        `attachment; filename="vulnsync-${new Date().toISOString().slice(0, 10)}.csv"`,
+      )
       const { Readable } = await import('node:stream')
       return reply.send(Readable.from(exportCsv(rt.db, rt.workspaceId, query)))
     },
@@ -45,14 +56,15 @@ export const dataRoutes = (rt: Runtime, r: ReturnType<typeof createRouter>) => {
     method: 'GET',
     url: '/api/v1/vulnerabilities/:id',
     access: 'viewer',
-    summary: 'One issue with every source occurrence (vendor severity, detection time, evidence, fixed versions, link, raw record) and its severity factors',
+    summary:
+      'One issue with every source occurrence (vendor severity, detection time, evidence, fixed versions, link, raw record) and its severity factors',
     tags: ['vulnerabilities'],
     params: z.object({ id: z.string().regex(/^\d+$/, 'must be a numeric id') }),
     handler: async ({ params }) => {
-      const { rows } = await rt.db.query<IssueRow>(`SELECT ${ISSUE_COLUMNS}, i.factors, i.explanation FROM issues i WHERE i.workspace_id = $1 AND i.id = $2`, [
-        rt.workspaceId,
-        Number(params.id),
-      ])
+      const { rows } = await rt.db.query<IssueRow>(
+        `SELECT ${ISSUE_COLUMNS}, i.factors, i.explanation FROM issues i WHERE i.workspace_id = $1 AND i.id = $2`,
+        [rt.workspaceId, Number(params.id)],
+      )
       const issue = rows[0]
       if (!issue) throw new ApiError(404, 'not_found', `vulnerability ${params.id} does not exist`)
       const { rows: occ } = await rt.db.query<any>(
@@ -157,7 +169,8 @@ export const dataRoutes = (rt: Runtime, r: ReturnType<typeof createRouter>) => {
     method: 'GET',
     url: '/api/v1/unmatched',
     access: 'viewer',
-    summary: 'Findings waiting for a repository: each target as the scanner named it, its source, and how many findings wait on it',
+    summary:
+      'Findings waiting for a repository: each target as the scanner named it, its source, and how many findings wait on it',
     tags: ['repositories'],
     query: z.object({ q: z.string().max(200).optional() }),
     handler: async ({ query }) => {
@@ -200,16 +213,32 @@ export const dataRoutes = (rt: Runtime, r: ReturnType<typeof createRouter>) => {
     body: z.object({ repositoryId: z.union([z.string().regex(/^\d+$/), z.number().int().positive()]) }),
     handler: async ({ params, body, principal }) => {
       const repoId = Number(body.repositoryId)
-      const repo = (await rt.db.query(`SELECT id, full_name FROM repositories WHERE workspace_id = $1 AND id = $2 AND removed_at IS NULL`, [rt.workspaceId, repoId]))
-        .rows[0]
-      if (!repo) throw new ApiError(422, 'invalid_request', `repository ${repoId} does not exist`, 'pick one from GET /api/v1/repositories')
+      const repo = (
+        await rt.db.query(
+          `SELECT id, full_name FROM repositories WHERE workspace_id = $1 AND id = $2 AND removed_at IS NULL`,
+          [rt.workspaceId, repoId],
+        )
+      ).rows[0]
+      if (!repo)
+        throw new ApiError(
+          422,
+          'invalid_request',
+          `repository ${repoId} does not exist`,
+          'pick one from GET /api/v1/repositories',
+        )
       await rt.db.query(
         `INSERT INTO repo_mappings (workspace_id, match_key, repository_id, created_by) VALUES ($1, $2, $3, $4)
          ON CONFLICT (workspace_id, match_key) DO UPDATE SET repository_id = excluded.repository_id, created_by = excluded.created_by, created_at = now()`,
         [rt.workspaceId, params.key, repoId, principal.username ?? 'token'],
       )
       const joined = await rematchUnmatched(rt.db, rt.workspaceId, rt.now(), { matchKey: params.key })
-      await audit(rt.db, { workspaceId: rt.workspaceId, actor: principal.username ?? 'token', action: 'mapping.save', target: params.key, detail: { repositoryId: repoId, joined } })
+      await audit(rt.db, {
+        workspaceId: rt.workspaceId,
+        actor: principal.username ?? 'token',
+        action: 'mapping.save',
+        target: params.key,
+        detail: { repositoryId: repoId, joined },
+      })
       return { key: params.key, repositoryId: String(repoId), repository: repo.full_name, joined }
     },
   })
@@ -226,7 +255,15 @@ export const dataRoutes = (rt: Runtime, r: ReturnType<typeof createRouter>) => {
           WHERE m.workspace_id = $1 ORDER BY m.created_at DESC`,
         [rt.workspaceId],
       )
-      return { items: rows.map((m) => ({ key: m.match_key, repositoryId: String(m.repository_id), repository: m.full_name, createdBy: m.created_by, createdAt: iso(m.created_at) })) }
+      return {
+        items: rows.map((m) => ({
+          key: m.match_key,
+          repositoryId: String(m.repository_id),
+          repository: m.full_name,
+          createdBy: m.created_by,
+          createdAt: iso(m.created_at),
+        })),
+      }
     },
   })
 
@@ -238,8 +275,20 @@ export const dataRoutes = (rt: Runtime, r: ReturnType<typeof createRouter>) => {
     tags: ['audit'],
     query: z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) }),
     handler: async ({ query }) => {
-      const { rows } = await rt.db.query<any>(`SELECT * FROM audit_events WHERE workspace_id = $1 ORDER BY at DESC, id DESC LIMIT $2`, [rt.workspaceId, query.limit])
-      return { items: rows.map((e) => ({ id: String(e.id), actor: e.actor, action: e.action, target: e.target, detail: e.detail, at: iso(e.at) })) }
+      const { rows } = await rt.db.query<any>(
+        `SELECT * FROM audit_events WHERE workspace_id = $1 ORDER BY at DESC, id DESC LIMIT $2`,
+        [rt.workspaceId, query.limit],
+      )
+      return {
+        items: rows.map((e) => ({
+          id: String(e.id),
+          actor: e.actor,
+          action: e.action,
+          target: e.target,
+          detail: e.detail,
+          at: iso(e.at),
+        })),
+      }
     },
   })
 }
