@@ -291,10 +291,10 @@ export const writeOccurrenceBatch = async (
             CASE WHEN x.target_kind = 'repository' THEN r.web_url ELSE NULL END,
             x.package_name, x.ecosystem, x.aliases, x.versions, x.fixed_versions, x.severity, x.severity_rank, x.priority,
             x.priority_rank, x.factors, x.explanation, 'open', x.detected_at, $2, $2, $2, $2
-           FROM jsonb_to_recordset($3::jsonb) AS x(target_key text, package_key text, cve text, repository_id bigint,
+           FROM json_to_recordset($3::json) AS x(target_key text, package_key text, cve text, repository_id bigint,
              target_kind text, target_name text, package_name text, ecosystem text, aliases jsonb, versions jsonb,
              fixed_versions jsonb, severity text, severity_rank smallint, priority text, priority_rank smallint,
-             factors jsonb, explanation text, detected_at timestamptz)
+             factors json, explanation text, detected_at timestamptz)
            JOIN repositories r ON r.id = x.repository_id
          ON CONFLICT (workspace_id, target_key, package_key, cve) DO NOTHING
          RETURNING id, target_key, package_key, cve`,
@@ -338,12 +338,12 @@ export const writeOccurrenceBatch = async (
           x.repository_id, x.issue_id, x.scope, x.severity, x.vendor_severity, x.cvss, COALESCE(x.detected_at, $3),
           CASE WHEN x.detected_at IS NULL THEN 'first_seen' ELSE 'vendor' END, x.fixed_versions, x.signals,
           x.vendor_factors, x.evidence, x.vendor_state, x.title, x.link, x.raw, x.content_hash, 'present', $3, $3, $4, NULL
-         FROM jsonb_to_recordset($5::jsonb) AS x(source_key text, cve text, aliases jsonb, package_purl text,
-          package_key text, package_name text, ecosystem text, package_version text, target jsonb, target_kind text,
+         FROM json_to_recordset($5::json) AS x(source_key text, cve text, aliases jsonb, package_purl text,
+          package_key text, package_name text, ecosystem text, package_version text, target json, target_kind text,
           target_name text, match_key text, match_display text, ext_provider text, ext_id text, url_key text,
           name_key text, repository_id bigint, issue_id bigint, scope text, severity text, vendor_severity text,
-          cvss jsonb, detected_at timestamptz, fixed_versions jsonb, signals jsonb, vendor_factors jsonb, evidence jsonb,
-          vendor_state text, title text, link text, raw jsonb, content_hash text)
+          cvss json, detected_at timestamptz, fixed_versions jsonb, signals jsonb, vendor_factors jsonb, evidence json,
+          vendor_state text, title text, link text, raw json, content_hash text)
        ON CONFLICT (connection_id, source_key, cve) DO UPDATE SET
           aliases = excluded.aliases, package_purl = excluded.package_purl, package_key = excluded.package_key,
           package_name = excluded.package_name, ecosystem = excluded.ecosystem,
@@ -453,7 +453,7 @@ export const recomputeIssues = async (
     const { rows: changed } = await tx.query<{ was: string; now_status: string }>(
       `WITH u AS (
          SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(id bigint, severity text, severity_rank smallint, priority text,
-           priority_rank smallint, factors jsonb, explanation text, status text, detected_at timestamptz,
+           priority_rank smallint, factors json, explanation text, status text, detected_at timestamptz,
            first_seen_at timestamptz, last_seen_at timestamptz, fixed_at timestamptz, versions jsonb,
            fixed_versions jsonb, aliases jsonb)),
        before AS (SELECT i.id, i.status FROM issues i JOIN u ON u.id = i.id)

@@ -165,20 +165,39 @@ export const executeRun = async (
   }
   // the cursor of the latest checkpoint whose records are not all written yet
   let pendingCursor: { cursor: unknown } | undefined
+  // at most one batch is being written while the next one is read and mapped (network and database overlap)
+  let inflight: Promise<void> | undefined
+  const drain = async () => {
+    const p = inflight
+    inflight = undefined
+    if (p) await p
+  }
+  /** starts writing the current batch; the checkpoint read before it is stored once the batch is written */
+  const startFlush = async () => {
+    await drain()
+    const cursor = pendingCursor
+    pendingCursor = undefined
+    const write = flush()
+    inflight = (async () => {
+      await write
+      if (cursor) {
+        await saveRunState(db, runId, {
+          counts,
+          progress,
+          cursor: cursor.cursor,
+          incompleteScopes: [...incomplete],
+          completeScopes: [...complete],
+          now: now(),
+        })
+        lastProgressWrite = Date.now()
+      } else await writeProgress()
+    })()
+    // an error surfaces at the next drain; keep it from being reported as unhandled meanwhile
+    inflight.catch(() => {})
+  }
   const flushAndCheckpoint = async () => {
-    await flush()
-    if (pendingCursor) {
-      await saveRunState(db, runId, {
-        counts,
-        progress,
-        cursor: pendingCursor.cursor,
-        incompleteScopes: [...incomplete],
-        completeScopes: [...complete],
-        now: now(),
-      })
-      pendingCursor = undefined
-      lastProgressWrite = Date.now()
-    } else await writeProgress()
+    await startFlush()
+    await drain()
   }
   const flush = async () => {
     if (occBatch.length > 0) {
@@ -256,7 +275,7 @@ export const executeRun = async (
                 }
               }
             }
-            if (occBatch.length >= batchSize || repoBatch.length >= batchSize) await flushAndCheckpoint()
+            if (occBatch.length >= batchSize || repoBatch.length >= batchSize) await startFlush()
             else await writeProgress()
             break
           }
@@ -268,7 +287,7 @@ export const executeRun = async (
               repoBatch.length >= batchSize / 2 ||
               Date.now() - lastProgressWrite > 5_000
             )
-              await flushAndCheckpoint()
+              await startFlush()
             break
           case 'skip':
             skip(ev.reason, ev.count ?? 1)
@@ -288,7 +307,7 @@ export const executeRun = async (
             break
         }
       }
-      await flush()
+      await flushAndCheckpoint()
     } catch (err) {
       const shuttingDown = signal.aborted && (signal.reason instanceof ShutdownError || err instanceof ShutdownError)
       if (shuttingDown) {
@@ -307,6 +326,7 @@ export const executeRun = async (
       }
       const error = signal.aborted ? { code: 'cancelled', message: 'the run was cancelled' } : describeRunError(err)
       try {
+        await drain()
         await flush()
       } catch {
         // the batch in flight is lost; the next run reads it again
