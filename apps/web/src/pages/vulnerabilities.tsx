@@ -395,11 +395,7 @@ function VulnRow({ v }: { v: Vulnerability }) {
           {v.repository?.fullName ?? v.target.name}
         </span>
         <div className="muted small">
-          {v.target.kind === 'image'
-            ? 'image'
-            : v.repositoryId || v.repository
-              ? 'repository'
-              : `${v.target.kind} · unmatched`}
+          {v.repositoryId || v.repository ? v.target.kind : `${v.target.kind} · unmatched`}
         </div>
       </td>
       <td className="cell-sev">
