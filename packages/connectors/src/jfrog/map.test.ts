@@ -11,8 +11,9 @@ import {
 } from './map.ts'
 import type { JfrogRaw } from './raw.ts'
 
-/** Real Xray summary/artifact outputs (DefectDojo unit-test samples, see fixtures/SOURCES.md). */
-const fixture = (name: string) => JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8'))
+/** Real Xray summary/artifact outputs (DefectDojo unit-test samples, kept once with the JFrog simulator: packages/simulators/src/jfrog/fixtures/SOURCES.md). */
+const fixture = (name: string) =>
+  JSON.parse(readFileSync(new URL(`../../../simulators/src/jfrog/fixtures/${name}`, import.meta.url), 'utf8'))
 
 const dockerCtx: ArtifactContext = {
   platformUrl: 'https://acme.jfrog.io',

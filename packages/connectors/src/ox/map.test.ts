@@ -1,10 +1,15 @@
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { isSkip, type MappedFinding } from '@vulnsync/core'
 import { describe, expect, it } from 'vitest'
 import { mapOxIssue } from './map.ts'
 import type { OxApplication } from './raw.ts'
 
-const fixture = (name: string): any => JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8'))
+// the real captures live once, with the OX simulator that serves them; connector-only fixtures stay in ./fixtures
+const fixture = (name: string): any => {
+  const local = new URL(`./fixtures/${name}`, import.meta.url)
+  const captured = new URL(`../../../simulators/src/ox/data/${name}`, import.meta.url)
+  return JSON.parse(readFileSync(existsSync(local) ? local : captured, 'utf8'))
+}
 const listIssues: any[] = fixture('getissues_response.json').data.getIssues.issues
 const single: any = fixture('getsingleissue_response.json').data.getSingleIssueInfo
 const apps: OxApplication[] = fixture('getappsshort_response.json').data.getApplications.applications

@@ -7,8 +7,9 @@ import { OxGraphQLError } from './client.ts'
 import { type OxCursor, oxConnector, oxTuning } from './index.ts'
 import type { OxRaw } from './raw.ts'
 
-const captured: any[] = JSON.parse(readFileSync(new URL('./fixtures/getissues_response.json', import.meta.url), 'utf8'))
-  .data.getIssues.issues
+const captured: any[] = JSON.parse(
+  readFileSync(new URL('../../../simulators/src/ox/data/getissues_response.json', import.meta.url), 'utf8'),
+).data.getIssues.issues
 const capturedInScope = captured.filter(
   (i) => i.category.name === 'Open Source Security' || i.category.name === 'Container Security',
 )
