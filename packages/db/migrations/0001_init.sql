@@ -140,7 +140,6 @@ CREATE TABLE occurrences (
   vendor_state       text NOT NULL DEFAULT 'open',
   title              text,
   link               text,
-  raw                json,
   content_hash       text NOT NULL,
   state              text NOT NULL CHECK (state IN ('present', 'absent')),
   first_seen_at      timestamptz NOT NULL,
@@ -150,6 +149,15 @@ CREATE TABLE occurrences (
   UNIQUE (connection_id, source_key, cve)
 );
 CREATE INDEX occurrences_issue ON occurrences (issue_id);
+
+-- the vendor's raw record, once per source record: one OX issue or Xray issue fans out to one occurrence per CVE
+CREATE TABLE source_records (
+  connection_id  uuid NOT NULL,
+  source_key     text NOT NULL,
+  raw            json,
+  updated_at     timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (connection_id, source_key)
+);
 CREATE INDEX occurrences_unmatched ON occurrences (workspace_id, match_key) WHERE repository_id IS NULL;
 
 -- issues and issue_sources are written in bulk by the ingest engine: no foreign keys (their row triggers cost

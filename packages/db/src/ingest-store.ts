@@ -321,8 +321,17 @@ export const writeOccurrenceBatch = async (
         )
     }
 
-    const payload = write.map((w) => ({
-      ...w.row,
+    // the raw record once per source record (a record with several CVEs is several occurrences)
+    const raws = new Map<string, unknown>()
+    for (const w of write) raws.set(w.row.source_key, w.row.raw)
+    await tx.query(
+      `INSERT INTO source_records (connection_id, source_key, raw, updated_at)
+       SELECT $1, x.k, x.r, $2 FROM json_to_recordset($3::json) AS x(k text, r json)
+       ON CONFLICT (connection_id, source_key) DO UPDATE SET raw = excluded.raw, updated_at = excluded.updated_at`,
+      [connectionId, now, json([...raws].map(([k, r]) => ({ k, r })))],
+    )
+    const payload = write.map(({ row: { raw: _raw, ...row }, ...w }) => ({
+      ...row,
       repository_id: w.repositoryId,
       issue_id: w.issueKey ? (issueIds.get(issueKey(w.issueKey)) ?? null) : null,
     }))
@@ -330,20 +339,20 @@ export const writeOccurrenceBatch = async (
       `INSERT INTO occurrences AS o (workspace_id, connection_id, source_key, cve, aliases, package_purl, package_key,
           package_name, ecosystem, package_version, target, target_kind, target_name, match_key, match_display,
           ext_key, url_key, name_key, repository_id, issue_id, scope, severity, vendor_severity, cvss, detected_at,
-          detected_at_source, fixed_versions, signals, vendor_factors, evidence, vendor_state, title, link, raw,
+          detected_at_source, fixed_versions, signals, vendor_factors, evidence, vendor_state, title, link,
           content_hash, state, first_seen_at, last_seen_at, last_seen_run_id, absent_since)
        SELECT $1, $2, x.source_key, x.cve, x.aliases, x.package_purl, x.package_key, x.package_name, x.ecosystem,
           x.package_version, x.target, x.target_kind, x.target_name, x.match_key, x.match_display,
           CASE WHEN x.ext_id IS NULL THEN NULL ELSE x.ext_provider || ':' || x.ext_id END, x.url_key, x.name_key,
           x.repository_id, x.issue_id, x.scope, x.severity, x.vendor_severity, x.cvss, COALESCE(x.detected_at, $3),
           CASE WHEN x.detected_at IS NULL THEN 'first_seen' ELSE 'vendor' END, x.fixed_versions, x.signals,
-          x.vendor_factors, x.evidence, x.vendor_state, x.title, x.link, x.raw, x.content_hash, 'present', $3, $3, $4, NULL
+          x.vendor_factors, x.evidence, x.vendor_state, x.title, x.link, x.content_hash, 'present', $3, $3, $4, NULL
          FROM json_to_recordset($5::json) AS x(source_key text, cve text, aliases jsonb, package_purl text,
           package_key text, package_name text, ecosystem text, package_version text, target json, target_kind text,
           target_name text, match_key text, match_display text, ext_provider text, ext_id text, url_key text,
           name_key text, repository_id bigint, issue_id bigint, scope text, severity text, vendor_severity text,
           cvss json, detected_at timestamptz, fixed_versions jsonb, signals jsonb, vendor_factors jsonb, evidence json,
-          vendor_state text, title text, link text, raw json, content_hash text)
+          vendor_state text, title text, link text, content_hash text)
        ON CONFLICT (connection_id, source_key, cve) DO UPDATE SET
           aliases = excluded.aliases, package_purl = excluded.package_purl, package_key = excluded.package_key,
           package_name = excluded.package_name, ecosystem = excluded.ecosystem,
@@ -359,7 +368,7 @@ export const writeOccurrenceBatch = async (
           detected_at_source = CASE WHEN excluded.detected_at_source = 'vendor' THEN 'vendor' ELSE o.detected_at_source END,
           fixed_versions = excluded.fixed_versions, signals = excluded.signals,
           vendor_factors = excluded.vendor_factors, evidence = excluded.evidence, vendor_state = excluded.vendor_state,
-          title = excluded.title, link = excluded.link, raw = excluded.raw, content_hash = excluded.content_hash,
+          title = excluded.title, link = excluded.link, content_hash = excluded.content_hash,
           state = 'present', last_seen_at = excluded.last_seen_at, last_seen_run_id = excluded.last_seen_run_id,
           absent_since = NULL`,
       [workspaceId, connectionId, now, runId, json(payload)],

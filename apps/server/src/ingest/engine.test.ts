@@ -315,8 +315,9 @@ describe.each(DRIVERS)('ingest engine on %s', (driver) => {
       },
     })
     await executeRun(opts, connector, conn, await newRun(db, conn), never)
-    // by the fourth page the first three are already committed
-    expect(seenMidway[0]).toBe(300)
+    // by the fourth page most of the first three are committed (one batch may still be in flight), long before the end
+    expect(seenMidway[0]).toBeGreaterThanOrEqual(200)
+    expect(seenMidway[0]).toBeLessThanOrEqual(300)
   })
 
   it('does not resolve the findings of a location that could not be read completely', async () => {
@@ -376,6 +377,31 @@ describe.each(DRIVERS)('ingest engine on %s', (driver) => {
       { source_key: 'f-2', state: 'absent' },
       { source_key: 'f-3', state: 'present' },
     ])
+  })
+
+  it('fans a record with several CVEs out to one occurrence each and keeps its raw record once', async () => {
+    const { ws } = await setup()
+    const conn = await seedConnection(db, ws)
+    const rows = [
+      rec(1, { id: 'multi', ids: ['CVE-2024-0001', 'CVE-2024-0002', 'CVE-2024-0003', 'GHSA-abcd-efgh-ijkl'] }),
+    ]
+    const out = await executeRun(
+      opts,
+      createTestConnector(() => arrayDataset(rows)),
+      conn,
+      await newRun(db, conn),
+      never,
+    )
+    expect(out.counts).toMatchObject({ fetched: 1, created: 3 })
+    const occ = await db.query<{ cve: string; aliases: string[] }>(
+      `SELECT cve, aliases FROM occurrences WHERE connection_id = $1 ORDER BY cve`,
+      [conn.id],
+    )
+    expect(occ.rows.map((o) => o.cve)).toEqual(['CVE-2024-0001', 'CVE-2024-0002', 'CVE-2024-0003'])
+    expect(occ.rows.every((o) => o.aliases.includes('GHSA-abcd-efgh-ijkl'))).toBe(true)
+    const raw = await db.query<{ raw: TestRaw }>(`SELECT raw FROM source_records WHERE connection_id = $1`, [conn.id])
+    expect(raw.rows).toHaveLength(1)
+    expect(raw.rows[0]!.raw.id).toBe('multi')
   })
 
   it('explains the priority with severity factors', async () => {

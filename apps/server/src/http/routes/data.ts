@@ -71,8 +71,10 @@ export const dataRoutes = (rt: Runtime, r: ReturnType<typeof createRouter>) => {
         `SELECT o.id, o.connection_id, c.name AS connection_name, c.kind, o.source_key, o.severity, o.vendor_severity, o.cvss,
                 o.detected_at, o.detected_at_source, o.first_seen_at, o.last_seen_at, o.absent_since, o.state, o.evidence,
                 o.fixed_versions, o.link, o.package_purl, o.package_version, o.signals, o.vendor_factors, o.vendor_state,
-                o.title, o.match_display, o.raw
-           FROM occurrences o JOIN connections c ON c.id = o.connection_id WHERE o.issue_id = $1 ORDER BY c.kind, o.id`,
+                o.title, o.match_display, s.raw
+           FROM occurrences o JOIN connections c ON c.id = o.connection_id
+           LEFT JOIN source_records s ON s.connection_id = o.connection_id AND s.source_key = o.source_key
+          WHERE o.issue_id = $1 ORDER BY c.kind, o.id`,
         [issue.id],
       )
       return {
