@@ -206,19 +206,8 @@ const lastSegment = (path: string): string => path.replace(/\/+$/, '').split('/'
 
 // ------------------------------------------------------------------ splitting one artifact summary into records
 
-export interface ArtifactContext {
-  platformUrl: string
-  platformHost: string
-  repo: string
-  packageType: string
-  path: string
-  docker?: { image: string; tag: string } | undefined
-  sha256?: string | undefined
-  source?: { url: string; from: string } | undefined
-  build?: { name: string; number?: string | undefined } | undefined
-  api: 'v1' | 'v2'
-  scannedAt?: string | undefined
-}
+/** What a record carries about its artifact: the part of JfrogRaw that is the same for every issue of one summary. */
+export type ArtifactContext = Omit<JfrogRaw, 'general' | 'issue' | 'componentHints' | 'applicability'>
 
 /**
  * One artifact of a summary response → one record per issue, each carrying the artifact context (so `map` stays
