@@ -19,6 +19,7 @@ import {
 } from '@vulnsync/simulators/jfrog/index.ts'
 import type { Simulator } from '@vulnsync/simulators/kit/server.ts'
 import { fixturesDataset, type OxDataset, type OxSimulator, startOxSimulator } from '@vulnsync/simulators/ox/index.ts'
+import { rehomeOxDataset } from '@vulnsync/simulators/ox/rehome.ts'
 import { loadConfig } from './config.ts'
 import { createLogger } from './logger.ts'
 import { type Running, startProcess } from './server.ts'
@@ -118,37 +119,11 @@ const freshDataDir = (dir: string) => {
 /** OX's real captures with the 27 real applications re-homed onto GitHub repositories, plus OX issues that mirror
  * Endor findings (the same CVE in the same package of the same repository), as OX would send them. */
 const oxDataset = (ghRepos: GhRepo[], mirrors: Array<{ repo: GhRepo; issue: any }>): OxDataset => {
-  const base = fixturesDataset()
-  const rehome = new Map<string, GhRepo>()
-  const back = new Map<string, string>()
-  base
-    .applications()
-    .filter((a) => !a.fakeApp)
-    .forEach((a, k) => {
-      const r = ghRepos[k % ghRepos.length]!
-      rehome.set(a.appId, r)
-      back.set(String(r.id), a.appId)
-    })
-  const fix = (issue: any) => {
-    const r = issue && rehome.get(issue.app?.id)
-    if (!r) return issue
-    const [organization, repoName] = r.full_name.split('/')
-    return {
-      ...issue,
-      app: {
-        ...issue.app,
-        id: String(r.id),
-        name: r.full_name,
-        organization,
-        repoName,
-        repoId: String(r.id),
-        applicationFlows: undefined,
-      },
-    }
-  }
+  const base = rehomeOxDataset(fixturesDataset(), ghRepos)
+  const known = new Set(base.applications().map((a) => a.appId))
   const extraApps = new Map<string, any>()
   for (const { repo } of mirrors)
-    if (!back.has(String(repo.id)))
+    if (!known.has(String(repo.id)))
       extraApps.set(String(repo.id), {
         appId: String(repo.id),
         appName: repo.full_name,
@@ -166,22 +141,16 @@ const oxDataset = (ghRepos: GhRepo[], mirrors: Array<{ repo: GhRepo; issue: any 
     (!f.appNames?.length || f.appNames.includes(issue.app.name))
   return {
     query: (f) => {
-      const q = base.query({ ...f, appIds: f.appIds?.map((id) => back.get(id) ?? id) })
+      const q = base.query(f)
       const extra = mirrors.map((m) => m.issue).filter((i) => keep(i, f))
       return {
         total: q.total + extra.length,
         totalAll: q.totalAll + mirrors.length,
-        at: (k) => (k < q.total ? fix(q.at(k)) : extra[k - q.total]),
+        at: (k) => (k < q.total ? q.at(k) : extra[k - q.total]),
       }
     },
-    issue: (id) => byId.get(id) ?? fix(base.issue(id)),
-    applications: () => [
-      ...base.applications().map((a) => {
-        const r = rehome.get(a.appId)
-        return r ? { ...a, appId: String(r.id), appName: r.full_name, link: r.html_url } : a
-      }),
-      ...extraApps.values(),
-    ],
+    issue: (id) => byId.get(id) ?? base.issue(id),
+    applications: () => [...base.applications(), ...extraApps.values()],
   }
 }
 

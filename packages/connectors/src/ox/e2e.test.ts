@@ -3,6 +3,7 @@ import { startTestApp, type TestApp } from '@vulnsync/server/testing.ts'
 import { startEndorSimulator } from '@vulnsync/simulators/endor/index.ts'
 import { type GithubSimulator, startGithubSimulator } from '@vulnsync/simulators/github/index.ts'
 import { fixturesDataset, type OxDataset, type OxSimulator, startOxSimulator } from '@vulnsync/simulators/ox/index.ts'
+import { rehomeOxDataset } from '@vulnsync/simulators/ox/rehome.ts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 /**
@@ -17,48 +18,7 @@ let app: TestApp
 let gh: GithubSimulator
 let sim: OxSimulator
 let ghRepos: GhRepo[]
-const rehome = new Map<string, GhRepo>()
-
-const rehomedFixtures = (): OxDataset => {
-  const base = fixturesDataset()
-  const back = new Map<string, string>()
-  base
-    .applications()
-    .filter((a) => !a.fakeApp)
-    .forEach((a, k) => {
-      rehome.set(a.appId, ghRepos[k]!)
-      back.set(String(ghRepos[k]!.id), a.appId)
-    })
-  const fix = (issue: any) => {
-    const r = issue && rehome.get(issue.app?.id)
-    if (!r) return issue
-    const [organization, repoName] = r.full_name.split('/')
-    return {
-      ...issue,
-      app: {
-        ...issue.app,
-        id: String(r.id),
-        name: r.full_name,
-        organization,
-        repoName,
-        repoId: String(r.id),
-        applicationFlows: undefined,
-      },
-    }
-  }
-  return {
-    query: (f) => {
-      const q = base.query({ ...f, appIds: f.appIds?.map((id) => back.get(id) ?? id) })
-      return { ...q, at: (k) => fix(q.at(k)) }
-    },
-    issue: (id) => fix(base.issue(id)),
-    applications: () =>
-      base.applications().map((a) => {
-        const r = rehome.get(a.appId)
-        return r ? { ...a, appId: String(r.id), appName: r.full_name, link: r.html_url } : a
-      }),
-  }
-}
+let rehome: Map<string, GhRepo>
 
 beforeAll(async () => {
   app = await startTestApp()
@@ -67,7 +27,9 @@ beforeAll(async () => {
     .visibleIds('ghp_admin')
     .slice(0, 30)
     .map((id) => gh.repo(id) as unknown as GhRepo)
-  sim = await startOxSimulator({ dataset: rehomedFixtures() })
+  const dataset = rehomeOxDataset(fixturesDataset(), ghRepos)
+  rehome = dataset.rehome
+  sim = await startOxSimulator({ dataset })
   const g = await app.api('POST', '/api/v1/connections', {
     kind: 'github',
     name: 'GitHub',
