@@ -155,7 +155,7 @@ export interface Occurrence {
   detectedAtSource: 'vendor' | 'first_seen'
   firstSeenAt: string | null
   lastSeenAt: string | null
-  state: 'present' | 'absent'
+  state: 'present' | 'absent' | 'excluded'
   evidence: Record<string, unknown> | null
   fixedVersions: string[]
   link: string | null

@@ -162,6 +162,7 @@ const RUN_TONE: Record<string, string> = {
   dismissed: 'neutral',
   present: 'info',
   absent: 'neutral',
+  excluded: 'neutral',
 }
 
 export function StatusBadge({ status, label }: { status: RunStatus | string; label?: string }) {

@@ -141,7 +141,8 @@ CREATE TABLE occurrences (
   title              text,
   link               text,
   content_hash       text NOT NULL,
-  state              text NOT NULL CHECK (state IN ('present', 'absent')),
+  -- excluded: its location is no longer selected on the connection; neither open nor verified fixed
+  state              text NOT NULL CHECK (state IN ('present', 'absent', 'excluded')),
   first_seen_at      timestamptz NOT NULL,
   last_seen_at       timestamptz NOT NULL,
   last_seen_run_id   uuid NOT NULL,
@@ -183,7 +184,7 @@ CREATE TABLE issues (
   priority_rank   smallint NOT NULL,
   factors         json NOT NULL DEFAULT '[]',
   explanation     text NOT NULL DEFAULT '',
-  status          text NOT NULL CHECK (status IN ('open', 'fixed')),
+  status          text NOT NULL CHECK (status IN ('open', 'fixed', 'excluded')),
   detected_at     timestamptz NOT NULL,
   first_seen_at   timestamptz NOT NULL,
   last_seen_at    timestamptz NOT NULL,

@@ -113,7 +113,7 @@ interface SourceRow {
   signals: FindingSignals
   vendor_factors: VendorFactor[]
   vendor_state: 'open' | 'dismissed' | 'excepted'
-  state: 'present' | 'absent'
+  state: 'present' | 'absent' | 'excluded'
   detected_at: Date
   first_seen_at: Date
   last_seen_at: Date
@@ -137,8 +137,12 @@ const aggregateIssue = (g: SourceRow[]) => {
   const p = prioritise(views, { archived: g.some((r) => r.archived === true) })
   const present = g.filter((r) => r.state === 'present')
   const open = present.length > 0
+  // fixed only when every source verified it gone; a source whose location was deselected proves nothing
+  const excluded = !open && g.some((r) => r.state === 'excluded')
+  const status = open ? 'open' : excluded ? 'excluded' : 'fixed'
   const ms = (d: Date | null) => (d ? new Date(d).getTime() : 0)
-  const fixedAt = open ? null : new Date(Math.max(...g.map((r) => ms(r.absent_since) || ms(r.last_seen_at))))
+  const fixedAt =
+    status !== 'fixed' ? null : new Date(Math.max(...g.map((r) => ms(r.absent_since) || ms(r.last_seen_at))))
   return {
     severity: p.severity,
     severity_rank: severityRank(p.severity),
@@ -146,7 +150,7 @@ const aggregateIssue = (g: SourceRow[]) => {
     priority_rank: severityRank(p.priority),
     factors: p.factors,
     explanation: p.explanation,
-    status: open ? 'open' : 'fixed',
+    status,
     detected_at: new Date(Math.min(...g.map((r) => ms(r.detected_at)))).toISOString(),
     first_seen_at: new Date(Math.min(...g.map((r) => ms(r.first_seen_at)))).toISOString(),
     last_seen_at: new Date(Math.max(...g.map((r) => ms(r.last_seen_at)))).toISOString(),
@@ -208,7 +212,7 @@ export const writeOccurrenceBatch = async (
         continue
       }
       if (!e) out.created++
-      else if (e.state === 'absent') out.reopened++
+      else if (e.state !== 'present') out.reopened++
       else out.updated++
       const repositoryId = args.matcher.match({
         externalKey: r.ext_id ? `${r.ext_provider}:${r.ext_id}` : null,
@@ -544,6 +548,29 @@ export const resolveMissing = async (
     }
     return { resolved: rows.length, issuesFixed }
   })
+
+/**
+ * Takes out of the queue what a connection no longer scans: present occurrences whose location is not in the
+ * selection become `excluded` (not fixed: nothing verified it), and come back when their location is selected and
+ * read again. Returns how many were excluded.
+ */
+export const excludeDeselected = async (
+  db: Db,
+  a: { connectionId: string; selection: string[] | null; now: Date },
+): Promise<number> => {
+  if (a.selection === null) return 0
+  return db.transaction(async (tx) => {
+    const { rows } = await tx.query<{ issue_id: number | null }>(
+      `UPDATE occurrences o SET state = 'excluded', absent_since = $3
+        WHERE o.connection_id = $1 AND o.state = 'present' AND o.scope <> '' AND NOT (o.scope = ANY($2::text[]))
+        RETURNING o.issue_id`,
+      [a.connectionId, a.selection, a.now],
+    )
+    const issues = [...new Set(rows.map((r) => r.issue_id).filter((x): x is number => x !== null))]
+    for (let i = 0; i < issues.length; i += 5000) await recomputeIssues(tx, issues.slice(i, i + 5000), a.now)
+    return rows.length
+  })
+}
 
 /**
  * Re-matches the workspace's unmatched occurrences (after an SCM sync or a manual mapping) and puts the ones that

@@ -15,6 +15,8 @@ export interface RunCounts {
   issuesCreated?: number
   issuesFixed?: number
   wouldResolve?: number
+  /** occurrences taken out of the queue because their location is no longer selected */
+  excluded?: number
 }
 
 export const emptyCounts = (): RunCounts => ({

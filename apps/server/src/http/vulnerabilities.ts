@@ -39,7 +39,7 @@ export const VulnFilterSchema = z.object({
     ),
   severity: csv(SEVERITIES),
   priority: csv(SEVERITIES),
-  status: csv(['open', 'fixed']),
+  status: csv(['open', 'fixed', 'excluded']),
   repository: z.string().max(300).optional(),
   cve: z.string().max(100).optional(),
   package: z.string().max(300).optional(),

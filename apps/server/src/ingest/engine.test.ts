@@ -404,6 +404,26 @@ describe.each(DRIVERS)('ingest engine on %s', (driver) => {
     expect(raw.rows[0]!.raw.id).toBe('multi')
   })
 
+  it('takes a deselected location out of the queue as excluded, not fixed, and brings it back when selected again', async () => {
+    const { ws } = await setup()
+    const conn = await seedConnection(db, ws)
+    const rows = [rec(1, { scope: 'p1' }), rec(2, { scope: 'p2' })]
+    const connector = createTestConnector(() =>
+      arrayDataset(rows.filter((r) => !conn.locations || conn.locations.includes(r.scope!))),
+    )
+    await executeRun(opts, connector, conn, await newRun(db, conn), never)
+    conn.locations = ['p1']
+    const out = await executeRun(opts, connector, conn, await newRun(db, conn), never)
+    expect(out.counts).toMatchObject({ resolved: 0, excluded: 1 })
+    const byCve = async () =>
+      Object.fromEntries((await issues(db, ws)).map((i: any) => [i.cve, [i.status, i.fixed_at]]))
+    expect(await byCve()).toEqual({ 'CVE-2024-10001': ['open', null], 'CVE-2024-10002': ['excluded', null] })
+    conn.locations = null
+    const back = await executeRun(opts, connector, conn, await newRun(db, conn), never)
+    expect(back.counts).toMatchObject({ reopened: 1 })
+    expect(await byCve()).toEqual({ 'CVE-2024-10001': ['open', null], 'CVE-2024-10002': ['open', null] })
+  })
+
   it('explains the priority with severity factors', async () => {
     const { ws } = await setup()
     const conn = await seedConnection(db, ws)

@@ -11,6 +11,7 @@ import {
 import {
   type Db,
   emptyCounts,
+  excludeDeselected,
   finishRun,
   getRun,
   loadRepoMatcher,
@@ -378,6 +379,13 @@ export const executeRun = async (
         counts.resolved += r.resolved
         counts.issuesFixed = (counts.issuesFixed ?? 0) + r.issuesFixed
       }
+      // what the selection no longer covers leaves the queue (excluded, not fixed)
+      const excluded = await excludeDeselected(db, {
+        connectionId: connection.id,
+        selection: connection.locations,
+        now: now(),
+      })
+      if (excluded) counts.excluded = (counts.excluded ?? 0) + excluded
     }
     await finishRun(db, runId, {
       status,

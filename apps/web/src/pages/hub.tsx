@@ -813,7 +813,7 @@ function LocationsDialog({
           <span className="muted small foot-note">
             {all
               ? 'Everything the credentials can see, including new ones.'
-              : `${fmtNumber(chosen.size)} of ${fmtNumber(items.length)} selected`}
+              : `${fmtNumber(chosen.size)} of ${fmtNumber(items.length)} selected. Findings of locations you leave out are marked excluded (not fixed); the next sync reads the chosen ones.`}
           </span>
           <button type="button" className="btn btn-ghost" onClick={onClose}>
             Cancel

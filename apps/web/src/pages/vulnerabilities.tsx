@@ -40,7 +40,7 @@ const SORTS: { value: string; label: string }[] = [
   { value: 'lastSeenAt', label: 'Last seen (newest first)' },
 ]
 const LIMITS = [25, 50, 100]
-const STATUSES = ['open', 'fixed']
+const STATUSES = ['open', 'fixed', 'excluded']
 
 // Cursor chains per filter signature, so Previous works without the server paging backwards.
 const chains = new Map<string, (string | null)[]>()

@@ -3,6 +3,7 @@ import { type AnyConnector, type Location, matchKeys } from '@vulnsync/core'
 import {
   audit,
   type ConnectionRow,
+  excludeDeselected,
   getConnection,
   getRun,
   insertConnection,
@@ -255,6 +256,9 @@ export const connectionRoutes = (rt: Runtime, r: ReturnType<typeof createRouter>
         patch.nextSyncAt = nextCronTime(cron, rt.now())
       }
       const updated = await updateConnection(rt.db, rt.workspaceId, row.id, patch)
+      // deselected locations leave the queue at once (excluded, not fixed); the next run reads the selected ones
+      if (body.locations !== undefined && connector.role === 'scanner')
+        await excludeDeselected(rt.db, { connectionId: row.id, selection: body.locations, now: rt.now() })
       await audit(rt.db, {
         workspaceId: rt.workspaceId,
         actor: principal.username ?? 'token',
