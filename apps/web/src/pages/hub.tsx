@@ -1,4 +1,4 @@
-import { type FormEvent, useEffect, useMemo, useState } from 'react'
+import { type FormEvent, type ReactNode, useEffect, useMemo, useState } from 'react'
 import {
   ApiError,
   api,
@@ -410,6 +410,106 @@ function ConnectDialog({
   const [config, setConfig] = useState<FormValues>(() => initialValues(connector.configSchema))
   const [secrets, setSecrets] = useState<FormValues>(() => initialValues(connector.secretsSchema))
   const [schedule, setSchedule] = useState('')
+  const submit = async () => {
+    const body: Record<string, unknown> = {
+      kind: connector.kind,
+      name: name.trim(),
+      config: toPayload(connector.configSchema, config, { omitEmpty: true }),
+      secrets: toPayload(connector.secretsSchema, secrets, { omitEmpty: true }),
+    }
+    if (schedule.trim()) body.scheduleCron = schedule.trim()
+    await api<{ connection: Connection; run?: Run }>('POST', '/connections', body)
+    toast(`${name.trim()} connected: the first sync has started`, 'ok')
+    onDone()
+  }
+  const formId = `connect-${connector.kind}`
+  return (
+    <FormDialog
+      title={`Connect ${connector.title}`}
+      formId={formId}
+      submitLabel="Connect"
+      busyLabel="Checking the connection…"
+      onClose={onClose}
+      onSubmit={submit}
+      errorTitle={(error) => (checkFailed(error) ? 'The connection check failed' : 'Could not connect')}
+    >
+      {(busy) => (
+        <>
+          <p className="muted">{connector.description}</p>
+          {connector.help ? <p className="help-box">{connector.help}</p> : null}
+          <div className="field">
+            <label htmlFor={`${formId}-name`}>Connection name</label>
+            <input
+              id={`${formId}-name`}
+              required
+              value={name}
+              onChange={(e) => setName(e.target.value)}
+              aria-describedby={`${formId}-name-help`}
+            />
+            <p className="help" id={`${formId}-name-help`}>
+              Shown on every finding this connection imports.
+            </p>
+          </div>
+          <SchemaFields
+            schema={connector.configSchema}
+            values={config}
+            onChange={setConfig}
+            idPrefix={`${formId}-config`}
+            disabled={busy}
+          />
+          <fieldset className="fieldset">
+            <legend>Credentials</legend>
+            <p className="help">Stored encrypted and never shown again. vulnsync only reads from {connector.title}.</p>
+            <SchemaFields
+              schema={connector.secretsSchema}
+              values={secrets}
+              onChange={setSecrets}
+              idPrefix={`${formId}-secret`}
+              disabled={busy}
+            />
+          </fieldset>
+          <details className="advanced">
+            <summary>Schedule</summary>
+            <div className="field">
+              <label htmlFor={`${formId}-cron`}>Sync schedule (cron)</label>
+              <input
+                id={`${formId}-cron`}
+                placeholder="0 */6 * * *"
+                value={schedule}
+                onChange={(e) => setSchedule(e.target.value)}
+                aria-describedby={`${formId}-cron-help`}
+              />
+              <p className="help" id={`${formId}-cron-help`}>
+                Leave empty for the default: every 6 hours.
+              </p>
+            </div>
+          </details>
+        </>
+      )}
+    </FormDialog>
+  )
+}
+
+/** A dialog around one form: Cancel and a submit button, busy state, and the error shown in place. */
+function FormDialog({
+  title,
+  formId,
+  submitLabel,
+  busyLabel,
+  onClose,
+  onSubmit,
+  errorTitle,
+  children,
+}: {
+  title: string
+  formId: string
+  submitLabel: string
+  busyLabel: string
+  onClose: () => void
+  onSubmit: () => Promise<void>
+  errorTitle: (error: unknown) => string
+  children: (busy: boolean) => ReactNode
+}) {
   const [busy, setBusy] = useState(false)
   const [error, setError] = useState<unknown>(null)
   const submit = async (e: FormEvent) => {
@@ -417,25 +517,15 @@ function ConnectDialog({
     setBusy(true)
     setError(null)
     try {
-      const body: Record<string, unknown> = {
-        kind: connector.kind,
-        name: name.trim(),
-        config: toPayload(connector.configSchema, config, { omitEmpty: true }),
-        secrets: toPayload(connector.secretsSchema, secrets, { omitEmpty: true }),
-      }
-      if (schedule.trim()) body.scheduleCron = schedule.trim()
-      await api<{ connection: Connection; run?: Run }>('POST', '/connections', body)
-      toast(`${name.trim()} connected: the first sync has started`, 'ok')
-      onDone()
+      await onSubmit()
     } catch (err) {
       setError(err)
       setBusy(false)
     }
   }
-  const formId = `connect-${connector.kind}`
   return (
     <Dialog
-      title={`Connect ${connector.title}`}
+      title={title}
       onClose={onClose}
       footer={
         <>
@@ -443,66 +533,14 @@ function ConnectDialog({
             Cancel
           </button>
           <button type="submit" form={formId} className="btn btn-primary" disabled={busy}>
-            {busy ? 'Checking the connection…' : 'Connect'}
+            {busy ? busyLabel : submitLabel}
           </button>
         </>
       }
     >
-      <form id={formId} className="form" onSubmit={submit} aria-label={`Connect ${connector.title}`}>
-        <p className="muted">{connector.description}</p>
-        {connector.help ? <p className="help-box">{connector.help}</p> : null}
-        <div className="field">
-          <label htmlFor={`${formId}-name`}>Connection name</label>
-          <input
-            id={`${formId}-name`}
-            required
-            value={name}
-            onChange={(e) => setName(e.target.value)}
-            aria-describedby={`${formId}-name-help`}
-          />
-          <p className="help" id={`${formId}-name-help`}>
-            Shown on every finding this connection imports.
-          </p>
-        </div>
-        <SchemaFields
-          schema={connector.configSchema}
-          values={config}
-          onChange={setConfig}
-          idPrefix={`${formId}-config`}
-          disabled={busy}
-        />
-        <fieldset className="fieldset">
-          <legend>Credentials</legend>
-          <p className="help">Stored encrypted and never shown again. vulnsync only reads from {connector.title}.</p>
-          <SchemaFields
-            schema={connector.secretsSchema}
-            values={secrets}
-            onChange={setSecrets}
-            idPrefix={`${formId}-secret`}
-            disabled={busy}
-          />
-        </fieldset>
-        <details className="advanced">
-          <summary>Schedule</summary>
-          <div className="field">
-            <label htmlFor={`${formId}-cron`}>Sync schedule (cron)</label>
-            <input
-              id={`${formId}-cron`}
-              placeholder="0 */6 * * *"
-              value={schedule}
-              onChange={(e) => setSchedule(e.target.value)}
-              aria-describedby={`${formId}-cron-help`}
-            />
-            <p className="help" id={`${formId}-cron-help`}>
-              Leave empty for the default: every 6 hours.
-            </p>
-          </div>
-        </details>
-        <div aria-live="assertive">
-          {error ? (
-            <ErrorBox error={error} title={checkFailed(error) ? 'The connection check failed' : 'Could not connect'} />
-          ) : null}
-        </div>
+      <form id={formId} className="form" onSubmit={submit} aria-label={title}>
+        {children(busy)}
+        <div aria-live="assertive">{error ? <ErrorBox error={error} title={errorTitle(error)} /> : null}</div>
       </form>
     </Dialog>
   )
@@ -523,75 +561,61 @@ function ConfigureDialog({
   const [name, setName] = useState(connection.name)
   const [config, setConfig] = useState<FormValues>(() => initialValues(connector.configSchema, connection.config))
   const [schedule, setSchedule] = useState(connection.scheduleCron ?? '')
-  const [busy, setBusy] = useState(false)
-  const [error, setError] = useState<unknown>(null)
   const formId = `configure-${connection.id}`
-  const submit = async (e: FormEvent) => {
-    e.preventDefault()
-    setBusy(true)
-    setError(null)
-    try {
-      // only what changed: a new configuration is re-checked against the vendor, a rename is not
-      const next = toPayload(connector.configSchema, config, { omitEmpty: true })
-      const configChanged = Object.entries(next).some(
-        ([k, v]) => JSON.stringify(v) !== JSON.stringify(connection.config[k]),
-      )
-      const body: Record<string, unknown> = {}
-      if (name.trim() !== connection.name) body.name = name.trim()
-      if (configChanged) body.config = next
-      if (schedule.trim() && schedule.trim() !== connection.scheduleCron) body.scheduleCron = schedule.trim()
-      if (Object.keys(body).length) await api('PATCH', `/connections/${encodeURIComponent(connection.id)}`, body)
-      toast(`${name.trim()} saved`, 'ok')
-      onDone()
-    } catch (err) {
-      setError(err)
-      setBusy(false)
-    }
+  const submit = async () => {
+    // only what changed: a new configuration is re-checked against the vendor, a rename is not
+    const next = toPayload(connector.configSchema, config, { omitEmpty: true })
+    const configChanged = Object.entries(next).some(
+      ([k, v]) => JSON.stringify(v) !== JSON.stringify(connection.config[k]),
+    )
+    const body: Record<string, unknown> = {}
+    if (name.trim() !== connection.name) body.name = name.trim()
+    if (configChanged) body.config = next
+    if (schedule.trim() && schedule.trim() !== connection.scheduleCron) body.scheduleCron = schedule.trim()
+    if (Object.keys(body).length) await api('PATCH', `/connections/${encodeURIComponent(connection.id)}`, body)
+    toast(`${name.trim()} saved`, 'ok')
+    onDone()
   }
   return (
-    <Dialog
+    <FormDialog
       title={`Configure ${connection.name}`}
+      formId={formId}
+      submitLabel="Save"
+      busyLabel="Saving…"
       onClose={onClose}
-      footer={
-        <>
-          <button type="button" className="btn btn-ghost" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" form={formId} className="btn btn-primary" disabled={busy}>
-            {busy ? 'Saving…' : 'Save'}
-          </button>
-        </>
-      }
+      onSubmit={submit}
+      errorTitle={() => 'Not saved'}
     >
-      <form id={formId} className="form" onSubmit={submit} aria-label={`Configure ${connection.name}`}>
-        <div className="field">
-          <label htmlFor={`${formId}-name`}>Connection name</label>
-          <input id={`${formId}-name`} required value={name} onChange={(e) => setName(e.target.value)} />
-        </div>
-        <SchemaFields
-          schema={connector.configSchema}
-          values={config}
-          onChange={setConfig}
-          idPrefix={`${formId}-config`}
-          disabled={busy}
-        />
-        <div className="field">
-          <label htmlFor={`${formId}-cron`}>Sync schedule (cron)</label>
-          <input
-            id={`${formId}-cron`}
-            placeholder="0 */6 * * *"
-            value={schedule}
-            onChange={(e) => setSchedule(e.target.value)}
-            aria-describedby={`${formId}-cron-help`}
+      {(busy) => (
+        <>
+          <div className="field">
+            <label htmlFor={`${formId}-name`}>Connection name</label>
+            <input id={`${formId}-name`} required value={name} onChange={(e) => setName(e.target.value)} />
+          </div>
+          <SchemaFields
+            schema={connector.configSchema}
+            values={config}
+            onChange={setConfig}
+            idPrefix={`${formId}-config`}
+            disabled={busy}
           />
-          <p className="help" id={`${formId}-cron-help`}>
-            Five-field cron, in UTC. Credentials are changed with Reconnect. Saving a new configuration runs the
-            connection check first.
-          </p>
-        </div>
-        <ErrorBox error={error} title="Not saved" />
-      </form>
-    </Dialog>
+          <div className="field">
+            <label htmlFor={`${formId}-cron`}>Sync schedule (cron)</label>
+            <input
+              id={`${formId}-cron`}
+              placeholder="0 */6 * * *"
+              value={schedule}
+              onChange={(e) => setSchedule(e.target.value)}
+              aria-describedby={`${formId}-cron-help`}
+            />
+            <p className="help" id={`${formId}-cron-help`}>
+              Five-field cron, in UTC. Credentials are changed with Reconnect. Saving a new configuration runs the
+              connection check first.
+            </p>
+          </div>
+        </>
+      )}
+    </FormDialog>
   )
 }
 
@@ -608,56 +632,41 @@ function ReconnectDialog({
 }) {
   const toast = useToast()
   const [secrets, setSecrets] = useState<FormValues>(() => initialValues(connector.secretsSchema))
-  const [busy, setBusy] = useState(false)
-  const [error, setError] = useState<unknown>(null)
   const formId = `reconnect-${connection.id}`
-  const submit = async (e: FormEvent) => {
-    e.preventDefault()
-    setBusy(true)
-    setError(null)
-    const path = `/connections/${encodeURIComponent(connection.id)}`
-    try {
-      // the server checks the new credentials before it stores them (422 check_failed otherwise)
-      await api('PATCH', path, { secrets: toPayload(connector.secretsSchema, secrets, { omitEmpty: true }) })
-      toast(`${connection.name} reconnected: the new credentials passed the check`, 'ok')
-      onDone()
-    } catch (err) {
-      setError(err)
-      setBusy(false)
-    }
+  const submit = async () => {
+    // the server checks the new credentials before it stores them (422 check_failed otherwise)
+    await api('PATCH', `/connections/${encodeURIComponent(connection.id)}`, {
+      secrets: toPayload(connector.secretsSchema, secrets, { omitEmpty: true }),
+    })
+    toast(`${connection.name} reconnected: the new credentials passed the check`, 'ok')
+    onDone()
   }
   return (
-    <Dialog
+    <FormDialog
       title={`Reconnect ${connection.name}`}
+      formId={formId}
+      submitLabel="Reconnect"
+      busyLabel="Checking…"
       onClose={onClose}
-      footer={
-        <>
-          <button type="button" className="btn btn-ghost" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" form={formId} className="btn btn-primary" disabled={busy}>
-            {busy ? 'Checking…' : 'Reconnect'}
-          </button>
-        </>
-      }
+      onSubmit={submit}
+      errorTitle={(error) => (checkFailed(error) ? 'The connection check failed' : 'Not reconnected')}
     >
-      <form id={formId} className="form" onSubmit={submit} aria-label={`Reconnect ${connection.name}`}>
-        <p className="muted">
-          Enter new credentials. They replace the stored ones and are checked right away; the connection's settings and
-          findings are kept.
-        </p>
-        <SchemaFields
-          schema={connector.secretsSchema}
-          values={secrets}
-          onChange={setSecrets}
-          idPrefix={`${formId}-secret`}
-          disabled={busy}
-        />
-        <div aria-live="assertive">
-          <ErrorBox error={error} title={checkFailed(error) ? 'The connection check failed' : 'Not reconnected'} />
-        </div>
-      </form>
-    </Dialog>
+      {(busy) => (
+        <>
+          <p className="muted">
+            Enter new credentials. They replace the stored ones and are checked right away; the connection's settings
+            and findings are kept.
+          </p>
+          <SchemaFields
+            schema={connector.secretsSchema}
+            values={secrets}
+            onChange={setSecrets}
+            idPrefix={`${formId}-secret`}
+            disabled={busy}
+          />
+        </>
+      )}
+    </FormDialog>
   )
 }
 
