@@ -528,6 +528,18 @@ export const planResolution = async (db: Queryable, a: ResolutionScope): Promise
   return rows[0] ?? { open: 0, missing: 0 }
 }
 
+/** Recomputes the distinct issues of changed occurrences, in chunks so a large resolution stays bounded. */
+const recomputeIssuesOf = async (tx: Queryable, rows: { issue_id: number | null }[], now: Date) => {
+  const issues = [...new Set(rows.map((r) => r.issue_id).filter((x): x is number => x !== null))]
+  const total = { fixed: 0, reopened: 0 }
+  for (let i = 0; i < issues.length; i += 5000) {
+    const r = await recomputeIssues(tx, issues.slice(i, i + 5000), now)
+    total.fixed += r.fixed
+    total.reopened += r.reopened
+  }
+  return total
+}
+
 /** Marks absent what a complete, successful run did not report, and recomputes the issues concerned. */
 export const resolveMissing = async (
   db: Db,
@@ -540,13 +552,8 @@ export const resolveMissing = async (
         RETURNING o.issue_id`,
       [a.connectionId, a.runId, a.incompleteScopes, a.selection, a.completeScopes, a.now],
     )
-    const issues = [...new Set(rows.map((r) => r.issue_id).filter((x): x is number => x !== null))]
-    let issuesFixed = 0
-    for (let i = 0; i < issues.length; i += 5000) {
-      const r = await recomputeIssues(tx, issues.slice(i, i + 5000), a.now)
-      issuesFixed += r.fixed
-    }
-    return { resolved: rows.length, issuesFixed }
+    const { fixed } = await recomputeIssuesOf(tx, rows, a.now)
+    return { resolved: rows.length, issuesFixed: fixed }
   })
 
 /**
@@ -566,8 +573,7 @@ export const excludeDeselected = async (
         RETURNING o.issue_id`,
       [a.connectionId, a.selection, a.now],
     )
-    const issues = [...new Set(rows.map((r) => r.issue_id).filter((x): x is number => x !== null))]
-    for (let i = 0; i < issues.length; i += 5000) await recomputeIssues(tx, issues.slice(i, i + 5000), a.now)
+    await recomputeIssuesOf(tx, rows, a.now)
     return rows.length
   })
 }
