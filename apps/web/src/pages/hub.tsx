@@ -76,42 +76,29 @@ export function HubPage() {
       />
       <ErrorBox error={connectors.error ?? connections.error} />
       {!connectors.data && connectors.loading ? <Spinner /> : null}
-      {scanners.length ? (
-        <section aria-labelledby="hub-scanners">
-          <h2 id="hub-scanners" className="section-title">
-            Scanners
-          </h2>
-          <div className="card-grid">
-            {scanners.map((c) => (
-              <ConnectorCard
-                key={c.kind}
-                connector={c}
-                connections={byKind(c.kind)}
-                onModal={setModal}
-                onChanged={connections.reload}
-              />
-            ))}
-          </div>
-        </section>
-      ) : null}
-      {scms.length ? (
-        <section aria-labelledby="hub-scm">
-          <h2 id="hub-scm" className="section-title">
-            Source control
-          </h2>
-          <div className="card-grid">
-            {scms.map((c) => (
-              <ConnectorCard
-                key={c.kind}
-                connector={c}
-                connections={byKind(c.kind)}
-                onModal={setModal}
-                onChanged={connections.reload}
-              />
-            ))}
-          </div>
-        </section>
-      ) : null}
+      {[
+        { id: 'hub-scanners', title: 'Scanners', items: scanners },
+        { id: 'hub-scm', title: 'Source control', items: scms },
+      ].map((group) =>
+        group.items.length ? (
+          <section key={group.id} aria-labelledby={group.id}>
+            <h2 id={group.id} className="section-title">
+              {group.title}
+            </h2>
+            <div className="card-grid">
+              {group.items.map((c) => (
+                <ConnectorCard
+                  key={c.kind}
+                  connector={c}
+                  connections={byKind(c.kind)}
+                  onModal={setModal}
+                  onChanged={connections.reload}
+                />
+              ))}
+            </div>
+          </section>
+        ) : null,
+      )}
       {modal?.type === 'connect' ? (
         <ConnectDialog
           connector={modal.connector}
