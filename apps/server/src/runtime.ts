@@ -116,11 +116,6 @@ export const runSyncJob = async (rt: Runtime, runId: string, signal: AbortSignal
     })
     return
   }
-  const busy = await rt.db.query(
-    `SELECT 1 FROM sync_runs WHERE connection_id = $1 AND status = 'running' AND id <> $2`,
-    [c.id, runId],
-  )
-  if (busy.rows.length > 0) throw new BusyError(`another run of connection ${c.id} is in progress; this one waits`)
   const out = await executeRun(
     { db: rt.db, logger: rt.logger, allowPrivateNetworks: rt.config.allowPrivateNetworks, now: rt.now, ...rt.engine },
     connector,
@@ -128,7 +123,8 @@ export const runSyncJob = async (rt: Runtime, runId: string, signal: AbortSignal
     runId,
     signal,
   )
-  if (out.error?.code === 'busy') throw new BusyError(out.error.message)
+  // the database refuses a second running run of one connection (sync_runs_one_active): wait and retry
+  if (out.error?.code === 'busy') throw new BusyError(`${out.error.message}; run ${runId} waits`)
   await updateConnection(rt.db, c.workspace_id, c.id, { status: out.status === 'failed' ? 'error' : 'active' })
   // interrupted by a shutdown: hand the run to the next worker at once (it resumes from its checkpoint)
   if (out.status === 'queued' && signal.aborted) await rt.jobs.enqueueRun(runId, PRIORITY.initial)
