@@ -1,4 +1,6 @@
+import { randomInt } from 'node:crypto'
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { CONNECTORS } from '@vulnsync/connectors/registry.ts'
 import { type Db, ensureWorkspace, insertToken, insertUser, migrate, openDb } from '@vulnsync/db'
@@ -6,7 +8,7 @@ import { generateToken, hashToken, tokenPrefix } from './auth.ts'
 import type { AppConfig } from './config.ts'
 import type { EngineOptions } from './ingest/engine.ts'
 import type { AppLogger } from './logger.ts'
-import { createRuntimeJobs, type Registry, type Runtime } from './runtime.ts'
+import { createRuntimeJobs, LEASE_CLASS, type Registry, type Runtime } from './runtime.ts'
 import { createSecretBox, loadOrCreateKey } from './secrets.ts'
 
 export const defaultRegistry = (): Registry => ({ ...CONNECTORS })
@@ -95,7 +97,11 @@ export const createRuntime = async (
   const { workspaceId } = await bootstrapAdmin(db, cfg, logger)
   const { key, source } = loadOrCreateKey({ secretKey: cfg.secretKey, dataDir: cfg.dataDir })
   logger.debug({ source }, 'secret key loaded')
+  // this process's lease: other processes recover its runs at once if it dies (see recoverOrphanedRuns)
+  const owner = { host: hostname(), pid: process.pid, lease: randomInt(1, 2 ** 31 - 1), driver: db.driver }
+  await db.holdLease(LEASE_CLASS, owner.lease)
   const base = {
+    owner,
     config: cfg,
     db,
     logger,

@@ -11,7 +11,7 @@ const bool = z
 
 export const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
-  HOST: z.string().default('0.0.0.0'),
+  HOST: z.string().min(1).default('127.0.0.1'),
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, 'DATABASE_URL must be a postgres:// or postgresql:// URL')
@@ -25,6 +25,8 @@ export const EnvSchema = z.object({
   VULNSYNC_DEFAULT_SCHEDULE: z.string().default('0 */6 * * *'),
   VULNSYNC_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(2),
   VULNSYNC_SECURE_COOKIES: bool,
+  /** behind a reverse proxy: trust its X-Forwarded-For (client address for the sign-in limit and the logs) */
+  VULNSYNC_TRUST_PROXY: bool,
 })
 
 export interface AppConfig {
@@ -39,6 +41,7 @@ export interface AppConfig {
   defaultSchedule: string
   workerConcurrency: number
   secureCookies: boolean
+  trustProxy: boolean
 }
 
 export class ConfigError extends Error {}
@@ -62,6 +65,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): AppConfig => {
     defaultSchedule: e.VULNSYNC_DEFAULT_SCHEDULE,
     workerConcurrency: e.VULNSYNC_WORKER_CONCURRENCY,
     secureCookies: e.VULNSYNC_SECURE_COOKIES,
+    trustProxy: e.VULNSYNC_TRUST_PROXY,
   }
 }
 

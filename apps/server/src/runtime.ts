@@ -8,6 +8,7 @@ import {
   finishRun,
   getConnectionById,
   getRun,
+  type RunOwner,
   type RunRow,
   type RunTrigger,
   updateConnection,
@@ -21,6 +22,10 @@ import type { SecretBox } from './secrets.ts'
 
 export type Registry = Record<string, AnyConnector>
 
+/** The connector of a kind, looked up by the registry's own keys only (`constructor` or `__proto__` is no kind). */
+export const connectorOf = (registry: Registry, kind: string): AnyConnector | undefined =>
+  Object.hasOwn(registry, kind) ? registry[kind] : undefined
+
 /** Everything a request handler, worker or CLI command needs, built once at start. */
 export interface Runtime {
   config: AppConfig
@@ -32,7 +37,12 @@ export interface Runtime {
   jobs: JobSystem
   engine: Partial<EngineOptions>
   now: () => Date
+  /** this process, as recorded on the runs it starts; its lease is held for as long as the database is open */
+  owner: RunOwner
 }
+
+/** The advisory-lock class of process leases (the object id is the process's random lease key). */
+export const LEASE_CLASS = 727100
 
 export const nextCronTime = (cron: string, from: Date): Date =>
   cronParser.parseExpression(cron, { currentDate: from, tz: 'UTC' }).next().toDate()
@@ -94,7 +104,7 @@ export const runSyncJob = async (rt: Runtime, runId: string, signal: AbortSignal
     })
     return
   }
-  const connector = rt.connectors[c.kind]
+  const connector = connectorOf(rt.connectors, c.kind)
   if (!connector) {
     await finishRun(rt.db, runId, {
       status: 'failed',
@@ -117,7 +127,14 @@ export const runSyncJob = async (rt: Runtime, runId: string, signal: AbortSignal
     return
   }
   const out = await executeRun(
-    { db: rt.db, logger: rt.logger, allowPrivateNetworks: rt.config.allowPrivateNetworks, now: rt.now, ...rt.engine },
+    {
+      db: rt.db,
+      logger: rt.logger,
+      allowPrivateNetworks: rt.config.allowPrivateNetworks,
+      now: rt.now,
+      owner: rt.owner,
+      ...rt.engine,
+    },
     connector,
     conn,
     runId,
@@ -132,9 +149,52 @@ export const runSyncJob = async (rt: Runtime, runId: string, signal: AbortSignal
 
 const STALE_MS = 3 * 60_000
 
+const requeue = async (rt: Runtime, where: string, params: unknown[], message: string) => {
+  const { rows } = await rt.db.query<{ id: string }>(
+    `UPDATE sync_runs SET status = 'queued', progress = progress || jsonb_build_object('message', $1::text)
+      WHERE status = 'running' AND ${where} RETURNING id`,
+    [message, ...params],
+  )
+  for (const r of rows) await rt.jobs.enqueueRun(r.id, PRIORITY.scheduled)
+  return rows.length
+}
+
+/**
+ * Runs whose process is provably gone go back to the queue at once and resume from their checkpoint: their owner's
+ * lease is free (PostgreSQL drops a dead process's advisory locks with its connection; a PGlite database is only
+ * ever open in one process). Runs whose owner cannot be judged wait for the stale-heartbeat fallback.
+ */
+export const recoverOrphanedRuns = async (rt: Runtime): Promise<number> => {
+  const { rows } = await rt.db.query<{ id: string; owner: RunOwner | null }>(
+    `SELECT id, owner FROM sync_runs WHERE status = 'running' AND owner IS NOT NULL`,
+  )
+  let recovered = 0
+  for (const r of rows) {
+    const o = r.owner
+    if (!o || o.driver !== rt.db.driver || !Number.isInteger(o.lease)) continue
+    if (o.lease === rt.owner.lease && o.pid === rt.owner.pid && o.host === rt.owner.host) continue
+    if (await rt.db.leaseHeld(LEASE_CLASS, o.lease)) continue
+    recovered += await requeue(
+      rt,
+      `id = $2 AND owner = $3::jsonb`,
+      [r.id, JSON.stringify(o)],
+      `resuming: the process running it (${o.host}, pid ${o.pid}) stopped`,
+    )
+  }
+  return recovered
+}
+
 /** The scheduler's minute. Safe to run in several processes at once. */
 export const tick = async (rt: Runtime): Promise<{ enqueued: number; recovered: number }> => {
   const now = rt.now()
+  // runs of a process that died: at once when its lease proves it, else after STALE_MS without a heartbeat
+  let recovered = await recoverOrphanedRuns(rt)
+  recovered += await requeue(
+    rt,
+    'heartbeat_at < $2',
+    [new Date(now.getTime() - STALE_MS)],
+    'resuming after the worker stopped',
+  )
   let enqueued = 0
   for (const c of await dueConnections(rt.db, now)) {
     // claim: move next_sync_at forward first, so two processes never enqueue the same slot
@@ -153,14 +213,7 @@ export const tick = async (rt: Runtime): Promise<{ enqueued: number; recovered: 
     await requestRun(rt, c, 'scheduled')
     enqueued++
   }
-  // a run whose process died (no heartbeat) goes back to the queue and resumes from its checkpoint
-  const { rows: stale } = await rt.db.query<{ id: string }>(
-    `UPDATE sync_runs SET status = 'queued', progress = progress || '{"message":"resuming after the worker stopped"}'::jsonb
-      WHERE status = 'running' AND heartbeat_at < $1 RETURNING id`,
-    [new Date(now.getTime() - STALE_MS)],
-  )
-  for (const r of stale) await rt.jobs.enqueueRun(r.id, PRIORITY.scheduled)
-  return { enqueued, recovered: stale.length }
+  return { enqueued, recovered }
 }
 
 export const createRuntimeJobs = (rt: Omit<Runtime, 'jobs'>, o: { pollingIntervalSeconds?: number } = {}): JobSystem =>

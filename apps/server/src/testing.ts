@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
-import { type Db, getRun, type RunRow } from '@vulnsync/db'
-import { createTestDb, type DriverName } from '@vulnsync/db/testing'
+import { createPostgresDb, type Db, getRun, type RunRow } from '@vulnsync/db'
+import { createTestDatabaseUrl, createTestDb, type DriverName } from '@vulnsync/db/testing'
 import type { FastifyInstance } from 'fastify'
 import { createRuntime, defaultRegistry } from './bootstrap.ts'
 import { loadConfig } from './config.ts'
@@ -20,6 +20,10 @@ export interface TestApp {
   app: FastifyInstance
   /** every log line the server wrote, as JSON text */
   logs: string[]
+  /** the database's URL on the postgres driver (other processes can share it), else null */
+  databaseUrl: string | null
+  /** the data directory and secret key, for another vulnsync process on the same data */
+  dataDir: string
   api<T = any>(
     method: string,
     path: string,
@@ -40,6 +44,8 @@ export interface TestAppOptions {
   /** real waits (rate-limit pauses) instead of the fast ones tests use by default */
   realSleep?: boolean
   env?: Record<string, string>
+  /** run sync workers in this process (default true); false leaves runs queued for other processes */
+  workers?: boolean
 }
 
 const FINISHED = new Set(['succeeded', 'failed', 'partial', 'cancelled', 'held'])
@@ -68,7 +74,8 @@ export const startTestApp = async (o: TestAppOptions = {}): Promise<TestApp> => 
     },
   })
   const logger = createLogger({ level: cfg.logLevel, destination: sink })
-  const db = await createTestDb(o.driver ?? 'pglite')
+  const databaseUrl = o.driver === 'postgres' ? await createTestDatabaseUrl() : null
+  const db = databaseUrl ? await createPostgresDb(databaseUrl, { max: 5 }) : await createTestDb('pglite')
   const sleep = o.realSleep ? undefined : (ms: number) => new Promise<void>((r) => setTimeout(r, Math.min(ms, 20)))
   const rt = await createRuntime(cfg, logger, {
     db,
@@ -76,7 +83,7 @@ export const startTestApp = async (o: TestAppOptions = {}): Promise<TestApp> => 
     engine: { sleep, http: { backoffMs: 5, ...(o.engine?.http ?? {}) }, ...o.engine },
     pollingIntervalSeconds: 0.5,
   })
-  await rt.jobs.start({ workers: true, scheduler: false })
+  await rt.jobs.start({ workers: o.workers ?? true, scheduler: false })
   const app = await buildApp(rt, { webDist: o.serveWeb ? defaultWebDist() : null })
   await app.listen({ port: 0, host: '127.0.0.1' })
   const addr = app.server.address() as { port: number }
@@ -118,6 +125,8 @@ export const startTestApp = async (o: TestAppOptions = {}): Promise<TestApp> => 
     db,
     app,
     logs,
+    databaseUrl,
+    dataDir,
     api,
     waitForRun,
     tick: () => tick(rt),

@@ -32,12 +32,27 @@ export interface UserRow {
 
 export interface Principal {
   workspaceId: string
+  /** the effective role: never more than the credential it came from, nor than its user's current role */
   role: Role
   userId: string | null
   username: string | null
   via: 'token' | 'session'
   tokenId?: string
+  /** the session's id hash, for "end every other session" */
+  sessionHash?: string
 }
+
+const ROLE_RANK: Record<Role, number> = { viewer: 0, member: 1, admin: 2 }
+
+/** The lesser of several roles (null/undefined entries are ignored): a credential never exceeds any of them. */
+export const leastRole = (...roles: (Role | null | undefined)[]): Role => {
+  let out: Role | undefined
+  for (const r of roles) if (r && (out === undefined || ROLE_RANK[r] < ROLE_RANK[out])) out = r
+  if (!out) throw new Error('leastRole needs at least one role')
+  return out
+}
+
+export const roleAtLeast = (role: Role, needed: Role): boolean => ROLE_RANK[role] >= ROLE_RANK[needed]
 
 export const ensureWorkspace = async (db: Queryable, name = 'default'): Promise<string> => {
   const { rows } = await db.query<{ id: string }>(`SELECT id FROM workspaces ORDER BY created_at LIMIT 1`)
@@ -54,21 +69,28 @@ export const countAdminTokens = async (db: Queryable, workspaceId: string): Prom
   return rows[0]!.n
 }
 
+/**
+ * A live API token by its hash, with its effective role: the token's own role, lowered to its owner's current role
+ * (a demoted user's tokens are demoted at once; a disabled user's tokens stop working). Expired tokens are not found.
+ */
 export const findTokenByHash = async (db: Queryable, hash: string) => {
   const { rows } = await db.query<{
     id: string
     workspace_id: string
-    role: Role
+    token_role: Role
+    user_role: Role | null
     user_id: string | null
     username: string | null
     expires_at: Date | null
   }>(
-    `SELECT t.id, t.workspace_id, t.role, t.user_id, u.username, t.expires_at
+    `SELECT t.id, t.workspace_id, t.role AS token_role, u.role AS user_role, t.user_id, u.username, t.expires_at
        FROM api_tokens t LEFT JOIN users u ON u.id = t.user_id
-      WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (u.id IS NULL OR u.disabled_at IS NULL)`,
+      WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now())
+        AND (u.id IS NULL OR u.disabled_at IS NULL) AND (t.user_id IS NULL OR u.id IS NOT NULL)`,
     [hash],
   )
-  return rows[0] ?? null
+  const t = rows[0]
+  return t ? { ...t, role: leastRole(t.token_role, t.user_role) } : null
 }
 
 export const touchToken = (db: Queryable, id: string) =>
@@ -163,7 +185,7 @@ export const disableUser = async (db: Queryable, workspaceId: string, id: string
     `UPDATE users SET disabled_at = now() WHERE workspace_id = $1 AND id = $2 AND disabled_at IS NULL`,
     [workspaceId, id],
   )
-  await db.query(`DELETE FROM sessions WHERE user_id = $1`, [id])
+  await deleteUserSessions(db, id)
   await db.query(`UPDATE api_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL`, [id])
   return r.rowCount
 }
@@ -176,21 +198,51 @@ export const countAdmins = async (db: Queryable, workspaceId: string) =>
     )
   ).rows[0]!.n
 
-export const insertSession = async (db: Queryable, s: { hash: string; userId: string; expiresAt: Date }) =>
-  db.query(`INSERT INTO sessions (token_hash, user_id, expires_at) VALUES ($1, $2, $3)`, [
+/** A session; one opened with an API token is capped at that token's role and ends with it. */
+export const insertSession = async (
+  db: Queryable,
+  s: { hash: string; userId: string; expiresAt: Date; tokenId?: string | null; maxRole?: Role | null },
+) =>
+  db.query(`INSERT INTO sessions (token_hash, user_id, expires_at, token_id, max_role) VALUES ($1, $2, $3, $4, $5)`, [
     s.hash,
     s.userId,
     s.expiresAt,
+    s.tokenId ?? null,
+    s.maxRole ?? null,
   ])
 
-export const findSession = async (db: Queryable, hash: string) =>
-  (
-    await db.query<{ user_id: string; workspace_id: string; role: Role; username: string }>(
-      `SELECT s.user_id, u.workspace_id, u.role, u.username FROM sessions s JOIN users u ON u.id = s.user_id
-        WHERE s.token_hash = $1 AND s.expires_at > now() AND u.disabled_at IS NULL`,
+/**
+ * A live session with its effective role: the user's current role, lowered to the cap of the credential that
+ * opened it (and to that token's current role while it lives). A session of a revoked or expired token has ended.
+ */
+export const findSession = async (db: Queryable, hash: string) => {
+  const s = (
+    await db.query<{
+      user_id: string
+      workspace_id: string
+      user_role: Role
+      max_role: Role | null
+      token_role: Role | null
+      username: string
+    }>(
+      `SELECT s.user_id, u.workspace_id, u.role AS user_role, s.max_role, t.role AS token_role, u.username
+         FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN api_tokens t ON t.id = s.token_id
+        WHERE s.token_hash = $1 AND s.expires_at > now() AND u.disabled_at IS NULL
+          AND (s.token_id IS NULL OR (t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now())))`,
       [hash],
     )
-  ).rows[0] ?? null
+  ).rows[0]
+  return s ? { ...s, role: leastRole(s.user_role, s.max_role, s.token_role) } : null
+}
+
+/** Ends every session of a user but the one given (a password change keeps the session that made it). */
+export const deleteUserSessions = async (db: Queryable, userId: string, keepHash?: string) =>
+  (
+    await db.query(`DELETE FROM sessions WHERE user_id = $1 AND ($2::text IS NULL OR token_hash <> $2)`, [
+      userId,
+      keepHash ?? null,
+    ])
+  ).rowCount
 
 export const deleteSession = (db: Queryable, hash: string) =>
   db.query(`DELETE FROM sessions WHERE token_hash = $1`, [hash])

@@ -19,6 +19,14 @@ export interface Db extends Queryable {
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>
   /** what pg-boss's `db` option needs */
   executeSql(text: string, values?: unknown[]): Promise<{ rows: any[] }>
+  /**
+   * Holds a session-level advisory lock for as long as this process lives (a lease other processes can test with
+   * `pg_try_advisory_xact_lock`): on PostgreSQL on a connection of its own, re-taken if that connection drops; on
+   * PGlite, where only this process can open the database, there is nobody to tell and nothing is held.
+   */
+  holdLease(classId: number, objId: number): Promise<{ release(): Promise<void> }>
+  /** whether some process holds that lease now; false proves its holder is gone */
+  leaseHeld(classId: number, objId: number): Promise<boolean>
   close(): Promise<void>
 }
 
@@ -30,6 +38,8 @@ pg.types.setTypeParser(1700, (v) => Number.parseFloat(v))
 export const createPgliteDb = async (dataDir?: string): Promise<Db> => {
   if (dataDir) mkdirSync(dataDir, { recursive: true })
   const lite = await PGlite.create(dataDir ? { dataDir } : {})
+  // only this process can open this database, so the leases held in it are exactly the ones held here
+  const leases = new Set<string>()
   const wrap = (q: { query: PGlite['query']; exec: PGlite['exec'] }): Queryable => ({
     query: async <T>(sql: string, params?: unknown[]) => {
       const r = await q.query<T>(sql, params as any[])
@@ -52,6 +62,11 @@ export const createPgliteDb = async (dataDir?: string): Promise<Db> => {
       const r = await lite.query(text, values as any[])
       return { rows: r.rows }
     },
+    holdLease: async (classId, objId) => {
+      leases.add(`${classId}:${objId}`)
+      return { release: async () => void leases.delete(`${classId}:${objId}`) }
+    },
+    leaseHeld: async (classId, objId) => leases.has(`${classId}:${objId}`),
     close: async () => {
       if (!lite.closed) await lite.close()
     },
@@ -61,6 +76,7 @@ export const createPgliteDb = async (dataDir?: string): Promise<Db> => {
 /** node-postgres against a PostgreSQL server (DATABASE_URL). */
 export const createPostgresDb = async (connectionString: string, opts: { max?: number } = {}): Promise<Db> => {
   const pool = new pg.Pool({ connectionString, max: opts.max ?? 10 })
+  const leases = new Set<{ release(): Promise<void> }>()
   pool.on('error', () => {}) // an idle client's error must not crash the process; the next query reports it
   await pool.query('select 1')
   const wrap = (c: pg.Pool | pg.PoolClient): Queryable => ({
@@ -94,7 +110,60 @@ export const createPostgresDb = async (connectionString: string, opts: { max?: n
       const last = Array.isArray(r) ? r.at(-1) : r
       return { rows: last?.rows ?? [] }
     },
-    close: () => pool.end(),
+    holdLease: async (classId, objId) => {
+      const lease = await holdPostgresLease(connectionString, classId, objId)
+      leases.add(lease)
+      return {
+        release: async () => {
+          leases.delete(lease)
+          await lease.release()
+        },
+      }
+    },
+    leaseHeld: async (classId, objId) => {
+      const client = await pool.connect()
+      try {
+        // a transaction-level try-lock is released at once; it fails only while a session holds the lease
+        await client.query('BEGIN')
+        const r = await client.query('SELECT pg_try_advisory_xact_lock($1, $2) AS free', [classId, objId])
+        await client.query('COMMIT')
+        return !r.rows[0].free
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => {})
+        throw err
+      } finally {
+        client.release()
+      }
+    },
+    close: async () => {
+      await Promise.all([...leases].map((l) => l.release()))
+      await pool.end()
+    },
+  }
+}
+
+const holdPostgresLease = async (connectionString: string, classId: number, objId: number) => {
+  let released = false
+  let client: pg.Client | undefined
+  const take = async (): Promise<void> => {
+    const c = new pg.Client({ connectionString })
+    c.on('error', () => {
+      // the connection dropped, and the lock with it: take it again, or another process may think this one died
+      if (released) return
+      c.end().catch(() => {})
+      const retry = () => void take().catch(() => setTimeout(retry, 2_000).unref())
+      retry()
+    })
+    await c.connect()
+    await c.query('SELECT pg_advisory_lock($1, $2)', [classId, objId])
+    client = c
+  }
+  await take()
+  return {
+    release: async () => {
+      released = true
+      await client?.end().catch(() => {})
+    },
   }
 }
 

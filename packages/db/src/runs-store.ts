@@ -32,6 +32,15 @@ export const emptyCounts = (): RunCounts => ({
   issuesFixed: 0,
 })
 
+/** The process running a run: enough for another process to prove it is gone (see runtime's recovery). */
+export interface RunOwner {
+  host: string
+  pid: number
+  /** the process's lease key (a PostgreSQL advisory lock it holds), or its instance id on PGlite */
+  lease: number
+  driver: 'pglite' | 'postgres'
+}
+
 export interface RunRow {
   id: string
   workspace_id: string
@@ -49,6 +58,7 @@ export interface RunRow {
   error: { code: string; message: string; hint?: string } | null
   incomplete_scopes: string[]
   complete_scopes: string[]
+  owner: RunOwner | null
 }
 
 export const createRun = async (
@@ -67,14 +77,19 @@ export const getRun = async (db: Queryable, id: string): Promise<RunRow | null> 
   return rows[0] ?? null
 }
 
-/** Marks the run running; refuses (returns null) when another run of the connection is running. */
-export const startRun = async (db: Queryable, id: string, now: Date): Promise<RunRow | null> => {
+/** Marks the run running by `owner`; refuses (returns null) when another run of the connection is running. */
+export const startRun = async (
+  db: Queryable,
+  id: string,
+  now: Date,
+  owner: RunOwner | null = null,
+): Promise<RunRow | null> => {
   try {
     const { rows } = await db.query<RunRow>(
       `UPDATE sync_runs SET status = 'running', started_at = COALESCE(started_at, $2), heartbeat_at = $2,
-              attempts = attempts + 1, error = NULL
+              attempts = attempts + 1, error = NULL, owner = $3
         WHERE id = $1 AND status = 'queued' RETURNING *`,
-      [id, now],
+      [id, now, owner ? JSON.stringify(owner) : null],
     )
     return rows[0] ?? null
   } catch (err: any) {

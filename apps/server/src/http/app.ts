@@ -2,15 +2,15 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import cookie from '@fastify/cookie'
 import fastifyStatic from '@fastify/static'
-import { findSession, findTokenByHash, type Principal, touchToken } from '@vulnsync/db'
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
-import { hashToken } from '../auth.ts'
+import Fastify, { type FastifyInstance } from 'fastify'
 import type { Runtime } from '../runtime.ts'
+import { createAuthenticator } from './authenticate.ts'
 import { installErrorHandler } from './errors.ts'
 import { createRouter } from './route.ts'
-import { authRoutes, SESSION_COOKIE } from './routes/auth.ts'
+import { authRoutes } from './routes/auth.ts'
 import { connectionRoutes } from './routes/connections.ts'
 import { dataRoutes } from './routes/data.ts'
+import { installSecurityHeaders } from './security-headers.ts'
 
 /** Builds the HTTP server: API under /api/v1, health endpoints, and the web app when it is built. */
 export const buildApp = async (rt: Runtime, o: { webDist?: string | null } = {}): Promise<FastifyInstance> => {
@@ -18,43 +18,24 @@ export const buildApp = async (rt: Runtime, o: { webDist?: string | null } = {})
     loggerInstance: rt.logger.child({ component: 'http' }) as any,
     bodyLimit: 2 * 1024 * 1024,
     genReqId: () => `req-${Math.random().toString(36).slice(2, 10)}`,
-    trustProxy: true,
+    trustProxy: rt.config.trustProxy,
+    // errors Fastify raises before routing (a URL that is not valid UTF-8): the same shape as every other error
+    frameworkErrors: (err, req, reply: any) =>
+      reply.status(400).send({
+        error: {
+          code: 'bad_request',
+          message:
+            err.code === 'FST_ERR_BAD_URL' ? 'the request URL is not valid: it is not well-formed UTF-8' : err.message,
+          hint: 'percent-encode the URL as UTF-8',
+          reqId: req.id,
+        },
+      }),
   })
   await app.register(cookie)
   installErrorHandler(app)
+  installSecurityHeaders(app)
 
-  const authenticateToken = async (token: string): Promise<Principal | null> => {
-    const t = await findTokenByHash(rt.db, hashToken(token))
-    if (!t || (t.expires_at && new Date(t.expires_at) < new Date())) return null
-    void touchToken(rt.db, t.id).catch(() => {})
-    return {
-      workspaceId: t.workspace_id,
-      role: t.role,
-      userId: t.user_id,
-      username: t.username,
-      via: 'token',
-      tokenId: t.id,
-    }
-  }
-  const authenticate = async (req: FastifyRequest): Promise<Principal | null> => {
-    const h = req.headers.authorization
-    if (h) {
-      const m = /^Bearer\s+(\S+)$/i.exec(h)
-      return m ? authenticateToken(m[1]!) : null
-    }
-    const sid = req.cookies?.[SESSION_COOKIE]
-    if (sid) {
-      // cookies are only honoured from the same site: state-changing requests must not come from elsewhere
-      if (req.method !== 'GET' && req.method !== 'HEAD') {
-        const origin = req.headers.origin
-        if (origin && new URL(origin).host !== req.headers.host) return null
-      }
-      const s = await findSession(rt.db, hashToken(sid))
-      if (s)
-        return { workspaceId: s.workspace_id, role: s.role, userId: s.user_id, username: s.username, via: 'session' }
-    }
-    return null
-  }
+  const { authenticate, authenticateToken } = createAuthenticator(rt)
 
   app.get('/healthz', async () => ({ status: 'ok' }))
   app.get('/readyz', async (_req, reply) => {

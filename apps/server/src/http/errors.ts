@@ -9,6 +9,8 @@ export class ApiError extends Error {
     message: string,
     readonly hint?: string,
     readonly details?: unknown,
+    /** response headers the error needs, such as Retry-After on a 429 */
+    readonly headers?: Record<string, string>,
   ) {
     super(message)
   }
@@ -28,6 +30,7 @@ export const installErrorHandler = (app: FastifyInstance) => {
   app.setErrorHandler((err: FastifyError | ApiError | ZodError | Error, req, reply) => {
     const reqId = req.id
     if (err instanceof ApiError) {
+      if (err.headers) reply.headers(err.headers)
       return reply.status(err.status).send({
         error: {
           code: err.code,

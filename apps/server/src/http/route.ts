@@ -1,11 +1,9 @@
-import type { Principal } from '@vulnsync/db'
+import { type Principal, roleAtLeast } from '@vulnsync/db'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import { ApiError } from './errors.ts'
 
 export type Access = 'public' | 'viewer' | 'member' | 'admin'
-
-const RANK = { viewer: 0, member: 1, admin: 2 } as const
 
 export interface RouteDef<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType> {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
@@ -40,8 +38,40 @@ interface Collected {
   responses: Record<number, string>
 }
 
+// a NUL byte, or half of a UTF-16 surrogate pair: no database text column can hold either
+const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+
+/** The path of the first string (or object key) in an input that text columns cannot store, if any. */
+export const findUnstorable = (value: unknown, path: (string | number)[] = [], depth = 0): string | null => {
+  if (typeof value === 'string') return UNSTORABLE.test(value) ? path.join('.') : null
+  if (value === null || typeof value !== 'object' || depth > 64) return null
+  for (const [k, v] of Object.entries(value)) {
+    if (UNSTORABLE.test(k)) return [...path, '(key)'].join('.')
+    const bad = findUnstorable(v, [...path, Array.isArray(value) ? Number(k) : k], depth + 1)
+    if (bad !== null) return bad
+  }
+  return null
+}
+
+const statusFor = (where: string) => (where === 'body' ? 422 : 400)
+
 const parse = <T extends z.ZodType>(schema: T | undefined, value: unknown, where: string): any => {
   if (!schema) return value
+  const bad = findUnstorable(value, [where])
+  if (bad !== null)
+    throw new ApiError(
+      statusFor(where),
+      'invalid_request',
+      `${bad}: contains a NUL character or an unpaired UTF-16 surrogate, which vulnsync does not accept`,
+      'send well-formed Unicode text without control character U+0000',
+    )
+  if (where === 'body' && (value === null || typeof value !== 'object' || Array.isArray(value)))
+    throw new ApiError(
+      422,
+      'invalid_request',
+      `body: the request body must be a JSON object, not ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`,
+      'send a JSON object with Content-Type: application/json',
+    )
   const r = schema.safeParse(value)
   if (!r.success) {
     const msg = r.error.issues
@@ -49,7 +79,7 @@ const parse = <T extends z.ZodType>(schema: T | undefined, value: unknown, where
       .map((i) => `${[where, ...i.path].join('.')}: ${i.message}`)
       .join('; ')
     throw new ApiError(
-      where === 'body' ? 422 : 400,
+      statusFor(where),
       'invalid_request',
       msg,
       'fix the fields named and send the request again',
@@ -93,7 +123,7 @@ export const createRouter = (
               'authentication required',
               'send Authorization: Bearer <API token>, or sign in to get a session cookie',
             )
-          if (RANK[principal.role] < RANK[def.access as keyof typeof RANK])
+          if (!roleAtLeast(principal.role, def.access))
             throw new ApiError(
               403,
               'forbidden',
@@ -103,7 +133,8 @@ export const createRouter = (
         }
         const params = parse(def.params, req.params, 'params')
         const query = parse(def.query, req.query, 'query')
-        const body = parse(def.body, req.body ?? (def.body ? {} : undefined), 'body')
+        // no body at all means an empty object; a body of `null` is refused like any other non-object
+        const body = parse(def.body, req.body === undefined ? {} : req.body, 'body')
         const out = await def.handler({ params, query, body, principal: principal as Principal, req, reply })
         if (reply.sent) return reply
         return out === undefined ? reply.status(204).send() : out

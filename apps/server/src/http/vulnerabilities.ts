@@ -2,6 +2,8 @@ import { SEVERITIES } from '@vulnsync/core'
 import type { Queryable } from '@vulnsync/db'
 import { z } from 'zod'
 import { ApiError } from './errors.ts'
+import { findUnstorable } from './route.ts'
+import { DbId } from './schemas.ts'
 import { type IssueRow, issueView } from './views.ts'
 
 const csv = (values: readonly string[]) =>
@@ -40,7 +42,15 @@ export const VulnFilterSchema = z.object({
   severity: csv(SEVERITIES),
   priority: csv(SEVERITIES),
   status: csv(['open', 'fixed', 'excluded']),
-  repository: z.string().max(300).optional(),
+  /** a repository id, or a target name */
+  repository: z
+    .string()
+    .trim()
+    .max(300)
+    .optional()
+    .refine((v) => v === undefined || !/^\d+$/.test(v) || DbId.safeParse(v).success, {
+      message: 'a numeric repository id must be at most 9223372036854775807',
+    }),
   cve: z.string().max(100).optional(),
   package: z.string().max(300).optional(),
   q: z.string().max(200).optional(),
@@ -75,7 +85,7 @@ export const buildWhere = (workspaceId: string, f: Filter) => {
   if (f.priority?.length) where.push(`i.priority = ANY(${p(f.priority)}::text[])`)
   if (f.status?.length) where.push(`i.status = ANY(${p(f.status)}::text[])`)
   if (f.repository) {
-    if (/^\d+$/.test(f.repository)) where.push(`i.repository_id = ${p(Number(f.repository))}`)
+    if (/^\d+$/.test(f.repository)) where.push(`i.repository_id = ${p(f.repository)}`)
     else where.push(`lower(i.target_name) = lower(${p(f.repository)})`)
   }
   if (f.cve) {
@@ -97,6 +107,30 @@ export const buildWhere = (workspaceId: string, f: Filter) => {
     )
   }
   return { where: where.join(' AND '), params, p }
+}
+
+/** What a sort column holds, so a cursor value is checked before it reaches SQL. */
+type ColType = 'rank' | 'id' | 'time' | 'text'
+const COL_TYPE: Record<string, ColType> = {
+  'i.priority_rank': 'rank',
+  'i.severity_rank': 'rank',
+  'i.id': 'id',
+  'i.detected_at': 'time',
+  'i.last_seen_at': 'time',
+  'i.cve': 'text',
+}
+const fitsColumn = (type: ColType, v: unknown): boolean => {
+  switch (type) {
+    case 'rank':
+      return Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 10
+    case 'id':
+      return Number.isSafeInteger(v) && (v as number) >= 0
+    case 'time':
+      // what toISOString() writes, and only that
+      return typeof v === 'string' && v.length === 24 && !Number.isNaN(Date.parse(v)) && new Date(v).toISOString() === v
+    case 'text':
+      return typeof v === 'string' && v.length <= 200 && findUnstorable(v) === null
+  }
 }
 
 const ORDER: Record<(typeof SORTS)[number], { cols: [string, 'asc' | 'desc'][] }> = {
@@ -141,10 +175,10 @@ const ORDER: Record<(typeof SORTS)[number], { cols: [string, 'asc' | 'desc'][] }
 }
 
 const encodeCursor = (values: unknown[]) => Buffer.from(JSON.stringify(values)).toString('base64url')
-const decodeCursor = (s: string, n: number): unknown[] => {
+const decodeCursor = (s: string, cols: [string, 'asc' | 'desc'][]): unknown[] => {
   try {
     const v = JSON.parse(Buffer.from(s, 'base64url').toString('utf8'))
-    if (Array.isArray(v) && v.length === n) return v
+    if (Array.isArray(v) && v.length === cols.length && cols.every(([c], k) => fitsColumn(COL_TYPE[c]!, v[k]))) return v
   } catch {}
   throw new ApiError(
     400,
@@ -160,12 +194,17 @@ export const ISSUE_COLUMNS = `i.id, i.cve, i.aliases, i.package_key, i.package_n
   (SELECT json_agg(json_build_object('kind', s.kind, 'connectionId', s.connection_id, 'connectionName', c.name, 'present', s.present) ORDER BY s.kind, c.name)
      FROM issue_sources s JOIN connections c ON c.id = s.connection_id WHERE s.issue_id = i.id) AS sources`
 
-export const listVulnerabilities = async (db: Queryable, workspaceId: string, q: z.infer<typeof VulnListSchema>) => {
+export const listVulnerabilities = async (
+  db: Queryable,
+  workspaceId: string,
+  q: z.infer<typeof VulnListSchema>,
+  o: { total?: boolean } = {},
+) => {
   const { where, params, p } = buildWhere(workspaceId, q)
   const order = ORDER[q.sort].cols
   const conds = [where]
   if (q.cursor) {
-    const vals = decodeCursor(q.cursor, order.length)
+    const vals = decodeCursor(q.cursor, order)
     // keyset condition over mixed directions: (a, b, c) after (va, vb, vc)
     const ors: string[] = []
     for (let k = 0; k < order.length; k++) {
@@ -186,8 +225,11 @@ export const listVulnerabilities = async (db: Queryable, workspaceId: string, q:
     const v = row[col.replace(/^i\./, '')]
     return v instanceof Date ? v.toISOString() : v
   }
-  const { where: w2, params: p2 } = buildWhere(workspaceId, q)
-  const total = (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM issues i WHERE ${w2}`, p2)).rows[0]!.n
+  let total = -1
+  if (o.total !== false) {
+    const { where: w2, params: p2 } = buildWhere(workspaceId, q)
+    total = (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM issues i WHERE ${w2}`, p2)).rows[0]!.n
+  }
   return {
     items: page.map(issueView),
     nextCursor: more && last ? encodeCursor(order.map(([c]) => colValue(last, c))) : null,
@@ -216,17 +258,36 @@ const csvCell = (v: unknown) => {
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
 }
 
-/** The current view as CSV, streamed page by page (never the whole queue in memory). */
-export async function* exportCsv(db: Queryable, workspaceId: string, f: z.infer<typeof VulnListSchema>) {
-  yield 'id,cve,aliases,package,ecosystem,versions,target_kind,target,severity,priority,status,sources,detected_at,first_seen_at,last_seen_at,fixed_at,fixed_versions\n'
-  let cursor: string | undefined
-  for (;;) {
-    const page = await listVulnerabilities(db, workspaceId, { ...f, limit: 500, cursor })
-    let out = ''
-    for (const i of page.items)
-      out += `${[i.id, i.cve, i.aliases, i.package.purl, i.package.ecosystem, i.versions, i.target.kind, i.target.name, i.severity, i.priority, i.status, i.sources.map((s) => s.kind), i.detectedAt, i.firstSeenAt, i.lastSeenAt, i.fixedAt, i.fixedVersions].map(csvCell).join(',')}\n`
-    yield out
-    if (!page.nextCursor) break
-    cursor = page.nextCursor
-  }
+const CSV_HEADER =
+  'id,cve,aliases,package,ecosystem,versions,target_kind,target,severity,priority,status,sources,detected_at,first_seen_at,last_seen_at,fixed_at,fixed_versions\n'
+
+const csvRows = (items: ReturnType<typeof issueView>[]) => {
+  let out = ''
+  for (const i of items)
+    out += `${[i.id, i.cve, i.aliases, i.package.purl, i.package.ecosystem, i.versions, i.target.kind, i.target.name, i.severity, i.priority, i.status, i.sources.map((s) => s.kind), i.detectedAt, i.firstSeenAt, i.lastSeenAt, i.fixedAt, i.fixedVersions].map(csvCell).join(',')}\n`
+  return out
+}
+
+/**
+ * The current view as CSV, page by page (never the whole queue in memory). The first page is read before this
+ * returns, so a query that fails does so before any header is sent; a later failure makes the stream fail, and the
+ * HTTP layer then breaks the connection instead of ending the body cleanly, so the client sees the transfer failed.
+ */
+export const openCsvExport = async (
+  db: Queryable,
+  workspaceId: string,
+  f: z.infer<typeof VulnListSchema>,
+): Promise<AsyncGenerator<string>> => {
+  const page = (cursor: string | undefined) =>
+    listVulnerabilities(db, workspaceId, { ...f, limit: 500, cursor }, { total: false })
+  const first = await page(undefined)
+  return (async function* () {
+    yield CSV_HEADER + csvRows(first.items)
+    let next = first.nextCursor
+    while (next) {
+      const p = await page(next)
+      yield csvRows(p.items)
+      next = p.nextCursor
+    }
+  })()
 }

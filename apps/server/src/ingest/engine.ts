@@ -20,6 +20,7 @@ import {
   planRepositoryRemoval,
   planResolution,
   type RunCounts,
+  type RunOwner,
   type RunRow,
   rematchUnmatched,
   resolveMissing,
@@ -53,6 +54,8 @@ export interface EngineOptions {
   sleep?: (ms: number) => Promise<void>
   /** overrides of the guarded HTTP client (tests: fast backoff) */
   http?: { maxRetries?: number; backoffMs?: number; timeoutMs?: number }
+  /** this process, recorded on the runs it starts so another process can tell when it has died */
+  owner?: RunOwner
 }
 
 export interface RunOutcome {
@@ -106,7 +109,7 @@ export const executeRun = async (
     ? (logger as any).child({ runId, connectionId: connection.id, kind: connection.kind })
     : logger
 
-  const run = await startRun(db, runId, now())
+  const run = await startRun(db, runId, now(), opts.owner ?? null)
   if (!run) {
     const existing = await getRun(db, runId)
     return {

@@ -7,7 +7,7 @@ import {
   type UpstreamErrorKind,
 } from '@vulnsync/core'
 import { Agent, type Dispatcher, request as undiciRequest } from 'undici'
-import { BlockedAddressError, guardedLookup, isPrivateAddress } from './guard.ts'
+import { BlockedAddressError, guardedLookup, refusedHost } from './guard.ts'
 
 export interface HttpClientOptions {
   baseUrl?: string
@@ -135,15 +135,13 @@ export const createHttpClient = (opts: HttpClientOptions = {}): HttpClient => {
         host,
         message: `only http and https URLs are allowed, not ${url.protocol}`,
       })
-    if (
-      !allowPrivate &&
-      isPrivateAddress(url.hostname.replace(/^\[|\]$/g, '')) &&
-      /^[\d.:[\]a-f]+$/i.test(url.hostname)
-    )
+    // IP literals and localhost names are judged before any DNS query; other names when they resolve
+    const refused = allowPrivate ? null : refusedHost(url.hostname)
+    if (refused !== null)
       throw new UpstreamError({
         kind: 'blocked',
         host,
-        message: new BlockedAddressError(url.hostname, url.hostname).message,
+        message: new BlockedAddressError(url.hostname, refused).message,
       })
     const headers: Record<string, string> = {
       accept: 'application/json',

@@ -3,26 +3,30 @@ import {
   audit,
   countAdmins,
   deleteSession,
+  deleteUserSessions,
   disableUser,
   findUserByName,
+  getUser,
   insertSession,
   insertToken,
   insertUser,
   listTokens,
   listUsers,
+  type Principal,
   revokeToken,
   updateUser,
 } from '@vulnsync/db'
 import { z } from 'zod'
 import { generateToken, hashPassword, hashToken, tokenPrefix, verifyPassword } from '../../auth.ts'
 import type { Runtime } from '../../runtime.ts'
+import { SESSION_COOKIE } from '../authenticate.ts'
 import { ApiError } from '../errors.ts'
+import { assertLoginAllowed, recordLoginFailure } from '../login-limit.ts'
 import type { createRouter } from '../route.ts'
+import { UuidParams as Id, Name } from '../schemas.ts'
 
-export const SESSION_COOKIE = 'vulnsync_session'
 const SESSION_DAYS = 7
 const Role = z.enum(['admin', 'member', 'viewer'])
-const Id = z.object({ id: z.string().uuid('must be a UUID') })
 const Password = z.string().min(10, 'passwords need at least 10 characters').max(200)
 
 const userView = (u: { id: string; username: string; role: string; created_at: Date }) => ({
@@ -35,8 +39,9 @@ const userView = (u: { id: string; username: string; role: string; created_at: D
 export const authRoutes = (
   rt: Runtime,
   r: ReturnType<typeof createRouter>,
-  authenticateToken: (token: string) => Promise<any>,
+  authenticateToken: (token: string) => Promise<Principal | null>,
 ) => {
+  const actorOf = (p: Principal) => p.username ?? 'token'
   r.add({
     method: 'POST',
     url: '/api/v1/auth/login',
@@ -47,36 +52,44 @@ export const authRoutes = (
       z.object({ username: z.string().min(1).max(100), password: z.string().min(1).max(200) }),
       z.object({ token: z.string().min(1).max(200) }),
     ]),
-    handler: async ({ body, reply }) => {
-      let user: { id: string; username: string; role: string; created_at: Date } | null = null
+    handler: async ({ body, req, reply }) => {
+      const address = req.ip
+      const account = 'username' in body ? body.username.toLowerCase() : null
+      await assertLoginAllowed(rt, { account, address })
+      let user: { id: string; username: string; role: Principal['role']; created_at: Date } | null = null
+      // a session opened with an API token never carries more than that token: capped at its role, ends with it
+      let cap: { tokenId: string; role: Principal['role'] } | null = null
       if ('token' in body) {
         const p = await authenticateToken(body.token)
-        if (!p)
+        if (!p) {
+          await recordLoginFailure(rt, { account: null, actor: 'api token', address, reason: 'invalid_token' })
           throw new ApiError(
             401,
             'invalid_credentials',
             'that API token is not valid',
             'check the token, or create a new one with `vulnsync token create`',
           )
-        if (!p.userId)
+        }
+        if (!p.userId || !p.tokenId)
           throw new ApiError(
             400,
             'token_without_user',
             'this API token is not tied to a user and cannot open a session',
           )
-        user =
-          (await rt.db.query(`SELECT id, username, role, created_at FROM users WHERE id = $1`, [p.userId])).rows[0] ??
-          null
+        user = await getUser(rt.db, rt.workspaceId, p.userId)
+        cap = { tokenId: p.tokenId, role: p.role }
       } else {
         const u = await findUserByName(rt.db, rt.workspaceId, body.username)
         const ok = u && !u.disabled_at && (await verifyPassword(body.password, u.password_hash))
-        if (!ok)
+        if (!ok) {
+          await recordLoginFailure(rt, { account, actor: body.username, address, reason: 'invalid_password' })
           throw new ApiError(
             401,
             'invalid_credentials',
             'the user name or password is wrong',
             'an admin can reset your password',
           )
+        }
         user = u
       }
       if (!user) throw new ApiError(401, 'invalid_credentials', 'sign-in failed')
@@ -85,8 +98,15 @@ export const authRoutes = (
         hash: hashToken(sid),
         userId: user.id,
         expiresAt: new Date(Date.now() + SESSION_DAYS * 86_400_000),
+        tokenId: cap?.tokenId ?? null,
+        maxRole: cap?.role ?? null,
       })
-      await audit(rt.db, { workspaceId: rt.workspaceId, actor: user.username, action: 'auth.login' })
+      await audit(rt.db, {
+        workspaceId: rt.workspaceId,
+        actor: user.username,
+        action: 'auth.login',
+        detail: { via: cap ? 'token' : 'password', address, ...(cap ? { tokenId: cap.tokenId, role: cap.role } : {}) },
+      })
       reply.setCookie(SESSION_COOKIE, sid, {
         httpOnly: true,
         sameSite: 'lax',
@@ -94,7 +114,7 @@ export const authRoutes = (
         path: '/',
         maxAge: SESSION_DAYS * 86_400,
       })
-      return { user: userView(user) }
+      return { user: { ...userView(user), role: cap?.role ?? user.role } }
     },
   })
   r.add({
@@ -108,6 +128,35 @@ export const authRoutes = (
       if (sid) await deleteSession(rt.db, hashToken(sid))
       reply.clearCookie(SESSION_COOKIE, { path: '/' })
       return { ok: true }
+    },
+  })
+  r.add({
+    method: 'POST',
+    url: '/api/v1/auth/password',
+    access: 'viewer',
+    summary: 'Change your own password; every other session of yours ends',
+    tags: ['auth'],
+    body: z.object({ currentPassword: z.string().min(1).max(200), newPassword: Password }),
+    handler: async ({ body, principal }) => {
+      const u = principal.userId ? await getUser(rt.db, rt.workspaceId, principal.userId) : null
+      if (!u) throw new ApiError(400, 'no_user', 'this credential belongs to no user, so it has no password to change')
+      if (!(await verifyPassword(body.currentPassword, u.password_hash)))
+        throw new ApiError(
+          403,
+          'invalid_credentials',
+          'the current password is wrong',
+          'an admin can reset your password',
+        )
+      await updateUser(rt.db, rt.workspaceId, u.id, { passwordHash: await hashPassword(body.newPassword) })
+      const ended = await deleteUserSessions(rt.db, u.id, principal.sessionHash)
+      await audit(rt.db, {
+        workspaceId: rt.workspaceId,
+        actor: actorOf(principal),
+        action: 'user.password_change',
+        target: u.id,
+        detail: { sessionsEnded: ended },
+      })
+      return { ok: true, sessionsEnded: ended }
     },
   })
   r.add({
@@ -157,7 +206,7 @@ export const authRoutes = (
       })
       await audit(rt.db, {
         workspaceId: rt.workspaceId,
-        actor: principal.username ?? 'token',
+        actor: actorOf(principal),
         action: 'user.create',
         target: u.id,
         detail: { username: u.username, role: u.role },
@@ -187,12 +236,14 @@ export const authRoutes = (
         passwordHash: body.password ? await hashPassword(body.password) : undefined,
       })
       if (!u) throw new ApiError(404, 'not_found', `user ${params.id} does not exist`)
+      // a new password ends every other session of that user (the admin's own session stays when it is theirs)
+      const sessionsEnded = body.password ? await deleteUserSessions(rt.db, u.id, principal.sessionHash) : 0
       await audit(rt.db, {
         workspaceId: rt.workspaceId,
-        actor: principal.username ?? 'token',
+        actor: actorOf(principal),
         action: 'user.update',
         target: u.id,
-        detail: { role: body.role, passwordChanged: !!body.password },
+        detail: { role: body.role, passwordChanged: !!body.password, sessionsEnded },
       })
       return { user: userView(u) }
     },
@@ -217,7 +268,7 @@ export const authRoutes = (
       await disableUser(rt.db, rt.workspaceId, params.id)
       await audit(rt.db, {
         workspaceId: rt.workspaceId,
-        actor: principal.username ?? 'token',
+        actor: actorOf(principal),
         action: 'user.delete',
         target: params.id,
       })
@@ -232,7 +283,7 @@ export const authRoutes = (
     summary: 'Create an API token; the token is returned once and stored only as a hash',
     tags: ['tokens'],
     body: z.object({
-      name: z.string().min(1).max(100).default('api token'),
+      name: Name(100).default('api token'),
       role: Role.default('viewer'),
       expiresInDays: z.number().int().min(1).max(3650).optional(),
     }),
@@ -249,7 +300,7 @@ export const authRoutes = (
       })
       await audit(rt.db, {
         workspaceId: rt.workspaceId,
-        actor: principal.username ?? 'token',
+        actor: actorOf(principal),
         action: 'token.create',
         target: row.id,
         detail: { name: body.name, role: body.role },
@@ -289,7 +340,7 @@ export const authRoutes = (
         throw new ApiError(404, 'not_found', `token ${params.id} does not exist`)
       await audit(rt.db, {
         workspaceId: rt.workspaceId,
-        actor: principal.username ?? 'token',
+        actor: actorOf(principal),
         action: 'token.revoke',
         target: params.id,
       })

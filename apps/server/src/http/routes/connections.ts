@@ -14,13 +14,21 @@ import {
 } from '@vulnsync/db'
 import { z } from 'zod'
 import { confirmHeldRun } from '../../ingest/engine.ts'
-import { connectionForRun, nextCronTime, type Runtime, requestRun, runCheck, validateCron } from '../../runtime.ts'
+import {
+  connectionForRun,
+  connectorOf,
+  nextCronTime,
+  type Runtime,
+  requestRun,
+  runCheck,
+  validateCron,
+} from '../../runtime.ts'
 import { ApiError, zodMessage } from '../errors.ts'
 import type { createRouter } from '../route.ts'
+import { UuidParams as Id, Name as NameSchema } from '../schemas.ts'
 import { connectionView, runView } from '../views.ts'
 
-const Id = z.object({ id: z.string().uuid('must be a UUID') })
-const Name = z.string().trim().min(1, 'name must not be empty').max(100)
+const Name = NameSchema(100)
 const Locations = z.array(z.string().min(1).max(500)).max(100_000).nullable()
 const Cron = z.string().max(100)
 
@@ -76,15 +84,25 @@ export const loadConnection = async (
       `connection ${id} does not exist`,
       'list connections with GET /api/v1/connections',
     )
-  const connector = rt.connectors[row.kind]
-  if (!connector) throw new ApiError(500, 'unknown_kind', `no connector for kind ${row.kind}`)
+  const connector = connectorOf(rt.connectors, row.kind)
+  if (!connector)
+    throw new ApiError(
+      409,
+      'unknown_kind',
+      `connection ${id} is of kind ${JSON.stringify(row.kind)}, which this vulnsync does not ship`,
+      'upgrade vulnsync to a version with that connector, or disconnect it',
+    )
   return { row, connector }
 }
 
 export const connectionRoutes = (rt: Runtime, r: ReturnType<typeof createRouter>) => {
+  const secretFieldsOfKind = (kind: string) => {
+    const c = connectorOf(rt.connectors, kind)
+    return c ? secretFieldsOf(c) : []
+  }
   const view = async (row: ConnectionRow) => {
     const last = (await lastRuns(rt, [row.id])).get(row.id) ?? null
-    return connectionView(row, { lastRun: last, secretFields: secretFieldsOf(rt.connectors[row.kind]!) })
+    return connectionView(row, { lastRun: last, secretFields: secretFieldsOfKind(row.kind) })
   }
 
   r.add({
@@ -123,7 +141,7 @@ export const connectionRoutes = (rt: Runtime, r: ReturnType<typeof createRouter>
         items: rows.map((row) =>
           connectionView(row, {
             lastRun: last.get(row.id) ?? null,
-            secretFields: secretFieldsOf(rt.connectors[row.kind]!),
+            secretFields: secretFieldsOfKind(row.kind),
           }),
         ),
       }
@@ -142,7 +160,7 @@ export const connectionRoutes = (rt: Runtime, r: ReturnType<typeof createRouter>
       422: 'invalid input, or the check failed: nothing was stored',
     },
     body: z.object({
-      kind: z.string().min(1),
+      kind: z.string().min(1).max(100),
       name: Name,
       config: z.record(z.string(), z.unknown()).default({}),
       secrets: z.record(z.string(), z.unknown()),
@@ -150,7 +168,7 @@ export const connectionRoutes = (rt: Runtime, r: ReturnType<typeof createRouter>
       scheduleCron: Cron.optional(),
     }),
     handler: async ({ body, principal, reply }) => {
-      const connector = rt.connectors[body.kind]
+      const connector = connectorOf(rt.connectors, body.kind)
       if (!connector)
         throw new ApiError(
           422,
@@ -312,7 +330,8 @@ export const connectionRoutes = (rt: Runtime, r: ReturnType<typeof createRouter>
   r.add({
     method: 'GET',
     url: '/api/v1/connections/:id/locations',
-    access: 'viewer',
+    // listing locations calls the vendor with the stored credentials: not for read-only users
+    access: 'member',
     summary:
       'What the connection can scan (repositories, projects, applications), whether each matches a repository, and what is selected',
     tags: ['connections'],

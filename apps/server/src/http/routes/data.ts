@@ -1,13 +1,15 @@
+import { Readable } from 'node:stream'
 import { audit, rematchUnmatched } from '@vulnsync/db'
 import { z } from 'zod'
 import type { Runtime } from '../../runtime.ts'
 import { ApiError } from '../errors.ts'
 import type { createRouter } from '../route.ts'
+import { DbId, DbIdParams } from '../schemas.ts'
 import { type IssueRow, issueView } from '../views.ts'
 import {
-  exportCsv,
   ISSUE_COLUMNS,
   listVulnerabilities,
+  openCsvExport,
   summarize,
   VulnFilterSchema,
   VulnListSchema,
@@ -43,13 +45,13 @@ export const dataRoutes = (rt: Runtime, r: ReturnType<typeof createRouter>) => {
     tags: ['vulnerabilities'],
     query: VulnListSchema,
     handler: async ({ query, reply }) => {
+      const rows = await openCsvExport(rt.db, rt.workspaceId, query)
       reply.header('content-type', 'text/csv; charset=utf-8')
       reply.header(
         'content-disposition',
         `attachment; filename="vulnsync-${new Date().toISOString().slice(0, 10)}.csv"`,
       )
-      const { Readable } = await import('node:stream')
-      return reply.send(Readable.from(exportCsv(rt.db, rt.workspaceId, query)))
+      return reply.send(Readable.from(rows))
     },
   })
   r.add({
@@ -59,11 +61,11 @@ export const dataRoutes = (rt: Runtime, r: ReturnType<typeof createRouter>) => {
     summary:
       'One issue with every source occurrence (vendor severity, detection time, evidence, fixed versions, link, raw record) and its severity factors',
     tags: ['vulnerabilities'],
-    params: z.object({ id: z.string().regex(/^\d+$/, 'must be a numeric id') }),
+    params: DbIdParams,
     handler: async ({ params }) => {
       const { rows } = await rt.db.query<IssueRow>(
         `SELECT ${ISSUE_COLUMNS}, i.factors, i.explanation FROM issues i WHERE i.workspace_id = $1 AND i.id = $2`,
-        [rt.workspaceId, Number(params.id)],
+        [rt.workspaceId, params.id],
       )
       const issue = rows[0]
       if (!issue) throw new ApiError(404, 'not_found', `vulnerability ${params.id} does not exist`)
@@ -122,7 +124,7 @@ export const dataRoutes = (rt: Runtime, r: ReturnType<typeof createRouter>) => {
       q: z.string().max(200).optional(),
       includeRemoved: z.enum(['true', 'false']).optional(),
       limit: z.coerce.number().int().min(1).max(500).default(100),
-      cursor: z.string().regex(/^\d+$/).optional(),
+      cursor: DbId.optional(),
     }),
     handler: async ({ query }) => {
       const like = query.q ? `%${query.q.replace(/[%_\\]/g, '\\$&')}%` : null
@@ -133,7 +135,7 @@ export const dataRoutes = (rt: Runtime, r: ReturnType<typeof createRouter>) => {
            FROM repositories r JOIN connections c ON c.id = r.connection_id
           WHERE r.workspace_id = $1 AND ($2::text IS NULL OR r.full_name ILIKE $2) AND ($3::boolean OR r.removed_at IS NULL)
             AND r.id > $4 ORDER BY r.id LIMIT $5`,
-        [rt.workspaceId, like, removed, Number(query.cursor ?? 0), query.limit + 1],
+        [rt.workspaceId, like, removed, query.cursor ?? '0', query.limit + 1],
       )
       const total = (
         await rt.db.query<{ n: number }>(
@@ -212,9 +214,22 @@ export const dataRoutes = (rt: Runtime, r: ReturnType<typeof createRouter>) => {
     summary: 'Map an unmatched target to a repository; its waiting findings join the queue at once',
     tags: ['repositories'],
     params: z.object({ key: z.string().min(1).max(1000) }),
-    body: z.object({ repositoryId: z.union([z.string().regex(/^\d+$/), z.number().int().positive()]) }),
+    body: z.object({ repositoryId: DbId }),
     handler: async ({ params, body, principal }) => {
-      const repoId = Number(body.repositoryId)
+      const repoId = body.repositoryId
+      // only a key vulnsync issued (a target some finding waits on, or one mapped before) can be mapped
+      const known = await rt.db.query(
+        `SELECT 1 FROM occurrences WHERE workspace_id = $1 AND match_key = $2 AND repository_id IS NULL
+          UNION ALL SELECT 1 FROM repo_mappings WHERE workspace_id = $1 AND match_key = $2 LIMIT 1`,
+        [rt.workspaceId, params.key],
+      )
+      if (known.rows.length === 0)
+        throw new ApiError(
+          404,
+          'not_found',
+          `no finding waits on the target key ${JSON.stringify(params.key.slice(0, 200))}`,
+          'use a key from GET /api/v1/unmatched',
+        )
       const repo = (
         await rt.db.query(
           `SELECT id, full_name FROM repositories WHERE workspace_id = $1 AND id = $2 AND removed_at IS NULL`,
@@ -241,7 +256,7 @@ export const dataRoutes = (rt: Runtime, r: ReturnType<typeof createRouter>) => {
         target: params.key,
         detail: { repositoryId: repoId, joined },
       })
-      return { key: params.key, repositoryId: String(repoId), repository: repo.full_name, joined }
+      return { key: params.key, repositoryId: repoId, repository: repo.full_name, joined }
     },
   })
 
