@@ -152,7 +152,10 @@ export const guardedLookup =
   (hostname: string, options: any, callback: LookupCallback): void => {
     const opts = typeof options === 'function' ? {} : options
     const cb: LookupCallback = typeof options === 'function' ? options : callback
-    if (!allowPrivate && isLocalhostName(hostname)) return cb(blockedError(hostname, 'loopback'), '')
+    if (!allowPrivate && isLocalhostName(hostname)) {
+      cb(blockedError(hostname, 'loopback'), '')
+      return
+    }
     dnsLookup(hostname, { ...opts, all: true }, (err, addresses) => {
       if (err) return cb(err, '')
       const list = addresses as unknown as { address: string; family: number }[]
