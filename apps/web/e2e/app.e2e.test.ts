@@ -24,6 +24,8 @@ let context: BrowserContext
 let closeBrowser: () => Promise<void>
 let page: Page
 const pageErrors: string[] = []
+/** what Chromium reports of the server's Content-Security-Policy: the app must run without a single violation */
+const cspViolations: string[] = []
 
 beforeAll(async () => {
   if (!existsSync(DIST)) throw new Error('apps/web/dist is missing: run `npx vite build` in apps/web first')
@@ -55,6 +57,9 @@ beforeAll(async () => {
   closeBrowser = browser.close
   page = await context.newPage()
   page.on('pageerror', (e) => pageErrors.push(e.message))
+  page.on('console', (m) => {
+    if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text())
+  })
 })
 
 afterAll(async () => {
@@ -451,5 +456,22 @@ describe('vulnsync web app in Chromium', () => {
     expect(status).toBe(401)
     await page.screenshot({ path: shot('11-signed-out') })
     expect(pageErrors).toEqual([])
+  })
+
+  it('runs under a strict Content-Security-Policy without a violation, and cannot be framed', async () => {
+    const res = await page.goto(`${base}/vulnerabilities`)
+    const csp = res?.headers()['content-security-policy'] ?? ''
+    expect(csp).toMatch(/script-src 'self'(;|$)/)
+    expect(csp).toMatch(/frame-ancestors 'none'/)
+    expect(res?.headers()['x-content-type-options']).toBe('nosniff')
+    // an inline script is refused by the policy (the browser reports it), proving the policy is enforced
+    await page.evaluate(() => {
+      const s = document.createElement('script')
+      s.textContent = 'window.__inlineRan = true'
+      document.body.appendChild(s)
+    })
+    expect(await page.evaluate(() => (window as any).__inlineRan === true)).toBe(false)
+    expect(cspViolations.length).toBeGreaterThan(0)
+    expect(cspViolations.filter((v) => !/inline script/i.test(v))).toEqual([])
   })
 })
