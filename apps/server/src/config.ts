@@ -27,6 +27,8 @@ export const EnvSchema = z.object({
   VULNSYNC_SECURE_COOKIES: bool,
   /** behind a reverse proxy: trust its X-Forwarded-For (client address for the sign-in limit and the logs) */
   VULNSYNC_TRUST_PROXY: bool,
+  /** check every API response against its schema (the test suite turns it on; it costs time per request) */
+  VULNSYNC_VALIDATE_RESPONSES: bool,
 })
 
 export interface AppConfig {
@@ -42,6 +44,7 @@ export interface AppConfig {
   workerConcurrency: number
   secureCookies: boolean
   trustProxy: boolean
+  validateResponses: boolean
 }
 
 export class ConfigError extends Error {}
@@ -66,6 +69,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): AppConfig => {
     workerConcurrency: e.VULNSYNC_WORKER_CONCURRENCY,
     secureCookies: e.VULNSYNC_SECURE_COOKIES,
     trustProxy: e.VULNSYNC_TRUST_PROXY,
+    validateResponses: e.VULNSYNC_VALIDATE_RESPONSES,
   }
 }
 

@@ -64,6 +64,7 @@ export const startTestApp = async (o: TestAppOptions = {}): Promise<TestApp> => 
     VULNSYNC_ALLOW_PRIVATE_NETWORKS: 'true',
     VULNSYNC_LOG_LEVEL: 'debug',
     VULNSYNC_WORKER_CONCURRENCY: '2',
+    VULNSYNC_VALIDATE_RESPONSES: 'true',
     ...o.env,
   })
   const logs: string[] = []

@@ -12,6 +12,8 @@ export interface RepoIndexEntry {
 export interface RepoMatcher {
   /** the repository a target matches, in matching order: external id, canonical URL, owner/name on the host, mapping */
   match(keys: Pick<MatchKeys, 'externalKey' | 'urlKey' | 'nameKey' | 'matchKey'>): number | null
+  /** the full name of a repository of the index */
+  fullName(id: number): string | undefined
   readonly size: number
 }
 
@@ -39,8 +41,10 @@ export const createRepoMatcher = (
     else byName.set(n, [{ id: r.id, host: hostOf(r.urlKey) }])
   }
   const byMapping = new Map(mappings.map((m) => [m.matchKey, m.repositoryId]))
+  const names = new Map(repos.map((r) => [r.id, r.fullName]))
   return {
     size: repos.length,
+    fullName: (id) => names.get(id),
     match: (k) => {
       if (k.externalKey) {
         const id = byExt.get(k.externalKey)

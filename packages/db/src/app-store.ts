@@ -353,15 +353,3 @@ export const dueConnections = async (db: Queryable, now: Date, limit = 100): Pro
       [now, limit],
     )
   ).rows
-
-export const audit = (
-  db: Queryable,
-  e: { workspaceId: string | null; actor: string; action: string; target?: string; detail?: unknown },
-) =>
-  db.query(`INSERT INTO audit_events (workspace_id, actor, action, target, detail) VALUES ($1, $2, $3, $4, $5)`, [
-    e.workspaceId,
-    e.actor,
-    e.action,
-    e.target ?? null,
-    JSON.stringify(e.detail ?? {}),
-  ])

@@ -74,3 +74,123 @@ export const markRepositoriesRemoved = async (
   )
   return rowCount
 }
+
+// ------------------------------------------------------------------ the read side: inventory, unmatched, mappings
+
+const likeOf = (q: string | undefined) => (q ? `%${q.replace(/[%_\\]/g, '\\$&')}%` : null)
+
+export interface RepositoryListRow {
+  id: number
+  provider: string
+  external_id: string
+  full_name: string
+  web_url: string
+  clone_url: string | null
+  ssh_url: string | null
+  default_branch: string | null
+  archived: boolean
+  visibility: string | null
+  connection_id: string
+  connection_name: string
+  open_issues: number
+  first_seen_at: Date
+  last_seen_at: Date
+  removed_at: Date | null
+}
+
+/** The repository inventory, paged by id, with the number of open issues of each. */
+export const listRepositories = async (
+  db: Queryable,
+  workspaceId: string,
+  o: { q?: string | undefined; includeRemoved: boolean; after: string; limit: number },
+): Promise<{ rows: RepositoryListRow[]; more: boolean; total: number }> => {
+  const like = likeOf(o.q)
+  const { rows } = await db.query<RepositoryListRow>(
+    `SELECT r.*, c.name AS connection_name,
+            (SELECT count(*)::int FROM issues i WHERE i.repository_id = r.id AND i.status = 'open') AS open_issues
+       FROM repositories r JOIN connections c ON c.id = r.connection_id
+      WHERE r.workspace_id = $1 AND ($2::text IS NULL OR r.full_name ILIKE $2) AND ($3::boolean OR r.removed_at IS NULL)
+        AND r.id > $4 ORDER BY r.id LIMIT $5`,
+    [workspaceId, like, o.includeRemoved, o.after, o.limit + 1],
+  )
+  const total = (
+    await db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM repositories r WHERE r.workspace_id = $1 AND ($2::text IS NULL OR r.full_name ILIKE $2) AND ($3::boolean OR r.removed_at IS NULL)`,
+      [workspaceId, like, o.includeRemoved],
+    )
+  ).rows[0]!.n
+  return { rows: rows.slice(0, o.limit), more: rows.length > o.limit, total }
+}
+
+export interface UnmatchedRow {
+  match_key: string
+  connection_id: string
+  kind: string
+  connection_name: string
+  target_kind: string
+  display: string
+  target_name: string
+  findings: number
+  cves: number
+  last_seen_at: Date | null
+}
+
+/** Targets that findings wait on because they match no repository, most findings first. */
+export const listUnmatched = async (db: Queryable, workspaceId: string, q?: string): Promise<UnmatchedRow[]> =>
+  (
+    await db.query<UnmatchedRow>(
+      `SELECT o.match_key, o.connection_id, c.kind, c.name AS connection_name, min(o.target_kind) AS target_kind,
+              min(o.match_display) AS display, min(o.target_name) AS target_name, count(*)::int AS findings,
+              count(DISTINCT o.cve)::int AS cves, max(o.last_seen_at) AS last_seen_at
+         FROM occurrences o JOIN connections c ON c.id = o.connection_id
+        WHERE o.workspace_id = $1 AND o.repository_id IS NULL AND o.state = 'present'
+          AND ($2::text IS NULL OR o.match_display ILIKE $2 OR o.target_name ILIKE $2)
+        GROUP BY o.match_key, o.connection_id, c.kind, c.name
+        ORDER BY count(*) DESC, o.match_key LIMIT 1000`,
+      [workspaceId, likeOf(q)],
+    )
+  ).rows
+
+/** A live repository of the workspace by id, or null. */
+export const getLiveRepository = async (db: Queryable, workspaceId: string, id: string) =>
+  (
+    await db.query<{ id: number; full_name: string }>(
+      `SELECT id, full_name FROM repositories WHERE workspace_id = $1 AND id = $2 AND removed_at IS NULL`,
+      [workspaceId, id],
+    )
+  ).rows[0] ?? null
+
+/** Whether vulnsync issued this target key: some finding waits on it, or it was mapped before. */
+export const isKnownMatchKey = async (db: Queryable, workspaceId: string, key: string): Promise<boolean> =>
+  (
+    await db.query(
+      `SELECT 1 FROM occurrences WHERE workspace_id = $1 AND match_key = $2 AND repository_id IS NULL
+        UNION ALL SELECT 1 FROM repo_mappings WHERE workspace_id = $1 AND match_key = $2 LIMIT 1`,
+      [workspaceId, key],
+    )
+  ).rows.length > 0
+
+export const saveMapping = (
+  db: Queryable,
+  m: { workspaceId: string; matchKey: string; repositoryId: string; createdBy: string },
+) =>
+  db.query(
+    `INSERT INTO repo_mappings (workspace_id, match_key, repository_id, created_by) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (workspace_id, match_key) DO UPDATE SET repository_id = excluded.repository_id, created_by = excluded.created_by, created_at = now()`,
+    [m.workspaceId, m.matchKey, m.repositoryId, m.createdBy],
+  )
+
+export const listMappings = async (db: Queryable, workspaceId: string) =>
+  (
+    await db.query<{
+      match_key: string
+      repository_id: number
+      full_name: string
+      created_by: string | null
+      created_at: Date
+    }>(
+      `SELECT m.match_key, m.repository_id, r.full_name, m.created_by, m.created_at FROM repo_mappings m JOIN repositories r ON r.id = m.repository_id
+        WHERE m.workspace_id = $1 ORDER BY m.created_at DESC`,
+      [workspaceId],
+    )
+  ).rows

@@ -157,3 +157,55 @@ export const finishRun = async (
     ],
   )
 }
+
+// ------------------------------------------------------------------ the read side
+
+/** The newest run of each connection given. */
+export const lastRunsOf = async (db: Queryable, connectionIds: string[]): Promise<Map<string, RunRow>> => {
+  if (connectionIds.length === 0) return new Map()
+  const { rows } = await db.query<RunRow>(
+    `SELECT DISTINCT ON (connection_id) * FROM sync_runs WHERE connection_id = ANY($1::uuid[]) ORDER BY connection_id, queued_at DESC`,
+    [connectionIds],
+  )
+  return new Map(rows.map((r) => [r.connection_id, r]))
+}
+
+/** Runs of a workspace, newest first. */
+export const listRuns = async (
+  db: Queryable,
+  workspaceId: string,
+  f: { connectionId?: string | undefined; status?: RunStatus | undefined; limit: number },
+): Promise<RunRow[]> =>
+  (
+    await db.query<RunRow>(
+      `SELECT * FROM sync_runs WHERE workspace_id = $1 AND ($2::uuid IS NULL OR connection_id = $2) AND ($3::text IS NULL OR status = $3)
+        ORDER BY queued_at DESC LIMIT $4`,
+      [workspaceId, f.connectionId ?? null, f.status ?? null, f.limit],
+    )
+  ).rows
+
+/** The queued run of a connection that no worker has started yet, if any. */
+export const findQueuedRun = async (db: Queryable, connectionId: string): Promise<RunRow | null> =>
+  (
+    await db.query<RunRow>(
+      `SELECT * FROM sync_runs WHERE connection_id = $1 AND status = 'queued' AND started_at IS NULL ORDER BY queued_at LIMIT 1`,
+      [connectionId],
+    )
+  ).rows[0] ?? null
+
+/** Whether a run of the connection newer than `than` succeeded, is held or is running. */
+export const hasNewerRun = async (db: Queryable, run: RunRow): Promise<boolean> =>
+  (
+    await db.query(
+      `SELECT 1 FROM sync_runs WHERE connection_id = $1 AND queued_at > $2 AND status IN ('succeeded', 'held', 'running') LIMIT 1`,
+      [run.connection_id, run.queued_at],
+    )
+  ).rows.length > 0
+
+/** A disconnected connection's queued runs end as cancelled. */
+export const cancelQueuedRuns = (db: Queryable, connectionId: string) =>
+  db.query(
+    `UPDATE sync_runs SET status = 'cancelled', finished_at = now(), error = '{"code":"disconnected","message":"the connection was removed"}'::jsonb
+      WHERE connection_id = $1 AND status = 'queued'`,
+    [connectionId],
+  )

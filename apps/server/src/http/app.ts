@@ -3,13 +3,20 @@ import { join } from 'node:path'
 import cookie from '@fastify/cookie'
 import fastifyStatic from '@fastify/static'
 import Fastify, { type FastifyInstance } from 'fastify'
+import { z } from 'zod'
 import type { Runtime } from '../runtime.ts'
 import { createAuthenticator } from './authenticate.ts'
 import { installErrorHandler } from './errors.ts'
 import { createRouter } from './route.ts'
+import { auditRoutes } from './routes/audit.ts'
 import { authRoutes } from './routes/auth.ts'
 import { connectionRoutes } from './routes/connections.ts'
-import { dataRoutes } from './routes/data.ts'
+import { connectorRoutes } from './routes/connectors.ts'
+import { repositoryRoutes } from './routes/repositories.ts'
+import { syncRoutes } from './routes/syncs.ts'
+import { tokenRoutes } from './routes/tokens.ts'
+import { userRoutes } from './routes/users.ts'
+import { vulnerabilityRoutes } from './routes/vulnerabilities.ts'
 import { installSecurityHeaders } from './security-headers.ts'
 
 /** Builds the HTTP server: API under /api/v1, health endpoints, and the web app when it is built. */
@@ -47,16 +54,23 @@ export const buildApp = async (rt: Runtime, o: { webDist?: string | null } = {})
     }
   })
 
-  const router = createRouter(app, authenticate)
+  const router = createRouter(app, authenticate, { validateResponses: rt.config.validateResponses })
   authRoutes(rt, router, authenticateToken)
+  userRoutes(rt, router)
+  tokenRoutes(rt, router)
+  connectorRoutes(rt, router)
   connectionRoutes(rt, router)
-  dataRoutes(rt, router)
+  syncRoutes(rt, router)
+  vulnerabilityRoutes(rt, router)
+  repositoryRoutes(rt, router)
+  auditRoutes(rt, router)
   router.add({
     method: 'GET',
     url: '/api/v1/openapi.json',
     access: 'viewer',
     summary: 'This API as OpenAPI 3.1',
     tags: ['meta'],
+    response: z.record(z.string(), z.unknown()),
     handler: async () => router.openapi(),
   })
 

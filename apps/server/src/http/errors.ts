@@ -1,3 +1,4 @@
+import { InputError } from '@vulnsync/db'
 import type { FastifyError, FastifyInstance } from 'fastify'
 import { ZodError } from 'zod'
 
@@ -41,6 +42,10 @@ export const installErrorHandler = (app: FastifyInstance) => {
         },
       })
     }
+    if (err instanceof InputError)
+      return reply.status(err.status).send({
+        error: { code: err.code, message: err.message, ...(err.hint ? { hint: err.hint } : {}), reqId },
+      })
     if (err instanceof ZodError) {
       return reply.status(422).send({
         error: {

@@ -1,3 +1,4 @@
+import { isStorableText } from '@vulnsync/core'
 import { type Principal, roleAtLeast } from '@vulnsync/db'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
@@ -5,7 +6,7 @@ import { ApiError } from './errors.ts'
 
 export type Access = 'public' | 'viewer' | 'member' | 'admin'
 
-export interface RouteDef<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType> {
+export interface RouteDef<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType, R extends z.ZodType> {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
   url: string
   access: Access
@@ -14,8 +15,17 @@ export interface RouteDef<P extends z.ZodType, Q extends z.ZodType, B extends z.
   params?: P
   query?: Q
   body?: B
-  /** response description for the OpenAPI document */
+  /**
+   * The success body's schema, from @vulnsync/api: the handler must return its type, the OpenAPI document describes
+   * it, and tests validate every response against it. Absent for routes that answer 204 or stream a file.
+   */
+  response?: R
+  /** the success status (default 200; 204 when there is no response schema) */
+  status?: 200 | 201 | 202
+  /** descriptions of other statuses for the OpenAPI document */
   responses?: Record<number, string>
+  /** the media type of a streamed success body (CSV export) */
+  produces?: string
   handler: (input: {
     params: z.infer<P>
     query: z.infer<Q>
@@ -23,7 +33,7 @@ export interface RouteDef<P extends z.ZodType, Q extends z.ZodType, B extends z.
     principal: Principal
     req: FastifyRequest
     reply: FastifyReply
-  }) => Promise<unknown>
+  }) => Promise<z.input<R> | undefined | FastifyReply>
 }
 
 interface Collected {
@@ -35,18 +45,18 @@ interface Collected {
   params?: z.ZodType
   query?: z.ZodType
   body?: z.ZodType
+  response?: z.ZodType
+  status: number
+  produces?: string
   responses: Record<number, string>
 }
 
-// a NUL byte, or half of a UTF-16 surrogate pair: no database text column can hold either
-const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
-
 /** The path of the first string (or object key) in an input that text columns cannot store, if any. */
 export const findUnstorable = (value: unknown, path: (string | number)[] = [], depth = 0): string | null => {
-  if (typeof value === 'string') return UNSTORABLE.test(value) ? path.join('.') : null
+  if (typeof value === 'string') return isStorableText(value) ? null : path.join('.')
   if (value === null || typeof value !== 'object' || depth > 64) return null
   for (const [k, v] of Object.entries(value)) {
-    if (UNSTORABLE.test(k)) return [...path, '(key)'].join('.')
+    if (!isStorableText(k)) return [...path, '(key)'].join('.')
     const bad = findUnstorable(v, [...path, Array.isArray(value) ? Number(k) : k], depth + 1)
     if (bad !== null) return bad
   }
@@ -93,11 +103,18 @@ const parse = <T extends z.ZodType>(schema: T | undefined, value: unknown, where
 export const createRouter = (
   app: FastifyInstance,
   authenticate: (req: FastifyRequest) => Promise<Principal | null>,
+  o: { validateResponses?: boolean } = {},
 ) => {
   const collected: Collected[] = []
-  const add = <P extends z.ZodType = z.ZodAny, Q extends z.ZodType = z.ZodAny, B extends z.ZodType = z.ZodAny>(
-    def: RouteDef<P, Q, B>,
+  const add = <
+    P extends z.ZodType = z.ZodAny,
+    Q extends z.ZodType = z.ZodAny,
+    B extends z.ZodType = z.ZodAny,
+    R extends z.ZodType = z.ZodUnknown,
+  >(
+    def: RouteDef<P, Q, B, R>,
   ) => {
+    const status = def.status ?? (def.response || def.produces ? 200 : 204)
     collected.push({
       method: def.method,
       url: def.url,
@@ -107,6 +124,9 @@ export const createRouter = (
       params: def.params,
       query: def.query,
       body: def.body,
+      response: def.response,
+      status,
+      produces: def.produces,
       responses: def.responses ?? {},
     })
     app.route({
@@ -136,8 +156,14 @@ export const createRouter = (
         // no body at all means an empty object; a body of `null` is refused like any other non-object
         const body = parse(def.body, req.body === undefined ? {} : req.body, 'body')
         const out = await def.handler({ params, query, body, principal: principal as Principal, req, reply })
-        if (reply.sent) return reply
-        return out === undefined ? reply.status(204).send() : out
+        if (reply.sent || out === reply) return reply
+        if (out === undefined) return reply.status(204).send()
+        if (o.validateResponses && def.response) {
+          const r = def.response.safeParse(out)
+          if (!r.success)
+            throw new Error(`response of ${def.method} ${def.url} breaks its schema: ${r.error.message.slice(0, 2000)}`)
+        }
+        return reply.status(def.status ?? 200).send(out)
       },
     })
   }
@@ -172,8 +198,25 @@ export const createRouter = (
             }
           : {}),
         responses: {
-          ...Object.fromEntries(Object.entries(r.responses).map(([k, v]) => [k, { description: v }])),
-          ...(Object.keys(r.responses).length === 0 ? { 200: { description: 'OK' } } : {}),
+          [r.status]: {
+            description: r.responses[r.status] ?? (r.status === 204 ? 'done; no content' : 'OK'),
+            ...(r.response
+              ? {
+                  content: {
+                    'application/json': {
+                      schema: z.toJSONSchema(r.response, { io: 'output', unrepresentable: 'any' }),
+                    },
+                  },
+                }
+              : r.produces
+                ? { content: { [r.produces]: { schema: { type: 'string' } } } }
+                : {}),
+          },
+          ...Object.fromEntries(
+            Object.entries(r.responses)
+              .filter(([k]) => Number(k) !== r.status)
+              .map(([k, v]) => [k, { description: v }]),
+          ),
           default: {
             description: 'error',
             content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
@@ -218,3 +261,5 @@ export const createRouter = (
   }
   return { add, openapi }
 }
+
+export type Router = ReturnType<typeof createRouter>

@@ -23,3 +23,5 @@ export const DbIdParams = z.object({ id: DbId })
 /** A display name: trimmed, not empty, not only spaces. */
 export const Name = (max = 100) =>
   z.string().trim().min(1, 'must not be empty or only spaces').max(max, `must be at most ${max} characters`)
+
+export const Password = z.string().min(10, 'passwords need at least 10 characters').max(200)

@@ -1,47 +1,29 @@
 import type {} from '@fastify/cookie'
+import { Me, Ok, PasswordChanged, UserEnvelope } from '@vulnsync/api'
 import {
   audit,
-  countAdmins,
   deleteSession,
   deleteUserSessions,
-  disableUser,
   findUserByName,
   getUser,
   insertSession,
-  insertToken,
-  insertUser,
-  listTokens,
-  listUsers,
   type Principal,
-  revokeToken,
   updateUser,
 } from '@vulnsync/db'
 import { z } from 'zod'
-import { generateToken, hashPassword, hashToken, tokenPrefix, verifyPassword } from '../../auth.ts'
+import { generateToken, hashPassword, hashToken, verifyPassword } from '../../auth.ts'
 import type { Runtime } from '../../runtime.ts'
 import { SESSION_COOKIE } from '../authenticate.ts'
 import { ApiError } from '../errors.ts'
 import { assertLoginAllowed, recordLoginFailure } from '../login-limit.ts'
-import type { createRouter } from '../route.ts'
-import { UuidParams as Id, Name } from '../schemas.ts'
+import { presentUser } from '../presenters/people.ts'
+import { actorOf } from '../principal.ts'
+import type { Router } from '../route.ts'
+import { Password } from '../schemas.ts'
 
 const SESSION_DAYS = 7
-const Role = z.enum(['admin', 'member', 'viewer'])
-const Password = z.string().min(10, 'passwords need at least 10 characters').max(200)
 
-const userView = (u: { id: string; username: string; role: string; created_at: Date }) => ({
-  id: u.id,
-  username: u.username,
-  role: u.role,
-  createdAt: new Date(u.created_at).toISOString(),
-})
-
-export const authRoutes = (
-  rt: Runtime,
-  r: ReturnType<typeof createRouter>,
-  authenticateToken: (token: string) => Promise<Principal | null>,
-) => {
-  const actorOf = (p: Principal) => p.username ?? 'token'
+export const authRoutes = (rt: Runtime, r: Router, authenticateToken: (token: string) => Promise<Principal | null>) => {
   r.add({
     method: 'POST',
     url: '/api/v1/auth/login',
@@ -52,6 +34,7 @@ export const authRoutes = (
       z.object({ username: z.string().min(1).max(100), password: z.string().min(1).max(200) }),
       z.object({ token: z.string().min(1).max(200) }),
     ]),
+    response: UserEnvelope,
     handler: async ({ body, req, reply }) => {
       const address = req.ip
       const account = 'username' in body ? body.username.toLowerCase() : null
@@ -114,7 +97,7 @@ export const authRoutes = (
         path: '/',
         maxAge: SESSION_DAYS * 86_400,
       })
-      return { user: { ...userView(user), role: cap?.role ?? user.role } }
+      return { user: { ...presentUser(user), role: cap?.role ?? user.role } }
     },
   })
   r.add({
@@ -123,11 +106,12 @@ export const authRoutes = (
     access: 'viewer',
     summary: 'Sign out: ends the session',
     tags: ['auth'],
+    response: Ok,
     handler: async ({ req, reply }) => {
       const sid = req.cookies?.[SESSION_COOKIE]
       if (sid) await deleteSession(rt.db, hashToken(sid))
       reply.clearCookie(SESSION_COOKIE, { path: '/' })
-      return { ok: true }
+      return { ok: true as const }
     },
   })
   r.add({
@@ -137,6 +121,7 @@ export const authRoutes = (
     summary: 'Change your own password; every other session of yours ends',
     tags: ['auth'],
     body: z.object({ currentPassword: z.string().min(1).max(200), newPassword: Password }),
+    response: PasswordChanged,
     handler: async ({ body, principal }) => {
       const u = principal.userId ? await getUser(rt.db, rt.workspaceId, principal.userId) : null
       if (!u) throw new ApiError(400, 'no_user', 'this credential belongs to no user, so it has no password to change')
@@ -156,194 +141,19 @@ export const authRoutes = (
         target: u.id,
         detail: { sessionsEnded: ended },
       })
-      return { ok: true, sessionsEnded: ended }
+      return { ok: true as const, sessionsEnded: ended }
     },
   })
   r.add({
     method: 'GET',
     url: '/api/v1/auth/me',
     access: 'viewer',
-    summary: 'Who am I',
+    summary: 'Who am I, with the effective role of my credential',
     tags: ['auth'],
+    response: Me,
     handler: async ({ principal }) => ({
       user: { id: principal.userId, username: principal.username ?? 'api-token', role: principal.role },
       via: principal.via,
     }),
-  })
-
-  // ---------------------------------------------------------------- users
-  r.add({
-    method: 'GET',
-    url: '/api/v1/users',
-    access: 'admin',
-    summary: 'List users',
-    tags: ['users'],
-    handler: async () => ({ items: (await listUsers(rt.db, rt.workspaceId)).map(userView) }),
-  })
-  r.add({
-    method: 'POST',
-    url: '/api/v1/users',
-    access: 'admin',
-    summary: 'Create a user',
-    tags: ['users'],
-    body: z.object({
-      username: z
-        .string()
-        .min(2)
-        .max(64)
-        .regex(/^[\w.@-]+$/, 'letters, digits and . _ - @ only'),
-      password: Password,
-      role: Role,
-    }),
-    handler: async ({ body, principal, reply }) => {
-      if (await findUserByName(rt.db, rt.workspaceId, body.username))
-        throw new ApiError(409, 'conflict', `a user named ${body.username} exists already`)
-      const u = await insertUser(rt.db, {
-        workspaceId: rt.workspaceId,
-        username: body.username,
-        passwordHash: await hashPassword(body.password),
-        role: body.role,
-      })
-      await audit(rt.db, {
-        workspaceId: rt.workspaceId,
-        actor: actorOf(principal),
-        action: 'user.create',
-        target: u.id,
-        detail: { username: u.username, role: u.role },
-      })
-      reply.status(201)
-      return { user: userView(u) }
-    },
-  })
-  r.add({
-    method: 'PATCH',
-    url: '/api/v1/users/:id',
-    access: 'admin',
-    summary: "Change a user's role or password",
-    tags: ['users'],
-    params: Id,
-    body: z.object({ role: Role.optional(), password: Password.optional() }),
-    handler: async ({ params, body, principal }) => {
-      if (body.role && body.role !== 'admin') {
-        const target = (
-          await rt.db.query(`SELECT role FROM users WHERE id = $1 AND workspace_id = $2`, [params.id, rt.workspaceId])
-        ).rows[0]
-        if (target?.role === 'admin' && (await countAdmins(rt.db, rt.workspaceId)) <= 1)
-          throw new ApiError(409, 'last_admin', 'this is the last admin; make another user admin first')
-      }
-      const u = await updateUser(rt.db, rt.workspaceId, params.id, {
-        role: body.role,
-        passwordHash: body.password ? await hashPassword(body.password) : undefined,
-      })
-      if (!u) throw new ApiError(404, 'not_found', `user ${params.id} does not exist`)
-      // a new password ends every other session of that user (the admin's own session stays when it is theirs)
-      const sessionsEnded = body.password ? await deleteUserSessions(rt.db, u.id, principal.sessionHash) : 0
-      await audit(rt.db, {
-        workspaceId: rt.workspaceId,
-        actor: actorOf(principal),
-        action: 'user.update',
-        target: u.id,
-        detail: { role: body.role, passwordChanged: !!body.password, sessionsEnded },
-      })
-      return { user: userView(u) }
-    },
-  })
-  r.add({
-    method: 'DELETE',
-    url: '/api/v1/users/:id',
-    access: 'admin',
-    summary: 'Remove a user (their sessions and tokens end)',
-    tags: ['users'],
-    params: Id,
-    handler: async ({ params, principal }) => {
-      const target = (
-        await rt.db.query(`SELECT role FROM users WHERE id = $1 AND workspace_id = $2 AND disabled_at IS NULL`, [
-          params.id,
-          rt.workspaceId,
-        ])
-      ).rows[0]
-      if (!target) throw new ApiError(404, 'not_found', `user ${params.id} does not exist`)
-      if (target.role === 'admin' && (await countAdmins(rt.db, rt.workspaceId)) <= 1)
-        throw new ApiError(409, 'last_admin', 'this is the last admin and cannot be removed')
-      await disableUser(rt.db, rt.workspaceId, params.id)
-      await audit(rt.db, {
-        workspaceId: rt.workspaceId,
-        actor: actorOf(principal),
-        action: 'user.delete',
-        target: params.id,
-      })
-    },
-  })
-
-  // ---------------------------------------------------------------- API tokens
-  r.add({
-    method: 'POST',
-    url: '/api/v1/tokens',
-    access: 'admin',
-    summary: 'Create an API token; the token is returned once and stored only as a hash',
-    tags: ['tokens'],
-    body: z.object({
-      name: Name(100).default('api token'),
-      role: Role.default('viewer'),
-      expiresInDays: z.number().int().min(1).max(3650).optional(),
-    }),
-    handler: async ({ body, principal, reply }) => {
-      const token = generateToken()
-      const row = await insertToken(rt.db, {
-        workspaceId: rt.workspaceId,
-        userId: principal.userId,
-        name: body.name,
-        hash: hashToken(token),
-        prefix: tokenPrefix(token),
-        role: body.role,
-        expiresAt: body.expiresInDays ? new Date(Date.now() + body.expiresInDays * 86_400_000) : null,
-      })
-      await audit(rt.db, {
-        workspaceId: rt.workspaceId,
-        actor: actorOf(principal),
-        action: 'token.create',
-        target: row.id,
-        detail: { name: body.name, role: body.role },
-      })
-      reply.status(201)
-      return { id: row.id, name: body.name, role: body.role, token, createdAt: new Date(row.created_at).toISOString() }
-    },
-  })
-  r.add({
-    method: 'GET',
-    url: '/api/v1/tokens',
-    access: 'admin',
-    summary: 'List API tokens (never their values)',
-    tags: ['tokens'],
-    handler: async () => ({
-      items: (await listTokens(rt.db, rt.workspaceId)).map((t: any) => ({
-        id: t.id,
-        name: t.name,
-        prefix: t.prefix,
-        role: t.role,
-        userId: t.user_id,
-        createdAt: t.created_at ? new Date(t.created_at).toISOString() : null,
-        lastUsedAt: t.last_used_at ? new Date(t.last_used_at).toISOString() : null,
-        expiresAt: t.expires_at ? new Date(t.expires_at).toISOString() : null,
-      })),
-    }),
-  })
-  r.add({
-    method: 'DELETE',
-    url: '/api/v1/tokens/:id',
-    access: 'admin',
-    summary: 'Revoke an API token',
-    tags: ['tokens'],
-    params: Id,
-    handler: async ({ params, principal }) => {
-      if (!(await revokeToken(rt.db, rt.workspaceId, params.id)))
-        throw new ApiError(404, 'not_found', `token ${params.id} does not exist`)
-      await audit(rt.db, {
-        workspaceId: rt.workspaceId,
-        actor: actorOf(principal),
-        action: 'token.revoke',
-        target: params.id,
-      })
-    },
   })
 }

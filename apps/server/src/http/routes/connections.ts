@@ -1,19 +1,27 @@
+import {
+  CheckResult,
+  ConnectionCreated,
+  ConnectionEnvelope,
+  ConnectionList,
+  LocationList,
+  RunEnvelope,
+} from '@vulnsync/api'
 import { createConnectorContext } from '@vulnsync/connectors'
 import { type AnyConnector, type Location, matchKeys } from '@vulnsync/core'
 import {
   audit,
   type ConnectionRow,
+  cancelQueuedRuns,
   excludeDeselected,
   getConnection,
-  getRun,
   insertConnection,
+  lastRunsOf,
   listConnections,
-  type RunRow,
+  loadRepoMatcher,
   softDeleteConnection,
   updateConnection,
 } from '@vulnsync/db'
 import { z } from 'zod'
-import { confirmHeldRun } from '../../ingest/engine.ts'
 import {
   connectionForRun,
   connectorOf,
@@ -24,15 +32,16 @@ import {
   validateCron,
 } from '../../runtime.ts'
 import { ApiError, zodMessage } from '../errors.ts'
-import type { createRouter } from '../route.ts'
+import { presentConnection, presentRun } from '../presenters/connection.ts'
+import { actorOf } from '../principal.ts'
+import type { Router } from '../route.ts'
 import { UuidParams as Id, Name as NameSchema } from '../schemas.ts'
-import { connectionView, runView } from '../views.ts'
 
 const Name = NameSchema(100)
 const Locations = z.array(z.string().min(1).max(500)).max(100_000).nullable()
 const Cron = z.string().max(100)
 
-const secretFieldsOf = (c: AnyConnector): string[] => {
+export const secretFieldsOf = (c: AnyConnector): string[] => {
   const shape = (c.secretsSchema as any)?.shape ?? (c.secretsSchema as any)?._def?.shape
   return shape ? Object.keys(typeof shape === 'function' ? shape() : shape) : []
 }
@@ -63,15 +72,6 @@ const checkOrThrow = async (rt: Runtime, connector: AnyConnector, config: unknow
   return result
 }
 
-const lastRuns = async (rt: Runtime, ids: string[]) => {
-  if (ids.length === 0) return new Map<string, RunRow>()
-  const { rows } = await rt.db.query<RunRow>(
-    `SELECT DISTINCT ON (connection_id) * FROM sync_runs WHERE connection_id = ANY($1::uuid[]) ORDER BY connection_id, queued_at DESC`,
-    [ids],
-  )
-  return new Map(rows.map((r) => [r.connection_id, r]))
-}
-
 export const loadConnection = async (
   rt: Runtime,
   id: string,
@@ -95,35 +95,15 @@ export const loadConnection = async (
   return { row, connector }
 }
 
-export const connectionRoutes = (rt: Runtime, r: ReturnType<typeof createRouter>) => {
+export const connectionRoutes = (rt: Runtime, r: Router) => {
   const secretFieldsOfKind = (kind: string) => {
     const c = connectorOf(rt.connectors, kind)
     return c ? secretFieldsOf(c) : []
   }
   const view = async (row: ConnectionRow) => {
-    const last = (await lastRuns(rt, [row.id])).get(row.id) ?? null
-    return connectionView(row, { lastRun: last, secretFields: secretFieldsOfKind(row.kind) })
+    const last = (await lastRunsOf(rt.db, [row.id])).get(row.id) ?? null
+    return presentConnection(row, { lastRun: last, secretFields: secretFieldsOfKind(row.kind) })
   }
-
-  r.add({
-    method: 'GET',
-    url: '/api/v1/connectors',
-    access: 'viewer',
-    summary: 'The integration kinds vulnsync can connect, with the JSON Schema of their configuration and credentials',
-    tags: ['connections'],
-    handler: async () => ({
-      items: Object.values(rt.connectors).map((c) => ({
-        kind: c.kind,
-        title: c.title,
-        description: c.description,
-        help: c.help,
-        role: c.role,
-        configSchema: z.toJSONSchema(c.configSchema, { io: 'input', unrepresentable: 'any' }),
-        secretsSchema: z.toJSONSchema(c.secretsSchema, { io: 'input', unrepresentable: 'any' }),
-        secretFields: secretFieldsOf(c),
-      })),
-    }),
-  })
 
   r.add({
     method: 'GET',
@@ -131,15 +111,16 @@ export const connectionRoutes = (rt: Runtime, r: ReturnType<typeof createRouter>
     access: 'viewer',
     summary: 'List connections (never their secrets)',
     tags: ['connections'],
+    response: ConnectionList,
     handler: async () => {
       const rows = await listConnections(rt.db, rt.workspaceId)
-      const last = await lastRuns(
-        rt,
+      const last = await lastRunsOf(
+        rt.db,
         rows.map((x) => x.id),
       )
       return {
         items: rows.map((row) =>
-          connectionView(row, {
+          presentConnection(row, {
             lastRun: last.get(row.id) ?? null,
             secretFields: secretFieldsOfKind(row.kind),
           }),
@@ -155,6 +136,8 @@ export const connectionRoutes = (rt: Runtime, r: ReturnType<typeof createRouter>
     summary:
       "Connect an integration: runs the connector's check first; on success stores it (secrets encrypted) and queues the initial sync",
     tags: ['connections'],
+    response: ConnectionCreated,
+    status: 201,
     responses: {
       201: 'connected; the initial sync is queued',
       422: 'invalid input, or the check failed: nothing was stored',
@@ -167,7 +150,7 @@ export const connectionRoutes = (rt: Runtime, r: ReturnType<typeof createRouter>
       locations: Locations.optional(),
       scheduleCron: Cron.optional(),
     }),
-    handler: async ({ body, principal, reply }) => {
+    handler: async ({ body, principal }) => {
       const connector = connectorOf(rt.connectors, body.kind)
       if (!connector)
         throw new ApiError(
@@ -209,15 +192,14 @@ export const connectionRoutes = (rt: Runtime, r: ReturnType<typeof createRouter>
       const run = await requestRun(rt, row, 'initial')
       await audit(rt.db, {
         workspaceId: rt.workspaceId,
-        actor: principal.username ?? 'token',
+        actor: actorOf(principal),
         action: 'connection.create',
         target: row.id,
         detail: { kind: row.kind, name: row.name },
       })
-      reply.status(201)
       return {
-        connection: connectionView(row, { lastRun: run, secretFields: secretFieldsOf(connector) }),
-        run: runView(run),
+        connection: presentConnection(row, { lastRun: run, secretFields: secretFieldsOf(connector) }),
+        run: presentRun(run),
         check,
       }
     },
@@ -230,6 +212,7 @@ export const connectionRoutes = (rt: Runtime, r: ReturnType<typeof createRouter>
     summary: 'One connection',
     tags: ['connections'],
     params: Id,
+    response: ConnectionEnvelope,
     handler: async ({ params }) => ({ connection: await view((await loadConnection(rt, params.id)).row) }),
   })
 
@@ -248,6 +231,7 @@ export const connectionRoutes = (rt: Runtime, r: ReturnType<typeof createRouter>
       /** null resets the schedule to the default */
       scheduleCron: Cron.nullable().optional(),
     }),
+    response: ConnectionEnvelope,
     handler: async ({ params, body, principal }) => {
       const { row, connector } = await loadConnection(rt, params.id)
       const patch: Parameters<typeof updateConnection>[3] = {}
@@ -279,7 +263,7 @@ export const connectionRoutes = (rt: Runtime, r: ReturnType<typeof createRouter>
         await excludeDeselected(rt.db, { connectionId: row.id, selection: body.locations, now: rt.now() })
       await audit(rt.db, {
         workspaceId: rt.workspaceId,
-        actor: principal.username ?? 'token',
+        actor: actorOf(principal),
         action: 'connection.update',
         target: row.id,
         detail: { fields: Object.keys(body).filter((k) => k !== 'secrets'), secretsRotated: !!body.secrets },
@@ -297,15 +281,11 @@ export const connectionRoutes = (rt: Runtime, r: ReturnType<typeof createRouter>
     params: Id,
     handler: async ({ params, principal }) => {
       const { row } = await loadConnection(rt, params.id)
-      await rt.db.query(
-        `UPDATE sync_runs SET status = 'cancelled', finished_at = now(), error = '{"code":"disconnected","message":"the connection was removed"}'::jsonb
-          WHERE connection_id = $1 AND status = 'queued'`,
-        [row.id],
-      )
+      await cancelQueuedRuns(rt.db, row.id)
       await softDeleteConnection(rt.db, rt.workspaceId, row.id)
       await audit(rt.db, {
         workspaceId: rt.workspaceId,
-        actor: principal.username ?? 'token',
+        actor: actorOf(principal),
         action: 'connection.delete',
         target: row.id,
         detail: { kind: row.kind, name: row.name },
@@ -320,6 +300,7 @@ export const connectionRoutes = (rt: Runtime, r: ReturnType<typeof createRouter>
     summary: "Run the connector's check with the stored credentials",
     tags: ['connections'],
     params: Id,
+    response: CheckResult,
     handler: async ({ params }) => {
       const { row, connector } = await loadConnection(rt, params.id)
       const c = connectionForRun(rt, row)
@@ -336,6 +317,7 @@ export const connectionRoutes = (rt: Runtime, r: ReturnType<typeof createRouter>
       'What the connection can scan (repositories, projects, applications), whether each matches a repository, and what is selected',
     tags: ['connections'],
     params: Id,
+    response: LocationList,
     handler: async ({ params }) => {
       const { row, connector } = await loadConnection(rt, params.id)
       if (!connector.discover) return { items: [], selection: row.locations, selectable: false }
@@ -355,40 +337,15 @@ export const connectionRoutes = (rt: Runtime, r: ReturnType<typeof createRouter>
         locations.push(l)
         if (locations.length >= 20_000) break
       }
-      const { rows: repos } = await rt.db.query<{
-        id: number
-        full_name: string
-        url_key: string | null
-        provider: string
-        external_id: string
-      }>(
-        `SELECT id, full_name, url_key, provider, external_id FROM repositories WHERE workspace_id = $1 AND removed_at IS NULL`,
-        [rt.workspaceId],
-      )
-      const { rows: maps } = await rt.db.query<{ match_key: string; repository_id: number }>(
-        `SELECT match_key, repository_id FROM repo_mappings WHERE workspace_id = $1`,
-        [rt.workspaceId],
-      )
-      const byExt = new Map(repos.map((x) => [`${x.provider}:${x.external_id}`, x]))
-      const byUrl = new Map(repos.filter((x) => x.url_key).map((x) => [x.url_key!, x]))
-      const byName = new Map(repos.map((x) => [x.full_name.toLowerCase(), x]))
-      const byId = new Map(repos.map((x) => [x.id, x]))
-      const byMap = new Map(maps.map((m) => [m.match_key, m.repository_id]))
+      // the same matcher ingest uses, so the Hub's "matched" says what a sync would do
+      const matcher = await loadRepoMatcher(rt.db, rt.workspaceId)
       const selected = new Set(row.locations ?? [])
       return {
         items: locations.map((l) => {
-          let matched: { id: number; full_name: string } | undefined
-          if (l.target) {
-            const k = matchKeys(l.target)
-            matched =
-              (k.externalKey ? byExt.get(k.externalKey) : undefined) ??
-              (k.urlKey ? byUrl.get(k.urlKey) : undefined) ??
-              (k.nameKey ? byName.get(k.nameKey) : undefined) ??
-              byId.get(byMap.get(k.matchKey) ?? -1)
-          }
+          const id = l.target ? matcher.match(matchKeys(l.target)) : null
           return {
             ...l,
-            matched: matched ? { repositoryId: String(matched.id), fullName: matched.full_name } : null,
+            matched: id === null ? null : { repositoryId: String(id), fullName: matcher.fullName(id) ?? '' },
             selected: row.locations === null || selected.has(l.id),
           }
         }),
@@ -405,85 +362,20 @@ export const connectionRoutes = (rt: Runtime, r: ReturnType<typeof createRouter>
     summary: 'Sync now: queues a manual run that jumps the queue (a queued scheduled run becomes this one)',
     tags: ['syncs'],
     params: Id,
+    response: RunEnvelope,
+    status: 202,
     responses: { 202: 'queued' },
-    handler: async ({ params, principal, reply }) => {
+    handler: async ({ params, principal }) => {
       const { row } = await loadConnection(rt, params.id)
       const run = await requestRun(rt, row, 'manual')
       await audit(rt.db, {
         workspaceId: rt.workspaceId,
-        actor: principal.username ?? 'token',
+        actor: actorOf(principal),
         action: 'sync.request',
         target: row.id,
         detail: { runId: run.id },
       })
-      reply.status(202)
-      return { run: runView(run) }
-    },
-  })
-
-  r.add({
-    method: 'GET',
-    url: '/api/v1/syncs',
-    access: 'viewer',
-    summary: 'Sync runs, newest first',
-    tags: ['syncs'],
-    query: z.object({
-      connectionId: z.string().uuid().optional(),
-      status: z.enum(['queued', 'running', 'succeeded', 'failed', 'partial', 'cancelled', 'held']).optional(),
-      limit: z.coerce.number().int().min(1).max(200).default(50),
-    }),
-    handler: async ({ query }) => {
-      const { rows } = await rt.db.query<RunRow>(
-        `SELECT * FROM sync_runs WHERE workspace_id = $1 AND ($2::uuid IS NULL OR connection_id = $2) AND ($3::text IS NULL OR status = $3)
-          ORDER BY queued_at DESC LIMIT $4`,
-        [rt.workspaceId, query.connectionId ?? null, query.status ?? null, query.limit],
-      )
-      return { items: rows.map(runView) }
-    },
-  })
-
-  r.add({
-    method: 'GET',
-    url: '/api/v1/syncs/:id',
-    access: 'viewer',
-    summary: 'One sync run with its progress and counts',
-    tags: ['syncs'],
-    params: Id,
-    handler: async ({ params }) => {
-      const run = await getRun(rt.db, params.id)
-      if (!run || run.workspace_id !== rt.workspaceId)
-        throw new ApiError(404, 'not_found', `sync run ${params.id} does not exist`)
-      return runView(run)
-    },
-  })
-
-  r.add({
-    method: 'POST',
-    url: '/api/v1/syncs/:id/confirm',
-    access: 'admin',
-    summary: 'Confirm a held run: apply the resolution it held back because the drop looked implausible',
-    tags: ['syncs'],
-    params: Id,
-    handler: async ({ params, principal }) => {
-      const run = await getRun(rt.db, params.id)
-      if (!run || run.workspace_id !== rt.workspaceId)
-        throw new ApiError(404, 'not_found', `sync run ${params.id} does not exist`)
-      if (run.status !== 'held') throw new ApiError(409, 'not_held', `run ${run.id} is ${run.status}, not held`)
-      const newer = await rt.db.query(
-        `SELECT 1 FROM sync_runs WHERE connection_id = $1 AND queued_at > $2 AND status IN ('succeeded', 'held', 'running')`,
-        [run.connection_id, run.queued_at],
-      )
-      if (newer.rows.length > 0)
-        throw new ApiError(409, 'stale', 'a newer run of this connection exists; confirm that one instead')
-      const { row, connector } = await loadConnection(rt, run.connection_id)
-      await confirmHeldRun(rt.db, run, connectionForRun(rt, row), connector.role, rt.now(), connector.resolvesByScope)
-      await audit(rt.db, {
-        workspaceId: rt.workspaceId,
-        actor: principal.username ?? 'token',
-        action: 'sync.confirm',
-        target: run.id,
-      })
-      return runView((await getRun(rt.db, run.id))!)
+      return { run: presentRun(run) }
     },
   })
 }

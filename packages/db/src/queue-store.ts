@@ -1,0 +1,271 @@
+import { isStorableText } from '@vulnsync/core'
+import type { Queryable } from './driver.ts'
+import { InputError } from './errors.ts'
+
+/**
+ * The read side of the queue: filters, key-set paging, counts and one issue with its occurrences. The HTTP layer
+ * parses requests into a QueueFilter; presenters turn the rows into the API's shapes.
+ */
+
+export const QUEUE_SORTS = ['priority', 'severity', 'detectedAt', '-detectedAt', 'cve', 'lastSeenAt'] as const
+export type QueueSort = (typeof QUEUE_SORTS)[number]
+
+export interface QueueFilter {
+  /** connector kinds reporting it */
+  source?: string[] | undefined
+  severity?: string[] | undefined
+  priority?: string[] | undefined
+  status?: string[] | undefined
+  /** a repository id (digits) or a target name */
+  repository?: string | undefined
+  cve?: string | undefined
+  /** a purl (exact package) or a name fragment */
+  package?: string | undefined
+  q?: string | undefined
+  connectionId?: string | undefined
+}
+
+export interface QueuePage {
+  sort: QueueSort
+  limit: number
+  cursor?: string | undefined
+}
+
+export interface IssueRow {
+  id: number
+  cve: string
+  aliases: string[]
+  package_key: string
+  package_name: string
+  ecosystem: string
+  versions: string[]
+  target_kind: string
+  target_name: string
+  target_url: string | null
+  repository_id: number | null
+  severity: string
+  priority: string
+  status: string
+  sources: { kind: string; connectionId: string; connectionName: string; present: boolean }[] | null
+  detected_at: Date
+  first_seen_at: Date
+  last_seen_at: Date
+  fixed_at: Date | null
+  fixed_versions: string[]
+  severity_rank: number
+  priority_rank: number
+}
+
+export interface IssueDetailRow extends IssueRow {
+  explanation: string
+  factors: unknown[]
+}
+
+const escapeLike = (s: string) => s.replace(/[%_\\]/g, '\\$&')
+
+/** The WHERE clause of the queue from the filters, with numbered parameters. */
+export const queueWhere = (workspaceId: string, f: QueueFilter) => {
+  const params: unknown[] = [workspaceId]
+  const where = ['i.workspace_id = $1']
+  const p = (v: unknown) => {
+    params.push(v)
+    return `$${params.length}`
+  }
+  if (f.source?.length)
+    where.push(
+      `EXISTS (SELECT 1 FROM issue_sources s WHERE s.issue_id = i.id AND s.kind = ANY(${p(f.source)}::text[]))`,
+    )
+  if (f.connectionId)
+    where.push(
+      `EXISTS (SELECT 1 FROM issue_sources s WHERE s.issue_id = i.id AND s.connection_id = ${p(f.connectionId)})`,
+    )
+  if (f.severity?.length) where.push(`i.severity = ANY(${p(f.severity)}::text[])`)
+  if (f.priority?.length) where.push(`i.priority = ANY(${p(f.priority)}::text[])`)
+  if (f.status?.length) where.push(`i.status = ANY(${p(f.status)}::text[])`)
+  if (f.repository) {
+    // the id goes to the database as text: a bigint beyond 2^53 keeps every digit
+    if (/^\d+$/.test(f.repository)) where.push(`i.repository_id = ${p(f.repository)}`)
+    else where.push(`lower(i.target_name) = lower(${p(f.repository)})`)
+  }
+  if (f.cve) {
+    const c = f.cve.trim().toUpperCase()
+    where.push(/^CVE-\d{4}-\d+$/.test(c) ? `i.cve = ${p(c)}` : `i.cve LIKE ${p(`${escapeLike(c)}%`)}`)
+  }
+  if (f.package) {
+    const v = f.package.trim()
+    where.push(
+      v.startsWith('pkg:')
+        ? `i.package_key = ${p(v.replace(/@[^/@]*$/, ''))}`
+        : `i.package_name ILIKE ${p(`%${escapeLike(v)}%`)}`,
+    )
+  }
+  if (f.q) {
+    const like = p(`%${escapeLike(f.q.trim())}%`)
+    where.push(
+      `(i.cve ILIKE ${like} OR i.package_name ILIKE ${like} OR i.target_name ILIKE ${like} OR i.aliases::text ILIKE ${like})`,
+    )
+  }
+  return { where: where.join(' AND '), params, p }
+}
+
+/** What a sort column holds, so a cursor value is checked before it reaches SQL. */
+type ColType = 'rank' | 'id' | 'time' | 'text'
+interface SortCol {
+  col: string
+  dir: 'asc' | 'desc'
+  type: ColType
+}
+const c = (col: string, dir: 'asc' | 'desc', type: ColType): SortCol => ({ col, dir, type })
+
+const ORDER: Record<QueueSort, SortCol[]> = {
+  priority: [c('i.priority_rank', 'desc', 'rank'), c('i.severity_rank', 'desc', 'rank'), c('i.id', 'desc', 'id')],
+  severity: [c('i.severity_rank', 'desc', 'rank'), c('i.priority_rank', 'desc', 'rank'), c('i.id', 'desc', 'id')],
+  detectedAt: [c('i.detected_at', 'asc', 'time'), c('i.id', 'asc', 'id')],
+  '-detectedAt': [c('i.detected_at', 'desc', 'time'), c('i.id', 'desc', 'id')],
+  cve: [c('i.cve', 'asc', 'text'), c('i.id', 'asc', 'id')],
+  lastSeenAt: [c('i.last_seen_at', 'desc', 'time'), c('i.id', 'desc', 'id')],
+}
+
+const fitsColumn = (type: ColType, v: unknown): boolean => {
+  switch (type) {
+    case 'rank':
+      return Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 10
+    case 'id':
+      return Number.isSafeInteger(v) && (v as number) >= 0
+    case 'time':
+      // what toISOString() writes, and only that
+      return typeof v === 'string' && v.length === 24 && !Number.isNaN(Date.parse(v)) && new Date(v).toISOString() === v
+    case 'text':
+      return typeof v === 'string' && v.length <= 200 && isStorableText(v)
+  }
+}
+
+const encodeCursor = (values: unknown[]) => Buffer.from(JSON.stringify(values)).toString('base64url')
+const decodeCursor = (s: string, cols: SortCol[]): unknown[] => {
+  try {
+    const v = JSON.parse(Buffer.from(s, 'base64url').toString('utf8'))
+    if (Array.isArray(v) && v.length === cols.length && cols.every((col, k) => fitsColumn(col.type, v[k]))) return v
+  } catch {}
+  throw new InputError(
+    'invalid_cursor',
+    'the cursor is not valid for this sort',
+    'start again without a cursor, keeping the same sort',
+  )
+}
+
+export const ISSUE_COLUMNS = `i.id, i.cve, i.aliases, i.package_key, i.package_name, i.ecosystem, i.versions, i.target_kind, i.target_name,
+  i.target_url, i.repository_id, i.severity, i.priority, i.status, i.detected_at, i.first_seen_at, i.last_seen_at,
+  i.fixed_at, i.fixed_versions, i.severity_rank, i.priority_rank,
+  (SELECT json_agg(json_build_object('kind', s.kind, 'connectionId', s.connection_id, 'connectionName', c.name, 'present', s.present) ORDER BY s.kind, c.name)
+     FROM issue_sources s JOIN connections c ON c.id = s.connection_id WHERE s.issue_id = i.id) AS sources`
+
+/** One page of the queue in key-set order, and the total of the filter (unless `total: false`, then -1). */
+export const listIssues = async (
+  db: Queryable,
+  workspaceId: string,
+  f: QueueFilter,
+  page: QueuePage,
+  o: { total?: boolean } = {},
+): Promise<{ rows: IssueRow[]; nextCursor: string | null; total: number }> => {
+  const { where, params, p } = queueWhere(workspaceId, f)
+  const order = ORDER[page.sort]
+  const conds = [where]
+  if (page.cursor) {
+    const vals = decodeCursor(page.cursor, order)
+    // key-set condition over mixed directions: (a, b, c) after (va, vb, vc)
+    const ors: string[] = []
+    for (let k = 0; k < order.length; k++) {
+      const eqs = order.slice(0, k).map((col, j) => `${col.col} = ${p(vals[j])}`)
+      eqs.push(`${order[k]!.col} ${order[k]!.dir === 'asc' ? '>' : '<'} ${p(vals[k])}`)
+      ors.push(`(${eqs.join(' AND ')})`)
+    }
+    conds.push(`(${ors.join(' OR ')})`)
+  }
+  const { rows } = await db.query<IssueRow>(
+    `SELECT ${ISSUE_COLUMNS} FROM issues i WHERE ${conds.join(' AND ')}
+      ORDER BY ${order.map((col) => `${col.col} ${col.dir}`).join(', ')} LIMIT ${page.limit + 1}`,
+    params,
+  )
+  const more = rows.length > page.limit
+  const items = rows.slice(0, page.limit)
+  const last = items.at(-1)
+  const valueOf = (row: IssueRow, col: string) => {
+    const v = (row as unknown as Record<string, unknown>)[col.replace(/^i\./, '')]
+    return v instanceof Date ? v.toISOString() : v
+  }
+  let total = -1
+  if (o.total !== false) {
+    const w = queueWhere(workspaceId, f)
+    total = (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM issues i WHERE ${w.where}`, w.params))
+      .rows[0]!.n
+  }
+  return {
+    rows: items,
+    nextCursor: more && last ? encodeCursor(order.map((col) => valueOf(last, col.col))) : null,
+    total,
+  }
+}
+
+/** Counts per severity and per priority for a filter. */
+export const summarizeIssues = async (db: Queryable, workspaceId: string, f: QueueFilter) => {
+  const { where, params } = queueWhere(workspaceId, f)
+  const { rows } = await db.query<{ kind: string; level: string; n: number }>(
+    `SELECT 'severity' AS kind, i.severity AS level, count(*)::int AS n FROM issues i WHERE ${where} GROUP BY i.severity
+     UNION ALL
+     SELECT 'priority', i.priority, count(*)::int FROM issues i WHERE ${where} GROUP BY i.priority`,
+    params,
+  )
+  return rows
+}
+
+/** One issue with its explanation and factors, or null. */
+export const getIssue = async (db: Queryable, workspaceId: string, id: string): Promise<IssueDetailRow | null> =>
+  (
+    await db.query<IssueDetailRow>(
+      `SELECT ${ISSUE_COLUMNS}, i.factors, i.explanation FROM issues i WHERE i.workspace_id = $1 AND i.id = $2`,
+      [workspaceId, id],
+    )
+  ).rows[0] ?? null
+
+export interface OccurrenceRow {
+  id: number
+  connection_id: string
+  connection_name: string
+  kind: string
+  source_key: string
+  severity: string
+  vendor_severity: string
+  cvss: unknown
+  detected_at: Date
+  detected_at_source: 'vendor' | 'first_seen'
+  first_seen_at: Date
+  last_seen_at: Date
+  absent_since: Date | null
+  state: 'present' | 'absent' | 'excluded'
+  evidence: unknown
+  fixed_versions: string[]
+  link: string | null
+  package_purl: string
+  package_version: string | null
+  signals: Record<string, unknown>
+  vendor_factors: { name: string; text: string; effect?: string }[]
+  vendor_state: string
+  title: string | null
+  match_display: string
+  raw: unknown
+}
+
+/** Every source's occurrence of an issue, with the vendor's raw record. */
+export const listIssueOccurrences = async (db: Queryable, issueId: number): Promise<OccurrenceRow[]> =>
+  (
+    await db.query<OccurrenceRow>(
+      `SELECT o.id, o.connection_id, c.name AS connection_name, c.kind, o.source_key, o.severity, o.vendor_severity, o.cvss,
+              o.detected_at, o.detected_at_source, o.first_seen_at, o.last_seen_at, o.absent_since, o.state, o.evidence,
+              o.fixed_versions, o.link, o.package_purl, o.package_version, o.signals, o.vendor_factors, o.vendor_state,
+              o.title, o.match_display, s.raw
+         FROM occurrences o JOIN connections c ON c.id = o.connection_id
+         LEFT JOIN source_records s ON s.connection_id = o.connection_id AND s.source_key = o.source_key
+        WHERE o.issue_id = $1 ORDER BY c.kind, o.id`,
+      [issueId],
+    )
+  ).rows
