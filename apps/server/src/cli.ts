@@ -42,6 +42,8 @@ const runUntilSignal = async (mode: 'serve' | 'worker', portOpt?: string) => {
     if (readInitialToken(cfg.dataDir))
       process.stderr.write(`\nvulnsync is up at ${running.url}\nAdmin API token: in ${file} (sign in with it)\n\n`)
   } else if (mode === 'serve') process.stderr.write(`\nvulnsync is up at ${running.url}\n\n`)
+  if (running.web?.problem && running.web.was === 'missing')
+    process.stderr.write(`The web app is not built: run \`${running.web.problem.fix}\`, then reload the page.\n\n`)
   for (const sig of ['SIGINT', 'SIGTERM'] as const)
     process.once(sig, () => {
       void running.stop().then(() => process.exit(0))

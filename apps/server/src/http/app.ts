@@ -1,16 +1,15 @@
-import { existsSync } from 'node:fs'
-import { join } from 'node:path'
 import cookie from '@fastify/cookie'
-import fastifyStatic from '@fastify/static'
 import { findSession, findTokenByHash, type Principal, touchToken } from '@vulnsync/db'
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
 import { hashToken } from '../auth.ts'
 import type { Runtime } from '../runtime.ts'
+import { WEB_APP } from '../web-build.ts'
 import { installErrorHandler } from './errors.ts'
 import { createRouter } from './route.ts'
 import { authRoutes, SESSION_COOKIE } from './routes/auth.ts'
 import { connectionRoutes } from './routes/connections.ts'
 import { dataRoutes } from './routes/data.ts'
+import { serveWebApp } from './web-app.ts'
 
 /** Builds the HTTP server: API under /api/v1, health endpoints, and the web app when it is built. */
 export const buildApp = async (rt: Runtime, o: { webDist?: string | null } = {}): Promise<FastifyInstance> => {
@@ -79,23 +78,6 @@ export const buildApp = async (rt: Runtime, o: { webDist?: string | null } = {})
     handler: async () => router.openapi(),
   })
 
-  const dist = o.webDist === undefined ? defaultWebDist() : o.webDist
-  const serveWeb = !!dist && existsSync(join(dist, 'index.html'))
-  if (serveWeb) await app.register(fastifyStatic, { root: dist!, prefix: '/', wildcard: false, index: 'index.html' })
-  app.setNotFoundHandler((req, reply) => {
-    if (!serveWeb || req.url.startsWith('/api/') || req.method !== 'GET')
-      return reply.status(404).send({
-        error: {
-          code: 'not_found',
-          message: `no route ${req.method} ${req.url.split('?')[0]}`,
-          hint: 'see GET /api/v1/openapi.json',
-          reqId: req.id,
-        },
-      })
-    // the web app routes on the client: any other GET gets index.html
-    return reply.type('text/html').sendFile('index.html')
-  })
+  await serveWebApp(app, { dist: o.webDist === undefined ? WEB_APP.dist : o.webDist })
   return app
 }
-
-export const defaultWebDist = (): string => join(import.meta.dirname, '..', '..', '..', 'web', 'dist')
