@@ -132,9 +132,21 @@ export const startEmbeddedPostgres = async (o: EmbeddedPostgresOptions): Promise
   const root = mkdtempSync(join(base, 'vulnsync-pg-'))
   const cleanup = () => rmSync(root, { recursive: true, force: true })
   let child: ChildProcess | undefined
+  // the server is a separate process: it must not outlive this one, however this one ends
   const onExit = () => {
     child?.kill('SIGQUIT')
     cleanup()
+  }
+  const onSignal = (signal: NodeJS.Signals) => {
+    forget()
+    onExit()
+    // the default action (end the process) when nobody else handles the signal
+    if (process.listenerCount(signal) === 0) process.kill(process.pid, signal)
+  }
+  const forget = () => {
+    process.off('exit', onExit)
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
   }
   try {
     let native = installed
@@ -181,6 +193,8 @@ export const startEmbeddedPostgres = async (o: EmbeddedPostgresOptions): Promise
       stdio: ['ignore', 'ignore', 'pipe'],
     })
     process.once('exit', onExit)
+    process.once('SIGINT', onSignal)
+    process.once('SIGTERM', onSignal)
     await waitForReady(child)
 
     const server = `postgres://${encodeURIComponent(o.user)}:${encodeURIComponent(o.password)}@127.0.0.1:${port}`
@@ -193,7 +207,7 @@ export const startEmbeddedPostgres = async (o: EmbeddedPostgresOptions): Promise
       url: `${server}/${o.database ?? 'postgres'}`,
       port,
       stop: async () => {
-        process.off('exit', onExit)
+        forget()
         if (running.exitCode === null && running.signalCode === null) {
           const exited = new Promise((resolve) => running.once('exit', resolve))
           running.kill('SIGINT') // fast shutdown
@@ -203,7 +217,7 @@ export const startEmbeddedPostgres = async (o: EmbeddedPostgresOptions): Promise
       },
     }
   } catch (err) {
-    process.off('exit', onExit)
+    forget()
     child?.kill('SIGKILL')
     cleanup()
     throw err
