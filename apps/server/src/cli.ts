@@ -6,6 +6,7 @@ import { generateToken, hashToken, tokenPrefix } from './auth.ts'
 import { readInitialToken } from './bootstrap.ts'
 import { ConfigError, loadCliConfig, loadConfig } from './config.ts'
 import { type Demo, runDemo } from './demo.ts'
+import { formatFindings, runDoctor } from './doctor.ts'
 import { createLogger } from './logger.ts'
 import { startProcess } from './server.ts'
 
@@ -42,6 +43,8 @@ const runUntilSignal = async (mode: 'serve' | 'worker', portOpt?: string) => {
     if (readInitialToken(cfg.dataDir))
       process.stderr.write(`\nvulnsync is up at ${running.url}\nAdmin API token: in ${file} (sign in with it)\n\n`)
   } else if (mode === 'serve') process.stderr.write(`\nvulnsync is up at ${running.url}\n\n`)
+  if (running.web?.problem && running.web.was === 'missing')
+    process.stderr.write(`The web app is not built: run \`${running.web.problem.fix}\`, then reload the page.\n\n`)
   for (const sig of ['SIGINT', 'SIGTERM'] as const)
     process.once(sig, () => {
       void running.stop().then(() => process.exit(0))
@@ -139,6 +142,36 @@ program
       fail(`the demo could not start: ${(err as Error).message}`)
     }
     if (stopping) await demo?.stop().then(() => process.exit(0))
+  })
+
+program
+  .command('doctor')
+  .description(
+    "check this setup as support would (Node.js, data directory, secret key, database, web app, each connection's check and last sync) and say what to fix; exit status 0 only when all is well",
+  )
+  .option('--no-check', "do not run each connection's check against its vendor")
+  .action(async (o) => {
+    let cfg: ReturnType<typeof loadConfig>
+    try {
+      cfg = loadConfig()
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err
+      process.stdout.write(
+        formatFindings([
+          { ok: false, subject: 'configuration', problem: err.message, fix: 'correct these environment variables' },
+        ]),
+      )
+      process.exit(1)
+    }
+    const cli = loadCliConfig()
+    const findings = await runDoctor({
+      cfg,
+      serverUrl: cli.url,
+      token: cli.token ?? readInitialToken(cfg.dataDir),
+      checkConnections: o.check,
+    })
+    process.stdout.write(formatFindings(findings))
+    process.exit(findings.every((f) => f.ok) ? 0 : 1)
   })
 
 // ------------------------------------------------------------------ commands that talk to a running server

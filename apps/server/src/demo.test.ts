@@ -58,6 +58,15 @@ describe('vulnsync demo', () => {
     expect(unmatched.body.items.some((u: any) => u.kind === 'endor' && /legacy-monolith/.test(u.display))).toBe(true)
   })
 
+  it('serves the web app at / (built on install, or at start when missing or out of date)', async () => {
+    const res = await fetch(`${demo!.url}/`)
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toMatch(/^text\/html/)
+    const html = await res.text()
+    expect(html).toContain('<div id="root"></div>')
+    expect(html).toMatch(/<script type="module" crossorigin src="\/assets\/index-[\w-]+\.js">/)
+  })
+
   it('signs the demo user in with its password', async () => {
     const res = await fetch(`${demo!.url}/api/v1/auth/login`, {
       method: 'POST',

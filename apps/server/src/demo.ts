@@ -404,6 +404,9 @@ export const runDemo = async (o: DemoOptions = {}): Promise<Demo> => {
         `             curl -H "Authorization: Bearer ${token}" "${url}/api/v1/vulnerabilities?limit=5"`,
         `  simulators: GitHub ${gh.url}  GitLab ${gl.url}  OX ${ox.url}  Endor ${endor.url}  JFrog ${jf.url}`,
         `  data: ${dataDir} (wiped by the next demo); server logs at level ${cfg.logLevel} (VULNSYNC_LOG_LEVEL)`,
+        ...(running.web?.problem && running.web.was === 'missing'
+          ? [`  the web app is not built: run \`${running.web.problem.fix}\`, then reload the page`]
+          : []),
         '',
         'connecting GitHub, GitLab, OX Security, Endor Labs and JFrog; waiting for the initial syncs …',
         '',

@@ -4,11 +4,14 @@ import type { AppConfig } from './config.ts'
 import { buildApp } from './http/app.ts'
 import type { AppLogger } from './logger.ts'
 import { type Runtime, tick } from './runtime.ts'
+import { type EnsureResult, ensureWebApp } from './web-build.ts'
 
 export interface Running {
   rt: Runtime
   app?: FastifyInstance
   url?: string
+  /** serve: whether the web app was built at start, or why it could not be */
+  web?: EnsureResult
   stop(): Promise<void>
 }
 
@@ -25,7 +28,16 @@ export const startProcess = async (
   await tick(rt).catch((err) => logger.warn({ err: err.message }, 'first scheduler tick failed'))
   let app: FastifyInstance | undefined
   let url: string | undefined
+  let web: EnsureResult | undefined
   if (mode === 'serve') {
+    // every command that serves the web app builds it first when it is missing or older than its sources
+    web = await ensureWebApp()
+    if (web.built) logger.info({ ms: web.built.ms, was: web.was }, 'built the web app')
+    if (web.problem)
+      logger.warn(
+        { fix: web.problem.fix },
+        `${web.problem.message}; ${web.was === 'stale' ? 'serving the previous build' : '/ says how to build it'}`,
+      )
     app = await buildApp(rt)
     await app.listen({ port: cfg.port, host: cfg.host })
     const addr = app.server.address() as { port: number }
@@ -48,5 +60,5 @@ export const startProcess = async (
     })()
     return stopping
   }
-  return { rt, app, url, stop }
+  return { rt, app, url, web, stop }
 }

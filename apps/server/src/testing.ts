@@ -7,10 +7,11 @@ import { createTestDatabaseUrl, createTestDb, type DriverName } from '@vulnsync/
 import type { FastifyInstance } from 'fastify'
 import { createRuntime, defaultRegistry } from './bootstrap.ts'
 import { loadConfig } from './config.ts'
-import { buildApp, defaultWebDist } from './http/app.ts'
+import { buildApp } from './http/app.ts'
 import type { EngineOptions } from './ingest/engine.ts'
 import { createLogger } from './logger.ts'
 import { type Registry, type Runtime, tick } from './runtime.ts'
+import { WEB_APP } from './web-build.ts'
 
 export interface TestApp {
   url: string
@@ -85,7 +86,7 @@ export const startTestApp = async (o: TestAppOptions = {}): Promise<TestApp> => 
     pollingIntervalSeconds: 0.5,
   })
   await rt.jobs.start({ workers: o.workers ?? true, scheduler: false })
-  const app = await buildApp(rt, { webDist: o.serveWeb ? defaultWebDist() : null })
+  const app = await buildApp(rt, { webDist: o.serveWeb ? WEB_APP.dist : null })
   await app.listen({ port: 0, host: '127.0.0.1' })
   const addr = app.server.address() as { port: number }
   const url = `http://127.0.0.1:${addr.port}`

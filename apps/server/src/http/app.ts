@@ -1,10 +1,8 @@
-import { existsSync } from 'node:fs'
-import { join } from 'node:path'
 import cookie from '@fastify/cookie'
-import fastifyStatic from '@fastify/static'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import type { Runtime } from '../runtime.ts'
+import { WEB_APP } from '../web-build.ts'
 import { createAuthenticator } from './authenticate.ts'
 import { installErrorHandler } from './errors.ts'
 import { createRouter } from './route.ts'
@@ -18,6 +16,7 @@ import { tokenRoutes } from './routes/tokens.ts'
 import { userRoutes } from './routes/users.ts'
 import { vulnerabilityRoutes } from './routes/vulnerabilities.ts'
 import { installSecurityHeaders } from './security-headers.ts'
+import { serveWebApp } from './web-app.ts'
 
 /** Builds the HTTP server: API under /api/v1, health endpoints, and the web app when it is built. */
 export const buildApp = async (rt: Runtime, o: { webDist?: string | null } = {}): Promise<FastifyInstance> => {
@@ -74,23 +73,6 @@ export const buildApp = async (rt: Runtime, o: { webDist?: string | null } = {})
     handler: async () => router.openapi(),
   })
 
-  const dist = o.webDist === undefined ? defaultWebDist() : o.webDist
-  const serveWeb = !!dist && existsSync(join(dist, 'index.html'))
-  if (serveWeb) await app.register(fastifyStatic, { root: dist!, prefix: '/', wildcard: false, index: 'index.html' })
-  app.setNotFoundHandler((req, reply) => {
-    if (!serveWeb || req.url.startsWith('/api/') || req.method !== 'GET')
-      return reply.status(404).send({
-        error: {
-          code: 'not_found',
-          message: `no route ${req.method} ${req.url.split('?')[0]}`,
-          hint: 'see GET /api/v1/openapi.json',
-          reqId: req.id,
-        },
-      })
-    // the web app routes on the client: any other GET gets index.html
-    return reply.type('text/html').sendFile('index.html')
-  })
+  await serveWebApp(app, { dist: o.webDist === undefined ? WEB_APP.dist : o.webDist })
   return app
 }
-
-export const defaultWebDist = (): string => join(import.meta.dirname, '..', '..', '..', 'web', 'dist')
