@@ -189,7 +189,7 @@ export const listIssues = async (
   const more = rows.length > page.limit
   const items = rows.slice(0, page.limit)
   const last = items.at(-1)
-  const valueOf = (row: IssueRow, col: string) => {
+  const cursorValue = (row: IssueRow, col: string) => {
     const v = (row as unknown as Record<string, unknown>)[col.replace(/^i\./, '')]
     return v instanceof Date ? v.toISOString() : v
   }
@@ -201,7 +201,7 @@ export const listIssues = async (
   }
   return {
     rows: items,
-    nextCursor: more && last ? encodeCursor(order.map((col) => valueOf(last, col.col))) : null,
+    nextCursor: more && last ? encodeCursor(order.map((col) => cursorValue(last, col.col))) : null,
     total,
   }
 }
