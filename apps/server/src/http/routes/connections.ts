@@ -1,4 +1,4 @@
-import { createConnectorContext } from '@vulnsync/connectors'
+import { connectionContext } from '@vulnsync/connectors'
 import { type AnyConnector, type Location, matchKeys } from '@vulnsync/core'
 import {
   audit,
@@ -321,13 +321,11 @@ export const connectionRoutes = (rt: Runtime, r: ReturnType<typeof createRouter>
       const { row, connector } = await loadConnection(rt, params.id)
       if (!connector.discover) return { items: [], selection: row.locations, selectable: false }
       const c = connectionForRun(rt, row)
-      const ctx = createConnectorContext({
+      const ctx = connectionContext(connector, 'discover', {
         config: c.config,
         secrets: c.secrets,
-        baseUrl: connector.baseUrl(c.config),
         logger: rt.logger,
         allowPrivateNetworks: rt.config.allowPrivateNetworks,
-        signal: AbortSignal.timeout(120_000),
         http: rt.engine.http,
         sleep: rt.engine.sleep,
       })
