@@ -1,7 +1,8 @@
 import type { HttpResponse, ReadEvent, Skip } from '@vulnsync/core'
 import type { z } from 'zod'
 
-const validate = <T>(schema: z.ZodType<T>, value: unknown, what: string) => {
+/** Validates a raw record once: `{ok, data}`, or the `invalid_record` skip with the first thing zod found wrong. */
+export const validateRecord = <T>(schema: z.ZodType<T>, value: unknown, what: string) => {
   const parsed = schema.safeParse(value)
   return parsed.success
     ? { ok: true as const, data: parsed.data }
@@ -13,7 +14,7 @@ const validate = <T>(schema: z.ZodType<T>, value: unknown, what: string) => {
  * first thing zod found wrong. `map` receives only what passed.
  */
 export const parseRecord = <T>(schema: z.ZodType<T>, value: unknown, what: string): T | Skip => {
-  const r = validate(schema, value, what)
+  const r = validateRecord(schema, value, what)
   return r.ok ? r.data : r.skip
 }
 
@@ -24,7 +25,7 @@ export const recordEvent = <T, Cursor>(
   what: string,
   scope?: string | undefined,
 ): ReadEvent<T, Cursor> => {
-  const r = validate(schema, value, what)
+  const r = validateRecord(schema, value, what)
   const at = scope ? { scope } : {}
   return r.ok
     ? { type: 'record', raw: r.data, ...at }
@@ -38,7 +39,7 @@ export const recordEvent = <T, Cursor>(
 export const parseThenMap =
   <T, R>(schema: z.ZodType<T>, what: string, map: (record: T) => R) =>
   (raw: unknown): R | Skip => {
-    const r = validate(schema, raw, what)
+    const r = validateRecord(schema, raw, what)
     return r.ok ? map(r.data) : r.skip
   }
 

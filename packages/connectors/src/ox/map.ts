@@ -19,7 +19,7 @@ import {
   OX_CATEGORY_IDS,
   type OxAggItem,
   type OxApplication,
-  OxIssue,
+  type OxIssue,
   type OxRaw,
   type OxScaVulnerability,
   type OxSeverityChangedReason,
@@ -419,9 +419,7 @@ const safeKey = (purl: string): string => {
 }
 
 export const mapOxIssue = (raw: OxRaw): MapResult => {
-  const parsed = OxIssue.safeParse(raw?.issue)
-  if (!parsed.success) return { skip: 'invalid_record', detail: parsed.error.issues[0]?.message }
-  const issue = parsed.data
+  const issue = raw.issue
   const scope = oxScopeOf(issue.category)
   if (!scope)
     return {
