@@ -8,9 +8,11 @@ import {
 } from '@vulnsync/simulators/endor/index.ts'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createConnectorContext } from '../kit/context.ts'
-import { jwtExpiry, messages, tokenExpiry } from './client.ts'
-import { type EndorCursor, endorConnector } from './index.ts'
+import { jwtExpiry, tokenExpiry } from './client.ts'
+import { endorConnector } from './index.ts'
 import type { EndorRaw } from './raw.ts'
+import type { EndorCursor } from './read.ts'
+import { words as messages } from './words.ts'
 
 const KEY = { apiKey: 'endr+sim-key', apiSecret: 'endr+sim-secret' }
 const sims: Array<{ close(): Promise<void> }> = []
