@@ -15,7 +15,8 @@ import {
   type TargetRef,
   type VendorFactor,
 } from '@vulnsync/core'
-import { type JfrogRaw, JfrogRawSchema, SummaryArtifact, SummaryIssue } from './raw.ts'
+import { validateRecord } from '../kit/records.ts'
+import { type JfrogRaw, JfrogRawSchema, SummaryArtifact } from './raw.ts'
 
 // ------------------------------------------------------------------ small pure parsers
 
@@ -179,7 +180,6 @@ export const splitArtifactSummary = (
   const parsed = SummaryArtifact.safeParse(artifact)
   if (!parsed.success) return { records: [], invalid: 1 }
   const a = parsed.data
-  const general = a.general ?? {}
   const typed = new Map<string, string>()
   for (const l of a.licenses ?? [])
     for (const c of l.components ?? []) {
@@ -189,12 +189,13 @@ export const splitArtifactSummary = (
   const records: JfrogRaw[] = []
   let invalid = 0
   for (const item of a.issues ?? []) {
-    const ip = SummaryIssue.safeParse(item)
-    if (!ip.success) {
+    // each issue record is validated once, here (with its artifact's general block): map receives it parsed
+    const valid = validateRecord(JfrogRawSchema, { ...ctx, general: a.general ?? {}, issue: item }, 'an Xray issue')
+    if (!valid.ok) {
       invalid++
       continue
     }
-    const issue = ip.data
+    const { general, issue } = valid.data
     const hints = new Set<string>()
     for (const path of issue.impact_path ?? []) {
       const hit = typed.get(lastSegment(path))
@@ -308,8 +309,6 @@ const toDate = (s: string | undefined): Date | null => {
 
 /** Pure: one issue of one artifact → one finding per (CVE × component), or a Skip with its reason. */
 export const mapJfrog = (input: JfrogRaw): MapResult => {
-  const ok = JfrogRawSchema.safeParse(input)
-  if (!ok.success) return { skip: 'invalid_record', detail: ok.error.issues[0]?.message }
   const raw = input
   const issue = raw.issue
   const type = (issue.issue_type ?? 'security').trim().toLowerCase()
