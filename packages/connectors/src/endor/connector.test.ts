@@ -1,8 +1,8 @@
 import { isSkip, type ReadEvent, UpstreamError } from '@vulnsync/core'
 import { startSimulator } from '@vulnsync/simulators'
 import {
-  type EndorSimOptions,
   type EndorSimulator,
+  type EndorSimulatorOptions,
   expectedEndorImport,
   startEndorSimulator,
 } from '@vulnsync/simulators/endor/index.ts'
@@ -20,7 +20,7 @@ afterEach(async () => {
   while (sims.length) await sims.pop()!.close()
 })
 
-const start = async (opts: EndorSimOptions = {}): Promise<EndorSimulator> => {
+const start = async (opts: EndorSimulatorOptions = {}): Promise<EndorSimulator> => {
   const sim = await startEndorSimulator({ findings: 1500, ...opts })
   sims.push(sim)
   return sim

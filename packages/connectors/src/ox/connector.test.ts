@@ -8,7 +8,7 @@ import { OxGraphQLError, type OxRaw } from './raw.ts'
 import { type OxCursor, oxTuning } from './read.ts'
 
 const captured: any[] = JSON.parse(
-  readFileSync(new URL('../../../simulators/src/ox/data/getissues_response.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('../../../simulators/src/ox/fixtures/getissues_response.json', import.meta.url), 'utf8'),
 ).data.getIssues.issues
 const capturedInScope = captured.filter(
   (i) => i.category.name === 'Open Source Security' || i.category.name === 'Container Security',

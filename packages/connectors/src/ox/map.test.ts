@@ -8,7 +8,7 @@ import { type OxApplication, OxIssue } from './raw.ts'
 // the real captures live once, with the OX simulator that serves them; connector-only fixtures stay in ./fixtures
 const fixture = (name: string): any => {
   const local = new URL(`./fixtures/${name}`, import.meta.url)
-  const captured = new URL(`../../../simulators/src/ox/data/${name}`, import.meta.url)
+  const captured = new URL(`../../../simulators/src/ox/fixtures/${name}`, import.meta.url)
   return JSON.parse(readFileSync(existsSync(local) ? local : captured, 'utf8'))
 }
 const listIssues: any[] = fixture('getissues_response.json').data.getIssues.issues
