@@ -1,4 +1,5 @@
 export * from './kit/context.ts'
+export * from './kit/define.ts'
 export * from './kit/failure.ts'
 export * from './kit/guard.ts'
 export * from './kit/http.ts'

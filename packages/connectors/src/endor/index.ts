@@ -1,11 +1,14 @@
 import type { ScannerConnector } from '@vulnsync/core'
+import { defineConnector } from '../kit/define.ts'
 import { check } from './check.ts'
 import { EndorConfig, EndorSecrets, endorBaseUrl } from './config.ts'
 import { mapEndorFinding } from './map.ts'
 import type { EndorRaw } from './raw.ts'
 import { discover, type EndorCursor, read } from './read.ts'
 
-export const endorConnector: ScannerConnector<'endor', EndorConfig, EndorSecrets, EndorRaw, EndorCursor> = {
+export const endorConnector = defineConnector<
+  ScannerConnector<'endor', EndorConfig, EndorSecrets, EndorRaw, EndorCursor>
+>({
   kind: 'endor',
   role: 'scanner',
   title: 'Endor Labs',
@@ -19,4 +22,4 @@ export const endorConnector: ScannerConnector<'endor', EndorConfig, EndorSecrets
   discover,
   read,
   map: (raw) => mapEndorFinding(raw),
-}
+})

@@ -1,11 +1,14 @@
 import type { ScmConnector } from '@vulnsync/core'
+import { defineConnector } from '../kit/define.ts'
 import { check } from './check.ts'
 import { GithubConfig, GithubSecrets, githubApiBase } from './config.ts'
 import { mapGithubRepo } from './map.ts'
 import type { GithubRepo } from './raw.ts'
 import { discover, type GithubCursor, read } from './read.ts'
 
-export const githubConnector: ScmConnector<'github', GithubConfig, GithubSecrets, GithubRepo, GithubCursor> = {
+export const githubConnector = defineConnector<
+  ScmConnector<'github', GithubConfig, GithubSecrets, GithubRepo, GithubCursor>
+>({
   kind: 'github',
   role: 'scm',
   title: 'GitHub',
@@ -19,4 +22,4 @@ export const githubConnector: ScmConnector<'github', GithubConfig, GithubSecrets
   discover,
   read,
   map: (raw) => mapGithubRepo(raw),
-}
+})

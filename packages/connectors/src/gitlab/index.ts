@@ -1,11 +1,14 @@
 import type { ScmConnector } from '@vulnsync/core'
+import { defineConnector } from '../kit/define.ts'
 import { check } from './check.ts'
 import { GitlabConfig, GitlabSecrets, gitlabApiBase } from './config.ts'
 import { mapGitlabProject } from './map.ts'
 import type { GitlabProject } from './raw.ts'
 import { discover, type GitlabCursor, read } from './read.ts'
 
-export const gitlabConnector: ScmConnector<'gitlab', GitlabConfig, GitlabSecrets, GitlabProject, GitlabCursor> = {
+export const gitlabConnector = defineConnector<
+  ScmConnector<'gitlab', GitlabConfig, GitlabSecrets, GitlabProject, GitlabCursor>
+>({
   kind: 'gitlab',
   role: 'scm',
   title: 'GitLab',
@@ -19,4 +22,4 @@ export const gitlabConnector: ScmConnector<'gitlab', GitlabConfig, GitlabSecrets
   discover,
   read,
   map: (raw) => mapGitlabProject(raw),
-}
+})

@@ -1,11 +1,14 @@
 import type { ScannerConnector } from '@vulnsync/core'
+import { defineConnector } from '../kit/define.ts'
 import { check } from './check.ts'
 import { JfrogConfig, JfrogSecrets, platformRoot } from './config.ts'
 import { mapJfrog } from './map.ts'
 import type { JfrogRaw } from './raw.ts'
 import { discover, type JfrogCursor, read } from './read.ts'
 
-export const jfrogConnector: ScannerConnector<'jfrog', JfrogConfig, JfrogSecrets, JfrogRaw, JfrogCursor> = {
+export const jfrogConnector = defineConnector<
+  ScannerConnector<'jfrog', JfrogConfig, JfrogSecrets, JfrogRaw, JfrogCursor>
+>({
   kind: 'jfrog',
   resolvesByScope: true,
   role: 'scanner',
@@ -20,4 +23,4 @@ export const jfrogConnector: ScannerConnector<'jfrog', JfrogConfig, JfrogSecrets
   discover,
   read,
   map: (raw) => mapJfrog(raw),
-}
+})

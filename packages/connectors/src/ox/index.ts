@@ -1,11 +1,12 @@
 import type { ScannerConnector } from '@vulnsync/core'
+import { defineConnector } from '../kit/define.ts'
 import { check } from './check.ts'
 import { OxConfig, OxSecrets, oxBaseUrl } from './config.ts'
 import { mapOxIssue } from './map.ts'
 import type { OxRaw } from './raw.ts'
 import { discover, type OxCursor, read } from './read.ts'
 
-export const oxConnector: ScannerConnector<'ox', OxConfig, OxSecrets, OxRaw, OxCursor> = {
+export const oxConnector = defineConnector<ScannerConnector<'ox', OxConfig, OxSecrets, OxRaw, OxCursor>>({
   kind: 'ox',
   role: 'scanner',
   title: 'OX Security',
@@ -19,4 +20,4 @@ export const oxConnector: ScannerConnector<'ox', OxConfig, OxSecrets, OxRaw, OxC
   discover,
   read,
   map: (raw) => mapOxIssue(raw),
-}
+})
