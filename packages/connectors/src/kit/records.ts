@@ -9,16 +9,7 @@ export const validateRecord = <T>(schema: z.ZodType<T>, value: unknown, what: st
     : { ok: false as const, skip: { skip: 'invalid_record', detail: parsed.error.issues[0]?.message ?? `not ${what}` } }
 }
 
-/**
- * Validates a raw record once, at the boundary (in `read`): the parsed record, or the `invalid_record` skip with the
- * first thing zod found wrong. `map` receives only what passed.
- */
-export const parseRecord = <T>(schema: z.ZodType<T>, value: unknown, what: string): T | Skip => {
-  const r = validateRecord(schema, value, what)
-  return r.ok ? r.data : r.skip
-}
-
-/** `parseRecord` as a read event: a record, or a skip counted under `invalid_record` (with the scope when given). */
+/** A raw record validated once, as a read event: a record, or a skip counted under `invalid_record` (with the scope when given). */
 export const recordEvent = <T, Cursor>(
   schema: z.ZodType<T>,
   value: unknown,
