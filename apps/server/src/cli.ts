@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { CONNECTOR_KINDS } from '@vulnsync/core'
 import { ensureWorkspace, insertToken, loadMigrations, migrate, openDb } from '@vulnsync/db'
 import { Command, InvalidArgumentError } from 'commander'
 import { generateToken, hashToken, tokenPrefix } from './auth.ts'
@@ -208,7 +209,7 @@ const kv = (v: string, prev: Record<string, string> = {}) => {
 program
   .command('connect')
   .description('connect an integration (the server checks the credentials first)')
-  .requiredOption('--kind <kind>', 'ox, endor, jfrog, github or gitlab')
+  .requiredOption('--kind <kind>', CONNECTOR_KINDS.join(', '))
   .requiredOption('--name <name>', 'a name for this connection')
   .option('--config <key=value>', 'a configuration field (repeatable)', kv, {})
   .option('--secret <key=value>', 'a credential field (repeatable); prefer --secret-file for tokens', kv, {})

@@ -1,5 +1,5 @@
-import { createConnectorContext } from '@vulnsync/connectors'
-import { type AnyConnector, UpstreamError } from '@vulnsync/core'
+import { checkConnector, connectionContext } from '@vulnsync/connectors'
+import type { AnyConnector } from '@vulnsync/core'
 import {
   type ConnectionRow,
   createRun,
@@ -15,7 +15,7 @@ import {
 } from '@vulnsync/db'
 import cronParser from 'cron-parser'
 import type { AppConfig } from './config.ts'
-import { type ConnectionForRun, describeRunError, type EngineOptions, executeRun } from './ingest/engine.ts'
+import { type ConnectionForRun, type EngineOptions, executeRun } from './ingest/engine.ts'
 import { BusyError, createJobSystem, type JobSystem, PRIORITY } from './jobs.ts'
 import type { AppLogger } from './logger.ts'
 import type { SecretBox } from './secrets.ts'
@@ -231,26 +231,15 @@ export const createRuntimeJobs = (rt: Omit<Runtime, 'jobs'>, o: { pollingInterva
   })
 
 /** Runs a connector's check with the connection's (decrypted or candidate) credentials. */
-export const runCheck = async (rt: Runtime, connector: AnyConnector, config: unknown, secrets: unknown) => {
-  const ctx = createConnectorContext({
-    config,
-    secrets,
-    baseUrl: connector.baseUrl(config),
-    logger: rt.logger,
-    allowPrivateNetworks: rt.config.allowPrivateNetworks,
-    signal: AbortSignal.timeout(60_000),
-    http: { maxRetries: 1, timeoutMs: 20_000, ...rt.engine.http },
-    sleep: rt.engine.sleep,
-  })
-  try {
-    return await connector.check(ctx)
-  } catch (err) {
-    const e = describeRunError(err)
-    const code =
-      err instanceof UpstreamError &&
-      ['auth', 'permission', 'not_found', 'unreachable', 'rate_limited'].includes(err.kind)
-        ? (err.kind as any)
-        : 'vendor_error'
-    return { ok: false as const, code, message: e.message, hint: e.hint }
-  }
-}
+export const runCheck = async (rt: Runtime, connector: AnyConnector, config: unknown, secrets: unknown) =>
+  checkConnector(
+    connector,
+    connectionContext(connector, 'check', {
+      config,
+      secrets,
+      logger: rt.logger,
+      allowPrivateNetworks: rt.config.allowPrivateNetworks,
+      http: rt.engine.http,
+      sleep: rt.engine.sleep,
+    }),
+  )

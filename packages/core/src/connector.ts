@@ -1,7 +1,10 @@
 import type { z } from 'zod'
 import type { MapResult, RepositoryRecord, Skip, TargetRef } from './finding.ts'
 
-/** Every integration kind. Adding one here without wiring it everywhere fails to compile (see registry.ts). */
+/**
+ * Every integration kind vulnsync ships. A kind listed here without an entry in packages/connectors/src/registry.ts,
+ * or a connector declared with `defineConnector` whose kind is not listed, fails to compile.
+ */
 export const CONNECTOR_KINDS = ['ox', 'endor', 'jfrog', 'github', 'gitlab'] as const
 export type ConnectorKind = (typeof CONNECTOR_KINDS)[number]
 

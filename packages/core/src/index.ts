@@ -1,4 +1,5 @@
 export * from './connector.ts'
+export * from './ecosystem.ts'
 export * from './finding.ts'
 export * from './match.ts'
 export * from './priority.ts'

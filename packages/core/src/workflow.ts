@@ -69,14 +69,23 @@ export type WorkEvent =
 
 /** What changed, for the timeline. */
 export type WorkChange =
-  | { type: 'status'; from: IssueStatus; to: IssueStatus; reason: 'fixed' | 'reopened' | 'excluded' | 'included' | 'decided' | 'decision_ended' }
+  | {
+      type: 'status'
+      from: IssueStatus
+      to: IssueStatus
+      reason: 'fixed' | 'reopened' | 'excluded' | 'included' | 'decided' | 'decision_ended'
+    }
   | { type: 'stage'; from: Stage; to: Stage }
 
 export type TransitionResult =
   | { ok: true; state: WorkState; changes: WorkChange[]; reopened: boolean }
   | { ok: false; code: 'not_open'; message: string }
 
-const statusReason = (from: IssueStatus, to: IssueStatus, event: WorkEvent): Extract<WorkChange, { type: 'status' }>['reason'] => {
+const statusReason = (
+  from: IssueStatus,
+  to: IssueStatus,
+  event: WorkEvent,
+): Extract<WorkChange, { type: 'status' }>['reason'] => {
   if (to === 'fixed') return 'fixed'
   if (to === 'excluded') return 'excluded'
   if (from === 'excluded') return 'included'
@@ -131,7 +140,8 @@ export const transition = (s: WorkState, e: WorkEvent): TransitionResult => {
     }
   }
   const changes: WorkChange[] = []
-  if (status !== s.status) changes.push({ type: 'status', from: s.status, to: status, reason: statusReason(s.status, status, e) })
+  if (status !== s.status)
+    changes.push({ type: 'status', from: s.status, to: status, reason: statusReason(s.status, status, e) })
   if (stage !== s.stage) changes.push({ type: 'stage', from: s.stage, to: stage })
   const reopened = s.status === 'fixed' && status === 'open'
   return { ok: true, state: { status, stage, decision }, changes, reopened }
@@ -160,10 +170,18 @@ export const validateDecision = (
   if (!d.reason.trim()) return { field: 'reason', message: 'a decision needs a reason' }
   if (d.kind === 'accepted' && !d.expiresAt)
     return { field: 'expiresAt', message: 'a risk acceptance needs an expiry date (expiresAt)' }
-  if (d.kind === 'not_affected' && d.justification && !(VEX_JUSTIFICATIONS as readonly string[]).includes(d.justification))
-    return { field: 'justification', message: `a not_affected justification is one of ${VEX_JUSTIFICATIONS.join(', ')}` }
+  if (
+    d.kind === 'not_affected' &&
+    d.justification &&
+    !(VEX_JUSTIFICATIONS as readonly string[]).includes(d.justification)
+  )
+    return {
+      field: 'justification',
+      message: `a not_affected justification is one of ${VEX_JUSTIFICATIONS.join(', ')}`,
+    }
   if (d.expiresAt) {
-    if (d.expiresAt.getTime() <= now.getTime()) return { field: 'expiresAt', message: 'the expiry must be in the future' }
+    if (d.expiresAt.getTime() <= now.getTime())
+      return { field: 'expiresAt', message: 'the expiry must be in the future' }
     const max = now.getTime() + policy.maxAcceptanceDays * 86_400_000
     if (d.kind === 'accepted' && d.expiresAt.getTime() > max)
       return {

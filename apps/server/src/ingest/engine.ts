@@ -1,4 +1,4 @@
-import { createConnectorContext } from '@vulnsync/connectors'
+import { connectionContext, describeRunError } from '@vulnsync/connectors'
 import {
   type AnyConnector,
   isSkip,
@@ -6,7 +6,6 @@ import {
   type ProgressUpdate,
   type RepoMatcher,
   type RepositoryRecord,
-  UpstreamError,
 } from '@vulnsync/core'
 import {
   type Db,
@@ -66,23 +65,8 @@ export interface RunOutcome {
 
 const DEFAULT_COLLAPSE = { minMissing: 50, ratio: 0.9 }
 
-const HINTS: Record<string, string> = {
-  auth: 'The credentials were rejected: reconnect the integration with a valid token (Integration Hub → Reconnect).',
-  permission: 'The credentials lack a permission this sync needs: grant it, or deselect the locations it cannot read.',
-  not_found: 'Something the configuration names does not exist upstream: check the base URL and names.',
-  rate_limited: 'The vendor kept refusing requests for its rate limit: the next scheduled run will continue.',
-  unreachable: 'Check the base URL and that this server can reach the vendor over the network.',
-  timeout: 'The vendor answered too slowly: the next scheduled run will try again.',
-  server: 'The vendor had an internal error: the next scheduled run will try again.',
-  blocked: 'The address is private or loopback: set VULNSYNC_ALLOW_PRIVATE_NETWORKS=true for on-premises hosts.',
-  bad_response:
-    'The vendor answered with something vulnsync could not read: the next run will try again; report it if it persists.',
-}
-
-export const describeRunError = (err: unknown): NonNullable<RunRow['error']> => {
-  if (err instanceof UpstreamError) return { code: err.kind, message: err.message, hint: HINTS[err.kind] }
-  return { code: 'internal', message: err instanceof Error ? err.message : String(err) }
-}
+// a failed run's error (kind, the connector's message, a hint) is worded by the connector kit
+export { describeRunError }
 
 export class ShutdownError extends Error {
   constructor() {
@@ -143,10 +127,9 @@ export const executeRun = async (
     void writeProgress(p.pausedUntil !== undefined).catch(() => {})
   }
 
-  const ctx = createConnectorContext({
+  const ctx = connectionContext(connector, 'read', {
     config: connection.config,
     secrets: connection.secrets,
-    baseUrl: connector.baseUrl(connection.config),
     signal,
     logger: log,
     allowPrivateNetworks: opts.allowPrivateNetworks,

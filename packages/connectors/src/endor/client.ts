@@ -1,6 +1,8 @@
 import { type ConnectorContext, type HttpResponse, UpstreamError } from '@vulnsync/core'
+import { waitOut } from '../kit/rate-limit.ts'
 import { type EndorConfig, type EndorSecrets, endorBaseUrl } from './config.ts'
 import { EndorListResponse } from './raw.ts'
+import { words } from './words.ts'
 
 /** Endor API-key sessions last 4 hours (endor.md §2.2); used when the exchange gives no usable expiry. */
 export const TOKEN_LIFETIME_MS = 4 * 60 * 60_000
@@ -11,26 +13,6 @@ export const MIN_PAGE_SIZE = 10
 /** Endor answers no Retry-After we know of: after the HTTP client's own retries, wait this long and try again. */
 const RATE_LIMIT_ROUNDS = [5_000, 10_000, 20_000, 40_000, 60_000, 60_000]
 const REQUEST_TIMEOUT_S = 120
-
-export const messages = {
-  keyRejected: (status: number) =>
-    `Endor Labs rejected the API key and secret (HTTP ${status}): verify both values and that the key has not expired or been revoked`,
-  keyRejectedHint:
-    "In Endor Labs open Settings → Access Control → API Keys, check the key's expiry, or generate a new Read-Only key and paste both ENDOR_API_CREDENTIALS_KEY and ENDOR_API_CREDENTIALS_SECRET.",
-  tokenRejectedAgain: (status: number) =>
-    `Endor Labs rejected the access token (HTTP ${status}) again right after a fresh exchange of the API key and secret: the key was probably revoked or has expired`,
-  namespaceDenied: (ns: string) =>
-    `the API key has no access to namespace ${ns} (HTTP 403): check the namespace name and that the key was issued for it or for a parent namespace with "propagate to child namespaces"`,
-  namespaceDeniedHint:
-    'The namespace is the name after /t/ in app.endorlabs.com/t/<namespace>/ URLs; namespace names are case-sensitive.',
-  unreachable: (detail: string) => `could not reach Endor Labs: ${detail}`,
-  noExchange: (base: string) =>
-    `${base} has no Endor Labs token exchange (POST /v1/auth/api-key answered HTTP 404): check the API base URL (leave it empty for https://api.endorlabs.com)`,
-  rateLimited:
-    'Endor Labs kept answering HTTP 429 (too many requests) after several minutes of backing off; the next sync will try again',
-  deadline: (size: number) =>
-    `Endor Labs timed out ("context deadline exceeded") even for pages of ${size} findings; try again later`,
-}
 
 /** The deadline answer of Endor (gRPC code 4 "context deadline exceeded", sent as HTTP 504 or 500). */
 export class DeadlineExceeded extends Error {}
@@ -122,131 +104,109 @@ export interface PagingOutcome {
 
 type Ctx = ConnectorContext<EndorConfig, EndorSecrets>
 
-/** Endor Labs REST calls on top of the guarded client: token exchange and refresh, gRPC errors, list paging. */
-export class EndorClient {
-  private token: string | null = null
-  /** when the current token expires (ms since epoch) */
-  expiresAt = 0
-  private refreshAt = 0
-  exchanges = 0
-  readonly base: string
-  private readonly rounds: number[]
-  private readonly timeoutS: number
+/**
+ * Endor Labs REST calls on top of the guarded client: token exchange and refresh, gRPC errors, list paging.
+ * `interactive` (check): no extra rate-limit rounds and a 30 s timeout, so a user waiting on the form gets an answer.
+ */
+export const createEndorClient = (ctx: Ctx, opts: { interactive?: boolean } = {}) => {
+  const base = endorBaseUrl(ctx.config)
+  const host = new URL(base).host
+  const rounds = opts.interactive ? [] : RATE_LIMIT_ROUNDS
+  const timeoutS = opts.interactive ? 30 : REQUEST_TIMEOUT_S
+  const session = { token: null as string | null, expiresAt: 0, refreshAt: 0, exchanges: 0 }
+  const url = (path: string): string => `${base}${path}`
+  const nsPath = (ns: string, resource: string): string => `/v1/namespaces/${encodeURIComponent(ns)}/${resource}`
 
-  /** `interactive` (check): no extra rate-limit rounds and a 30 s timeout, so a user waiting on the form gets an answer */
-  constructor(
-    private readonly ctx: Ctx,
-    opts: { interactive?: boolean } = {},
-  ) {
-    this.base = endorBaseUrl(ctx.config)
-    this.rounds = opts.interactive ? [] : RATE_LIMIT_ROUNDS
-    this.timeoutS = opts.interactive ? 30 : REQUEST_TIMEOUT_S
-  }
-
-  get namespace(): string {
-    return this.ctx.config.namespace
-  }
-
-  private url(path: string): string {
-    return `${this.base}${path}`
+  /** Runs a request; when the client's own retries on 429 are used up, waits and tries again for a few rounds. */
+  const withRateLimitRounds = async (fn: () => Promise<HttpResponse>): Promise<HttpResponse> => {
+    for (let round = 0; ; round++) {
+      try {
+        return await fn()
+      } catch (err) {
+        if (!(err instanceof UpstreamError) || err.kind !== 'rate_limited' || round >= rounds.length) {
+          if (err instanceof UpstreamError && err.kind === 'rate_limited')
+            throw new UpstreamError({
+              kind: 'rate_limited',
+              status: 429,
+              host: err.host,
+              message: words.rateLimited,
+              cause: err,
+            })
+          throw err
+        }
+        const wait = Math.max(rounds[round]!, err.retryAfterMs ?? 0)
+        await waitOut(ctx, wait, {
+          message: () => `Endor Labs rate limit: waiting ${Math.round(wait / 1000)} s`,
+          log: { msg: 'endor: rate limited, backing off', fields: { round: round + 1 } },
+        })
+      }
+    }
   }
 
   /** POST /v1/auth/api-key with {key, secret}; remembers the token and when to refresh it. */
-  async exchange(): Promise<void> {
-    const now = this.ctx.now()
-    const res = await this.withRateLimitRounds(() =>
-      this.ctx.http.request({
+  const exchange = async (): Promise<void> => {
+    const now = ctx.now()
+    const res = await withRateLimitRounds(() =>
+      ctx.http.request({
         method: 'POST',
-        url: this.url('/v1/auth/api-key'),
-        body: { key: this.ctx.secrets.apiKey, secret: this.ctx.secrets.apiSecret },
+        url: url('/v1/auth/api-key'),
+        body: { key: ctx.secrets.apiKey, secret: ctx.secrets.apiSecret },
         headers: { 'request-timeout': '60' },
         acceptStatus: [400, 401, 403, 404],
       }),
     )
-    const host = new URL(this.base).host
     if (res.status === 404)
-      throw new UpstreamError({ kind: 'not_found', status: 404, host, message: messages.noExchange(this.base) })
+      throw new UpstreamError({ kind: 'not_found', status: 404, host, message: words.noExchange(base) })
     if (res.status !== 200 && res.status !== 201)
       throw new UpstreamError({
         kind: 'auth',
         status: res.status,
         host,
         body: res.text().slice(0, 500),
-        message: messages.keyRejected(res.status),
+        message: words.keyRejected(res.status),
       })
     const body = res.json<Record<string, unknown>>()
     const token = typeof body?.token === 'string' ? body.token : ''
     if (!token)
-      throw new UpstreamError({
-        kind: 'bad_response',
-        status: res.status,
-        host,
-        message: `${host} answered the token exchange without a token`,
-      })
+      throw new UpstreamError({ kind: 'bad_response', status: res.status, host, message: words.noToken(host) })
     let { at, source } = tokenExpiry(body, token, now)
     if (at.getTime() - now.getTime() < 60_000) {
       // an expiry already (nearly) past is a clock skew or a bad field: do not re-exchange before every call,
       // assume Endor's 4 h and let a 401 trigger the re-exchange
-      this.ctx.logger.warn({ source, expiresAt: at.toISOString() }, 'endor: token expiry is in the past, assuming 4 h')
+      ctx.logger.warn({ source, expiresAt: at.toISOString() }, 'endor: token expiry is in the past, assuming 4 h')
       at = new Date(now.getTime() + TOKEN_LIFETIME_MS)
     }
     const lifetime = at.getTime() - now.getTime()
-    this.token = token
-    this.expiresAt = at.getTime()
-    this.refreshAt = at.getTime() - Math.min(TOKEN_REFRESH_MARGIN_MS, lifetime / 4)
-    this.exchanges++
+    session.token = token
+    session.expiresAt = at.getTime()
+    session.refreshAt = at.getTime() - Math.min(TOKEN_REFRESH_MARGIN_MS, lifetime / 4)
+    session.exchanges++
   }
 
-  private async ensureToken(): Promise<string> {
-    if (!this.token || this.ctx.now().getTime() >= this.refreshAt) await this.exchange()
-    return this.token!
-  }
-
-  /** Runs a request; when the client's own retries on 429 are used up, waits and tries again for a few rounds. */
-  private async withRateLimitRounds(fn: () => Promise<HttpResponse>): Promise<HttpResponse> {
-    for (let round = 0; ; round++) {
-      try {
-        return await fn()
-      } catch (err) {
-        if (!(err instanceof UpstreamError) || err.kind !== 'rate_limited' || round >= this.rounds.length) {
-          if (err instanceof UpstreamError && err.kind === 'rate_limited')
-            throw new UpstreamError({
-              kind: 'rate_limited',
-              status: 429,
-              host: err.host,
-              message: messages.rateLimited,
-              cause: err,
-            })
-          throw err
-        }
-        const wait = Math.max(this.rounds[round]!, err.retryAfterMs ?? 0)
-        this.ctx.progress({
-          pausedUntil: new Date(this.ctx.now().getTime() + wait),
-          message: `Endor Labs rate limit: waiting ${Math.round(wait / 1000)} s`,
-        })
-        this.ctx.logger.warn({ round: round + 1, waitMs: wait }, 'endor: rate limited, backing off')
-        await this.ctx.sleep(wait)
-        this.ctx.progress({ pausedUntil: null })
-      }
-    }
+  const ensureToken = async (): Promise<string> => {
+    if (!session.token || ctx.now().getTime() >= session.refreshAt) await exchange()
+    return session.token!
   }
 
   /**
    * GET with the bearer token. 401 → re-exchange once and retry once, then fail; 403 → namespace not granted;
    * 404 → null; "context deadline exceeded" → DeadlineExceeded; 400 → client error with Endor's message.
    */
-  async get<T>(path: string, query: Record<string, string | number | boolean | undefined> = {}): Promise<T | null> {
+  const get = async <T>(
+    path: string,
+    query: Record<string, string | number | boolean | undefined> = {},
+  ): Promise<T | null> => {
     for (let reauth = 0; ; reauth++) {
-      const token = await this.ensureToken()
+      const token = await ensureToken()
       let res: HttpResponse
       try {
-        res = await this.withRateLimitRounds(() =>
-          this.ctx.http.request({
-            url: this.url(path),
+        res = await withRateLimitRounds(() =>
+          ctx.http.request({
+            url: url(path),
             query,
             // no Accept-Encoding: the HTTP client does not decompress
-            headers: { authorization: `Bearer ${token}`, 'request-timeout': String(this.timeoutS) },
-            timeoutMs: (this.timeoutS + 15) * 1000,
+            headers: { authorization: `Bearer ${token}`, 'request-timeout': String(timeoutS) },
+            timeoutMs: (timeoutS + 15) * 1000,
             acceptStatus: [400, 401, 403, 404, 504],
           }),
         )
@@ -258,28 +218,28 @@ export class EndorClient {
           throw new DeadlineExceeded(err.message)
         throw err
       }
-      const host = new URL(res.url).host
+      const at = new URL(res.url).host
       if (res.status === 401) {
         if (reauth === 0) {
-          this.token = null
+          session.token = null
           continue
         }
         throw new UpstreamError({
           kind: 'auth',
           status: 401,
-          host,
+          host: at,
           body: res.text().slice(0, 500),
-          message: messages.tokenRejectedAgain(401),
+          message: words.tokenRejectedAgain(401),
         })
       }
       if (res.status === 403) {
-        const ns = /^\/v1\/namespaces\/([^/]+)/.exec(path)?.[1] ?? this.namespace
+        const ns = /^\/v1\/namespaces\/([^/]+)/.exec(path)?.[1] ?? ctx.config.namespace
         throw new UpstreamError({
           kind: 'permission',
           status: 403,
-          host,
+          host: at,
           body: res.text().slice(0, 500),
-          message: messages.namespaceDenied(decodeURIComponent(ns)),
+          message: words.namespaceDenied(decodeURIComponent(ns)),
         })
       }
       if (res.status === 404) return null
@@ -290,23 +250,19 @@ export class EndorClient {
         throw new UpstreamError({
           kind: 'client',
           status: 400,
-          host,
+          host: at,
           body: res.text().slice(0, 500),
-          message: `Endor Labs refused the request ${path} (HTTP 400): ${g.message ?? 'bad request'}`,
+          message: words.refused(path, g.message ?? 'bad request'),
         })
       }
       return res.json<T>()
     }
   }
 
-  private nsPath(ns: string, resource: string): string {
-    return `/v1/namespaces/${encodeURIComponent(ns)}/${resource}`
-  }
-
   /** One page of a list call. */
-  async listPage(
+  const listPage = async (
     resource: string,
-    opts: {
+    o: {
       namespace?: string
       filter?: string
       traverse?: boolean
@@ -314,23 +270,19 @@ export class EndorClient {
       at?: PagePosition | null
       mask?: string
     },
-  ): Promise<ListPage> {
+  ): Promise<ListPage> => {
     const q: Record<string, string | number | boolean | undefined> = {
-      'list_parameters.filter': opts.filter,
-      'list_parameters.traverse': opts.traverse ? 'true' : undefined,
-      'list_parameters.page_size': opts.pageSize,
-      'list_parameters.mask': opts.mask,
+      'list_parameters.filter': o.filter,
+      'list_parameters.traverse': o.traverse ? 'true' : undefined,
+      'list_parameters.page_size': o.pageSize,
+      'list_parameters.mask': o.mask,
     }
-    if (opts.at?.pageId) q['list_parameters.page_id'] = opts.at.pageId
-    else if (opts.at?.pageToken !== undefined) q['list_parameters.page_token'] = opts.at.pageToken
-    const json = await this.get<unknown>(this.nsPath(opts.namespace ?? this.namespace, resource), q)
+    if (o.at?.pageId) q['list_parameters.page_id'] = o.at.pageId
+    else if (o.at?.pageToken !== undefined) q['list_parameters.page_token'] = o.at.pageToken
+    const json = await get<unknown>(nsPath(o.namespace ?? ctx.config.namespace, resource), q)
     const parsed = EndorListResponse.safeParse(json ?? {})
     if (!parsed.success || json === null)
-      throw new UpstreamError({
-        kind: 'bad_response',
-        host: new URL(this.base).host,
-        message: `Endor Labs answered the ${resource} list with an unexpected body`,
-      })
+      throw new UpstreamError({ kind: 'bad_response', host, message: words.unexpectedList(resource) })
     const objects = parsed.data.list?.objects ?? []
     const r = parsed.data.list?.response
     const pageId = typeof r?.next_page_id === 'string' && r.next_page_id.trim() ? r.next_page_id.trim() : undefined
@@ -340,10 +292,10 @@ export class EndorClient {
   }
 
   /** `list_parameters.count=true` → the number of objects the filter matches (null when Endor does not say). */
-  async count(resource: string, opts: { filter?: string; traverse?: boolean }): Promise<number | null> {
-    const json = await this.get<unknown>(this.nsPath(this.namespace, resource), {
-      'list_parameters.filter': opts.filter,
-      'list_parameters.traverse': opts.traverse ? 'true' : undefined,
+  const count = async (resource: string, o: { filter?: string; traverse?: boolean }): Promise<number | null> => {
+    const json = await get<unknown>(nsPath(ctx.config.namespace, resource), {
+      'list_parameters.filter': o.filter,
+      'list_parameters.traverse': o.traverse ? 'true' : undefined,
       'list_parameters.count': 'true',
     })
     const parsed = EndorListResponse.safeParse(json ?? {})
@@ -351,9 +303,9 @@ export class EndorClient {
     return typeof n === 'number' && Number.isFinite(n) ? n : null
   }
 
-  async getProject(namespace: string, uuid: string): Promise<unknown | null> {
+  const getProject = async (namespace: string, uuid: string): Promise<unknown | null> => {
     try {
-      return await this.get<unknown>(`${this.nsPath(namespace, 'projects')}/${encodeURIComponent(uuid)}`)
+      return await get<unknown>(`${nsPath(namespace, 'projects')}/${encodeURIComponent(uuid)}`)
     } catch (err) {
       if (err instanceof UpstreamError && err.kind === 'permission') return null
       throw err
@@ -366,18 +318,12 @@ export class EndorClient {
    * followed; halves the page size and retries on "context deadline exceeded". `outcome.repeatedCursor` tells the
    * caller the list may be incomplete.
    */
-  async *pages(
+  async function* pages(
     resource: string,
-    opts: {
-      filter?: string
-      traverse?: boolean
-      pageSize: number
-      start?: PagePosition | null
-      outcome?: PagingOutcome
-    },
+    o: { filter?: string; traverse?: boolean; pageSize: number; start?: PagePosition | null; outcome?: PagingOutcome },
   ): AsyncGenerator<PageEvent> {
-    let pageSize = Math.max(1, Math.min(MAX_PAGE_SIZE, Math.floor(opts.pageSize) || MAX_PAGE_SIZE))
-    let at: PagePosition | null = opts.start ?? null
+    let pageSize = Math.max(1, Math.min(MAX_PAGE_SIZE, Math.floor(o.pageSize) || MAX_PAGE_SIZE))
+    let at: PagePosition | null = o.start ?? null
     const seen = new Set<string>()
     const keyOf = (p: PagePosition | null) => (p ? `${p.pageId ?? ''}|${p.pageToken ?? ''}` : '')
     if (at) seen.add(keyOf(at))
@@ -386,21 +332,16 @@ export class EndorClient {
     for (;;) {
       let page: ListPage
       try {
-        page = await this.listPage(resource, { filter: opts.filter, traverse: opts.traverse, pageSize, at })
+        page = await listPage(resource, { filter: o.filter, traverse: o.traverse, pageSize, at })
       } catch (err) {
         if (!(err instanceof DeadlineExceeded)) throw err
         if (pageSize > MIN_PAGE_SIZE) {
           pageSize = Math.max(MIN_PAGE_SIZE, Math.floor(pageSize / 2))
-          this.ctx.logger.warn({ resource, pageSize }, 'endor: context deadline exceeded, halving the page size')
+          ctx.logger.warn({ resource, pageSize }, 'endor: context deadline exceeded, halving the page size')
           continue
         }
-        if (++deadlinesAtMin > 3)
-          throw new UpstreamError({
-            kind: 'timeout',
-            host: new URL(this.base).host,
-            message: messages.deadline(pageSize),
-          })
-        await this.ctx.sleep(2_000 * deadlinesAtMin)
+        if (++deadlinesAtMin > 3) throw new UpstreamError({ kind: 'timeout', host, message: words.deadline(pageSize) })
+        await ctx.sleep(2_000 * deadlinesAtMin)
         continue
       }
       deadlinesAtMin = 0
@@ -418,8 +359,8 @@ export class EndorClient {
         next = next.pageId ? { pageId: next.pageId } : { pageToken: next.pageToken }
         const k = keyOf(next)
         if (seen.has(k)) {
-          this.ctx.logger.warn({ resource, cursor: k }, 'endor: the API repeated a page cursor; stopping this list')
-          if (opts.outcome) opts.outcome.repeatedCursor = true
+          ctx.logger.warn({ resource, cursor: k }, 'endor: the API repeated a page cursor; stopping this list')
+          if (o.outcome) o.outcome.repeatedCursor = true
           next = null
         } else seen.add(k)
       }
@@ -428,4 +369,21 @@ export class EndorClient {
       at = next
     }
   }
+
+  return {
+    base,
+    get namespace() {
+      return ctx.config.namespace
+    },
+    /** the current token's expiry (ms since epoch) and how many exchanges this client made */
+    session,
+    exchange,
+    get,
+    listPage,
+    count,
+    getProject,
+    pages,
+  }
 }
+
+export type EndorClient = ReturnType<typeof createEndorClient>

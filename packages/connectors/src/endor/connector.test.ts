@@ -1,16 +1,18 @@
 import { isSkip, type ReadEvent, UpstreamError } from '@vulnsync/core'
 import { startSimulator } from '@vulnsync/simulators'
 import {
-  type EndorSimOptions,
   type EndorSimulator,
+  type EndorSimulatorOptions,
   expectedEndorImport,
   startEndorSimulator,
 } from '@vulnsync/simulators/endor/index.ts'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createConnectorContext } from '../kit/context.ts'
-import { jwtExpiry, messages, tokenExpiry } from './client.ts'
-import { type EndorCursor, endorConnector } from './index.ts'
+import { jwtExpiry, tokenExpiry } from './client.ts'
+import { endorConnector } from './index.ts'
 import type { EndorRaw } from './raw.ts'
+import type { EndorCursor } from './read.ts'
+import { words as messages } from './words.ts'
 
 const KEY = { apiKey: 'endr+sim-key', apiSecret: 'endr+sim-secret' }
 const sims: Array<{ close(): Promise<void> }> = []
@@ -18,7 +20,7 @@ afterEach(async () => {
   while (sims.length) await sims.pop()!.close()
 })
 
-const start = async (opts: EndorSimOptions = {}): Promise<EndorSimulator> => {
+const start = async (opts: EndorSimulatorOptions = {}): Promise<EndorSimulator> => {
   const sim = await startEndorSimulator({ findings: 1500, ...opts })
   sims.push(sim)
   return sim

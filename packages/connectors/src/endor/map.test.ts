@@ -217,7 +217,8 @@ describe('endor map: quirks', () => {
       ['cargo://tokio@1.20.0', undefined, 'pkg:cargo/tokio@1.20.0'],
       ['packagist://symfony/http-kernel@5.4.1', undefined, 'pkg:composer/symfony/http-kernel@5.4.1'],
       ['composer://guzzlehttp/guzzle@7.4.0', undefined, 'pkg:composer/guzzlehttp/guzzle@7.4.0'],
-      ['debian://openssl@1.1.1n-0+deb11u3', undefined, 'pkg:deb/openssl@1.1.1n-0+deb11u3'],
+      // one package identity for every scanner (ADR 0004): a Debian package without a distribution is debian's
+      ['debian://openssl@1.1.1n-0+deb11u3', undefined, 'pkg:deb/debian/openssl@1.1.1n-0+deb11u3'],
       ['whatever://left-pad@1.0.0', 'ECOSYSTEM_NPM', 'pkg:npm/left-pad@1.0.0'],
       ['left-pad@1.0.0', 'ECOSYSTEM_NPM', 'pkg:npm/left-pad@1.0.0'],
       ['strange://thing@1', undefined, 'pkg:generic/thing@1'],

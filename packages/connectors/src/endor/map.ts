@@ -5,8 +5,9 @@ import {
   type MappedFinding,
   type MapResult,
   normaliseSeverity,
-  type Purl,
   packageDisplayName,
+  packagePurl,
+  purlTypeOf,
   type Severity,
   severityFromCvss,
   splitVulnIds,
@@ -18,98 +19,6 @@ export const CATEGORY_VULNERABILITY = 'FINDING_CATEGORY_VULNERABILITY'
 export const CONTEXT_MAIN = 'CONTEXT_TYPE_MAIN'
 
 // ------------------------------------------------------------------------------------------------ packages
-
-/**
- * Endor's ecosystem words → purl types. Keys are the prefixes of `target_dependency_package_name`
- * (`npm://`, `mvn://`, `pypi://` are documented; the others are Endor's ECOSYSTEM_* enum words lower-cased and the
- * usual spellings, so any of them maps) and the ECOSYSTEM_* enum values without their prefix.
- */
-const ECOSYSTEMS: Record<string, string> = {
-  npm: 'npm',
-  mvn: 'maven',
-  maven: 'maven',
-  pypi: 'pypi',
-  python: 'pypi',
-  pip: 'pypi',
-  go: 'golang',
-  golang: 'golang',
-  gem: 'gem',
-  gems: 'gem',
-  rubygems: 'gem',
-  ruby: 'gem',
-  nuget: 'nuget',
-  dotnet: 'nuget',
-  cargo: 'cargo',
-  crates: 'cargo',
-  rust: 'cargo',
-  packagist: 'composer',
-  composer: 'composer',
-  php: 'composer',
-  debian: 'deb',
-  deb: 'deb',
-  rpm: 'rpm',
-  apk: 'apk',
-  alpine: 'apk',
-  cocoapod: 'cocoapods',
-  cocoapods: 'cocoapods',
-  pod: 'cocoapods',
-  swift: 'swift',
-  conan: 'conan',
-  c: 'generic',
-  cpp: 'generic',
-  github_action: 'githubactions',
-  githubaction: 'githubactions',
-  githubactions: 'githubactions',
-  hugging_face: 'huggingface',
-  huggingface: 'huggingface',
-  pub: 'pub',
-  hex: 'hex',
-  cran: 'cran',
-  container: 'oci',
-  git: 'generic',
-  vscode: 'vscode-extension',
-  ai_model: 'generic',
-  sbom: 'generic',
-}
-
-export const ecosystemToPurlType = (eco: string | null | undefined): string | null => {
-  if (!eco) return null
-  const k = eco
-    .trim()
-    .toLowerCase()
-    .replace(/^ecosystem_/, '')
-  return ECOSYSTEMS[k] ?? null
-}
-
-/** Splits `name` into purl namespace/name per type (npm scopes, Maven group:artifact, Go/Composer paths …). */
-const splitName = (type: string, full: string): { namespace?: string; name: string } => {
-  const slashSplit = () => {
-    const i = full.lastIndexOf('/')
-    return i > 0 ? { namespace: full.slice(0, i), name: full.slice(i + 1) } : { name: full }
-  }
-  switch (type) {
-    case 'maven': {
-      const i = full.indexOf(':')
-      if (i > 0) return { namespace: full.slice(0, i), name: full.slice(i + 1).split(':')[0]! }
-      return slashSplit()
-    }
-    case 'npm':
-      if (full.startsWith('@') && full.includes('/')) return slashSplit()
-      return { name: full }
-    case 'golang':
-    case 'composer':
-    case 'swift':
-    case 'githubactions':
-    case 'huggingface':
-    case 'deb':
-    case 'apk':
-    case 'rpm':
-    case 'oci':
-      return slashSplit()
-    default:
-      return { name: full }
-  }
-}
 
 /**
  * `npm://@babel/core@7.8.4` → purl parts. The version follows the LAST `@` after the last `/` (npm scopes start with
@@ -140,16 +49,15 @@ export const endorPackage = (
   name ||= spec.target_dependency_name?.trim() || undefined
   version ||= spec.target_dependency_version?.trim() || undefined
   if (!name) return null
-  const type = ecosystemToPurlType(eco) ?? ecosystemToPurlType(spec.ecosystem) ?? 'generic'
-  const parts = splitName(type, name)
-  const purl: Purl = { type, namespace: parts.namespace, name: parts.name, version }
+  // the ecosystem words of Endor are in the one table of packages/core (Endor's `container` is a docker image)
+  const purl = packagePurl(purlTypeOf(eco) ?? purlTypeOf(spec.ecosystem) ?? 'generic', name, version)
   let formatted: string
   try {
     formatted = formatPurl(purl)
   } catch {
     return null
   }
-  return { purl: formatted, name: packageDisplayName({ ...purl, type }), ecosystem: type, version }
+  return { purl: formatted, name: packageDisplayName(purl), ecosystem: purl.type, version }
 }
 
 // ------------------------------------------------------------------------------------------------ projects

@@ -4,8 +4,9 @@ import { type GithubSimulator, startGithubSimulator } from '@vulnsync/simulators
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { createConnectorContext } from '../kit/context.ts'
 import type { GithubConfig, GithubSecrets } from './config.ts'
-import { type GithubCursor, githubConnector } from './index.ts'
-import type { GithubRaw } from './raw.ts'
+import { githubConnector } from './index.ts'
+import type { GithubRepo } from './raw.ts'
+import type { GithubCursor } from './read.ts'
 
 const REPOS = 1234
 
@@ -24,16 +25,14 @@ const ctxFor = (sim: { apiUrl: string }, token: string, config: Partial<GithubCo
   return { ctx, waits, progress }
 }
 
-type Ev = ReadEvent<GithubRaw, GithubCursor>
+type Ev = ReadEvent<GithubRepo, GithubCursor>
 const collect = async (it: AsyncIterable<Ev>): Promise<Ev[]> => {
   const out: Ev[] = []
   for await (const e of it) out.push(e)
   return out
 }
 const records = (evs: Ev[]) =>
-  evs
-    .filter((e): e is Extract<Ev, { type: 'record' }> => e.type === 'record')
-    .map((e) => e.raw as { id: number; [k: string]: unknown })
+  evs.filter((e): e is Extract<Ev, { type: 'record' }> => e.type === 'record').map((e) => e.raw)
 const checkpoints = (evs: Ev[]) =>
   evs.filter((e): e is Extract<Ev, { type: 'checkpoint' }> => e.type === 'checkpoint').map((e) => e.cursor)
 

@@ -1,11 +1,17 @@
 import { canonicalRepoKey } from '@vulnsync/core'
 import { describe, expect, it } from 'vitest'
-import { classifyRateLimit, parseLink } from './client.ts'
+import { parseLink } from '../kit/paging.ts'
+import { parseThenMap } from '../kit/records.ts'
+import { classifyRateLimit } from './client.ts'
 import errors from './fixtures/errors.json' with { type: 'json' }
 import installation from './fixtures/installation-repositories.json' with { type: 'json' }
 import ghes from './fixtures/repo-ghes-legacy.json' with { type: 'json' }
 import octocat from './fixtures/repo-octocat.json' with { type: 'json' }
-import { mapGithubRepo } from './map.ts'
+import { mapGithubRepo as mapRepo } from './map.ts'
+import { GithubRepo } from './raw.ts'
+
+/** a raw repository as the connector handles it: validated once by read, then mapped */
+const mapGithubRepo = parseThenMap(GithubRepo, 'a GitHub repository', mapRepo)
 
 describe('mapGithubRepo', () => {
   it('maps the official example repository to a RepositoryRecord keyed on the numeric id', () => {

@@ -1,19 +1,15 @@
 import type { RepositoryRecord, Skip } from '@vulnsync/core'
-import { GithubRepo } from './raw.ts'
+import type { GithubRepo } from './raw.ts'
 
 const VISIBILITIES = new Set(['public', 'private', 'internal'])
 
 /**
- * Pure: a GitHub repository → a RepositoryRecord. externalId is GitHub's numeric id (stable across renames and
- * transfers; an OX app id of type GitHub is the same number). Web, clone and ssh URLs are kept as GitHub gave them;
- * when a field is missing the web URL is derived from the API `url` (…/repos/o/r → host/o/r) only for github.com.
- * `visibility` falls back to `private` → 'private' / 'public' for old GHES answers without the field.
+ * Pure: a GitHub repository (validated by `read`) → a RepositoryRecord. externalId is GitHub's numeric id (stable
+ * across renames and transfers; an OX app id of type GitHub is the same number). Web, clone and ssh URLs are kept as
+ * GitHub gave them; when a field is missing the web URL is derived from the API `url` (…/repos/o/r → host/o/r) only
+ * for github.com. `visibility` falls back to `private` → 'private' / 'public' for old GHES answers without the field.
  */
-export const mapGithubRepo = (raw: unknown): RepositoryRecord | Skip => {
-  const parsed = GithubRepo.safeParse(raw)
-  if (!parsed.success)
-    return { skip: 'invalid_record', detail: parsed.error.issues[0]?.message ?? 'not a GitHub repository' }
-  const r = parsed.data
+export const mapGithubRepo = (r: GithubRepo): RepositoryRecord | Skip => {
   let webUrl = r.html_url ?? undefined
   if (!webUrl && r.url && /^https:\/\/api\.github\.com\/repos\//.test(r.url))
     webUrl = `https://github.com/${r.full_name}`

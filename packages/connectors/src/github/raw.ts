@@ -25,9 +25,6 @@ export const GithubRepo = z.looseObject({
 })
 export type GithubRepo = z.infer<typeof GithubRepo>
 
-/** What `read` yields: the repository as GitHub sent it, plus the web host it was read from (for GHES defaults). */
-export type GithubRaw = Record<string, unknown>
-
 /** GET /installation/repositories wraps the array (scm.md §1.4). */
 export const GithubInstallationRepos = z.looseObject({
   total_count: z.number().nullish(),

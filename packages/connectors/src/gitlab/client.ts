@@ -1,22 +1,18 @@
 import { type ConnectorContext, type HttpResponse, UpstreamError } from '@vulnsync/core'
-import { parseLink } from '../github/client.ts'
+import { badResponse } from '../kit/failure.ts'
 import { parseRetryAfter } from '../kit/http.ts'
+import { type Page, parseLink } from '../kit/paging.ts'
+import { createRestApi, type WaitLimits } from '../kit/rest.ts'
 import { type GitlabConfig, type GitlabSecrets, gitlabApiBase } from './config.ts'
 import { GitlabErrorBody } from './raw.ts'
+import { words } from './words.ts'
+
+type Ctx = ConnectorContext<GitlabConfig, GitlabSecrets>
 
 export const GITLAB_USER_AGENT = 'vulnsync (repository inventory)'
 
-export interface GitlabClientOptions {
-  /** how many rate-limit waits one client may do before it gives up (default 12) */
-  maxWaits?: number
-  /** the longest single rate-limit wait (default 10 min: GitLab windows are a minute long) */
-  maxWaitMs?: number
-}
-
-export interface GitlabPage {
-  items: unknown[]
-  /** the next page: `link rel="next"` as given, else built from `x-next-page`; null at the end */
-  next: string | null
+/** A page: `next` is `link rel="next"` as given, else built from `x-next-page`; `total` is `x-total` when sent. */
+export interface GitlabPage extends Page<unknown, string> {
   /** `x-total`, absent above 10,000 records and on keyset pages */
   total: number | null
   res: HttpResponse
@@ -50,52 +46,26 @@ export const gitlabWaitMs = (res: HttpResponse, nowMs: number, hits = 0): number
   return 30_000 * 2 ** Math.min(hits, 4)
 }
 
-export type GitlabClient = ReturnType<typeof createGitlabClient>
-
 /**
  * GitLab REST v4 calls on top of ctx.http: PRIVATE-TOKEN, link/x-next-page paging, RateLimit-* headers, and 429
- * ("Retry later", plain text) waited out through ctx.sleep a bounded number of times.
+ * ("Retry later", plain text) waited out through the kit's waiter a bounded number of times.
  */
-export const createGitlabClient = (
-  ctx: ConnectorContext<GitlabConfig, GitlabSecrets>,
-  opts: GitlabClientOptions = {},
-) => {
+export const createGitlabClient = (ctx: Ctx, opts: WaitLimits = {}) => {
+  // rate limits: 12 waits, each at most 10 min (GitLab windows are a minute long)
   const base = gitlabApiBase(ctx.config)
-  const origin = new URL(base).origin
   const host = new URL(base).host
-  const maxWaits = opts.maxWaits ?? 12
-  const maxWaitMs = opts.maxWaitMs ?? 10 * 60_000
-  const headers = { 'private-token': ctx.secrets.token, accept: 'application/json', 'user-agent': GITLAB_USER_AGENT }
-  let waits = 0
-  let hits = 0
-  let pauseUntil = 0
-
-  const absolute = (pathOrUrl: string): string => {
-    if (!/^https?:\/\//i.test(pathOrUrl)) return `${base}/${pathOrUrl.replace(/^\//, '')}`
-    const u = new URL(pathOrUrl)
-    // follow a link as given, but never to another host (a GitLab behind a proxy may name its internal host)
-    return u.origin === origin ? u.toString() : `${origin}${u.pathname}${u.search}`
-  }
-
-  const wait = async (ms: number, why: string) => {
-    const until = new Date(ctx.now().getTime() + ms)
-    ctx.progress({ pausedUntil: until, message: `GitLab ${why}: waiting until ${until.toISOString()}` })
-    ctx.logger.warn({ host, waitMs: ms, why }, 'gitlab rate limit: waiting')
-    await ctx.sleep(ms)
-    ctx.progress({ pausedUntil: null })
-  }
-
-  const rateLimitError = (res: HttpResponse | null, ms: number, gaveUp: boolean): UpstreamError => {
+  const rateLimitError = (res: HttpResponse | null, ms: number, afterWaits: number | null): UpstreamError => {
     const name = res?.headers.get('ratelimit-name')
     const limit = res?.headers.get('ratelimit-limit')
     const which = name ? `; ${name}${limit ? `, ${limit} requests per minute` : ''}` : ''
-    const body = res ? gitlabMessage(res) : 'RateLimit-Remaining is 0'
+    const said = res ? gitlabMessage(res) : 'RateLimit-Remaining is 0'
+    const status = res?.status ?? 429
     return new UpstreamError({
       kind: 'rate_limited',
       host,
-      status: res?.status ?? 429,
+      status,
       retryAfterMs: ms,
-      message: `GitLab is rate-limiting this token (HTTP ${res?.status ?? 429}: ${body}${which})${gaveUp ? ` and kept doing so after ${waits} waits` : ''}: wait ${Math.ceil(ms / 1000)} s and try again, or ask the GitLab administrator about the authenticated API rate limit.`,
+      message: words.rateLimited(status, said, which, afterWaits, ms),
     })
   }
 
@@ -103,91 +73,40 @@ export const createGitlabClient = (
   const errorFor = (res: HttpResponse, what: string): UpstreamError => {
     const s = res.status
     const msg = gitlabMessage(res)
-    const m = msg ? `: ${msg}` : ''
-    if (s === 401)
-      return new UpstreamError({
-        kind: 'auth',
-        host,
-        status: s,
-        message: `GitLab rejected the token (HTTP 401${m}): check that it was copied whole, has not passed its expiry date and was not revoked.`,
-      })
-    if (s === 403 && /insufficient_scope/.test(msg))
-      return new UpstreamError({
-        kind: 'permission',
-        host,
-        status: s,
-        message: `the token lacks the scope to ${what} (HTTP 403${m}): create a token with the read_api scope.`,
-      })
-    if (s === 403)
-      return new UpstreamError({
-        kind: 'permission',
-        host,
-        status: s,
-        message: `the token may not ${what} (HTTP 403${m}): its user needs at least the Reporter role on the projects, and the token the read_api scope.`,
-      })
-    if (s === 404)
-      return new UpstreamError({
-        kind: 'not_found',
-        host,
-        status: s,
-        message: `GitLab found nothing to ${what} (HTTP 404${m}).`,
-      })
-    return new UpstreamError({
-      kind: s >= 500 ? 'server' : 'client',
-      host,
-      status: s,
-      message: `GitLab answered HTTP ${s} when asked to ${what}${m}.`,
-      body: res.text().slice(0, 500),
-    })
+    const said = msg ? `: ${msg}` : ''
+    const error = (kind: UpstreamError['kind'], message: string, body?: string) =>
+      new UpstreamError({ kind, host, status: s, message, ...(body !== undefined ? { body } : {}) })
+    if (s === 401) return error('auth', words.tokenRejected(said))
+    if (s === 403 && /insufficient_scope/.test(msg)) return error('permission', words.scopeMissing(what, said))
+    if (s === 403) return error('permission', words.forbidden(what, said))
+    if (s === 404) return error('not_found', words.notFound(what, said))
+    return error(s >= 500 ? 'server' : 'client', words.failed(s, what, said), res.text().slice(0, 500))
   }
 
-  const get = async (pathOrUrl: string, what: string, accept: number[] = []): Promise<HttpResponse> => {
-    const url = absolute(pathOrUrl)
-    for (;;) {
-      const now = ctx.now().getTime()
-      if (pauseUntil > now) {
-        const ms = pauseUntil - now
-        pauseUntil = 0
-        if (ms > maxWaitMs || waits >= maxWaits) throw rateLimitError(null, ms, waits >= maxWaits)
-        waits++
-        await wait(ms, 'rate limit (RateLimit-Remaining 0)')
-      }
-      const res = await ctx.http.request({ url, headers, acceptStatus: [400, 401, 403, 404, 405, 409, 422, 429] })
-      if (res.status === 429) {
-        const ms = gitlabWaitMs(res, ctx.now().getTime(), hits)
-        hits++
-        if (ms > maxWaitMs) throw rateLimitError(res, ms, false)
-        if (waits >= maxWaits) throw rateLimitError(res, ms, true)
-        waits++
-        await wait(ms, 'rate limit (HTTP 429)')
-        continue
-      }
-      hits = 0
-      if (res.status >= 200 && res.status < 300) {
-        if (res.headers.get('ratelimit-remaining') === '0') {
-          const reset = Number(res.headers.get('ratelimit-reset'))
-          if (Number.isFinite(reset) && reset > 0) pauseUntil = Math.max(pauseUntil, reset * 1000 + 1_000)
-        }
-        return res
-      }
-      if (accept.includes(res.status)) return res
-      throw errorFor(res, what)
-    }
-  }
+  const { get, absolute } = createRestApi(ctx, {
+    vendor: 'GitLab',
+    base,
+    headers: { 'private-token': ctx.secrets.token, accept: 'application/json', 'user-agent': GITLAB_USER_AGENT },
+    acceptStatus: [400, 401, 403, 404, 405, 409, 422, 429],
+    maxWaits: opts.maxWaits ?? 12,
+    maxWaitMs: opts.maxWaitMs ?? 10 * 60_000,
+    classify: (r, hits) =>
+      r.status === 429 ? { waitMs: gitlabWaitMs(r, ctx.now().getTime(), hits), why: 'rate limit (HTTP 429)' } : null,
+    pausedWhy: 'rate limit (RateLimit-Remaining 0)',
+    gaveUp: (limit, why) =>
+      limit.res
+        ? rateLimitError(limit.res, limit.verdict.waitMs, why.tooLong ? null : why.waits)
+        : rateLimitError(null, limit.waitMs, why.outOfWaits ? why.waits : null),
+    budget: { remaining: 'ratelimit-remaining', reset: 'ratelimit-reset' },
+    errorFor,
+  })
 
   const page = async (pathOrUrl: string, what: string, accept: number[] = []): Promise<GitlabPage> => {
     const url = absolute(pathOrUrl)
     const res = await get(url, what, accept)
     if (res.status >= 300) return { items: [], next: null, total: null, res }
     const body = res.text() === '' ? [] : res.json()
-    if (!Array.isArray(body))
-      throw new UpstreamError({
-        kind: 'bad_response',
-        host,
-        status: res.status,
-        message: `GitLab answered ${what} with something that is not a list`,
-        body: res.text().slice(0, 500),
-      })
+    if (!Array.isArray(body)) throw badResponse(res, words.notAList(what))
     let next = parseLink(res.headers.get('link'), 'next')
     const nextPage = res.headers.get('x-next-page')
     if (!next && nextPage && /^\d+$/.test(nextPage.trim())) {
@@ -202,3 +121,5 @@ export const createGitlabClient = (
 
   return { base, host, get, page, errorFor }
 }
+
+export type GitlabClient = ReturnType<typeof createGitlabClient>

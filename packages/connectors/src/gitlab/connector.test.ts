@@ -4,8 +4,9 @@ import { type GitlabSimulator, startGitlabSimulator } from '@vulnsync/simulators
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { createConnectorContext } from '../kit/context.ts'
 import type { GitlabConfig, GitlabSecrets } from './config.ts'
-import { type GitlabCursor, gitlabConnector } from './index.ts'
-import type { GitlabRaw } from './raw.ts'
+import { gitlabConnector } from './index.ts'
+import type { GitlabProject } from './raw.ts'
+import type { GitlabCursor } from './read.ts'
 
 const PROJECTS = 1234
 
@@ -24,16 +25,14 @@ const ctxFor = (url: string, token: string, config: Partial<GitlabConfig> = {}) 
   return { ctx, waits, progress }
 }
 
-type Ev = ReadEvent<GitlabRaw, GitlabCursor>
+type Ev = ReadEvent<GitlabProject, GitlabCursor>
 const collect = async (it: AsyncIterable<Ev>): Promise<Ev[]> => {
   const out: Ev[] = []
   for await (const e of it) out.push(e)
   return out
 }
 const records = (evs: Ev[]) =>
-  evs
-    .filter((e): e is Extract<Ev, { type: 'record' }> => e.type === 'record')
-    .map((e) => e.raw as { id: number; [k: string]: any })
+  evs.filter((e): e is Extract<Ev, { type: 'record' }> => e.type === 'record').map((e) => e.raw)
 const checkpoints = (evs: Ev[]) =>
   evs.filter((e): e is Extract<Ev, { type: 'checkpoint' }> => e.type === 'checkpoint').map((e) => e.cursor)
 

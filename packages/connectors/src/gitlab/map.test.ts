@@ -1,11 +1,16 @@
 import { canonicalRepoKey } from '@vulnsync/core'
 import { describe, expect, it } from 'vitest'
+import { parseThenMap } from '../kit/records.ts'
 import { gitlabMessage, gitlabWaitMs } from './client.ts'
 import { GitlabConfig } from './config.ts'
 import diaspora from './fixtures/project-diaspora.json' with { type: 'json' }
 import empty from './fixtures/project-empty.json' with { type: 'json' }
 import nested from './fixtures/project-nested-archived.json' with { type: 'json' }
-import { mapGitlabProject } from './map.ts'
+import { mapGitlabProject as mapProject } from './map.ts'
+import { GitlabProject } from './raw.ts'
+
+/** a raw project as the connector handles it: validated once by read, then mapped */
+const mapGitlabProject = parseThenMap(GitlabProject, 'a GitLab project', mapProject)
 
 describe('mapGitlabProject', () => {
   it('maps the documented example project', () => {

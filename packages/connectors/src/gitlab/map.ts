@@ -1,16 +1,13 @@
 import type { RepositoryRecord, Skip } from '@vulnsync/core'
-import { GitlabProject } from './raw.ts'
+import type { GitlabProject } from './raw.ts'
 
 /**
- * Pure: a GitLab project → a RepositoryRecord. externalId is GitLab's numeric project id (stable across renames and
- * transfers); fullName is `path_with_namespace` with every nested group (`acme/platform/backend/api`). URLs are kept
- * as GitLab gave them (ssh_url_to_repo may be `ssh://git@host:PORT/…` on a self-managed instance).
+ * Pure: a GitLab project (validated by `read`) → a RepositoryRecord. externalId is GitLab's numeric project id
+ * (stable across renames and transfers); fullName is `path_with_namespace` with every nested group
+ * (`acme/platform/backend/api`). URLs are kept as GitLab gave them (ssh_url_to_repo may be `ssh://git@host:PORT/…` on
+ * a self-managed instance).
  */
-export const mapGitlabProject = (raw: unknown): RepositoryRecord | Skip => {
-  const parsed = GitlabProject.safeParse(raw)
-  if (!parsed.success)
-    return { skip: 'invalid_record', detail: parsed.error.issues[0]?.message ?? 'not a GitLab project' }
-  const p = parsed.data
+export const mapGitlabProject = (p: GitlabProject): RepositoryRecord | Skip => {
   const webUrl = p.web_url ?? (p.http_url_to_repo ? p.http_url_to_repo.replace(/\.git$/, '') : undefined)
   if (!webUrl) return { skip: 'invalid_record', detail: `project ${p.id} has no web_url` }
   return {

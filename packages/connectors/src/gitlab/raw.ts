@@ -28,8 +28,6 @@ export const GitlabProject = z.looseObject({
 })
 export type GitlabProject = z.infer<typeof GitlabProject>
 
-export type GitlabRaw = Record<string, unknown>
-
 /** `{"message":"401 Unauthorized"}`, `{"error":"insufficient_scope","error_description":…}`, or plain text. */
 export const GitlabErrorBody = z.looseObject({
   message: z.unknown().optional(),

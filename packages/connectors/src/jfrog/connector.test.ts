@@ -3,7 +3,8 @@ import { generatedRepo } from '@vulnsync/simulators/jfrog/dataset.ts'
 import { JFROG_SIM, type JfrogSimulator, startJfrogSimulator } from '@vulnsync/simulators/jfrog/index.ts'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { JfrogConfig } from './config.ts'
-import { type JfrogCursor, jfrogConnector } from './index.ts'
+import { jfrogConnector } from './index.ts'
+import type { JfrogCursor } from './read.ts'
 import { collect, type Ev, incompletes, jfrogCtx, records, scopes, skips } from './testing.ts'
 
 const reader = (sim: JfrogSimulator, waits?: number[]) =>

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { isSkip, type MappedFinding } from '@vulnsync/core'
 import { describe, expect, it } from 'vitest'
+import { parseThenMap } from '../kit/records.ts'
 import {
   type ArtifactContext,
   mapJfrog,
@@ -9,7 +10,7 @@ import {
   parseXrayCvss,
   splitArtifactSummary,
 } from './map.ts'
-import type { JfrogRaw } from './raw.ts'
+import { type JfrogRaw, JfrogRawSchema } from './raw.ts'
 
 /** Real Xray summary/artifact outputs (DefectDojo unit-test samples, kept once with the JFrog simulator: packages/simulators/src/jfrog/fixtures/SOURCES.md). */
 const fixture = (name: string) =>
@@ -231,7 +232,9 @@ describe('jfrog map: summary v2 issues', () => {
     )
     expect(r.invalid).toBe(1)
     expect(r.records).toHaveLength(1)
-    expect(mapJfrog({ ...r.records[0]!, repo: undefined as any })).toMatchObject({ skip: 'invalid_record' })
+    // a record is validated once, before map (read does it in splitArtifactSummary)
+    const validThenMap = parseThenMap(JfrogRawSchema, 'an Xray issue', mapJfrog)
+    expect(validThenMap({ ...r.records[0]!, repo: undefined as any })).toMatchObject({ skip: 'invalid_record' })
   })
 
   it('uses the research-severity reasons Xray gives as vendor factors', () => {

@@ -1,5 +1,6 @@
 import {
   type CvssScore,
+  canonicalPackage,
   type FindingSignals,
   formatPurl,
   type MappedFinding,
@@ -7,12 +8,15 @@ import {
   normaliseSeverity,
   type Purl,
   packageDisplayName,
+  packagePurl,
+  purlTypeOf,
   severityFromCvss,
   splitVulnIds,
   type TargetRef,
   type VendorFactor,
 } from '@vulnsync/core'
-import { type JfrogRaw, JfrogRawSchema, SummaryArtifact, SummaryIssue } from './raw.ts'
+import { validateRecord } from '../kit/records.ts'
+import { type JfrogRaw, JfrogRawSchema, SummaryArtifact } from './raw.ts'
 
 // ------------------------------------------------------------------ small pure parsers
 
@@ -53,54 +57,11 @@ export const parseFixedVersion = (input: string): string => {
   return parts.length ? parts.join(', ') : s
 }
 
-/** Xray package types (component id prefixes and `pkg_type` values) → purl types. */
-const PURL_TYPES: Record<string, string> = {
-  gav: 'maven',
-  maven: 'maven',
-  npm: 'npm',
-  pypi: 'pypi',
-  python: 'pypi',
-  go: 'golang',
-  golang: 'golang',
-  nuget: 'nuget',
-  gem: 'gem',
-  rubygems: 'gem',
-  composer: 'composer',
-  cargo: 'cargo',
-  conan: 'conan',
-  cocoapods: 'cocoapods',
-  swift: 'swift',
-  pub: 'pub',
-  hex: 'hex',
-  conda: 'conda',
-  cran: 'cran',
-  bower: 'bower',
-  docker: 'docker',
-  oci: 'docker',
-  alpine: 'apk',
-  apk: 'apk',
-  deb: 'deb',
-  debian: 'deb',
-  rpm: 'rpm',
-  generic: 'generic',
-}
-
 export interface ParsedComponent {
   purl: string
   name: string
   ecosystem: string
   version?: string | undefined
-}
-
-const withSlashNamespace = (
-  type: string,
-  name: string,
-  version: string | undefined,
-  qualifiers?: Record<string, string>,
-): Purl => {
-  const segs = name.split('/').filter(Boolean)
-  const last = segs.pop() ?? name
-  return { type, namespace: segs.length ? segs.join('/') : undefined, name: last, version, qualifiers }
 }
 
 /**
@@ -119,7 +80,8 @@ export const parseComponentId = (
   const prefix = (pm?.[1] ?? opts.pkgType ?? '').toLowerCase()
   let rest = pm ? pm[2]! : raw
   if (prefix === 'build' || prefix === 'releasebundle') return null
-  const type = PURL_TYPES[prefix] ?? (prefix && /^[a-z][a-z0-9]*$/.test(prefix) ? prefix : 'generic')
+  // Xray's prefixes and package types are in the one ecosystem table of packages/core; an unknown one is kept
+  const type = purlTypeOf(prefix) ?? (prefix && /^[a-z][a-z0-9]*$/.test(prefix) ? prefix : 'generic')
   let version = opts.version?.trim() || undefined
   if (version && rest.endsWith(`:${version}`)) rest = rest.slice(0, -(version.length + 1))
   const tokens = rest.split(':')
@@ -182,13 +144,11 @@ export const parseComponentId = (
           version = rest.slice(at + 1) || undefined
         }
       }
-      if (type === 'npm' && name.startsWith('@') && name.includes('/')) {
-        const [scope, ...n] = name.split('/')
-        p = { type, namespace: scope, name: n.join('/'), version }
-      } else p = withSlashNamespace(type, name, version)
+      p = packagePurl(type, name, version)
     }
   }
   if (!p.name) return null
+  p = canonicalPackage(p)
   return { purl: formatPurl(p), name: packageDisplayName(p), ecosystem: p.type, version: p.version }
 }
 
@@ -220,7 +180,6 @@ export const splitArtifactSummary = (
   const parsed = SummaryArtifact.safeParse(artifact)
   if (!parsed.success) return { records: [], invalid: 1 }
   const a = parsed.data
-  const general = a.general ?? {}
   const typed = new Map<string, string>()
   for (const l of a.licenses ?? [])
     for (const c of l.components ?? []) {
@@ -230,12 +189,13 @@ export const splitArtifactSummary = (
   const records: JfrogRaw[] = []
   let invalid = 0
   for (const item of a.issues ?? []) {
-    const ip = SummaryIssue.safeParse(item)
-    if (!ip.success) {
+    // each issue record is validated once, here (with its artifact's general block): map receives it parsed
+    const valid = validateRecord(JfrogRawSchema, { ...ctx, general: a.general ?? {}, issue: item }, 'an Xray issue')
+    if (!valid.ok) {
       invalid++
       continue
     }
-    const issue = ip.data
+    const { general, issue } = valid.data
     const hints = new Set<string>()
     for (const path of issue.impact_path ?? []) {
       const hit = typed.get(lastSegment(path))
@@ -310,11 +270,7 @@ const resolveComponents = (raw: JfrogRaw): Component[] => {
       if (id) add(id, parseComponentId(id), undefined)
       else if (seg && seg !== lastSegment(raw.general.path ?? '')) {
         const pkgType = raw.docker ? undefined : raw.packageType
-        add(
-          seg,
-          parseComponentId(seg, { pkgType: pkgType && PURL_TYPES[pkgType.toLowerCase()] ? pkgType : 'generic' }),
-          undefined,
-        )
+        add(seg, parseComponentId(seg, { pkgType: purlTypeOf(pkgType) ? pkgType : 'generic' }), undefined)
       }
     }
   }
@@ -353,8 +309,6 @@ const toDate = (s: string | undefined): Date | null => {
 
 /** Pure: one issue of one artifact → one finding per (CVE × component), or a Skip with its reason. */
 export const mapJfrog = (input: JfrogRaw): MapResult => {
-  const ok = JfrogRawSchema.safeParse(input)
-  if (!ok.success) return { skip: 'invalid_record', detail: ok.error.issues[0]?.message }
   const raw = input
   const issue = raw.issue
   const type = (issue.issue_type ?? 'security').trim().toLowerCase()

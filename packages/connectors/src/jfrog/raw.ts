@@ -123,7 +123,8 @@ export const SummaryGeneral = z.looseObject({
 export type SummaryGeneral = z.infer<typeof SummaryGeneral>
 
 export const SummaryArtifact = z.looseObject({
-  general: SummaryGeneral.optional(),
+  /** validated with each issue record (JfrogRawSchema) */
+  general: z.unknown().optional(),
   issues: z.array(z.unknown()).optional().nullable(),
   licenses: z
     .array(z.looseObject({ name: str, full_name: str, components: z.array(z.string()).optional().nullable() }))
@@ -177,6 +178,7 @@ export interface JfrogRaw {
   applicability?: unknown[] | undefined
 }
 
+/** One issue record as `read` validates it, once: the artifact context, its general block and the issue. */
 export const JfrogRawSchema = z.looseObject({
   platformUrl: z.string(),
   platformHost: z.string(),

@@ -1,8 +1,8 @@
 import type { ReadEvent } from '@vulnsync/core'
 import { createConnectorContext } from '../kit/context.ts'
 import { JfrogConfig, type JfrogSecrets } from './config.ts'
-import type { JfrogCursor } from './index.ts'
 import type { JfrogRaw } from './raw.ts'
+import type { JfrogCursor } from './read.ts'
 
 /** Test helpers shared by the jfrog tests (not used by the connector itself). */
 export const jfrogCtx = (

@@ -49,3 +49,56 @@ export const createConnectorContext = <C, S>(o: ContextOptions<C, S>): Connector
     progress,
   }
 }
+
+/** What a context is for: a check a person waits on, the location picker, or a sync run. */
+export type ContextPurpose = 'check' | 'discover' | 'read'
+
+/** The one retry/timeout policy: how long each purpose may take in all, and how the HTTP client retries inside it. */
+export const CONTEXT_POLICY: Record<ContextPurpose, { deadlineMs?: number; http: Partial<HttpClientOptions> }> = {
+  // a person waits on the Connect form: one retry, 20 s a request, a minute in all
+  check: { deadlineMs: 60_000, http: { maxRetries: 1, timeoutMs: 20_000 } },
+  // the location picker: the client's retries, two minutes in all
+  discover: { deadlineMs: 120_000, http: {} },
+  // a sync: the client's retries, as long as it takes (it ends through the run's signal)
+  read: { http: {} },
+}
+
+export interface ConnectionContextOptions<C, S> {
+  config: C
+  secrets: S
+  allowPrivateNetworks: boolean
+  logger?: Logger
+  /** the caller's signal (a run's cancel); the purpose's deadline is added to it */
+  signal?: AbortSignal
+  now?: () => Date
+  sleep?: ((ms: number) => Promise<void>) | undefined
+  progress?: (p: ProgressUpdate) => void
+  /** overrides of the policy's HTTP options (tests: fast backoff) */
+  http?: Partial<HttpClientOptions> | undefined
+}
+
+/**
+ * The one place a connection's context is built, for the engine (`read`), the check (`check`) and the location
+ * picker (`discover`): the connector's base URL, the guarded client and the purpose's retry/timeout policy.
+ */
+export const connectionContext = <C, S>(
+  connector: { baseUrl(config: C): string },
+  purpose: ContextPurpose,
+  o: ConnectionContextOptions<C, S>,
+): ConnectorContext<C, S> => {
+  const policy = CONTEXT_POLICY[purpose]
+  const deadline = policy.deadlineMs !== undefined ? AbortSignal.timeout(policy.deadlineMs) : undefined
+  const signal = deadline && o.signal ? AbortSignal.any([o.signal, deadline]) : (o.signal ?? deadline)
+  return createConnectorContext({
+    config: o.config,
+    secrets: o.secrets,
+    baseUrl: connector.baseUrl(o.config),
+    signal,
+    logger: o.logger,
+    allowPrivateNetworks: o.allowPrivateNetworks,
+    now: o.now,
+    sleep: o.sleep,
+    progress: o.progress,
+    http: { ...policy.http, ...o.http },
+  })
+}

@@ -1,13 +1,14 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { isSkip, type MappedFinding } from '@vulnsync/core'
 import { describe, expect, it } from 'vitest'
+import { parseThenMap } from '../kit/records.ts'
 import { mapOxIssue } from './map.ts'
-import type { OxApplication } from './raw.ts'
+import { type OxApplication, OxIssue } from './raw.ts'
 
 // the real captures live once, with the OX simulator that serves them; connector-only fixtures stay in ./fixtures
 const fixture = (name: string): any => {
   const local = new URL(`./fixtures/${name}`, import.meta.url)
-  const captured = new URL(`../../../simulators/src/ox/data/${name}`, import.meta.url)
+  const captured = new URL(`../../../simulators/src/ox/fixtures/${name}`, import.meta.url)
   return JSON.parse(readFileSync(existsSync(local) ? local : captured, 'utf8'))
 }
 const listIssues: any[] = fixture('getissues_response.json').data.getIssues.issues
@@ -16,8 +17,11 @@ const apps: OxApplication[] = fixture('getappsshort_response.json').data.getAppl
 const appById = new Map(apps.map((a) => [a.appId, a]))
 const container: any = fixture('container_issue.constructed.json')
 
+/** an issue as the connector handles it: validated once by read, then mapped with its application */
 const map = (issue: any, app: OxApplication | null = appById.get(issue?.app?.id) ?? null) =>
-  mapOxIssue({ issue, app, uiBase: 'https://app.ox.security' })
+  parseThenMap(OxIssue, 'an OX issue', (parsed) =>
+    mapOxIssue({ issue: parsed, app, uiBase: 'https://app.ox.security' }),
+  )(issue)
 const findings = (issue: any, app?: OxApplication | null): MappedFinding[] => {
   const r = map(issue, app)
   if (isSkip(r)) throw new Error(`skipped: ${r.skip} ${r.detail}`)

@@ -1,10 +1,14 @@
 import {
+  distributionOf,
   type FindingSignals,
+  formatPackagePurl,
   formatPurl,
   type MappedFinding,
   type MapResult,
   normaliseSeverity,
   packageKey,
+  purlTypeOf,
+  purlTypeOfManifest,
   type Skip,
   splitVulnIds,
   type TargetRef,
@@ -15,7 +19,7 @@ import {
   OX_CATEGORY_IDS,
   type OxAggItem,
   type OxApplication,
-  OxIssue,
+  type OxIssue,
   type OxRaw,
   type OxScaVulnerability,
   type OxSeverityChangedReason,
@@ -97,91 +101,10 @@ const shortName = (full: string): string => {
   return full
 }
 
-const LANGUAGE_ECOSYSTEM: Record<string, string> = {
-  java: 'maven',
-  kotlin: 'maven',
-  scala: 'maven',
-  javascript: 'npm',
-  typescript: 'npm',
-  python: 'pypi',
-  'c#': 'nuget',
-  '.net': 'nuget',
-  go: 'golang',
-  golang: 'golang',
-  ruby: 'gem',
-  php: 'composer',
-  rust: 'cargo',
-}
-
-const PACKAGE_MANAGER_ECOSYSTEM: Record<string, string> = {
-  maven: 'maven',
-  gradle: 'maven',
-  sbt: 'maven',
-  npm: 'npm',
-  yarn: 'npm',
-  pnpm: 'npm',
-  pip: 'pypi',
-  pypi: 'pypi',
-  poetry: 'pypi',
-  pipenv: 'pypi',
-  nuget: 'nuget',
-  go: 'golang',
-  gomod: 'golang',
-  'go-module': 'golang',
-  gem: 'gem',
-  bundler: 'gem',
-  rubygems: 'gem',
-  composer: 'composer',
-  cargo: 'cargo',
-  deb: 'deb',
-  dpkg: 'deb',
-  apk: 'apk',
-  rpm: 'rpm',
-}
-
-const LOCKFILE_ECOSYSTEM: [RegExp, string][] = [
-  [/(^|\/)(pom\.xml|build\.gradle(\.kts)?|gradle\.lockfile)$/i, 'maven'],
-  [/(^|\/)(package(-lock)?\.json|yarn\.lock|pnpm-lock\.yaml|npm-shrinkwrap\.json)$/i, 'npm'],
-  [/(^|\/)(requirements[^/]*\.txt|Pipfile(\.lock)?|poetry\.lock|setup\.py|pyproject\.toml)$/i, 'pypi'],
-  [/(\.csproj|packages\.config|packages\.lock\.json)$/i, 'nuget'],
-  [/(^|\/)go\.(mod|sum)$/i, 'golang'],
-  [/(^|\/)Gemfile(\.lock)?$/i, 'gem'],
-  [/(^|\/)composer\.(json|lock)$/i, 'composer'],
-  [/(^|\/)Cargo\.(toml|lock)$/i, 'cargo'],
-]
-
-/** Linux distribution of a container image ("debian 11.6", "alpine:3.17") → the purl type and namespace. */
-const osPackages = (os: string | undefined): { type: string; namespace: string; distro?: string } | undefined => {
-  const t = text(os)?.toLowerCase()
-  if (!t) return undefined
-  const m = /([a-z]+)[\s:-]*([\d.]+)?/.exec(t)
-  const name = m?.[1] ?? t
-  const version = m?.[2]
-  const distro = version ? `${name}-${version}` : undefined
-  if (['debian', 'ubuntu', 'distroless'].includes(name)) return { type: 'deb', namespace: name, distro }
-  if (name === 'alpine' || name === 'wolfi' || name === 'chainguard') return { type: 'apk', namespace: name, distro }
-  if (
-    [
-      'rhel',
-      'redhat',
-      'centos',
-      'amazon',
-      'amzn',
-      'rocky',
-      'almalinux',
-      'alma',
-      'fedora',
-      'ol',
-      'oracle',
-      'suse',
-      'opensuse',
-      'sles',
-      'photon',
-      'mariner',
-    ].includes(name)
-  )
-    return { type: 'rpm', namespace: name, distro }
-  return undefined
+/** An ecosystem word of OX (package manager, language) → its purl type; images and generic ones are decided elsewhere. */
+const packageType = (word: string | undefined): string | undefined => {
+  const type = purlTypeOf(word)
+  return type === 'docker' || type === 'generic' ? undefined : type
 }
 
 interface IssueContext {
@@ -199,22 +122,22 @@ const ecosystemOf = (
 ): IssueContext['ecosystem'] => {
   const sboms = Array.isArray(issue.sbom) ? issue.sbom : issue.sbom ? [issue.sbom] : []
   for (const s of sboms) {
-    const pm = text(s.packageManager)?.toLowerCase()
-    if (pm && PACKAGE_MANAGER_ECOSYSTEM[pm]) return PACKAGE_MANAGER_ECOSYSTEM[pm]!
+    const pm = packageType(text(s.packageManager))
+    if (pm) return pm
   }
   if (scope === 'container' || isImage) return 'os'
   for (const item of aggItems) {
-    const f = text(item.lockfile) ?? text(item.filePath) ?? text(item.fileName)
-    if (f) for (const [re, eco] of LOCKFILE_ECOSYSTEM) if (re.test(f)) return eco
+    const eco = purlTypeOfManifest(text(item.lockfile) ?? text(item.filePath) ?? text(item.fileName))
+    if (eco) return eco
   }
   for (const s of sboms) {
-    const lang = text(s.language)?.toLowerCase()
-    if (lang && LANGUAGE_ECOSYSTEM[lang]) return LANGUAGE_ECOSYSTEM[lang]!
+    const lang = packageType(text(s.language))
+    if (lang) return lang
   }
-  const lang = /is an? ([A-Za-z#.+]+) (?:direct|indirect|transitive)? ?dependency/i
-    .exec(text(issue.mainTitle) ?? '')?.[1]
-    ?.toLowerCase()
-  if (lang && LANGUAGE_ECOSYSTEM[lang]) return LANGUAGE_ECOSYSTEM[lang]!
+  const lang = packageType(
+    /is an? ([A-Za-z#.+]+) (?:direct|indirect|transitive)? ?dependency/i.exec(text(issue.mainTitle) ?? '')?.[1],
+  )
+  if (lang) return lang
   const trig = text(issue.scaTriggerPkg)
   if (trig && /^[\w.-]+:[\w.-]+@/.test(trig)) return 'maven'
   return 'generic'
@@ -228,20 +151,6 @@ const buildPurl = (
 ): string => {
   const v = version || undefined
   switch (ecosystem) {
-    case 'maven': {
-      const i = fullName.indexOf(':')
-      if (i > 0)
-        return formatPurl({ type: 'maven', namespace: fullName.slice(0, i), name: fullName.slice(i + 1), version: v })
-      return formatPurl({ type: 'maven', name: fullName, version: v })
-    }
-    case 'npm':
-    case 'golang':
-    case 'composer': {
-      const i = fullName.lastIndexOf('/')
-      if (i > 0)
-        return formatPurl({ type: ecosystem, namespace: fullName.slice(0, i), name: fullName.slice(i + 1), version: v })
-      return formatPurl({ type: ecosystem, name: fullName, version: v })
-    }
     case 'os':
     case 'deb':
     case 'apk':
@@ -250,29 +159,22 @@ const buildPurl = (
         v && /deb\d|ubuntu|dfsg/.test(v)
           ? { type: 'deb', namespace: /ubuntu/.test(v) ? 'ubuntu' : 'debian' }
           : undefined
-      const defaults: Record<string, { type: string; namespace?: string }> = {
-        deb: { type: 'deb', namespace: 'debian' },
-        apk: { type: 'apk', namespace: 'alpine' },
-        rpm: { type: 'rpm' },
-      }
+      // deb and apk without a distribution get the default one from the core table (debian, alpine)
       const guess: { type: string; namespace?: string; distro?: string } | undefined =
         osPkg && (ecosystem === 'os' || osPkg.type === ecosystem)
           ? osPkg
           : ecosystem === 'os'
             ? fromVersion
-            : (defaults[ecosystem] ?? fromVersion)
+            : { type: ecosystem }
       if (guess)
-        return formatPurl({
-          type: guess.type,
+        return formatPackagePurl(guess.type, fullName, v, {
           namespace: guess.namespace,
-          name: fullName,
-          version: v,
           qualifiers: guess.distro ? { distro: guess.distro } : undefined,
         })
       return formatPurl({ type: 'generic', name: fullName, version: v })
     }
     default:
-      return formatPurl({ type: ecosystem, name: fullName, version: v })
+      return formatPackagePurl(ecosystem, fullName, v)
   }
 }
 
@@ -517,9 +419,7 @@ const safeKey = (purl: string): string => {
 }
 
 export const mapOxIssue = (raw: OxRaw): MapResult => {
-  const parsed = OxIssue.safeParse(raw?.issue)
-  if (!parsed.success) return { skip: 'invalid_record', detail: parsed.error.issues[0]?.message }
-  const issue = parsed.data
+  const issue = raw.issue
   const scope = oxScopeOf(issue.category)
   if (!scope)
     return {
@@ -538,7 +438,7 @@ export const mapOxIssue = (raw: OxRaw): MapResult => {
   )
   const ctx: IssueContext = {
     ecosystem: ecosystemOf(issue, scope, aggItems, isImage),
-    osPkg: osPackages(image?.os ?? aggItems.map((i) => text(i.os)).find(Boolean)),
+    osPkg: distributionOf(image?.os ?? aggItems.map((i) => text(i.os)).find(Boolean)),
     trigger: isImage ? undefined : trigger,
     titleDeps: vulnerableDepsFromTitle(text(issue.secondTitle)),
   }
@@ -587,7 +487,7 @@ export const mapOxIssue = (raw: OxRaw): MapResult => {
     else if (image) {
       // an image issue whose record names no package (a list row without details): the image itself is the package
       resolved = { name: image.name, version: image.tag }
-      purl = formatPurl({ type: 'docker', name: image.name, version: image.tag })
+      purl = formatPackagePurl('docker', image.name, image.tag)
     } else continue
     const key = safeKey(purl)
     const fixedVersions = fixedVersionsOf(vuln.v, aggItems, resolved.name)

@@ -183,7 +183,8 @@ export const OxApplicationsPage = z.looseObject({
 
 /** What `read` yields per issue: the issue, and the application it belongs to, so `map` stays pure. */
 export interface OxRaw {
-  issue: unknown
+  /** the issue, validated once by read (the list row, merged with getSingleIssueInfo in detail mode) */
+  issue: OxIssue
   /** the getApplications entry of the issue's app (link, type), when OX listed it */
   app?: OxApplication | null | undefined
   /** base of the OX web app, for the link back to the issue */
@@ -192,3 +193,41 @@ export interface OxRaw {
 
 export const OX_CATEGORIES = { openSource: 'Open Source Security', container: 'Container Security' } as const
 export const OX_CATEGORY_IDS = { openSource: 6, container: 12 } as const
+
+/** A GraphQL `errors` entry as OX (Apollo) sends it. */
+export interface OxGraphQLErrorEntry {
+  message?: string
+  path?: (string | number)[]
+  extensions?: { code?: string; [k: string]: unknown }
+}
+
+/** OX answered with GraphQL errors (in a 200 or a 400 body). */
+export class OxGraphQLError extends Error {
+  readonly errors: OxGraphQLErrorEntry[]
+  readonly status: number
+  constructor(errors: OxGraphQLErrorEntry[], status: number) {
+    super(errors.map((e) => e.message ?? 'unknown error').join('; ') || `GraphQL error (HTTP ${status})`)
+    this.name = 'OxGraphQLError'
+    this.errors = errors
+    this.status = status
+  }
+  get codes(): string[] {
+    return this.errors.map((e) => String(e.extensions?.code ?? ''))
+  }
+  /** the selection asked for a field this OX does not have */
+  get isValidation(): boolean {
+    return (
+      this.codes.includes('GRAPHQL_VALIDATION_FAILED') ||
+      this.errors.some((e) => /cannot query field|unknown (field|argument)/i.test(e.message ?? ''))
+    )
+  }
+  get isAuth(): boolean {
+    return this.codes.includes('UNAUTHENTICATED')
+  }
+  get isForbidden(): boolean {
+    return (
+      this.codes.includes('FORBIDDEN') ||
+      this.errors.some((e) => /forbidden|not authori[sz]ed|permission/i.test(e.message ?? ''))
+    )
+  }
+}

@@ -34,7 +34,7 @@ export interface EndorSimKey {
   expired?: boolean
 }
 
-export interface EndorSimOptions extends EndorDatasetOptions {
+export interface EndorSimulatorOptions extends EndorDatasetOptions {
   keys?: EndorSimKey[]
   faults?: Faults
   port?: number
@@ -165,7 +165,7 @@ interface Source {
   maskPaths(): Set<string>
 }
 
-export const startEndorSimulator = async (opts: EndorSimOptions = {}): Promise<EndorSimulator> => {
+export const startEndorSimulator = async (opts: EndorSimulatorOptions = {}): Promise<EndorSimulator> => {
   const dataset = createEndorDataset(opts)
   const keys = opts.keys ?? [{ ...DEFAULT_ENDOR_KEY, namespace: dataset.namespace }]
   const now = opts.now ?? (() => Date.now())

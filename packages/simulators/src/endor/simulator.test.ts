@@ -1,13 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { createEndorDataset } from './dataset.ts'
 import { evaluate, FilterError, parseFilter } from './filter.ts'
-import { type EndorSimOptions, type EndorSimulator, startEndorSimulator } from './index.ts'
+import { type EndorSimulator, type EndorSimulatorOptions, startEndorSimulator } from './index.ts'
 
 const sims: EndorSimulator[] = []
 afterEach(async () => {
   while (sims.length) await sims.pop()!.close()
 })
-const start = async (o: EndorSimOptions = {}) => {
+const start = async (o: EndorSimulatorOptions = {}) => {
   const s = await startEndorSimulator(o)
   sims.push(s)
   return s

@@ -62,7 +62,7 @@ export interface GithubSimToken {
   orgHidden?: boolean
 }
 
-export interface GithubSimOptions {
+export interface GithubSimulatorOptions {
   seed?: number
   repos?: number
   org?: string
@@ -110,7 +110,7 @@ const err = (
   body: { message, documentation_url, status: String(status) },
 })
 
-export const startGithubSimulator = async (opts: GithubSimOptions = {}): Promise<GithubSimulator> => {
+export const startGithubSimulator = async (opts: GithubSimulatorOptions = {}): Promise<GithubSimulator> => {
   const seed = opts.seed ?? 42
   const size = opts.repos ?? 1200
   const org = opts.org ?? 'Acme-Corp'

@@ -52,7 +52,7 @@ export interface GitlabSimToken {
   scopes?: string[]
 }
 
-export interface GitlabSimOptions {
+export interface GitlabSimulatorOptions {
   seed?: number
   repos?: number
   org?: string
@@ -87,7 +87,7 @@ const json = (status: number, body: unknown, headers: Record<string, string> = {
   body,
 })
 
-export const startGitlabSimulator = async (opts: GitlabSimOptions = {}): Promise<GitlabSimulator> => {
+export const startGitlabSimulator = async (opts: GitlabSimulatorOptions = {}): Promise<GitlabSimulator> => {
   const seed = opts.seed ?? 42
   const size = opts.repos ?? 1500
   const org = opts.org ?? 'acme'

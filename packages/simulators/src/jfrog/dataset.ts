@@ -363,7 +363,7 @@ export const dockerFixtureRepo = (
 
 // ------------------------------------------------------------------ generated repositories
 
-export interface GeneratedRepoOptions {
+export interface JfrogRepoOptions {
   key: string
   packageType: 'Npm' | 'Docker'
   /** number of artifacts (npm tarballs or Docker tags) */
@@ -506,7 +506,7 @@ const generatedIssue = (seed: number, pair: number, docker: boolean, base: strin
   }
 }
 
-export const generatedRepo = (o: GeneratedRepoOptions): SimRepo => {
+export const generatedRepo = (o: JfrogRepoOptions): SimRepo => {
   const seed = (o.seed ?? 1) ^ hashKey(o.key)
   const per = o.vulnsPerArtifact ?? 5
   const docker = o.packageType === 'Docker'

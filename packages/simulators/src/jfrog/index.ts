@@ -2,7 +2,7 @@ import { type Faults, type SimRequest, type SimResponse, type Simulator, startSi
 import { AqlError, parseAql, runAql } from './aql.ts'
 import { defaultBuilds, defaultRepos, type SimItem, type SimRepo } from './dataset.ts'
 
-export type { GeneratedRepoOptions, SimItem, SimRepo } from './dataset.ts'
+export type { JfrogRepoOptions, SimItem, SimRepo } from './dataset.ts'
 export { defaultBuilds, defaultRepos, dockerFixtureRepo, generatedRepo, libsRepo, staticRepo } from './dataset.ts'
 
 /**
@@ -38,7 +38,7 @@ export { defaultBuilds, defaultRepos, dockerFixtureRepo, generatedRepo, libsRepo
  * plus the kit's rateLimitNext/Every, serverErrorNext/Every, latencyMs, truncateNext, authFailAfter.
  */
 
-export interface SimToken {
+export interface JfrogSimToken {
   token: string
   user: string
   admin?: boolean
@@ -58,7 +58,7 @@ export const JFROG_SIM = {
   legacyUser: 'legacy-user',
 } as const
 
-export const defaultTokens = (): SimToken[] => [
+export const defaultTokens = (): JfrogSimToken[] => [
   { token: JFROG_SIM.adminToken, user: 'admin', admin: true },
   {
     token: JFROG_SIM.readerToken,
@@ -78,7 +78,7 @@ export interface JfrogSimulatorOptions {
   /** added to the repositories */
   extraRepos?: SimRepo[]
   npmArtifacts?: number
-  tokens?: SimToken[]
+  tokens?: JfrogSimToken[]
   faults?: Faults
   artifactoryVersion?: string
   xrayVersion?: string
@@ -88,7 +88,7 @@ export interface JfrogSimulatorOptions {
 
 export interface JfrogSimulator extends Simulator {
   repos: Map<string, SimRepo>
-  tokens: SimToken[]
+  tokens: JfrogSimToken[]
   /** merges switches into the current faults (setFaults replaces them) */
   patch(f: Faults): void
   /** requests by logical endpoint, and Xray totals */
@@ -129,7 +129,7 @@ export const startJfrogSimulator = async (opts: JfrogSimulatorOptions = {}): Pro
     calls.byEndpoint[name] = (calls.byEndpoint[name] ?? 0) + 1
   }
 
-  const identify = (req: SimRequest): SimToken | undefined => {
+  const identify = (req: SimRequest): JfrogSimToken | undefined => {
     const auth = String(req.headers.authorization ?? '')
     const apiKeyHeader = req.headers['x-jfrog-art-api']
     if (typeof apiKeyHeader === 'string') return tokens.find((t) => t.token === apiKeyHeader && t.apiKey)
@@ -144,13 +144,13 @@ export const startJfrogSimulator = async (opts: JfrogSimulatorOptions = {}): Pro
     return undefined
   }
 
-  const canRead = (t: SimToken, repo: string): boolean => {
+  const canRead = (t: JfrogSimToken, repo: string): boolean => {
     if (!repos.has(repo)) return false
     if (t.admin) return true
     if (((faults.revokedRepos as string[] | undefined) ?? []).includes(repo)) return false
     return t.repos === undefined || t.repos.includes(repo)
   }
-  const readable = (t: SimToken): SimRepo[] => repoList.filter((r) => canRead(t, r.key))
+  const readable = (t: JfrogSimToken): SimRepo[] => repoList.filter((r) => canRead(t, r.key))
   const forbidden = (repo: string): SimResponse =>
     faults.hideForbidden || !repos.has(repo)
       ? { status: 404, body: rtError(404, 'Unable to find item') }
@@ -165,7 +165,7 @@ export const startJfrogSimulator = async (opts: JfrogSimulatorOptions = {}): Pro
   }
 
   /** Finds the item a summary/status path names, honouring the path-form switches. */
-  const resolveXrayPath = (t: SimToken, identifier: string): SimItem | undefined => {
+  const resolveXrayPath = (t: JfrogSimToken, identifier: string): SimItem | undefined => {
     let p = identifier.replace(/^\/+/, '')
     const hasDefault = p.startsWith('default/')
     if (faults.requireDefaultPrefix && !hasDefault) return undefined
@@ -186,7 +186,7 @@ export const startJfrogSimulator = async (opts: JfrogSimulatorOptions = {}): Pro
     return repo.find(slash >= 0 ? rel.slice(0, slash) : '.', slash >= 0 ? rel.slice(slash + 1) : rel)
   }
 
-  const summary = (t: SimToken, body: any, api: 'v1' | 'v2'): SimResponse => {
+  const summary = (t: JfrogSimToken, body: any, api: 'v1' | 'v2'): SimResponse => {
     calls.summary++
     const paths: string[] = Array.isArray(body?.paths) ? body.paths : []
     const checksums: string[] = Array.isArray(body?.checksums) ? body.checksums : []
@@ -210,7 +210,7 @@ export const startJfrogSimulator = async (opts: JfrogSimulatorOptions = {}): Pro
     return { body: out }
   }
 
-  const storage = (t: SimToken, req: SimRequest, repoKey: string, rel: string): SimResponse => {
+  const storage = (t: JfrogSimToken, req: SimRequest, repoKey: string, rel: string): SimResponse => {
     if (!canRead(t, repoKey)) return forbidden(repoKey)
     const repo = repos.get(repoKey)!
     const folder = rel.replace(/^\/+|\/+$/g, '')
@@ -271,7 +271,7 @@ export const startJfrogSimulator = async (opts: JfrogSimulatorOptions = {}): Pro
     }
   }
 
-  const docker = (t: SimToken, repoKey: string, rest: string, req: SimRequest): SimResponse => {
+  const docker = (t: JfrogSimToken, repoKey: string, rest: string, req: SimRequest): SimResponse => {
     const repo = repos.get(repoKey)
     if (!repo || !/^docker$/i.test(repo.packageType))
       return { status: 400, body: rtError(400, `Unsupported docker repository request for '${repoKey}'`) }

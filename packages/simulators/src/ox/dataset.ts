@@ -5,7 +5,7 @@ import { type Rng, rngFor } from '../kit/random.ts'
  * OX datasets for the simulator.
  *
  * - `fixtures`: the real captures of OX's demo organisation (635 issues, 29 applications; michaelhorty/OXcli, see
- *   data/ and /work/shared/fixtures/SOURCES.md). The real getIssues capture did not select the SCA details, so the
+ *   fixtures/ and /work/shared/fixtures/SOURCES.md). The real getIssues capture did not select the SCA details, so the
  *   simulator adds them to the 111 "Open Source Security" issues: the real getSingleIssueInfo capture for the one issue
  *   it covers, and for the others details derived from the issue's own text (the CVE the title names, the package in
  *   the issue id, the vulnerable dependencies and CVE count of secondTitle), the rest of the CVE ids made up and stable.
@@ -28,7 +28,7 @@ export interface IssueFilter {
 
 const CATEGORY_IDS: Record<string, number> = { 'Open Source Security': 6, 'Container Security': 12 }
 
-const load = (name: string): any => JSON.parse(readFileSync(new URL(`./data/${name}`, import.meta.url), 'utf8'))
+const load = (name: string): any => JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8'))
 
 const categoryMatches = (issue: any, categories: string[] | undefined): boolean =>
   !categories?.length ||
@@ -342,13 +342,13 @@ const OTHER_CATEGORIES = [
   { name: 'Git Posture', categoryId: 3, policy: 'Branch protection' },
 ]
 
-export interface GeneratedOptions {
+export interface OxDatasetOptions {
   issues: number
   apps?: number
   seed?: number
 }
 
-export const generatedDataset = (opts: GeneratedOptions): OxDataset => {
+export const generatedDataset = (opts: OxDatasetOptions): OxDataset => {
   const seed = opts.seed ?? 42
   const totalIssues = Math.max(0, Math.floor(opts.issues))
   const totalBlocks = Math.ceil(totalIssues / BLOCK)

@@ -1,7 +1,7 @@
 import { type Faults, type SimRequest, type SimResponse, type Simulator, startSimulator } from '../kit/server.ts'
-import { fixturesDataset, type GeneratedOptions, generatedDataset, type OxDataset } from './dataset.ts'
+import { fixturesDataset, generatedDataset, type OxDataset, type OxDatasetOptions } from './dataset.ts'
 
-export type { GeneratedOptions, OxDataset } from './dataset.ts'
+export type { OxDataset, OxDatasetOptions } from './dataset.ts'
 export { fixturesDataset, generatedDataset } from './dataset.ts'
 
 /**
@@ -21,7 +21,7 @@ export { fixturesDataset, generatedDataset } from './dataset.ts'
  */
 export interface OxSimulatorOptions {
   /** 'fixtures' (default: the real captures, 635 issues / 29 apps) or a generated dataset */
-  dataset?: 'fixtures' | GeneratedOptions | OxDataset
+  dataset?: 'fixtures' | OxDatasetOptions | OxDataset
   /** the API key the simulator accepts (default 'ox-sim-key') */
   apiKey?: string
   rateLimit?: {
@@ -97,7 +97,7 @@ export const startOxSimulator = async (opts: OxSimulatorOptions = {}): Promise<O
       ? fixturesDataset()
       : 'query' in (opts.dataset as any)
         ? (opts.dataset as OxDataset)
-        : generatedDataset(opts.dataset as GeneratedOptions)
+        : generatedDataset(opts.dataset as OxDatasetOptions)
   const apiKey = opts.apiKey ?? 'ox-sim-key'
   const now = opts.now ?? (() => Date.now())
   const hourLimit = opts.rateLimit?.hourLimit ?? 1000

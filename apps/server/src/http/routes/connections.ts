@@ -6,7 +6,7 @@ import {
   LocationList,
   RunEnvelope,
 } from '@vulnsync/api'
-import { createConnectorContext } from '@vulnsync/connectors'
+import { connectionContext } from '@vulnsync/connectors'
 import { type AnyConnector, type Location, matchKeys } from '@vulnsync/core'
 import {
   audit,
@@ -322,13 +322,11 @@ export const connectionRoutes = (rt: Runtime, r: Router) => {
       const { row, connector } = await loadConnection(rt, params.id)
       if (!connector.discover) return { items: [], selection: row.locations, selectable: false }
       const c = connectionForRun(rt, row)
-      const ctx = createConnectorContext({
+      const ctx = connectionContext(connector, 'discover', {
         config: c.config,
         secrets: c.secrets,
-        baseUrl: connector.baseUrl(c.config),
         logger: rt.logger,
         allowPrivateNetworks: rt.config.allowPrivateNetworks,
-        signal: AbortSignal.timeout(120_000),
         http: rt.engine.http,
         sleep: rt.engine.sleep,
       })

@@ -1,4 +1,5 @@
-import { startTestApp } from '@vulnsync/server/testing.ts'
+import { jfrogConnector } from '@vulnsync/connectors/jfrog/index.ts'
+import { collect, jfrogCtx, records } from '@vulnsync/connectors/jfrog/testing.ts'
 import { type GithubSimulator, startGithubSimulator } from '@vulnsync/simulators/github/index.ts'
 import {
   dockerFixtureRepo,
@@ -9,8 +10,7 @@ import {
   startJfrogSimulator,
 } from '@vulnsync/simulators/jfrog/index.ts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { jfrogConnector } from './index.ts'
-import { collect, jfrogCtx, records } from './testing.ts'
+import { startTestApp } from '../testing.ts'
 
 /**
  * JFrog end to end through the public API: a GitHub organisation gives the repository inventory; a simulated JFrog

@@ -1,6 +1,6 @@
-import { startTestApp, type TestApp } from '@vulnsync/server/testing.ts'
 import { type GithubSimulator, startGithubSimulator } from '@vulnsync/simulators/github/index.ts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startTestApp, type TestApp } from '../testing.ts'
 
 // End to end through the public API: connect GitHub, sync the inventory, read it back.
 const REPOS = 340

@@ -1,6 +1,6 @@
-import { startTestApp, type TestApp } from '@vulnsync/server/testing.ts'
 import { type GitlabSimulator, startGitlabSimulator } from '@vulnsync/simulators/gitlab/index.ts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startTestApp, type TestApp } from '../testing.ts'
 
 // End to end through the public API: connect GitLab (a group with nested subgroups), sync the inventory, read it back.
 const PROJECTS = 420

@@ -1,11 +1,11 @@
+import { endorConnector } from '@vulnsync/connectors/endor/index.ts'
+import { projectInfo } from '@vulnsync/connectors/endor/map.ts'
+import { EndorFinding, EndorProject } from '@vulnsync/connectors/endor/raw.ts'
 import { canonicalRepo, isSkip, packageKey } from '@vulnsync/core'
-import { startTestApp } from '@vulnsync/server/testing.ts'
 import { startEndorSimulator } from '@vulnsync/simulators/endor/index.ts'
 import { startGithubSimulator } from '@vulnsync/simulators/github/index.ts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { endorConnector } from './index.ts'
-import { projectInfo } from './map.ts'
-import { EndorFinding, EndorProject } from './raw.ts'
+import { startTestApp } from '../testing.ts'
 
 /**
  * Endor Labs end to end through the public API: a GitHub organisation gives the repository inventory, an Endor

@@ -1,10 +1,10 @@
 import { parsePurl } from '@vulnsync/core'
-import { startTestApp, type TestApp } from '@vulnsync/server/testing.ts'
 import { startEndorSimulator } from '@vulnsync/simulators/endor/index.ts'
 import { type GithubSimulator, startGithubSimulator } from '@vulnsync/simulators/github/index.ts'
 import { fixturesDataset, type OxDataset, type OxSimulator, startOxSimulator } from '@vulnsync/simulators/ox/index.ts'
 import { rehomeOxDataset } from '@vulnsync/simulators/ox/rehome.ts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startTestApp, type TestApp } from '../testing.ts'
 
 /**
  * OX end to end through the public API. The OX simulator serves the real captures of OX's demo organisation (635

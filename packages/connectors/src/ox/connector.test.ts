@@ -3,12 +3,12 @@ import { isSkip, type MappedFinding, type ProgressUpdate, type ReadEvent } from 
 import { type OxSimulator, type OxSimulatorOptions, startOxSimulator } from '@vulnsync/simulators/ox/index.ts'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createConnectorContext } from '../kit/context.ts'
-import { OxGraphQLError } from './client.ts'
-import { type OxCursor, oxConnector, oxTuning } from './index.ts'
-import type { OxRaw } from './raw.ts'
+import { oxConnector } from './index.ts'
+import { OxGraphQLError, type OxRaw } from './raw.ts'
+import { type OxCursor, oxTuning } from './read.ts'
 
 const captured: any[] = JSON.parse(
-  readFileSync(new URL('../../../simulators/src/ox/data/getissues_response.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('../../../simulators/src/ox/fixtures/getissues_response.json', import.meta.url), 'utf8'),
 ).data.getIssues.issues
 const capturedInScope = captured.filter(
   (i) => i.category.name === 'Open Source Security' || i.category.name === 'Container Security',
