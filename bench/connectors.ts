@@ -18,8 +18,8 @@ import { createPgliteDb, migrate } from '@vulnsync/db'
 import { startEndorSimulator, startJfrogSimulator, startOxSimulator } from '@vulnsync/simulators'
 import { generatedRepo } from '@vulnsync/simulators/jfrog/dataset.ts'
 import { JFROG_SIM } from '@vulnsync/simulators/jfrog/index.ts'
-import { executeRun } from '../apps/server/src/ingest/engine.ts'
-import { newRun, seedConnection, seedRepositories, seedWorkspace } from '../apps/server/src/ingest/test-support.ts'
+import { executeRun } from '../apps/server/src/sync/engine.ts'
+import { newRun, seedConnection, seedRepositories, seedWorkspace } from '../apps/server/src/sync/test-support.ts'
 
 const only = process.argv[2]
 const size = process.argv[3] ? Number(process.argv[3]) : undefined

@@ -7,9 +7,9 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createPgliteDb, createPostgresDb, migrate } from '@vulnsync/db'
-import { executeRun } from '../apps/server/src/ingest/engine.ts'
-import { createTestConnector, type TestDataset, type TestRaw } from '../apps/server/src/ingest/test-connector.ts'
-import { newRun, seedConnection, seedRepositories, seedWorkspace } from '../apps/server/src/ingest/test-support.ts'
+import { executeRun } from '../apps/server/src/sync/engine.ts'
+import { createTestConnector, type TestDataset, type TestRaw } from '../apps/server/src/sync/test-connector.ts'
+import { newRun, seedConnection, seedRepositories, seedWorkspace } from '../apps/server/src/sync/test-support.ts'
 
 const [driver, countArg, url] = process.argv.slice(2)
 const count = Number(countArg ?? 1_000_000)

@@ -6,10 +6,11 @@ import { CONNECTORS } from '@vulnsync/connectors/registry.ts'
 import { type Db, ensureWorkspace, insertToken, insertUser, migrate, openDb } from '@vulnsync/db'
 import { generateToken, hashToken, tokenPrefix } from './auth.ts'
 import type { AppConfig } from './config.ts'
-import type { EngineOptions } from './ingest/engine.ts'
 import type { AppLogger } from './logger.ts'
-import { createRuntimeJobs, LEASE_CLASS, type Registry, type Runtime } from './runtime.ts'
+import { createRuntimeJobs, type Registry, type Runtime } from './runtime.ts'
 import { createSecretBox, loadOrCreateKey } from './secrets.ts'
+import type { EngineOptions } from './sync/engine.ts'
+import { LEASE_CLASS } from './sync/scheduler.ts'
 
 export const defaultRegistry = (): Registry => ({ ...CONNECTORS })
 
@@ -100,6 +101,7 @@ export const createRuntime = async (
   // this process's lease: other processes recover its runs at once if it dies (see recoverOrphanedRuns)
   const owner = { host: hostname(), pid: process.pid, lease: randomInt(1, 2 ** 31 - 1), driver: db.driver }
   await db.holdLease(LEASE_CLASS, owner.lease)
+  const now = o.now ?? (() => new Date())
   const base = {
     owner,
     config: cfg,
@@ -108,8 +110,8 @@ export const createRuntime = async (
     box: createSecretBox(key),
     connectors: o.connectors ?? defaultRegistry(),
     workspaceId,
-    engine: o.engine ?? {},
-    now: o.now ?? (() => new Date()),
+    engine: { db, logger, allowPrivateNetworks: cfg.allowPrivateNetworks, now, owner, ...o.engine },
+    now,
   }
   const rt = base as Runtime
   rt.jobs = createRuntimeJobs(rt, { pollingIntervalSeconds: o.pollingIntervalSeconds })

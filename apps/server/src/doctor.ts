@@ -5,8 +5,10 @@ import { type Db, loadMigrations, openDb, type RunRow } from '@vulnsync/db'
 import { defaultRegistry } from './bootstrap.ts'
 import type { AppConfig } from './config.ts'
 import { createLogger } from './logger.ts'
-import { connectionForRun, connectorOf, type Registry, type Runtime, runCheck } from './runtime.ts'
+import type { Registry } from './runtime.ts'
 import { createSecretBox, parseKey, type SecretBox } from './secrets.ts'
+import { runCheck } from './sync/check.ts'
+import { connectionForRun, connectorOf } from './sync/connection.ts'
 import { REPO_ROOT, WEB_APP, type WebApp, webAppFix, webAppState } from './web-build.ts'
 
 /**
@@ -217,26 +219,19 @@ const fromDatabase = (db: Db, cfg: AppConfig, box: SecretBox | null, connectors:
     if (!connector) return { ok: false, message: `this vulnsync has no connector of kind ${c.kind}` }
     if (!box) return { ok: false, message: 'its credentials cannot be read without the secret key' }
     const row = (await db.query<any>('SELECT * FROM connections WHERE id = $1', [c.id])).rows[0]
-    // runCheck and connectionForRun read only the configuration, logger, engine settings and the secret box
-    const rt = {
-      config: cfg,
-      db,
-      logger: createLogger({ level: 'silent' }),
-      box,
-      connectors,
-      workspaceId: row.workspace_id,
-      engine: {},
-      now: () => new Date(),
-      owner: { host: '', pid: 0, lease: 0, driver: db.driver },
-    } satisfies Omit<Runtime, 'jobs'> as Runtime
     let secrets: unknown
     let config: unknown
     try {
-      ;({ secrets, config } = connectionForRun(rt, row))
+      ;({ secrets, config } = connectionForRun(box, row))
     } catch (err) {
       return { ok: false, message: (err as Error).message }
     }
-    const r = await runCheck(rt, connector, config, secrets)
+    const r = await runCheck(
+      { logger: createLogger({ level: 'silent' }), allowPrivateNetworks: cfg.allowPrivateNetworks },
+      connector,
+      config,
+      secrets,
+    )
     return r.ok ? { ok: true } : { ok: false, message: r.message, hint: r.hint }
   },
 })

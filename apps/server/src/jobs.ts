@@ -83,7 +83,7 @@ export const createJobSystem = (o: {
     async stop() {
       if (!started) return
       started = false
-      const { ShutdownError } = await import('./ingest/engine.ts')
+      const { ShutdownError } = await import('./sync/engine.ts')
       shutdown.abort(new ShutdownError())
       await boss.stop({ graceful: true, wait: true, timeout: 30_000 } as any)
     },

@@ -1,9 +1,11 @@
 import { getConnectionById, getRun } from '@vulnsync/db'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { arrayDataset, createTestConnector, type TestRaw } from './ingest/test-connector.ts'
-import { seedRepositories } from './ingest/test-support.ts'
 import { BusyError } from './jobs.ts'
-import { requestRun, runSyncJob, tick } from './runtime.ts'
+import { runSyncJob } from './sync/job.ts'
+import { requestRun } from './sync/requests.ts'
+import { tick } from './sync/scheduler.ts'
+import { arrayDataset, createTestConnector, type TestRaw } from './sync/test-connector.ts'
+import { seedRepositories } from './sync/test-support.ts'
 import { startTestApp, type TestApp } from './testing.ts'
 
 const rows: TestRaw[] = Array.from({ length: 60 }, (_, i) => ({

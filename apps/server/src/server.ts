@@ -3,7 +3,8 @@ import { createRuntime } from './bootstrap.ts'
 import type { AppConfig } from './config.ts'
 import { buildApp } from './http/app.ts'
 import type { AppLogger } from './logger.ts'
-import { type Runtime, tick } from './runtime.ts'
+import type { Runtime } from './runtime.ts'
+import { tick } from './sync/scheduler.ts'
 import { type EnsureResult, ensureWebApp } from './web-build.ts'
 
 export interface Running {

@@ -8,9 +8,10 @@ import type { FastifyInstance } from 'fastify'
 import { createRuntime, defaultRegistry } from './bootstrap.ts'
 import { loadConfig } from './config.ts'
 import { buildApp } from './http/app.ts'
-import type { EngineOptions } from './ingest/engine.ts'
 import { createLogger } from './logger.ts'
-import { type Registry, type Runtime, tick } from './runtime.ts'
+import type { Registry, Runtime } from './runtime.ts'
+import type { EngineOptions } from './sync/engine.ts'
+import { tick } from './sync/scheduler.ts'
 import { WEB_APP } from './web-build.ts'
 
 export interface TestApp {

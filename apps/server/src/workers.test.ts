@@ -7,10 +7,11 @@ import { createTestDatabaseUrl } from '@vulnsync/db/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createRuntime, defaultRegistry } from './bootstrap.ts'
 import { loadConfig } from './config.ts'
-import { arrayDataset, createTestConnector, type TestRaw } from './ingest/test-connector.ts'
-import { seedConnection, seedRepositories } from './ingest/test-support.ts'
 import { createLogger } from './logger.ts'
-import { type Runtime, requestRun } from './runtime.ts'
+import type { Runtime } from './runtime.ts'
+import { requestRun } from './sync/requests.ts'
+import { arrayDataset, createTestConnector, type TestRaw } from './sync/test-connector.ts'
+import { seedConnection, seedRepositories } from './sync/test-support.ts'
 
 /**
  * Two worker processes (two runtimes with their own pools and pg-boss instances) on one PostgreSQL database share

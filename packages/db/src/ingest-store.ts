@@ -1,11 +1,10 @@
 import {
+  aggregateIssue,
   createRepoMatcher,
   type FindingSignals,
-  prioritise,
   type RepoMatcher,
   type Severity,
-  type SourceView,
-  severityRank,
+  type SourceRow,
   type VendorFactor,
 } from '@vulnsync/core'
 import type { Db, Queryable } from './driver.ts'
@@ -105,61 +104,6 @@ export const issueTargetKey = (targetKind: string, targetName: string, repositor
 
 const TARGET_KEY_SQL = `CASE WHEN o.target_kind = 'repository' THEN 'repo:' || o.repository_id
   ELSE o.target_kind || ':' || lower(o.target_name) END`
-
-/** One source's row, as an issue's aggregate needs it. */
-interface SourceRow {
-  kind: string
-  severity: Severity
-  signals: FindingSignals
-  vendor_factors: VendorFactor[]
-  vendor_state: 'open' | 'dismissed' | 'excepted'
-  state: 'present' | 'absent' | 'excluded'
-  detected_at: Date
-  first_seen_at: Date
-  last_seen_at: Date
-  absent_since: Date | null
-  package_version: string | null
-  fixed_versions: string[]
-  aliases: string[]
-  archived: boolean | null
-}
-
-/** An issue's aggregate over its occurrences: severity, priority and factors, status, dates, versions (pure). */
-const aggregateIssue = (g: SourceRow[]) => {
-  const views: SourceView[] = g.map((r) => ({
-    kind: r.kind,
-    severity: r.severity,
-    signals: r.signals,
-    vendorFactors: r.vendor_factors,
-    present: r.state === 'present',
-    vendorState: r.vendor_state,
-  }))
-  const p = prioritise(views, { archived: g.some((r) => r.archived === true) })
-  const present = g.filter((r) => r.state === 'present')
-  const open = present.length > 0
-  // fixed only when every source verified it gone; a source whose location was deselected proves nothing
-  const excluded = !open && g.some((r) => r.state === 'excluded')
-  const status = open ? 'open' : excluded ? 'excluded' : 'fixed'
-  const ms = (d: Date | null) => (d ? new Date(d).getTime() : 0)
-  const fixedAt =
-    status !== 'fixed' ? null : new Date(Math.max(...g.map((r) => ms(r.absent_since) || ms(r.last_seen_at))))
-  return {
-    severity: p.severity,
-    severity_rank: severityRank(p.severity),
-    priority: p.priority,
-    priority_rank: severityRank(p.priority),
-    factors: p.factors,
-    explanation: p.explanation,
-    status,
-    detected_at: new Date(Math.min(...g.map((r) => ms(r.detected_at)))).toISOString(),
-    first_seen_at: new Date(Math.min(...g.map((r) => ms(r.first_seen_at)))).toISOString(),
-    last_seen_at: new Date(Math.max(...g.map((r) => ms(r.last_seen_at)))).toISOString(),
-    fixed_at: fixedAt?.toISOString() ?? null,
-    versions: [...new Set((open ? present : g).map((r) => r.package_version).filter((v): v is string => !!v))].sort(),
-    fixed_versions: [...new Set(g.flatMap((r) => r.fixed_versions))].sort(),
-    aliases: [...new Set(g.flatMap((r) => r.aliases))].sort(),
-  }
-}
 
 type KeyedIssue = { target_key: string; package_key: string; cve: string }
 const issueKey = (i: KeyedIssue) => `${i.target_key}\u0000${i.package_key}\u0000${i.cve}`

@@ -1,6 +1,6 @@
 import { DRIVERS } from '@vulnsync/db/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { arrayDataset, createTestConnector, type TestRaw } from '../ingest/test-connector.ts'
+import { arrayDataset, createTestConnector, type TestRaw } from '../sync/test-connector.ts'
 import { startTestApp, type TestApp } from '../testing.ts'
 
 const SECRET = 'sk-live-9f8e7d6c5b4a-super-secret-value'
@@ -23,7 +23,7 @@ describe.each(DRIVERS)('HTTP API on %s', (driver) => {
     rows = Array.from({ length: 30 }, (_, i) => rec(i))
     t = await startTestApp({ driver, connectors: { test: testConnector as any } })
     // the repository the findings belong to
-    const { seedRepositories } = await import('../ingest/test-support.ts')
+    const { seedRepositories } = await import('../sync/test-support.ts')
     await seedRepositories(t.db, t.rt.workspaceId, [{ fullName: 'acme/web', externalId: 'web-1' }])
   })
   afterAll(() => t?.close())

@@ -1,7 +1,7 @@
 import { DRIVERS } from '@vulnsync/db/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { arrayDataset, createTestConnector, type TestRaw } from '../ingest/test-connector.ts'
-import { seedRepositories } from '../ingest/test-support.ts'
+import { arrayDataset, createTestConnector, type TestRaw } from '../sync/test-connector.ts'
+import { seedRepositories } from '../sync/test-support.ts'
 import { startTestApp, type TestApp } from '../testing.ts'
 
 /**

@@ -1,6 +1,6 @@
 import { type GithubSimulator, startGithubSimulator } from '@vulnsync/simulators'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { arrayDataset, createTestConnector, type TestRaw } from '../ingest/test-connector.ts'
+import { arrayDataset, createTestConnector, type TestRaw } from '../sync/test-connector.ts'
 import { startTestApp, type TestApp } from '../testing.ts'
 
 /**

@@ -1,7 +1,7 @@
 import { DRIVERS } from '@vulnsync/db/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadConfig } from '../config.ts'
-import { arrayDataset, createTestConnector, type TestRaw } from '../ingest/test-connector.ts'
+import { arrayDataset, createTestConnector, type TestRaw } from '../sync/test-connector.ts'
 import { startTestApp, type TestApp } from '../testing.ts'
 import { LOGIN_LIMITS } from './login-limit.ts'
 
@@ -256,7 +256,7 @@ describe.each(DRIVERS)('security on %s', (driver) => {
 
   it('a CSV export that fails after its first page breaks the transfer instead of ending it cleanly', async () => {
     // more than one export page (500 rows) of issues
-    const { seedRepositories } = await import('../ingest/test-support.ts')
+    const { seedRepositories } = await import('../sync/test-support.ts')
     await seedRepositories(t.db, t.rt.workspaceId, [{ fullName: 'acme/csv', externalId: 'csv-1' }])
     rows.push(
       ...Array.from({ length: 520 }, (_, i) => ({

@@ -22,15 +22,11 @@ import {
   updateConnection,
 } from '@vulnsync/db'
 import { z } from 'zod'
-import {
-  connectionForRun,
-  connectorOf,
-  nextCronTime,
-  type Runtime,
-  requestRun,
-  runCheck,
-  validateCron,
-} from '../../runtime.ts'
+import type { Runtime } from '../../runtime.ts'
+import { runCheck } from '../../sync/check.ts'
+import { connectionForRun, connectorOf } from '../../sync/connection.ts'
+import { requestRun } from '../../sync/requests.ts'
+import { nextCronTime, validateCron } from '../../sync/scheduler.ts'
 import { ApiError, zodMessage } from '../errors.ts'
 import { presentConnection, presentRun } from '../presenters/connection.ts'
 import { actorOf } from '../principal.ts'
@@ -60,7 +56,7 @@ const parseWith = <T>(schema: z.ZodType<T>, value: unknown, where: 'config' | 's
 }
 
 const checkOrThrow = async (rt: Runtime, connector: AnyConnector, config: unknown, secrets: unknown) => {
-  const result = await runCheck(rt, connector, config, secrets)
+  const result = await runCheck(rt.engine, connector, config, secrets)
   if (!result.ok)
     throw new ApiError(
       422,
@@ -243,7 +239,7 @@ export const connectionRoutes = (rt: Runtime, r: Router) => {
       }
       if (body.config || body.secrets) {
         const config = parseWith(connector.configSchema, { ...row.config, ...(body.config ?? {}) }, 'config')
-        const current = connectionForRun(rt, row).secrets as Record<string, unknown>
+        const current = connectionForRun(rt.box, row).secrets as Record<string, unknown>
         const secrets = parseWith(connector.secretsSchema, { ...current, ...(body.secrets ?? {}) }, 'secrets')
         await checkOrThrow(rt, connector, config, secrets)
         patch.config = config
@@ -303,8 +299,8 @@ export const connectionRoutes = (rt: Runtime, r: Router) => {
     response: CheckResult,
     handler: async ({ params }) => {
       const { row, connector } = await loadConnection(rt, params.id)
-      const c = connectionForRun(rt, row)
-      return runCheck(rt, connector, c.config, c.secrets)
+      const c = connectionForRun(rt.box, row)
+      return runCheck(rt.engine, connector, c.config, c.secrets)
     },
   })
 
@@ -321,7 +317,7 @@ export const connectionRoutes = (rt: Runtime, r: Router) => {
     handler: async ({ params }) => {
       const { row, connector } = await loadConnection(rt, params.id)
       if (!connector.discover) return { items: [], selection: row.locations, selectable: false }
-      const c = connectionForRun(rt, row)
+      const c = connectionForRun(rt.box, row)
       const ctx = connectionContext(connector, 'discover', {
         config: c.config,
         secrets: c.secrets,

@@ -1,8 +1,9 @@
 import { Run, RunList, RunStatus } from '@vulnsync/api'
 import { audit, getRun, hasNewerRun, listRuns } from '@vulnsync/db'
 import { z } from 'zod'
-import { confirmHeldRun } from '../../ingest/engine.ts'
-import { connectionForRun, type Runtime } from '../../runtime.ts'
+import type { Runtime } from '../../runtime.ts'
+import { connectionForRun } from '../../sync/connection.ts'
+import { confirmHeldRun } from '../../sync/resolution.ts'
 import { ApiError } from '../errors.ts'
 import { presentRun } from '../presenters/connection.ts'
 import { actorOf } from '../principal.ts'
@@ -58,7 +59,7 @@ export const syncRoutes = (rt: Runtime, r: Router) => {
       if (await hasNewerRun(rt.db, run))
         throw new ApiError(409, 'stale', 'a newer run of this connection exists; confirm that one instead')
       const { row, connector } = await loadConnection(rt, run.connection_id)
-      await confirmHeldRun(rt.db, run, connectionForRun(rt, row), connector.role, rt.now(), connector.resolvesByScope)
+      await confirmHeldRun(rt.db, run, connectionForRun(rt.box, row), connector, rt.now())
       await audit(rt.db, {
         workspaceId: rt.workspaceId,
         actor: actorOf(principal),

@@ -2,7 +2,8 @@ import { UpstreamError } from '@vulnsync/core'
 import { type Db, getRun, rematchUnmatched } from '@vulnsync/db'
 import { createTestDb, DRIVERS } from '@vulnsync/db/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { confirmHeldRun, type EngineOptions, executeRun, ShutdownError } from './engine.ts'
+import { type EngineOptions, executeRun, ShutdownError } from './engine.ts'
+import { confirmHeldRun } from './resolution.ts'
 import { arrayDataset, createTestConnector, type TestRaw } from './test-connector.ts'
 import { newRun, seedConnection, seedRepositories, seedWorkspace } from './test-support.ts'
 
@@ -234,7 +235,7 @@ describe.each(DRIVERS)('ingest engine on %s', (driver) => {
     expect(out.counts.wouldResolve).toBe(120)
     expect(out.error?.code).toBe('suspicious_drop')
     expect((await issues(db, ws)).every((i: any) => i.status === 'open')).toBe(true)
-    const counts = await confirmHeldRun(db, (await getRun(db, runId))!, conn, 'scanner', new Date())
+    const counts = await confirmHeldRun(db, (await getRun(db, runId))!, conn, { role: 'scanner' }, new Date())
     expect(counts.resolved).toBe(120)
     expect((await issues(db, ws)).every((i: any) => i.status === 'fixed')).toBe(true)
   })

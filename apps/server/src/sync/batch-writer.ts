@@ -1,0 +1,122 @@
+import type { RepoMatcher, RepositoryRecord } from '@vulnsync/core'
+import {
+  type Db,
+  loadRepoMatcher,
+  type OccurrenceInput,
+  writeOccurrenceBatch,
+  writeRepositoryBatch,
+} from '@vulnsync/db'
+import type { ConnectionForRun } from './engine.ts'
+import type { RunState } from './run-state.ts'
+
+/**
+ * Buffers what a run reads and writes it in batches, one transaction each. At most one batch is written while the
+ * next is read and mapped (network and database overlap). A checkpoint is stored only once every record read before
+ * it is written, so a resumed run never skips a record.
+ */
+export class BatchWriter {
+  private occurrences: OccurrenceInput[] = []
+  private repositories: RepositoryRecord[] = []
+  // the workspace's repositories, loaded once per run; repositories that appear later re-match waiting findings
+  private matcher: RepoMatcher | undefined
+  // the cursor of the latest checkpoint whose records are not all written yet
+  private pendingCursor: { cursor: unknown } | undefined
+  private inflight: Promise<void> | undefined
+
+  constructor(
+    private readonly db: Db,
+    private readonly connection: ConnectionForRun,
+    private readonly runId: string,
+    private readonly state: RunState,
+    private readonly now: () => Date,
+    readonly batchSize: number,
+  ) {}
+
+  addOccurrence(row: OccurrenceInput) {
+    this.occurrences.push(row)
+  }
+
+  addRepository(row: RepositoryRecord) {
+    this.repositories.push(row)
+  }
+
+  /** a full batch is waiting */
+  get full() {
+    return this.occurrences.length >= this.batchSize || this.repositories.length >= this.batchSize
+  }
+
+  /** every record before `cursor` is buffered or written; the cursor is stored once they are all written */
+  async checkpoint(cursor: unknown) {
+    this.pendingCursor = { cursor }
+    const half = this.batchSize / 2
+    if (this.occurrences.length >= half || this.repositories.length >= half || this.state.msSinceWrite() > 5_000)
+      await this.startFlush()
+  }
+
+  /** waits for the batch being written; its error, if any, surfaces here */
+  async drain() {
+    const p = this.inflight
+    this.inflight = undefined
+    if (p) await p
+  }
+
+  /** starts writing the buffered batch; the checkpoint read before it is stored once the batch is written */
+  async startFlush() {
+    await this.drain()
+    const cursor = this.pendingCursor
+    this.pendingCursor = undefined
+    const write = this.flush()
+    this.inflight = (async () => {
+      await write
+      if (cursor) await this.state.checkpoint(cursor.cursor)
+      else await this.state.write()
+    })()
+    // an error surfaces at the next drain; keep it from being reported as unhandled meanwhile
+    this.inflight.catch(() => {})
+  }
+
+  /** writes everything buffered and the last checkpoint, and waits for it */
+  async flushAll() {
+    await this.startFlush()
+    await this.drain()
+  }
+
+  /** writes what is buffered now, without a checkpoint (a failing run keeps what it read) */
+  async flush() {
+    const { counts } = this.state
+    if (this.occurrences.length > 0) {
+      const rows = this.occurrences
+      this.occurrences = []
+      this.matcher ??= await loadRepoMatcher(this.db, this.connection.workspaceId)
+      const r = await writeOccurrenceBatch(this.db, {
+        workspaceId: this.connection.workspaceId,
+        connectionId: this.connection.id,
+        connectionKind: this.connection.kind,
+        runId: this.runId,
+        now: this.now(),
+        rows,
+        matcher: this.matcher,
+      })
+      counts.created += r.created
+      counts.updated += r.updated
+      counts.unchanged += r.unchanged
+      counts.reopened += r.reopened
+      counts.unmatched += r.unmatched
+      counts.issuesCreated = (counts.issuesCreated ?? 0) + r.issuesCreated
+    }
+    if (this.repositories.length > 0) {
+      const rows = this.repositories
+      this.repositories = []
+      const r = await writeRepositoryBatch(this.db, {
+        workspaceId: this.connection.workspaceId,
+        connectionId: this.connection.id,
+        runId: this.runId,
+        now: this.now(),
+        rows,
+      })
+      counts.created += r.created
+      counts.updated += r.updated
+      counts.unchanged += r.unchanged
+    }
+  }
+}

@@ -1,0 +1,84 @@
+import { type AnyConnector, type ConnectorContext, isSkip, type Logger, type RepositoryRecord } from '@vulnsync/core'
+import type { BatchWriter } from './batch-writer.ts'
+import { InvalidFindingError, toOccurrenceInput } from './prepare.ts'
+import type { RunState } from './run-state.ts'
+
+export class ShutdownError extends Error {
+  constructor() {
+    super('vulnsync is shutting down: the run will resume from its last checkpoint')
+  }
+}
+
+/**
+ * Streams a connector's read into the batch writer: each record through the connector's pure `map` (a record that
+ * cannot be mapped is skipped and counted, never fatal), skips counted by reason, checkpoints handed on, scopes read
+ * completely or not remembered for resolution.
+ */
+export const readIntoBatches = async (
+  connector: AnyConnector,
+  ctx: ConnectorContext<unknown, unknown>,
+  input: { selection: string[] | null; cursor: unknown },
+  writer: BatchWriter,
+  state: RunState,
+  log: Logger,
+  signal: AbortSignal,
+  now: () => Date,
+): Promise<void> => {
+  const { counts, progress } = state
+  const fetchedAt = now()
+  for await (const ev of connector.read(ctx as any, input as any)) {
+    if (signal.aborted) throw signal.reason ?? new ShutdownError()
+    switch (ev.type) {
+      case 'record': {
+        counts.fetched++
+        progress.records = counts.fetched
+        let mapped: ReturnType<typeof connector.map>
+        try {
+          mapped = connector.map(ev.raw, { fetchedAt })
+        } catch (err) {
+          log.warn({ err: (err as Error).message }, 'a record could not be mapped; skipped')
+          state.skip('invalid_record')
+          break
+        }
+        if (connector.role === 'scm') {
+          if ('skip' in (mapped as object)) state.skip((mapped as { skip: string }).skip)
+          else writer.addRepository(mapped as RepositoryRecord)
+        } else if (isSkip(mapped as any)) {
+          state.skip((mapped as { skip: string }).skip)
+        } else {
+          for (const f of mapped as any[]) {
+            try {
+              writer.addOccurrence(toOccurrenceInput(f, ev.raw, ev.scope))
+            } catch (err) {
+              if (!(err instanceof InvalidFindingError)) throw err
+              log.warn({ err: err.message }, 'a finding was unusable; skipped')
+              state.skip('invalid_record')
+            }
+          }
+        }
+        if (writer.full) await writer.startFlush()
+        else await state.write()
+        break
+      }
+      case 'checkpoint':
+        await writer.checkpoint(ev.cursor)
+        break
+      case 'skip':
+        state.skip(ev.reason, ev.count ?? 1)
+        break
+      case 'scope-complete':
+        state.complete.add(ev.scope)
+        break
+      case 'incomplete':
+        state.incomplete.add(ev.scope)
+        log.warn(
+          { scope: ev.scope, reason: ev.reason },
+          'a location could not be read completely; its findings are kept as they were',
+        )
+        break
+      case 'warning':
+        log.warn({ code: ev.code }, ev.message)
+        break
+    }
+  }
+}
