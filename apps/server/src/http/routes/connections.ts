@@ -115,6 +115,7 @@ export const connectionRoutes = (rt: Runtime, r: ReturnType<typeof createRouter>
       items: Object.values(rt.connectors).map((c) => ({
         kind: c.kind,
         title: c.title,
+        logoLetters: c.logoLetters,
         description: c.description,
         help: c.help,
         role: c.role,
