@@ -1,7 +1,10 @@
 import { type ReactNode, useCallback, useEffect, useRef, useState } from 'react'
 import { api, UNAUTHORIZED_EVENT, type User } from './api.ts'
 import { AuthCtx, useAuth } from './auth.tsx'
-import { HubPage } from './pages/hub.tsx'
+import { Empty, Spinner } from './components/feedback.tsx'
+import { Icon } from './components/icon.tsx'
+import { ToastProvider } from './components/toast.tsx'
+import { HubPage } from './pages/hub/index.tsx'
 import { RepositoriesPage } from './pages/repositories.tsx'
 import { SignInPage } from './pages/sign-in.tsx'
 import { SyncHistoryPage } from './pages/syncs.tsx'
@@ -9,7 +12,6 @@ import { UsersPage } from './pages/users.tsx'
 import { VulnerabilitiesPage } from './pages/vulnerabilities.tsx'
 import { VulnerabilityDetailPage } from './pages/vulnerability-detail.tsx'
 import { Link, match, navigate, useLocation } from './router.tsx'
-import { Empty, Icon, Spinner, ToastProvider } from './ui.tsx'
 
 export function App() {
   const [user, setUser] = useState<User | null | undefined>(undefined)

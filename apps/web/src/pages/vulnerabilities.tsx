@@ -11,21 +11,15 @@ import {
   type Summary,
   type Vulnerability,
 } from '../api.ts'
+import { SeverityBadge, StatusBadge } from '../components/badges.tsx'
+import { Empty, ErrorBox, Spinner } from '../components/feedback.tsx'
+import { Icon } from '../components/icon.tsx'
+import { SourceBadge } from '../components/kind.tsx'
+import { PageHeader } from '../components/page-header.tsx'
 import { loadConnectors } from '../connectors-cache.ts'
 import { cap, fmtDate, fmtDateTime, fmtNumber } from '../format.ts'
+import { useDebounced, useLoad } from '../hooks.ts'
 import { Link, navigate, useLocation } from '../router.tsx'
-import {
-  Empty,
-  ErrorBox,
-  Icon,
-  PageHeader,
-  SeverityBadge,
-  SourceBadge,
-  Spinner,
-  StatusBadge,
-  useDebounced,
-  useLoad,
-} from '../ui.tsx'
 
 const FILTER_KEYS = ['source', 'severity', 'priority', 'status', 'repository', 'cve', 'package', 'q'] as const
 type FilterKey = (typeof FILTER_KEYS)[number]
