@@ -123,6 +123,28 @@ describe('vulnsync web app in Chromium', () => {
     await page.screenshot({ path: shot('02-queue-empty') })
   })
 
+  it("shows every connector with the title, letters and description of the server's catalogue", async () => {
+    const catalogue = (await app.api('GET', '/api/v1/connectors')).body.items as {
+      kind: string
+      title: string
+      logoLetters: string
+      description: string
+    }[]
+    expect(catalogue.map((c) => c.kind)).toEqual(['ox', 'endor', 'jfrog', 'github', 'gitlab'])
+    await page.goto(`${base}/integrations`)
+    for (const c of catalogue) {
+      const card = page.locator(`article[data-kind="${c.kind}"]`)
+      await card.waitFor()
+      expect(await card.getByRole('heading', { level: 3 }).textContent()).toBe(c.title)
+      expect(await card.locator('.kind-icon').textContent()).toBe(c.logoLetters)
+      expect(await card.locator('.connector-desc').textContent()).toBe(c.description)
+    }
+    // the cards keep the catalogue's order: scanners first, then source control
+    expect(
+      await page.locator('article[data-kind]').evaluateAll((els) => els.map((e) => e.getAttribute('data-kind'))),
+    ).toEqual(['ox', 'endor', 'jfrog', 'github', 'gitlab'])
+  })
+
   it('connects Endor Labs: a failing check shows its message in place, then a working one starts a sync', async () => {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Integrations' }).click()
     const card = page.locator('article[data-kind="endor"]')

@@ -4,6 +4,7 @@ import { AuthCtx, useAuth } from './auth.tsx'
 import { Empty, Spinner } from './components/feedback.tsx'
 import { Icon } from './components/icon.tsx'
 import { ToastProvider } from './components/toast.tsx'
+import { useConnectors } from './connectors-cache.ts'
 import { HubPage } from './pages/hub/index.tsx'
 import { RepositoriesPage } from './pages/repositories.tsx'
 import { SignInPage } from './pages/sign-in.tsx'
@@ -70,6 +71,7 @@ const NAV: { to: string; label: string; icon: 'shield' | 'plug' | 'repo' | 'user
 function Shell() {
   const { user, signOut } = useAuth()
   const { pathname } = useLocation()
+  const catalogue = useConnectors()
   const mainRef = useRef<HTMLElement>(null)
   const first = useRef(true)
 
@@ -143,7 +145,8 @@ function Shell() {
         </div>
       </aside>
       <main id="main" ref={mainRef} className="main" tabIndex={-1}>
-        <Routes pathname={pathname} />
+        {/* every page shows connector kinds: their titles and letters come with the catalogue, so it arrives first */}
+        {catalogue.status === 'loading' ? <Spinner label="Loading" /> : <Routes pathname={pathname} />}
       </main>
     </div>
   )

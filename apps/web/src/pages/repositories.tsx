@@ -5,9 +5,10 @@ import { StatusBadge } from '../components/badges.tsx'
 import { Dialog } from '../components/dialog.tsx'
 import { Empty, ErrorBox, Spinner } from '../components/feedback.tsx'
 import { Icon } from '../components/icon.tsx'
-import { kindTitle, SourceBadge } from '../components/kind.tsx'
+import { SourceBadge } from '../components/kind.tsx'
 import { PageHeader } from '../components/page-header.tsx'
 import { useToast } from '../components/toast.tsx'
+import { useConnectors, useKindTitle } from '../connectors-cache.ts'
 import { fmtDate, fmtNumber } from '../format.ts'
 import { useAction, useDebounced, useLoad } from '../hooks.ts'
 import { Link } from '../router.tsx'
@@ -44,6 +45,12 @@ export function RepositoriesPage({ tab }: { tab: 'inventory' | 'unmatched' }) {
 }
 
 function Inventory() {
+  const catalogue = useConnectors()
+  const scmTitles =
+    (catalogue.status === 'ready' ? catalogue.items : [])
+      .filter((c) => c.role === 'scm')
+      .map((c) => c.title)
+      .join(' or ') || 'source control'
   const [q, setQ] = useState('')
   const dq = useDebounced(q.trim(), 300)
   const [cursors, setCursors] = useState<(string | null)[]>([null])
@@ -124,7 +131,7 @@ function Inventory() {
           <Empty title={dq ? 'No repository matches.' : 'No repositories yet.'}>
             {dq ? null : (
               <>
-                <Link to="/integrations">Connect GitHub or GitLab</Link> to build the inventory.
+                <Link to="/integrations">Connect {scmTitles}</Link> to build the inventory.
               </>
             )}
           </Empty>
@@ -157,6 +164,7 @@ function Inventory() {
 }
 
 function Unmatched() {
+  const kindTitle = useKindTitle()
   const [q, setQ] = useState('')
   const dq = useDebounced(q.trim(), 300)
   const list = useLoad(`unmatched|${dq}`, (s) =>

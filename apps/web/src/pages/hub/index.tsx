@@ -1,8 +1,9 @@
 // The Integrations page (Integration Hub): scanners and source control, one card per connector kind.
-import { useEffect, useMemo, useState } from 'react'
-import { api, type Connection, type ConnectorInfo, isRunning } from '../../api.ts'
+import { useEffect, useState } from 'react'
+import { api, type Connection, isRunning } from '../../api.ts'
 import { ErrorBox, Spinner } from '../../components/feedback.tsx'
 import { PageHeader } from '../../components/page-header.tsx'
+import { useConnectors } from '../../connectors-cache.ts'
 import { useInterval, useLoad } from '../../hooks.ts'
 import { ConfigureDialog } from './configure-dialog.tsx'
 import { ConnectDialog } from './connect-dialog.tsx'
@@ -12,29 +13,20 @@ import { LocationsDialog } from './locations-picker.tsx'
 import type { Modal } from './modal.ts'
 import { ReconnectDialog } from './reconnect-dialog.tsx'
 
-const KIND_ORDER = ['ox', 'endor', 'jfrog', 'github', 'gitlab']
-
 export function HubPage() {
   useEffect(() => {
     document.title = 'Integrations · vulnsync'
   }, [])
-  const connectors = useLoad('connectors', (s) => api<{ items: ConnectorInfo[] }>('GET', '/connectors', undefined, s))
+  // the catalogue comes in the server's registry order: OX, Endor Labs, JFrog, GitHub, GitLab
+  const catalogue = useConnectors()
+  const connectors = catalogue.status === 'ready' ? catalogue.items : []
   const connections = useLoad('connections', (s) => api<{ items: Connection[] }>('GET', '/connections', undefined, s))
   const [modal, setModal] = useState<Modal | null>(null)
   const anyRunning = (connections.data?.items ?? []).some((c) => isRunning(c.lastRun))
   useInterval(connections.reload, anyRunning ? 2000 : 30000, true)
 
-  const sorted = useMemo(
-    () =>
-      [...(connectors.data?.items ?? [])].sort((a, b) => {
-        const ia = KIND_ORDER.indexOf(a.kind)
-        const ib = KIND_ORDER.indexOf(b.kind)
-        return (ia < 0 ? 99 : ia) - (ib < 0 ? 99 : ib)
-      }),
-    [connectors.data],
-  )
-  const scanners = sorted.filter((c) => c.role !== 'scm')
-  const scms = sorted.filter((c) => c.role === 'scm')
+  const scanners = connectors.filter((c) => c.role !== 'scm')
+  const scms = connectors.filter((c) => c.role === 'scm')
   const byKind = (kind: string) => (connections.data?.items ?? []).filter((c) => c.kind === kind)
 
   const close = () => setModal(null)
@@ -49,8 +41,8 @@ export function HubPage() {
         title="Integrations"
         subtitle="Connect your scanners to import their vulnerabilities, and your source control to map them to repositories."
       />
-      <ErrorBox error={connectors.error ?? connections.error} />
-      {!connectors.data && connectors.loading ? <Spinner /> : null}
+      <ErrorBox error={(catalogue.status === 'failed' ? catalogue.error : null) ?? connections.error} />
+      {catalogue.status === 'loading' ? <Spinner /> : null}
       {[
         { id: 'hub-scanners', title: 'Scanners', items: scanners },
         { id: 'hub-scm', title: 'Source control', items: scms },
