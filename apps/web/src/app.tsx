@@ -1,6 +1,7 @@
 import { type ReactNode, useCallback, useEffect, useRef, useState } from 'react'
 import { api, UNAUTHORIZED_EVENT, type User } from './api.ts'
 import { AuthCtx, useAuth } from './auth.tsx'
+import { ChangePasswordDialog } from './components/change-password.tsx'
 import { Empty, Spinner } from './components/feedback.tsx'
 import { Icon } from './components/icon.tsx'
 import { ToastProvider } from './components/toast.tsx'
@@ -72,6 +73,7 @@ function Shell() {
   const { user, signOut } = useAuth()
   const { pathname } = useLocation()
   const catalogue = useConnectors()
+  const [changingPassword, setChangingPassword] = useState(false)
   const mainRef = useRef<HTMLElement>(null)
   const first = useRef(true)
 
@@ -138,12 +140,20 @@ function Shell() {
               <span className="whoami-role">{user.role}</span>
             </span>
           </div>
+          {/* a password belongs to a user: an API token without one has none to change */}
+          {user.id ? (
+            <button type="button" className="btn btn-ghost btn-block" onClick={() => setChangingPassword(true)}>
+              <Icon name="key" />
+              Change password
+            </button>
+          ) : null}
           <button type="button" className="btn btn-ghost btn-block" onClick={() => void signOut()}>
             <Icon name="logout" />
             Sign out
           </button>
         </div>
       </aside>
+      {changingPassword ? <ChangePasswordDialog onClose={() => setChangingPassword(false)} /> : null}
       <main id="main" ref={mainRef} className="main" tabIndex={-1}>
         {/* every page shows connector kinds: their titles and letters come with the catalogue, so it arrives first */}
         {catalogue.status === 'loading' ? <Spinner label="Loading" /> : <Routes pathname={pathname} />}

@@ -1,6 +1,7 @@
 import { type FormEvent, useEffect, useRef, useState } from 'react'
 import { api, type User } from '../api.ts'
 import { ErrorBox } from '../components/feedback.tsx'
+import { PasswordField } from '../components/field.tsx'
 import { Icon } from '../components/icon.tsx'
 import { useAction } from '../hooks.ts'
 import { navigate } from '../router.tsx'
@@ -102,18 +103,14 @@ export function SignInPage({ onSignedIn }: { onSignedIn: (u: User) => void }) {
                   onChange={(e) => setUsername(e.target.value)}
                 />
               </div>
-              <div className="field">
-                <label htmlFor="signin-password">Password</label>
-                <input
-                  id="signin-password"
-                  name="password"
-                  type="password"
-                  autoComplete="current-password"
-                  required
-                  value={password}
-                  onChange={(e) => setPassword(e.target.value)}
-                />
-              </div>
+              <PasswordField
+                id="signin-password"
+                name="password"
+                label="Password"
+                purpose="current"
+                value={password}
+                onChange={setPassword}
+              />
             </>
           ) : (
             <div className="field">

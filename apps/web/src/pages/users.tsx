@@ -4,6 +4,7 @@ import { useAuth } from '../auth.tsx'
 import { ConfirmDialog } from '../components/confirm-dialog.tsx'
 import { Dialog } from '../components/dialog.tsx'
 import { ErrorBox, Spinner } from '../components/feedback.tsx'
+import { PasswordField } from '../components/field.tsx'
 import { FormDialog } from '../components/form-dialog.tsx'
 import { PageHeader } from '../components/page-header.tsx'
 import { useToast } from '../components/toast.tsx'
@@ -184,22 +185,15 @@ function AddUserDialog({ onClose, onDone }: { onClose: () => void; onDone: (user
               onChange={(e) => setUsername(e.target.value)}
             />
           </div>
-          <div className="field">
-            <label htmlFor="nu-pass">Password</label>
-            <input
-              id="nu-pass"
-              type="password"
-              required
-              minLength={10}
-              autoComplete="new-password"
-              value={password}
-              onChange={(e) => setPassword(e.target.value)}
-              aria-describedby="nu-pass-help"
-            />
-            <p className="help" id="nu-pass-help">
-              At least 10 characters. Share it safely; they can sign in right away.
-            </p>
-          </div>
+          <PasswordField
+            id="nu-pass"
+            label="Password"
+            purpose="new"
+            minLength={10}
+            value={password}
+            onChange={setPassword}
+            help="At least 10 characters. Share it safely; they can sign in right away."
+          />
           <fieldset className="radio-group">
             <legend>Role</legend>
             {ROLES.map((r) => (
@@ -237,18 +231,14 @@ function PasswordDialog({ user, onClose, onDone }: { user: User; onClose: () => 
       onSubmit={submit}
     >
       {() => (
-        <div className="field">
-          <label htmlFor="sp-pass">New password</label>
-          <input
-            id="sp-pass"
-            type="password"
-            required
-            minLength={10}
-            autoComplete="new-password"
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-          />
-        </div>
+        <PasswordField
+          id="sp-pass"
+          label="New password"
+          purpose="new"
+          minLength={10}
+          value={password}
+          onChange={setPassword}
+        />
       )}
     </FormDialog>
   )
