@@ -3,7 +3,8 @@ import react from '@vitejs/plugin-react'
 import { defineConfig } from 'vite'
 
 // The SPA is served by `vulnsync serve` from apps/web/dist (SPA fallback on the server).
-// In development `vite` proxies the public API to a server (or dev/mock-api.ts) on 127.0.0.1:8080.
+// In development `vite` proxies the public API to a vulnsync server on 127.0.0.1:8080, usually `npx vulnsync demo`.
+// changeOrigin stays false: the server refuses a cookie-authenticated write whose Origin is not its Host header.
 export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),
   plugins: [react()],

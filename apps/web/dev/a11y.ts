@@ -1,4 +1,6 @@
-// Dev helper: label + tab-order checks of every page against dev/mock-api.ts. npx tsx dev/a11y.ts http://127.0.0.1:8091
+// Dev helper: label and tab-order checks of every page against a running `npx vulnsync demo`.
+//   npx tsx dev/a11y.ts [http://127.0.0.1:8080]
+import { DEMO_PASSWORD, DEMO_USER } from '@vulnsync/server/demo.ts'
 import { launch, shot } from '../e2e/browser.ts'
 
 const base = process.argv[2] ?? 'http://127.0.0.1:8080'
@@ -6,13 +8,15 @@ const { context, close } = await launch({ viewport: { width: 1100, height: 800 }
 const page = await context.newPage()
 page.on('pageerror', (e) => console.log('pageerror:', e.message))
 await page.goto(`${base}/signin`)
-await page.getByLabel('User name', { exact: true }).fill('admin')
-await page.getByLabel('Password', { exact: true }).fill('admin')
+await page.getByLabel('User name', { exact: true }).fill(DEMO_USER)
+await page.getByLabel('Password', { exact: true }).fill(DEMO_PASSWORD)
 await page.getByRole('button', { name: 'Sign in' }).click()
 await page.getByRole('heading', { name: 'Vulnerabilities' }).waitFor()
+// the first issue of the queue stands for the detail page
+const detail = await page.locator('tbody tr .cell-cve a').first().getAttribute('href')
 for (const path of [
   '/vulnerabilities',
-  '/vulnerabilities/v1',
+  ...(detail ? [detail] : []),
   '/integrations',
   '/repositories',
   '/repositories/unmatched',

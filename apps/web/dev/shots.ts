@@ -1,4 +1,6 @@
-// Dev helper: screenshots of every page against dev/mock-api.ts. npx tsx dev/shots.ts http://127.0.0.1:8091
+// Dev helper: screenshots of every page against a running `npx vulnsync demo` (it changes nothing there).
+//   npx tsx dev/shots.ts [http://127.0.0.1:8080]
+import { DEMO_PASSWORD, DEMO_USER } from '@vulnsync/server/demo.ts'
 import { launch, shot } from '../e2e/browser.ts'
 
 const base = process.argv[2] ?? 'http://127.0.0.1:8080'
@@ -9,28 +11,28 @@ page.on('console', (m) => {
 })
 page.on('pageerror', (e) => console.log('pageerror:', e.message))
 await page.goto(`${base}/vulnerabilities?severity=high`)
-await page.getByLabel('User name', { exact: true }).fill('admin')
-await page.getByLabel('Password').fill('admin')
+await page.getByLabel('User name', { exact: true }).fill(DEMO_USER)
+await page.getByLabel('Password', { exact: true }).fill(DEMO_PASSWORD)
 await page.screenshot({ path: shot('dev-signin') })
 await page.getByRole('button', { name: 'Sign in' }).click()
 await page.getByRole('heading', { name: 'Vulnerabilities' }).waitFor()
 await page.locator('tbody tr').first().waitFor()
 console.log('url after sign-in', page.url())
 await page.screenshot({ path: shot('dev-queue'), fullPage: false })
+const detail = await page.locator('tbody tr .cell-cve a').first().getAttribute('href')
+
 await page.goto(`${base}/integrations`)
-await page.getByRole('heading', { name: 'OX Security' }).waitFor()
-await page.getByRole('button', { name: 'Connect', exact: true }).first().click()
-await page.screenshot({ path: shot('dev-connect') })
-const dlg = page.getByRole('dialog')
-await dlg.getByLabel('API key', { exact: true }).fill('bad')
-await dlg.getByRole('button', { name: 'Connect' }).click()
-await dlg.getByRole('alert').waitFor()
-console.log('error:', await dlg.getByRole('alert').innerText())
-await dlg.getByLabel('API key', { exact: true }).fill('good')
-await dlg.getByRole('button', { name: 'Connect' }).click()
-await dlg.waitFor({ state: 'detached' })
-await page.waitForTimeout(7000)
+await page.locator('article[data-kind]').first().waitFor()
+await page.waitForTimeout(500)
 await page.screenshot({ path: shot('dev-hub') })
+await page
+  .locator('article[data-kind]')
+  .first()
+  .getByRole('button', { name: /^Connect$|^Add another/ })
+  .click()
+await page.getByRole('dialog').waitFor()
+await page.screenshot({ path: shot('dev-connect') })
+await page.keyboard.press('Escape')
 await page
   .getByRole('button', { name: /Choose what/ })
   .first()
@@ -44,24 +46,23 @@ await page
   .click()
 await page.getByRole('heading', { name: /Sync history/ }).waitFor()
 await page.screenshot({ path: shot('dev-syncs') })
-await page.goto(`${base}/vulnerabilities/v3`)
-await page.getByRole('heading', { name: 'Timeline' }).waitFor()
-await page.screenshot({ path: shot('dev-detail'), fullPage: true })
+
+if (detail) {
+  await page.goto(`${base}${detail}`)
+  await page.getByRole('heading', { name: 'Timeline' }).waitFor()
+  await page.screenshot({ path: shot('dev-detail'), fullPage: true })
+}
 await page.goto(`${base}/repositories/unmatched`)
-await page
-  .getByRole('button', { name: /Map .* to a repository/ })
-  .first()
-  .click()
-await page.getByRole('combobox').fill('api')
-await page.waitForTimeout(600)
-await page.keyboard.press('ArrowDown')
-await page.screenshot({ path: shot('dev-map') })
-await page.keyboard.press('Enter')
-await page
-  .getByRole('dialog')
-  .getByRole('button', { name: /^Map to/ })
-  .click()
-await page.waitForTimeout(500)
+await page.locator('#page-title').waitFor()
+const map = page.getByRole('button', { name: /Map .* to a repository/ }).first()
+if (await map.count()) {
+  await map.click()
+  await page.getByRole('combobox').fill('a')
+  await page.waitForTimeout(600)
+  await page.keyboard.press('ArrowDown')
+  await page.screenshot({ path: shot('dev-map') })
+  await page.keyboard.press('Escape')
+}
 await page.screenshot({ path: shot('dev-unmatched') })
 await page.goto(`${base}/users`)
 await page.getByRole('heading', { name: 'Users' }).waitFor()

@@ -1,7 +1,7 @@
 // The web app in real Chromium against a real vulnsync server and the vendor simulators (issue 7 part 8):
 // sign-in, connect (a failing check, then a working one), a sync with progress, filtering by source tool and severity,
-// the detail page, mapping an unmatched target, keyboard navigation and labels, sign-out. Screenshots go to
-// .test-artifacts/web/.
+// the detail page, mapping an unmatched target, keyboard navigation and labels, changing your own password, sign-out.
+// Screenshots go to .test-artifacts/web/.
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { startTestApp, type TestApp } from '@vulnsync/server/testing.ts'
@@ -121,6 +121,28 @@ describe('vulnsync web app in Chromium', () => {
     // the deep link survives the sign-in
     expect(new URL(page.url()).searchParams.get('source')).toBe('endor')
     await page.screenshot({ path: shot('02-queue-empty') })
+  })
+
+  it("shows every connector with the title, letters and description of the server's catalogue", async () => {
+    const catalogue = (await app.api('GET', '/api/v1/connectors')).body.items as {
+      kind: string
+      title: string
+      logoLetters: string
+      description: string
+    }[]
+    expect(catalogue.map((c) => c.kind)).toEqual(['ox', 'endor', 'jfrog', 'github', 'gitlab'])
+    await page.goto(`${base}/integrations`)
+    for (const c of catalogue) {
+      const card = page.locator(`article[data-kind="${c.kind}"]`)
+      await card.waitFor()
+      expect(await card.getByRole('heading', { level: 3 }).textContent()).toBe(c.title)
+      expect(await card.locator('.kind-icon').textContent()).toBe(c.logoLetters)
+      expect(await card.locator('.connector-desc').textContent()).toBe(c.description)
+    }
+    // the cards keep the catalogue's order: scanners first, then source control
+    expect(
+      await page.locator('article[data-kind]').evaluateAll((els) => els.map((e) => e.getAttribute('data-kind'))),
+    ).toEqual(['ox', 'endor', 'jfrog', 'github', 'gitlab'])
   })
 
   it('connects Endor Labs: a failing check shows its message in place, then a working one starts a sync', async () => {
@@ -444,6 +466,75 @@ describe('vulnsync web app in Chromium', () => {
     await card.getByText('Not connected').waitFor()
     // the findings are still in the queue
     expect((await app.api('GET', '/api/v1/vulnerabilities/summary?source=endor')).body.total).toBeGreaterThan(0)
+  })
+
+  it('changes your own password: a wrong current one is refused in place, then only the new one signs in', async () => {
+    const member = { username: 'e2e-member', password: 'member-password-1', next: 'member-password-2' }
+    const created = await app.api('POST', '/api/v1/users', {
+      username: member.username,
+      password: member.password,
+      role: 'member',
+    })
+    expect(created.status, JSON.stringify(created.body)).toBe(201)
+    const signIn = async (password: string) => {
+      await page.getByLabel('User name', { exact: true }).fill(member.username)
+      await page.getByLabel('Password', { exact: true }).fill(password)
+      await page.getByRole('button', { name: 'Sign in' }).click()
+    }
+    await page.goto(`${base}/vulnerabilities`)
+    await page.getByRole('button', { name: 'Sign out' }).click()
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor()
+    await signIn(member.password)
+    await page.getByRole('heading', { name: 'Vulnerabilities' }).waitFor()
+    expect(await page.locator('.whoami-name').textContent()).toBe(member.username)
+    // the same user signed in elsewhere: that session ends when the password changes, this one stays
+    const elsewhere = await fetch(`${base}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: member.username, password: member.password }),
+    })
+    expect(elsewhere.status).toBe(200)
+    const elsewhereCookie = (elsewhere.headers.get('set-cookie') ?? '').split(';')[0] ?? ''
+    const meElsewhere = async () =>
+      (await fetch(`${base}/api/v1/auth/me`, { headers: { cookie: elsewhereCookie } })).status
+    expect(await meElsewhere()).toBe(200)
+
+    await page.getByRole('button', { name: 'Change password' }).click()
+    const dialog = page.getByRole('dialog', { name: 'Change password' })
+    await dialog.waitFor()
+    expect(await unlabelledControls(page)).toEqual([])
+    await dialog.getByLabel('Current password', { exact: true }).fill('not-my-password')
+    await dialog.getByLabel('New password', { exact: true }).fill(member.next)
+    await dialog.getByLabel('Repeat the new password', { exact: true }).fill(member.next)
+    await dialog.getByRole('button', { name: 'Change password' }).click()
+    // the server's message, in place
+    const alert = dialog.getByRole('alert')
+    await alert.waitFor()
+    expect(await alert.textContent()).toMatch(/current password is wrong/i)
+    await page.screenshot({ path: shot('15-change-password-wrong') })
+    await dialog.getByLabel('Current password', { exact: true }).fill(member.password)
+    await dialog.getByRole('button', { name: 'Change password' }).click()
+    const done = dialog.getByRole('status')
+    await done.waitFor()
+    expect(await done.textContent()).toMatch(/password is changed.*1 other session was signed out/i)
+    await page.screenshot({ path: shot('16-change-password-done') })
+    await dialog.getByRole('button', { name: 'Done' }).click()
+    await dialog.waitFor({ state: 'detached' })
+    // this session stays, the other one ended
+    expect(
+      await page.evaluate(async () => (await fetch('/api/v1/auth/me', { credentials: 'same-origin' })).status),
+    ).toBe(200)
+    expect(await meElsewhere()).toBe(401)
+
+    // signed out, the old password is refused and the new one signs in
+    await page.getByRole('button', { name: 'Sign out' }).click()
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor()
+    await signIn(member.password)
+    await expect.poll(() => page.getByRole('alert').count()).toBe(1)
+    expect(await page.getByRole('alert').textContent()).toMatch(/user name or password is wrong/i)
+    await signIn(member.next)
+    await page.getByRole('heading', { name: 'Vulnerabilities' }).waitFor()
+    expect(await page.locator('.whoami-name').textContent()).toBe(member.username)
   })
 
   it('signs out', async () => {

@@ -39,6 +39,8 @@ export interface JsonSchema {
 export interface ConnectorInfo {
   kind: string
   title: string
+  /** the letters of the connector's badge (no vendor logos) */
+  logoLetters: string
   description: string
   help?: string
   role: 'scanner' | 'scm'

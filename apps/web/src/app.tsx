@@ -1,7 +1,12 @@
 import { type ReactNode, useCallback, useEffect, useRef, useState } from 'react'
 import { api, UNAUTHORIZED_EVENT, type User } from './api.ts'
 import { AuthCtx, useAuth } from './auth.tsx'
-import { HubPage } from './pages/hub.tsx'
+import { ChangePasswordDialog } from './components/change-password.tsx'
+import { Empty, Spinner } from './components/feedback.tsx'
+import { Icon } from './components/icon.tsx'
+import { ToastProvider } from './components/toast.tsx'
+import { useConnectors } from './connectors-cache.ts'
+import { HubPage } from './pages/hub/index.tsx'
 import { RepositoriesPage } from './pages/repositories.tsx'
 import { SignInPage } from './pages/sign-in.tsx'
 import { SyncHistoryPage } from './pages/syncs.tsx'
@@ -9,7 +14,6 @@ import { UsersPage } from './pages/users.tsx'
 import { VulnerabilitiesPage } from './pages/vulnerabilities.tsx'
 import { VulnerabilityDetailPage } from './pages/vulnerability-detail.tsx'
 import { Link, match, navigate, useLocation } from './router.tsx'
-import { Empty, Icon, Spinner, ToastProvider } from './ui.tsx'
 
 export function App() {
   const [user, setUser] = useState<User | null | undefined>(undefined)
@@ -68,6 +72,8 @@ const NAV: { to: string; label: string; icon: 'shield' | 'plug' | 'repo' | 'user
 function Shell() {
   const { user, signOut } = useAuth()
   const { pathname } = useLocation()
+  const catalogue = useConnectors()
+  const [changingPassword, setChangingPassword] = useState(false)
   const mainRef = useRef<HTMLElement>(null)
   const first = useRef(true)
 
@@ -134,14 +140,23 @@ function Shell() {
               <span className="whoami-role">{user.role}</span>
             </span>
           </div>
+          {/* a password belongs to a user: an API token without one has none to change */}
+          {user.id ? (
+            <button type="button" className="btn btn-ghost btn-block" onClick={() => setChangingPassword(true)}>
+              <Icon name="key" />
+              Change password
+            </button>
+          ) : null}
           <button type="button" className="btn btn-ghost btn-block" onClick={() => void signOut()}>
             <Icon name="logout" />
             Sign out
           </button>
         </div>
       </aside>
+      {changingPassword ? <ChangePasswordDialog onClose={() => setChangingPassword(false)} /> : null}
       <main id="main" ref={mainRef} className="main" tabIndex={-1}>
-        <Routes pathname={pathname} />
+        {/* every page shows connector kinds: their titles and letters come with the catalogue, so it arrives first */}
+        {catalogue.status === 'loading' ? <Spinner label="Loading" /> : <Routes pathname={pathname} />}
       </main>
     </div>
   )

@@ -89,6 +89,8 @@ export const JsonSchemaDoc = z.record(z.string(), z.unknown())
 export const ConnectorInfo = z.strictObject({
   kind: z.string(),
   title: z.string(),
+  /** the letters of the connector's badge in the web app */
+  logoLetters: z.string(),
   description: z.string(),
   help: z.string(),
   role: z.enum(['scanner', 'scm']),

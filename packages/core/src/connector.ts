@@ -151,6 +151,8 @@ export interface ReadInput<Cursor> {
 interface ConnectorBase<Kind extends string, Config, Secrets, Raw, Cursor> {
   kind: Kind
   title: string
+  /** two or three letters the web app shows as the connector's badge (vulnsync shows no vendor logos) */
+  logoLetters: string
   description: string
   /** where to create the credentials and which permissions they need (shown on the Connect form) */
   help: string

@@ -48,6 +48,29 @@ describe.each(DRIVERS)('HTTP API on %s', (driver) => {
     expect((await t.api('GET', '/api/v1/connections', undefined, { token: 'vs_nope' })).status).toBe(401)
   })
 
+  it('lists the connector catalogue with the display data the web app shows (title, logo letters, description)', async () => {
+    const r = await t.api('GET', '/api/v1/connectors')
+    expect(r.status).toBe(200)
+    const items = r.body.items as { kind: string; title: string; logoLetters: string; description: string }[]
+    expect(items).toContainEqual(
+      expect.objectContaining({
+        kind: 'test',
+        role: 'scanner',
+        title: 'Test scanner',
+        logoLetters: 'TS',
+        description: 'A scanner defined in the tests',
+      }),
+    )
+    expect(Object.fromEntries(items.map((c) => [c.kind, c.logoLetters]))).toMatchObject({
+      ox: 'OX',
+      endor: 'EL',
+      jfrog: 'JF',
+      github: 'GH',
+      gitlab: 'GL',
+    })
+    for (const c of items) expect(c.title && c.description, c.kind).toBeTruthy()
+  })
+
   it('refuses a connection whose check fails, says why, and stores nothing', async () => {
     const r = await t.api('POST', '/api/v1/connections', {
       kind: 'test',

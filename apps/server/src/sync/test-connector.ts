@@ -82,6 +82,7 @@ export const createTestConnector = (
   kind: 'test',
   role: 'scanner',
   title: 'Test scanner',
+  logoLetters: 'TS',
   description: 'A scanner defined in the tests',
   help: 'Any token works except "bad".',
   configSchema: z.object({ label: z.string().optional() }),

@@ -1,22 +1,17 @@
 import { type KeyboardEvent, useEffect, useId, useRef, useState } from 'react'
 import { api, type Page, qs, type Repository, type UnmatchedTarget } from '../api.ts'
 import { useCan } from '../auth.tsx'
+import { StatusBadge } from '../components/badges.tsx'
+import { Dialog } from '../components/dialog.tsx'
+import { Empty, ErrorBox, Spinner } from '../components/feedback.tsx'
+import { Icon } from '../components/icon.tsx'
+import { SourceBadge } from '../components/kind.tsx'
+import { PageHeader } from '../components/page-header.tsx'
+import { useToast } from '../components/toast.tsx'
+import { useConnectors, useKindTitle } from '../connectors-cache.ts'
 import { fmtDate, fmtNumber } from '../format.ts'
+import { useAction, useDebounced, useLoad } from '../hooks.ts'
 import { Link } from '../router.tsx'
-import {
-  Dialog,
-  Empty,
-  ErrorBox,
-  Icon,
-  kindTitle,
-  PageHeader,
-  SourceBadge,
-  Spinner,
-  StatusBadge,
-  useDebounced,
-  useLoad,
-  useToast,
-} from '../ui.tsx'
 
 export function RepositoriesPage({ tab }: { tab: 'inventory' | 'unmatched' }) {
   useEffect(() => {
@@ -50,6 +45,12 @@ export function RepositoriesPage({ tab }: { tab: 'inventory' | 'unmatched' }) {
 }
 
 function Inventory() {
+  const catalogue = useConnectors()
+  const scmTitles =
+    (catalogue.status === 'ready' ? catalogue.items : [])
+      .filter((c) => c.role === 'scm')
+      .map((c) => c.title)
+      .join(' or ') || 'source control'
   const [q, setQ] = useState('')
   const dq = useDebounced(q.trim(), 300)
   const [cursors, setCursors] = useState<(string | null)[]>([null])
@@ -130,7 +131,7 @@ function Inventory() {
           <Empty title={dq ? 'No repository matches.' : 'No repositories yet.'}>
             {dq ? null : (
               <>
-                <Link to="/integrations">Connect GitHub or GitLab</Link> to build the inventory.
+                <Link to="/integrations">Connect {scmTitles}</Link> to build the inventory.
               </>
             )}
           </Empty>
@@ -163,6 +164,7 @@ function Inventory() {
 }
 
 function Unmatched() {
+  const kindTitle = useKindTitle()
   const [q, setQ] = useState('')
   const dq = useDebounced(q.trim(), 300)
   const list = useLoad(`unmatched|${dq}`, (s) =>
@@ -285,25 +287,17 @@ function MapDialog({
   onDone: (r: Repository, joined: number | undefined) => void
 }) {
   const [picked, setPicked] = useState<Repository | null>(null)
-  const [busy, setBusy] = useState(false)
-  const [error, setError] = useState<unknown>(null)
-  const save = async () => {
+  const { busy, error, run } = useAction(async () => {
     if (!picked) return
-    setBusy(true)
-    setError(null)
-    try {
-      const r = await api<{ joined?: number | { issues?: number; occurrences?: number } }>(
-        'PUT',
-        `/unmatched/${encodeURIComponent(target.key)}/mapping`,
-        { repositoryId: picked.id },
-      )
-      const j = r?.joined
-      onDone(picked, typeof j === 'number' ? j : (j?.occurrences ?? undefined))
-    } catch (e) {
-      setError(e)
-      setBusy(false)
-    }
-  }
+    const r = await api<{ joined?: number | { issues?: number; occurrences?: number } }>(
+      'PUT',
+      `/unmatched/${encodeURIComponent(target.key)}/mapping`,
+      { repositoryId: picked.id },
+    )
+    const j = r?.joined
+    onDone(picked, typeof j === 'number' ? j : (j?.occurrences ?? undefined))
+  })
+  const save = () => void run()
   return (
     <Dialog
       title="Map to a repository"

@@ -1,15 +1,16 @@
 import { type FormEvent, useEffect, useRef, useState } from 'react'
 import { api, type User } from '../api.ts'
+import { ErrorBox } from '../components/feedback.tsx'
+import { PasswordField } from '../components/field.tsx'
+import { Icon } from '../components/icon.tsx'
+import { useAction } from '../hooks.ts'
 import { navigate } from '../router.tsx'
-import { ErrorBox, Icon } from '../ui.tsx'
 
 export function SignInPage({ onSignedIn }: { onSignedIn: (u: User) => void }) {
   const [mode, setMode] = useState<'password' | 'token'>('password')
   const [username, setUsername] = useState('')
   const [password, setPassword] = useState('')
   const [token, setToken] = useState('')
-  const [busy, setBusy] = useState(false)
-  const [error, setError] = useState<unknown>(null)
   const firstField = useRef<HTMLInputElement>(null)
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: focus the first field whenever the method changes
@@ -18,20 +19,16 @@ export function SignInPage({ onSignedIn }: { onSignedIn: (u: User) => void }) {
     firstField.current?.focus()
   }, [mode])
 
-  const submit = async (e: FormEvent) => {
+  const { busy, error, run } = useAction(async () => {
+    const body = mode === 'password' ? { username: username.trim(), password } : { token: token.trim() }
+    const r = await api<{ user: User }>('POST', '/auth/login', body)
+    if (window.location.pathname === '/signin' || window.location.pathname === '/')
+      navigate('/vulnerabilities', { replace: true })
+    onSignedIn(r.user)
+  })
+  const submit = (e: FormEvent) => {
     e.preventDefault()
-    setBusy(true)
-    setError(null)
-    try {
-      const body = mode === 'password' ? { username: username.trim(), password } : { token: token.trim() }
-      const r = await api<{ user: User }>('POST', '/auth/login', body)
-      if (window.location.pathname === '/signin' || window.location.pathname === '/')
-        navigate('/vulnerabilities', { replace: true })
-      onSignedIn(r.user)
-    } catch (err) {
-      setError(err)
-      setBusy(false)
-    }
+    void run()
   }
 
   return (
@@ -106,18 +103,14 @@ export function SignInPage({ onSignedIn }: { onSignedIn: (u: User) => void }) {
                   onChange={(e) => setUsername(e.target.value)}
                 />
               </div>
-              <div className="field">
-                <label htmlFor="signin-password">Password</label>
-                <input
-                  id="signin-password"
-                  name="password"
-                  type="password"
-                  autoComplete="current-password"
-                  required
-                  value={password}
-                  onChange={(e) => setPassword(e.target.value)}
-                />
-              </div>
+              <PasswordField
+                id="signin-password"
+                name="password"
+                label="Password"
+                purpose="current"
+                value={password}
+                onChange={setPassword}
+              />
             </>
           ) : (
             <div className="field">

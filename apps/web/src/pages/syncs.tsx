@@ -1,27 +1,22 @@
 import { useEffect, useState } from 'react'
 import { api, type Connection, errorText, isRunning, qs, type Run } from '../api.ts'
 import { useCan } from '../auth.tsx'
+import { StatusBadge } from '../components/badges.tsx'
+import { Empty, ErrorBox, Spinner } from '../components/feedback.tsx'
+import { Icon } from '../components/icon.tsx'
+import { KindIcon } from '../components/kind.tsx'
+import { PageHeader } from '../components/page-header.tsx'
+import { RunProgress } from '../components/run-progress.tsx'
+import { useToast } from '../components/toast.tsx'
+import { useKindTitle } from '../connectors-cache.ts'
 import { cap, fmtDateTime, fmtDuration, fmtNumber, fmtRelative, humanize, runDuration } from '../format.ts'
+import { useInterval, useLoad, useNow } from '../hooks.ts'
 import { Link } from '../router.tsx'
-import {
-  Empty,
-  ErrorBox,
-  Icon,
-  KindIcon,
-  kindTitle,
-  PageHeader,
-  Spinner,
-  StatusBadge,
-  useInterval,
-  useLoad,
-  useNow,
-  useToast,
-} from '../ui.tsx'
-import { RunProgress } from './hub.tsx'
 
 const TRIGGERS: Record<string, string> = { initial: 'Initial', scheduled: 'Scheduled', manual: 'Manual' }
 
 export function SyncHistoryPage({ connectionId }: { connectionId: string }) {
+  const kindTitle = useKindTitle()
   const toast = useToast()
   const canSync = useCan('member')
   const conn = useLoad(`conn-${connectionId}`, (s) =>

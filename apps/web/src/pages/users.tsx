@@ -1,8 +1,15 @@
 import { type FormEvent, useEffect, useState } from 'react'
 import { api, errorText, type Role, type User } from '../api.ts'
 import { useAuth } from '../auth.tsx'
+import { ConfirmDialog } from '../components/confirm-dialog.tsx'
+import { Dialog } from '../components/dialog.tsx'
+import { ErrorBox, Spinner } from '../components/feedback.tsx'
+import { PasswordField } from '../components/field.tsx'
+import { FormDialog } from '../components/form-dialog.tsx'
+import { PageHeader } from '../components/page-header.tsx'
+import { useToast } from '../components/toast.tsx'
 import { fmtDate } from '../format.ts'
-import { Dialog, ErrorBox, PageHeader, Spinner, useLoad, useToast } from '../ui.tsx'
+import { useLoad } from '../hooks.ts'
 
 const ROLES: { value: Role; label: string; text: string }[] = [
   { value: 'admin', label: 'Admin', text: 'manages integrations and users' },
@@ -152,163 +159,100 @@ function AddUserDialog({ onClose, onDone }: { onClose: () => void; onDone: (user
   const [username, setUsername] = useState('')
   const [password, setPassword] = useState('')
   const [role, setRole] = useState<Role>('member')
-  const [busy, setBusy] = useState(false)
-  const [error, setError] = useState<unknown>(null)
-  const submit = async (e: FormEvent) => {
-    e.preventDefault()
-    setBusy(true)
-    setError(null)
-    try {
-      await api('POST', '/users', { username: username.trim(), password, role })
-      onDone(username.trim())
-    } catch (err) {
-      setError(err)
-      setBusy(false)
-    }
+  const submit = async () => {
+    await api('POST', '/users', { username: username.trim(), password, role })
+    onDone(username.trim())
   }
   return (
-    <Dialog
+    <FormDialog
       title="Add user"
+      formId="add-user"
+      submitLabel="Add user"
+      busyLabel="Adding…"
       onClose={onClose}
-      footer={
-        <>
-          <button type="button" className="btn btn-ghost" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" form="add-user" className="btn btn-primary" disabled={busy}>
-            {busy ? 'Adding…' : 'Add user'}
-          </button>
-        </>
-      }
+      onSubmit={submit}
+      errorTitle={() => 'Not added'}
     >
-      <form id="add-user" className="form" onSubmit={submit} aria-label="Add user">
-        <div className="field">
-          <label htmlFor="nu-name">User name</label>
-          <input
-            id="nu-name"
-            required
-            autoComplete="off"
-            value={username}
-            onChange={(e) => setUsername(e.target.value)}
-          />
-        </div>
-        <div className="field">
-          <label htmlFor="nu-pass">Password</label>
-          <input
+      {() => (
+        <>
+          <div className="field">
+            <label htmlFor="nu-name">User name</label>
+            <input
+              id="nu-name"
+              required
+              autoComplete="off"
+              value={username}
+              onChange={(e) => setUsername(e.target.value)}
+            />
+          </div>
+          <PasswordField
             id="nu-pass"
-            type="password"
-            required
+            label="Password"
+            purpose="new"
             minLength={10}
-            autoComplete="new-password"
             value={password}
-            onChange={(e) => setPassword(e.target.value)}
-            aria-describedby="nu-pass-help"
+            onChange={setPassword}
+            help="At least 10 characters. Share it safely; they can sign in right away."
           />
-          <p className="help" id="nu-pass-help">
-            At least 10 characters. Share it safely; they can sign in right away.
-          </p>
-        </div>
-        <fieldset className="radio-group">
-          <legend>Role</legend>
-          {ROLES.map((r) => (
-            <label key={r.value}>
-              <input
-                type="radio"
-                name="nu-role"
-                value={r.value}
-                checked={role === r.value}
-                onChange={() => setRole(r.value)}
-              />{' '}
-              <strong>{r.label}</strong> <span className="muted">{r.text}</span>
-            </label>
-          ))}
-        </fieldset>
-        <ErrorBox error={error} title="Not added" />
-      </form>
-    </Dialog>
+          <fieldset className="radio-group">
+            <legend>Role</legend>
+            {ROLES.map((r) => (
+              <label key={r.value}>
+                <input
+                  type="radio"
+                  name="nu-role"
+                  value={r.value}
+                  checked={role === r.value}
+                  onChange={() => setRole(r.value)}
+                />{' '}
+                <strong>{r.label}</strong> <span className="muted">{r.text}</span>
+              </label>
+            ))}
+          </fieldset>
+        </>
+      )}
+    </FormDialog>
   )
 }
 
 function PasswordDialog({ user, onClose, onDone }: { user: User; onClose: () => void; onDone: () => void }) {
   const [password, setPassword] = useState('')
-  const [busy, setBusy] = useState(false)
-  const [error, setError] = useState<unknown>(null)
-  const submit = async (e: FormEvent) => {
-    e.preventDefault()
-    setBusy(true)
-    try {
-      await api('PATCH', `/users/${encodeURIComponent(user.id)}`, { password })
-      onDone()
-    } catch (err) {
-      setError(err)
-      setBusy(false)
-    }
+  const submit = async () => {
+    await api('PATCH', `/users/${encodeURIComponent(user.id)}`, { password })
+    onDone()
   }
   return (
-    <Dialog
+    <FormDialog
       title={`Set the password of ${user.username}`}
+      formId="set-pass"
+      formLabel="Set password"
+      submitLabel="Save"
       onClose={onClose}
-      footer={
-        <>
-          <button type="button" className="btn btn-ghost" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" form="set-pass" className="btn btn-primary" disabled={busy}>
-            Save
-          </button>
-        </>
-      }
+      onSubmit={submit}
     >
-      <form id="set-pass" className="form" onSubmit={submit} aria-label="Set password">
-        <div className="field">
-          <label htmlFor="sp-pass">New password</label>
-          <input
-            id="sp-pass"
-            type="password"
-            required
-            minLength={10}
-            autoComplete="new-password"
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-          />
-        </div>
-        <ErrorBox error={error} />
-      </form>
-    </Dialog>
+      {() => (
+        <PasswordField
+          id="sp-pass"
+          label="New password"
+          purpose="new"
+          minLength={10}
+          value={password}
+          onChange={setPassword}
+        />
+      )}
+    </FormDialog>
   )
 }
 
 function DeleteDialog({ user, onClose, onDone }: { user: User; onClose: () => void; onDone: () => void }) {
-  const [busy, setBusy] = useState(false)
-  const [error, setError] = useState<unknown>(null)
   const del = async () => {
-    setBusy(true)
-    try {
-      await api('DELETE', `/users/${encodeURIComponent(user.id)}`)
-      onDone()
-    } catch (err) {
-      setError(err)
-      setBusy(false)
-    }
+    await api('DELETE', `/users/${encodeURIComponent(user.id)}`)
+    onDone()
   }
   return (
-    <Dialog
-      title={`Delete ${user.username}?`}
-      onClose={onClose}
-      footer={
-        <>
-          <button type="button" className="btn btn-ghost" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="button" className="btn btn-danger" disabled={busy} onClick={del}>
-            Delete
-          </button>
-        </>
-      }
-    >
+    <ConfirmDialog title={`Delete ${user.username}?`} confirmLabel="Delete" onClose={onClose} onConfirm={del}>
       <p>They can no longer sign in, and their API tokens stop working. What they did stays in the history.</p>
-      <ErrorBox error={error} />
-    </Dialog>
+    </ConfirmDialog>
   )
 }
 

@@ -2,7 +2,6 @@ import { type ReactNode, useEffect, useRef, useState } from 'react'
 import {
   api,
   BASE,
-  type ConnectorInfo,
   type Page,
   qs,
   type Repository,
@@ -11,21 +10,15 @@ import {
   type Summary,
   type Vulnerability,
 } from '../api.ts'
-import { loadConnectors } from '../connectors-cache.ts'
+import { SeverityBadge, StatusBadge } from '../components/badges.tsx'
+import { Empty, ErrorBox, Spinner } from '../components/feedback.tsx'
+import { Icon } from '../components/icon.tsx'
+import { SourceBadge } from '../components/kind.tsx'
+import { PageHeader } from '../components/page-header.tsx'
+import { kindDisplay, useConnectors } from '../connectors-cache.ts'
 import { cap, fmtDate, fmtDateTime, fmtNumber } from '../format.ts'
+import { useDebounced, useLoad } from '../hooks.ts'
 import { Link, navigate, useLocation } from '../router.tsx'
-import {
-  Empty,
-  ErrorBox,
-  Icon,
-  PageHeader,
-  SeverityBadge,
-  SourceBadge,
-  Spinner,
-  StatusBadge,
-  useDebounced,
-  useLoad,
-} from '../ui.tsx'
 
 const FILTER_KEYS = ['source', 'severity', 'priority', 'status', 'repository', 'cve', 'package', 'q'] as const
 type FilterKey = (typeof FILTER_KEYS)[number]
@@ -74,10 +67,7 @@ export function VulnerabilitiesPage() {
     sessionStorage.setItem('vulnsync:queue', pathname + (query.toString() ? `?${query.toString()}` : ''))
   })
 
-  const [connectors, setConnectors] = useState<ConnectorInfo[]>([])
-  useEffect(() => {
-    loadConnectors().then(setConnectors, () => {})
-  }, [])
+  const catalogue = useConnectors()
 
   /** Replaces some query keys; any filter change goes back to the first page. */
   const update = (patch: Record<string, string | null>, opts: { replace?: boolean } = {}) => {
@@ -163,10 +153,12 @@ export function VulnerabilitiesPage() {
   const activeFilters = FILTER_KEYS.filter((k) => filters[k])
   const total = list.data?.total
   const exportHref = `${BASE}/vulnerabilities/export.csv${qs({ ...apiFilters, sort: sort === 'priority' ? '' : sort })}`
-  const scanners = connectors.filter((c) => c.role !== 'scm')
-  const sourceOptions = scanners.length
-    ? scanners.map((c) => ({ value: c.kind, label: c.title }))
-    : ['ox', 'endor', 'jfrog'].map((k) => ({ value: k, label: cap(k) }))
+  const sourceOptions = (catalogue.status === 'ready' ? catalogue.items : [])
+    .filter((c) => c.role !== 'scm')
+    .map((c) => ({ value: c.kind, label: c.title }))
+  // a shared link may filter by a kind this server does not ship (or the catalogue did not load): keep it selectable
+  if (filters.source && !sourceOptions.some((o) => o.value === filters.source))
+    sourceOptions.push({ value: filters.source, label: kindDisplay(catalogue, filters.source).title })
 
   const items = list.data?.items ?? []
   const first = pageIndex >= 0 ? pageIndex * limit + 1 : null

@@ -12,6 +12,7 @@ export const endorConnector = defineConnector<
   kind: 'endor',
   role: 'scanner',
   title: 'Endor Labs',
+  logoLetters: 'EL',
   description:
     'Imports Endor Labs SCA vulnerability findings (main branch, with a CVE) and maps projects to repositories by git URL.',
   help: 'Create an API key in Endor Labs under Settings → Access Control → API Keys with the Read-Only role, propagated to child namespaces. vulnsync exchanges the key and secret for a 4-hour token and only reads projects and findings.',

@@ -12,6 +12,7 @@ export const githubConnector = defineConnector<
   kind: 'github',
   role: 'scm',
   title: 'GitHub',
+  logoLetters: 'GH',
   description:
     'Repository inventory from GitHub.com or GitHub Enterprise Server: an organisation, everything a token can see, or a GitHub App installation.',
   help: 'Create a fine-grained personal access token (Settings → Developer settings → Personal access tokens) with the organisation as resource owner, access to all repositories and the read-only "Metadata" permission; or a classic token with "repo" and "read:org"; or use a GitHub App installation token (Metadata: read). Authorise classic tokens for SAML SSO when the organisation enforces it.',

@@ -12,6 +12,7 @@ export const gitlabConnector = defineConnector<
   kind: 'gitlab',
   role: 'scm',
   title: 'GitLab',
+  logoLetters: 'GL',
   description:
     "Project inventory from gitlab.com or a self-managed GitLab: a group with its subgroups, or every project the token's user is a member of.",
   help: "Create a personal, group or project access token with the read_api scope (GitLab → Preferences → Access tokens; for a group token: the group's Settings → Access tokens, role Reporter or higher). Give the group's full path to limit the import to it.",

@@ -13,6 +13,7 @@ export const jfrogConnector = defineConnector<
   resolvesByScope: true,
   role: 'scanner',
   title: 'JFrog Artifactory (Xray)',
+  logoLetters: 'JF',
   description:
     'Imports the vulnerabilities JFrog Xray finds in the artifacts and Docker images of selected local Artifactory repositories.',
   help: 'Use a user-scoped access token (profile → Generate an Identity Token, or Administration → User Management → Access Tokens, scope "User"). The user needs a permission target with Read on the local repositories to scan, and Xray must index them. vulnsync only reads.',

@@ -10,6 +10,7 @@ export const oxConnector = defineConnector<ScannerConnector<'ox', OxConfig, OxSe
   kind: 'ox',
   role: 'scanner',
   title: 'OX Security',
+  logoLetters: 'OX',
   description:
     'Imports the CVE-bearing Open Source Security (SCA) and Container Security issues of OX Security, with OX’s detection time and severity factors.',
   help: 'Create a read-only key in OX Security: Settings → API Key Settings → Create API Key, type "API Integration", with read access to issues and applications. OX allows 1,000 API requests an hour and 15,000 a day per key; vulnsync pauses a sync when the budget is spent and continues when the window resets.',

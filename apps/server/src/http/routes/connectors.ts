@@ -16,6 +16,7 @@ export const connectorRoutes = (rt: Runtime, r: Router) => {
       items: Object.values(rt.connectors).map((c) => ({
         kind: c.kind,
         title: c.title,
+        logoLetters: c.logoLetters,
         description: c.description,
         help: c.help,
         role: c.role,

@@ -1,7 +1,7 @@
 // Builds form fields from a connector's JSON Schema (zod 4 toJSONSchema with label/help/placeholder/secret meta).
 import { useState } from 'react'
-import type { JsonSchema, JsonSchemaProp } from './api.ts'
-import { humanize } from './format.ts'
+import type { JsonSchema, JsonSchemaProp } from '../api.ts'
+import { humanize } from '../format.ts'
 
 export type FormValues = Record<string, string | boolean>
 
