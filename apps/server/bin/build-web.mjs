@@ -1,12 +1,20 @@
 #!/usr/bin/env node
 // Builds the web app (apps/web/dist) through the server's web-build module:
-//   build-web.mjs              always (npm run build:web)
+//   build-web.mjs              type-checks it against the API contract, then builds it (npm run build:web)
 //   build-web.mjs --if-stale   only when it is missing or older than its sources (npm install runs this: `prepare`)
 import { register } from 'tsx/esm/api'
 
 register()
-const { buildWebApp, webAppState } = await import('../src/web-build.ts')
+const { buildWebApp, typecheckWebApp, webAppState } = await import('../src/web-build.ts')
 const ifStale = process.argv.includes('--if-stale')
+if (!ifStale) {
+  // the web app's response types are the server's schemas: a change it does not handle fails here
+  const t = typecheckWebApp()
+  if (!t.ok) {
+    process.stderr.write(`${t.output}\nvulnsync: the web app does not type-check against the API contract (above)\n`)
+    process.exit(1)
+  }
+}
 const state = webAppState()
 if (ifStale && state === 'fresh') {
   process.stdout.write('vulnsync: the web app is built and up to date\n')

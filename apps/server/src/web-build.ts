@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process'
+import { execFile, spawnSync } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join, resolve } from 'node:path'
@@ -112,4 +112,19 @@ export const ensureWebApp = async (w: WebApp = WEB_APP): Promise<EnsureResult> =
   if (was === 'fresh') return { was }
   const r = await buildWebApp(w)
   return r.ok ? { was, built: { ms: r.ms } } : { was, problem: { message: r.message, fix: r.fix } }
+}
+
+/**
+ * Type-checks the web app (its sources, browser tests and dev helpers) against the API contract (@vulnsync/api):
+ * `npm run build:web` runs it first, so a response schema change the web app does not handle fails the build.
+ */
+export const typecheckWebApp = (w: WebApp = WEB_APP): { ok: boolean; output: string } => {
+  let tsc: string
+  try {
+    tsc = createRequire(join(w.dir, 'package.json')).resolve('typescript/bin/tsc')
+  } catch {
+    return { ok: true, output: 'typescript is not installed: type check skipped' }
+  }
+  const r = spawnSync(process.execPath, [tsc, '-p', join(w.dir, 'tsconfig.json'), '--noEmit'], { encoding: 'utf8' })
+  return { ok: r.status === 0, output: `${r.stdout ?? ''}${r.stderr ?? ''}`.trim() }
 }

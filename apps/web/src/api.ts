@@ -1,16 +1,49 @@
 // Typed client of the public API (/api/v1). The web app talks to nothing else.
 
-export type Role = 'admin' | 'member' | 'viewer'
-export type Severity = 'critical' | 'high' | 'medium' | 'low' | 'info'
+// The response types are the server's: zod schemas in @vulnsync/api (type-only imports, nothing of zod is bundled).
+// A response that changes shape breaks the web app's type check wherever the app does not handle it.
+import type {
+  ConnectorInfo as ApiConnectorInfo,
+  Occurrence as ApiOccurrence,
+  Run as ApiRun,
+  Severity as ApiSeverity,
+  Vulnerability as ApiVulnerability,
+  Connection,
+  Factor,
+  LocationItem,
+  Repository,
+  Role,
+  RunCounts,
+  RunStatus,
+  SourceRef,
+  Summary,
+  UnmatchedTarget,
+  User,
+  VulnerabilityDetail,
+} from '@vulnsync/api'
+
+export type {
+  Connection,
+  Factor,
+  LocationItem,
+  Repository,
+  Role,
+  RunCounts,
+  RunStatus,
+  SourceRef,
+  Summary,
+  UnmatchedTarget,
+  User,
+  VulnerabilityDetail,
+}
+export type Severity = ApiSeverity
+export type Run = ApiRun
+export type Vulnerability = ApiVulnerability
+export type Occurrence = ApiOccurrence
+
 export const SEVERITIES: Severity[] = ['critical', 'high', 'medium', 'low', 'info']
 
-export interface User {
-  id: string
-  username: string
-  role: Role
-  createdAt?: string
-}
-
+/** The subset of JSON Schema the connect form renders (the server sends each connector's full schema). */
 export interface JsonSchemaProp {
   type?: string | string[]
   format?: string
@@ -36,186 +69,17 @@ export interface JsonSchema {
   required?: string[]
 }
 
-export interface ConnectorInfo {
-  kind: string
-  title: string
-  /** the letters of the connector's badge (no vendor logos) */
-  logoLetters: string
-  description: string
-  help?: string
-  role: 'scanner' | 'scm'
+/** A connector as the server describes it, with its form schemas read as the JSON Schema subset the form renders. */
+export type ConnectorInfo = Omit<ApiConnectorInfo, 'configSchema' | 'secretsSchema'> & {
   configSchema: JsonSchema
   secretsSchema: JsonSchema
 }
 
-export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'partial' | 'cancelled' | 'held'
-
-export interface RunCounts {
-  fetched: number
-  created: number
-  updated: number
-  unchanged: number
-  reopened: number
-  resolved: number
-  unmatched: number
-  skipped: Record<string, number>
-}
-
-export interface Run {
-  id: string
-  connectionId: string
-  trigger: 'initial' | 'scheduled' | 'manual' | string
-  status: RunStatus
-  startedAt: string | null
-  finishedAt: string | null
-  createdAt?: string
-  queuedAt?: string
-  durationMs?: number | null
-  attempts?: number
-  incompleteScopes?: { scope: string; reason: string }[] | string[]
-  progress?: { pages?: number; records?: number; total?: number; message?: string; pausedUntil?: string | null } | null
-  counts?: Partial<RunCounts> | null
-  error?: { message: string; hint?: string; code?: string } | null
-}
-
-export interface Connection {
-  id: string
-  kind: string
-  name: string
-  config: Record<string, unknown>
-  locations: string[] | null
-  scheduleCron: string | null
-  status: 'active' | 'error' | string
-  lastRun?: Run | null
-  nextSyncAt: string | null
-  createdAt: string
-}
-
-export interface LocationItem {
-  id: string
-  name: string
-  kind: string
-  description?: string
-  matched: { repositoryId: string; fullName: string } | null
-  selected: boolean
-}
-
-export interface SourceRef {
-  kind: string
-  connectionId: string
-  connectionName: string
-  /** false when this source no longer reports it */
-  present?: boolean
-}
-
-export interface Vulnerability {
-  id: string
-  cve: string
-  aliases?: string[]
-  title?: string | null
-  package: { purl: string; name: string; ecosystem: string }
-  versions?: string[]
-  target: { kind: string; name: string; url?: string | null }
-  repositoryId?: string | null
-  repository?: { id: string; fullName: string; webUrl?: string } | null
-  severity: Severity
-  priority: Severity
-  status: string
-  sources: SourceRef[]
-  detectedAt: string | null
-  firstSeenAt: string | null
-  lastSeenAt: string | null
-  fixedAt?: string | null
-  fixedVersions?: string[]
-}
-
-export interface Occurrence {
-  id: string
-  sourceKey?: string
-  cvss?: { score?: number; vector?: string; version?: string } | null
-  absentSince?: string | null
-  vendorState?: 'open' | 'dismissed' | 'excepted' | string | null
-  title?: string | null
-  packagePurl?: string | null
-  target?: string | null
-  signals?: {
-    epss?: { score: number; percentile?: number }
-    kev?: { listed: boolean; dateAdded?: string }
-    exploitInTheWild?: boolean
-    reachability?: { function?: string; dependency?: string; applicable?: boolean }
-    fixAvailable?: boolean
-    direct?: boolean
-    testOnly?: boolean
-  } | null
-  vendorFactors?: { name: string; text: string; effect?: string }[] | null
-  connectionId: string
-  connectionName: string
-  kind: string
-  severity: Severity
-  vendorSeverity: string
-  detectedAt: string | null
-  detectedAtSource: 'vendor' | 'first_seen'
-  firstSeenAt: string | null
-  lastSeenAt: string | null
-  state: 'present' | 'absent' | 'excluded'
-  evidence: Record<string, unknown> | null
-  fixedVersions: string[]
-  link: string | null
-  packageVersion: string | null
-  raw?: unknown
-}
-
-export interface Factor {
-  code: string
-  effect: 'raise' | 'lower' | 'none'
-  levels: number
-  text: string
-  sources: string[]
-}
-
-export interface VulnerabilityDetail extends Vulnerability {
-  occurrences: Occurrence[]
-  factors: Factor[]
-  explanation: string
-  fixedAt: string | null
-}
-
+/** A page of a cursor-paged list. */
 export interface Page<T> {
   items: T[]
   nextCursor: string | null
-  total?: number
-}
-
-export interface Summary {
   total: number
-  bySeverity: Partial<Record<Severity, number>>
-  byPriority: Partial<Record<Severity, number>>
-}
-
-export interface Repository {
-  id: string
-  provider: string
-  fullName: string
-  webUrl: string
-  defaultBranch: string | null
-  archived: boolean
-  visibility: string | null
-  removedAt: string | null
-  openIssues?: number
-  connectionName?: string
-}
-
-export interface UnmatchedTarget {
-  key: string
-  kind: string
-  connectionId: string
-  connectionName: string
-  targetKind: string
-  display: string
-  name?: string
-  findings: number
-  cves?: number
-  lastSeenAt?: string | null
 }
 
 export class ApiError extends Error {

@@ -7,9 +7,11 @@ const endor: ConnectorInfo = {
   title: 'Endor Labs',
   logoLetters: 'EL',
   description: 'Imports Endor Labs findings.',
+  help: 'Create an API key in Endor Labs.',
   role: 'scanner',
   configSchema: {},
   secretsSchema: {},
+  secretFields: ['apiKey', 'apiSecret'],
 }
 const ready: Catalogue = { status: 'ready', items: [endor] }
 

@@ -147,10 +147,8 @@ function RunCard({ run, now, latest, onChanged }: { run: Run; now: number; lates
       <div className="run-head">
         <StatusBadge status={run.status} />
         <span className="chip">{TRIGGERS[run.trigger] ?? cap(run.trigger)}</span>
-        <span title={fmtDateTime(run.startedAt ?? run.createdAt ?? run.queuedAt)}>
-          {run.startedAt
-            ? `Started ${fmtDateTime(run.startedAt)}`
-            : `Queued ${fmtRelative(run.createdAt ?? run.queuedAt)}`}
+        <span title={fmtDateTime(run.startedAt ?? run.queuedAt)}>
+          {run.startedAt ? `Started ${fmtDateTime(run.startedAt)}` : `Queued ${fmtRelative(run.queuedAt)}`}
         </span>
         <span className="muted">
           ·{' '}

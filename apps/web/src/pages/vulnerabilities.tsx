@@ -375,7 +375,6 @@ function VulnRow({ v }: { v: Vulnerability }) {
     >
       <td className="cell-cve">
         <Link to={href}>{v.cve}</Link>
-        {v.title ? <div className="muted small truncate">{v.title}</div> : null}
       </td>
       <td className="cell-pkg" title={v.package.purl}>
         <span className="mono">{v.package.name}</span>
@@ -384,11 +383,9 @@ function VulnRow({ v }: { v: Vulnerability }) {
       </td>
       <td className="cell-target">
         <span className="truncate" title={v.target.name}>
-          {v.repository?.fullName ?? v.target.name}
+          {v.target.name}
         </span>
-        <div className="muted small">
-          {v.repositoryId || v.repository ? v.target.kind : `${v.target.kind} · unmatched`}
-        </div>
+        <div className="muted small">{v.repositoryId ? v.target.kind : `${v.target.kind} · unmatched`}</div>
       </td>
       <td className="cell-sev">
         <SeverityBadge severity={v.severity} prefix="Severity" />
