@@ -2,44 +2,26 @@
 
 // The response types are the server's: zod schemas in @vulnsync/api (type-only imports, nothing of zod is bundled).
 // A response that changes shape breaks the web app's type check wherever the app does not handle it.
-import type {
-  ConnectorInfo as ApiConnectorInfo,
-  Occurrence as ApiOccurrence,
-  Run as ApiRun,
-  Severity as ApiSeverity,
-  Vulnerability as ApiVulnerability,
-  Connection,
-  Factor,
-  LocationItem,
-  Repository,
-  Role,
-  RunCounts,
-  RunStatus,
-  SourceRef,
-  Summary,
-  UnmatchedTarget,
-  User,
-  VulnerabilityDetail,
-} from '@vulnsync/api'
+import type { ConnectorInfo as ApiConnectorInfo, Run, Severity } from '@vulnsync/api'
 
 export type {
   Connection,
   Factor,
   LocationItem,
+  Occurrence,
   Repository,
   Role,
+  Run,
   RunCounts,
   RunStatus,
+  Severity,
   SourceRef,
   Summary,
   UnmatchedTarget,
   User,
+  Vulnerability,
   VulnerabilityDetail,
-}
-export type Severity = ApiSeverity
-export type Run = ApiRun
-export type Vulnerability = ApiVulnerability
-export type Occurrence = ApiOccurrence
+} from '@vulnsync/api'
 
 export const SEVERITIES: Severity[] = ['critical', 'high', 'medium', 'low', 'info']
 
