@@ -7,6 +7,7 @@ import type { Registry } from './sync/connection.ts'
 import type { EngineOptions } from './sync/engine.ts'
 import { runSyncJob } from './sync/job.ts'
 import { tick } from './sync/scheduler.ts'
+import { expireDecisions } from './workflow/decisions.ts'
 
 export type { Registry }
 
@@ -43,8 +44,10 @@ export const createRuntimeJobs = (
     pollingIntervalSeconds: o.pollingIntervalSeconds,
     handlers: {
       runSync: (runId, signal) => runSyncJob(deps, runId, signal),
+      // the scheduler's minute: due syncs and dead processes' runs, and decisions whose expiry passed
       tick: async () => {
         await tick(deps)
+        await expireDecisions(deps.db, deps.now())
       },
     },
   })

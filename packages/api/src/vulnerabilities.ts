@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { NullableIso, paged, Severity } from './common.ts'
+import { Iso, NullableIso, paged, Severity } from './common.ts'
 
 export const SourceRef = z.strictObject({
   kind: z.string(),
@@ -10,7 +10,42 @@ export const SourceRef = z.strictObject({
 })
 export type SourceRef = z.infer<typeof SourceRef>
 
-export const IssueStatus = z.enum(['open', 'fixed', 'excluded'])
+export const ISSUE_STATUS_VALUES = ['open', 'fixed', 'excluded', 'accepted', 'false_positive', 'not_affected'] as const
+export const IssueStatus = z.enum(ISSUE_STATUS_VALUES)
+export type IssueStatus = z.infer<typeof IssueStatus>
+export const STAGE_VALUES = ['new', 'triaged', 'in_progress', 'fix_proposed', 'fix_merged'] as const
+export const Stage = z.enum(STAGE_VALUES)
+export type Stage = z.infer<typeof Stage>
+export const DECISION_KIND_VALUES = ['accepted', 'false_positive', 'not_affected'] as const
+export const DecisionKind = z.enum(DECISION_KIND_VALUES)
+export const DECISION_SCOPE_VALUES = ['issue', 'cve_in_target', 'cve_everywhere'] as const
+export const DecisionScope = z.enum(DECISION_SCOPE_VALUES)
+
+/** The SLA of an issue: due date and state while it is open; a closed issue keeps its due date and says if it met it. */
+export const Sla = z.strictObject({
+  dueAt: Iso,
+  state: z.enum(['ok', 'due_soon', 'breached']),
+  /** whole days left (negative once breached); for a closed issue, the days that were left when it closed */
+  daysLeft: z.number().int(),
+  /** closed issues only: fixed or decided by the due date */
+  metSla: z.boolean().optional(),
+})
+export type Sla = z.infer<typeof Sla>
+
+/** The decision that governs an issue, in brief. */
+export const IssueDecision = z.strictObject({
+  id: z.string(),
+  kind: DecisionKind,
+  reason: z.string(),
+  justification: z.string().nullable(),
+  expiresAt: NullableIso,
+  scope: DecisionScope,
+  /** the evidence changed since the decision (a new source, another installed version) */
+  needsReview: z.boolean(),
+})
+export type IssueDecision = z.infer<typeof IssueDecision>
+
+export const UserRef = z.strictObject({ id: z.string(), username: z.string() })
 
 /** An item of the queue. */
 export const Vulnerability = z.strictObject({
@@ -30,6 +65,10 @@ export const Vulnerability = z.strictObject({
   lastSeenAt: NullableIso,
   fixedAt: NullableIso,
   fixedVersions: z.array(z.string()),
+  stage: Stage,
+  assignee: UserRef.nullable(),
+  sla: Sla.nullable(),
+  decision: IssueDecision.nullable(),
 })
 export type Vulnerability = z.infer<typeof Vulnerability>
 export const VulnerabilityPage = paged(Vulnerability)
@@ -106,3 +145,67 @@ export const VulnerabilityDetail = z.strictObject({
   occurrences: z.array(Occurrence),
 })
 export type VulnerabilityDetail = z.infer<typeof VulnerabilityDetail>
+
+// ------------------------------------------------------------------ workflow
+
+export const TimelineEntry = z.strictObject({
+  /** a stored event's id, or `derived:…` for what is read from the sources (detections, first and last sight) */
+  id: z.string(),
+  at: Iso,
+  type: z.string(),
+  actor: z.string(),
+  actorKind: z.enum(['user', 'token', 'sync', 'job', 'system', 'jira', 'pull_request', 'scanner']),
+  detail: z.record(z.string(), z.unknown()),
+  bulkId: z.string().nullable(),
+})
+export type TimelineEntry = z.infer<typeof TimelineEntry>
+export const Timeline = z.strictObject({ items: z.array(TimelineEntry) })
+
+export const Decision = z.strictObject({
+  id: z.string(),
+  kind: DecisionKind,
+  scope: DecisionScope,
+  issueId: z.string().nullable(),
+  cve: z.string(),
+  targetKey: z.string().nullable(),
+  reason: z.string(),
+  justification: z.string().nullable(),
+  expiresAt: NullableIso,
+  createdBy: z.string(),
+  createdAt: Iso,
+  endedAt: NullableIso,
+  endReason: z.enum(['revoked', 'expired', 'superseded']).nullable(),
+  needsReview: z.boolean(),
+  reviewReason: z.string().nullable(),
+  /** issues it governs now */
+  issues: z.number().int(),
+  issuesNeedingReview: z.number().int(),
+})
+export type Decision = z.infer<typeof Decision>
+export const DecisionEnvelope = z.strictObject({ decision: Decision })
+export const DecisionList = z.strictObject({ items: z.array(Decision) })
+
+export const BulkResult = z.strictObject({
+  matched: z.number().int(),
+  changed: z.number().int(),
+  bulkId: z.string(),
+})
+export type BulkResult = z.infer<typeof BulkResult>
+
+const SlaDays = z.number().int().min(1).max(3650).nullable()
+export const SlaPolicyDoc = z.strictObject({
+  basis: z.enum(['priority', 'severity']),
+  days: z.strictObject({ critical: SlaDays, high: SlaDays, medium: SlaDays, low: SlaDays, info: SlaDays }),
+  dueSoonDays: z.number().int().min(0).max(365),
+  maxAcceptanceDays: z.number().int().min(1).max(3650),
+})
+export type SlaPolicyDoc = z.infer<typeof SlaPolicyDoc>
+
+/** What saving a policy does (or would do, with dryRun) to the open issues' SLA states. */
+export const SlaPolicyChange = z.strictObject({
+  policy: SlaPolicyDoc,
+  dryRun: z.boolean(),
+  /** open issues whose SLA state changes, by from → to (`none`: no SLA) */
+  moves: z.array(z.strictObject({ from: z.string(), to: z.string(), count: z.number().int() })),
+  changed: z.number().int(),
+})

@@ -228,7 +228,7 @@ export type SlaState = 'ok' | 'due_soon' | 'breached'
 export interface SlaView {
   dueAt: string
   state: SlaState
-  /** whole days left (rounded down); negative once breached */
+  /** whole days left (to the nearest day); negative once breached (at least -1) */
   daysLeft: number
 }
 
@@ -236,5 +236,114 @@ export interface SlaView {
 export const slaState = (policy: Pick<SlaPolicy, 'dueSoonDays'>, dueAt: Date, now: Date): SlaView => {
   const left = dueAt.getTime() - now.getTime()
   const state: SlaState = left < 0 ? 'breached' : left < policy.dueSoonDays * 86_400_000 ? 'due_soon' : 'ok'
-  return { dueAt: dueAt.toISOString(), state, daysLeft: Math.floor(left / 86_400_000) }
+  const days = Math.round(left / 86_400_000)
+  return { dueAt: dueAt.toISOString(), state, daysLeft: left < 0 ? Math.min(-1, days) : days }
+}
+
+// ------------------------------------------------------------------ what a sync does to an issue's workflow
+
+/** An entry of an issue's timeline, before it is stored (who and when are added by the store). */
+export type TimelineDraft =
+  | { type: 'status'; from: IssueStatus; to: IssueStatus; reason: Extract<WorkChange, { type: 'status' }>['reason'] }
+  | { type: 'stage'; from: Stage; to: Stage }
+  | { type: 'priority'; from: SlaLevel; to: SlaLevel; explanation: string }
+  | { type: 'review_needed'; reason: 'new_source' | 'version_changed'; detail: string }
+
+export const draftsOf = (changes: WorkChange[]): TimelineDraft[] =>
+  changes.map((c) =>
+    c.type === 'status'
+      ? { type: 'status', from: c.from, to: c.to, reason: c.reason }
+      : { type: 'stage', from: c.from, to: c.to },
+  )
+
+/** When an issue stopped being open: set when it leaves `open`, cleared when it comes back. */
+export const closedAtAfter = (
+  from: IssueStatus,
+  to: IssueStatus,
+  closedAt: Date | null,
+  now: Date,
+  fixedAt: Date | null,
+): Date | null => {
+  if (from === to) return closedAt
+  if (to === 'open') return null
+  if (from === 'open' || from === 'excluded') return to === 'fixed' ? (fixedAt ?? now) : now
+  return closedAt ?? now
+}
+
+export interface IssueSyncBefore extends WorkState {
+  priority: SlaLevel
+  slaDueAt: Date | null
+  closedAt: Date | null
+  /** the connections that reported it before this change */
+  sources: string[]
+  versions: string[]
+}
+
+export interface IssueSyncAfter {
+  evidence: Evidence
+  priority: SlaLevel
+  severity: SlaLevel
+  explanation: string
+  detectedAt: Date
+  fixedAt: Date | null
+  sources: string[]
+  versions: string[]
+}
+
+export interface IssueSyncResult {
+  status: IssueStatus
+  stage: Stage
+  slaDueAt: Date | null
+  closedAt: Date | null
+  reopened: boolean
+  /** the evidence changed under a valid decision */
+  reviewNeeded: TimelineDraft | null
+  timeline: TimelineDraft[]
+}
+
+/**
+ * What a sync's recomputation does to an issue (pure): the status through `transition` (a fix wins; a fixed issue
+ * that comes back reopens unless a decision covers it), the SLA due date while it is open (a closed issue keeps
+ * its due date), the priority change and why, and a decision flagged for review when a new scanner reports the
+ * issue or the installed versions change.
+ */
+export const syncIssue = (
+  before: IssueSyncBefore,
+  after: IssueSyncAfter,
+  policy: SlaPolicy,
+  now: Date,
+): IssueSyncResult => {
+  const t = transition(before, { type: 'sync', evidence: after.evidence })
+  if (!t.ok) throw new Error(t.message) // a sync event is never refused
+  const { status, stage } = t.state
+  const timeline = draftsOf(t.changes)
+  if (after.priority !== before.priority)
+    timeline.push({ type: 'priority', from: before.priority, to: after.priority, explanation: after.explanation })
+  let reviewNeeded: TimelineDraft | null = null
+  if (before.decision !== null && status !== 'fixed') {
+    const added = after.sources.filter((s) => !before.sources.includes(s))
+    const versionsChanged =
+      after.versions.length > 0 && after.versions.join('\u0000') !== [...before.versions].sort().join('\u0000')
+    if (added.length > 0)
+      reviewNeeded = { type: 'review_needed', reason: 'new_source', detail: `${added.length} new source(s) report it` }
+    else if (versionsChanged)
+      reviewNeeded = {
+        type: 'review_needed',
+        reason: 'version_changed',
+        detail: `installed version now ${after.versions.join(', ')} (was ${before.versions.join(', ') || 'unknown'})`,
+      }
+    if (reviewNeeded) timeline.push(reviewNeeded)
+  }
+  const level = policy.basis === 'severity' ? after.severity : after.priority
+  const slaDue =
+    status === 'open' || before.slaDueAt === null ? slaDueAt(policy, level, after.detectedAt) : before.slaDueAt
+  return {
+    status,
+    stage,
+    slaDueAt: slaDue,
+    closedAt: closedAtAfter(before.status, status, before.closedAt, now, after.fixedAt),
+    reopened: t.reopened,
+    reviewNeeded,
+    timeline,
+  }
 }

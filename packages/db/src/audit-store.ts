@@ -14,7 +14,8 @@ export const audit = (
   ])
 
 export interface AuditRow {
-  id: number
+  /** `a<n>` for an administrative event, `i<n>` for an issue event */
+  id: string
   actor: string
   action: string
   target: string | null
@@ -22,10 +23,20 @@ export interface AuditRow {
   at: Date
 }
 
+/**
+ * The audit log, newest first: administrative events, and every change to an issue (its timeline events, seen
+ * workspace-wide as `issue.<type>` with the issue id as the target).
+ */
 export const listAudit = async (db: Queryable, workspaceId: string, limit: number): Promise<AuditRow[]> =>
   (
     await db.query<AuditRow>(
-      `SELECT id, actor, action, target, detail, at FROM audit_events WHERE workspace_id = $1 ORDER BY at DESC, id DESC LIMIT $2`,
+      `SELECT * FROM (
+         (SELECT 'a' || id AS id, actor, action, target, detail, at FROM audit_events
+           WHERE workspace_id = $1 ORDER BY at DESC, id DESC LIMIT $2)
+         UNION ALL
+         (SELECT 'i' || id, actor, 'issue.' || type, issue_id::text, detail, at FROM issue_events
+           WHERE workspace_id = $1 ORDER BY at DESC, id DESC LIMIT $2)) e
+       ORDER BY at DESC, id DESC LIMIT $2`,
       [workspaceId, limit],
     )
   ).rows

@@ -1,13 +1,21 @@
 import {
   aggregateIssue,
   createRepoMatcher,
+  type DecisionKind,
   type FindingSignals,
+  type IssueStatus,
   type RepoMatcher,
   type Severity,
+  type SlaLevel,
   type SourceRow,
+  type Stage,
+  slaDueAt,
+  syncIssue,
   type VendorFactor,
 } from '@vulnsync/core'
+import { anyLiveDecisionFor, flagDecisionsForReview, reconcileDecisions } from './decision-store.ts'
 import type { Db, Queryable } from './driver.ts'
+import { getSlaPolicies, getSlaPolicy, type IssueEventInput, insertIssueEvents, SYNC_ACTOR } from './workflow-store.ts'
 
 /**
  * The set-based SQL of the ingest engine. Every function works on a whole batch in a constant number of
@@ -200,6 +208,7 @@ export const writeOccurrenceBatch = async (
     }
     const issueIds = new Map<string, number>()
     if (groups.size > 0) {
+      const policy = await getSlaPolicy(tx, workspaceId)
       const candidates = [...groups.values()].map((g) => {
         const { row, repositoryId, issueKey: key } = g[0]!
         const agg = aggregateIssue(
@@ -220,9 +229,15 @@ export const writeOccurrenceBatch = async (
             archived: null,
           })),
         )
+        const due = slaDueAt(
+          policy,
+          policy.basis === 'severity' ? agg.severity : agg.priority,
+          new Date(agg.detected_at),
+        )
         return {
           ...agg,
           ...key!,
+          sla_due_at: due?.toISOString() ?? null,
           repository_id: repositoryId,
           target_kind: row.target_kind,
           target_name: row.target_name,
@@ -233,16 +248,16 @@ export const writeOccurrenceBatch = async (
       const { rows: created } = await tx.query<KeyedIssue & { id: number }>(
         `INSERT INTO issues (workspace_id, target_key, package_key, cve, repository_id, target_kind, target_name, target_url,
             package_name, ecosystem, aliases, versions, fixed_versions, severity, severity_rank, priority, priority_rank,
-            factors, explanation, status, detected_at, first_seen_at, last_seen_at, created_at, updated_at)
+            factors, explanation, status, detected_at, first_seen_at, last_seen_at, created_at, updated_at, sla_due_at)
          SELECT $1, x.target_key, x.package_key, x.cve, x.repository_id, x.target_kind,
             CASE WHEN x.target_kind = 'repository' THEN r.full_name ELSE x.target_name END,
             CASE WHEN x.target_kind = 'repository' THEN r.web_url ELSE NULL END,
             x.package_name, x.ecosystem, x.aliases, x.versions, x.fixed_versions, x.severity, x.severity_rank, x.priority,
-            x.priority_rank, x.factors, x.explanation, 'open', x.detected_at, $2, $2, $2, $2
+            x.priority_rank, x.factors, x.explanation, 'open', x.detected_at, $2, $2, $2, $2, x.sla_due_at
            FROM json_to_recordset($3::json) AS x(target_key text, package_key text, cve text, repository_id bigint,
              target_kind text, target_name text, package_name text, ecosystem text, aliases jsonb, versions jsonb,
              fixed_versions jsonb, severity text, severity_rank smallint, priority text, priority_rank smallint,
-             factors json, explanation text, detected_at timestamptz)
+             factors json, explanation text, detected_at timestamptz, sla_due_at timestamptz)
            JOIN repositories r ON r.id = x.repository_id
          ON CONFLICT (workspace_id, target_key, package_key, cve) DO NOTHING
          RETURNING id, target_key, package_key, cve`,
@@ -262,11 +277,20 @@ export const writeOccurrenceBatch = async (
           touched.add(f.id)
         }
       }
-      if (created.length > 0)
+      if (created.length > 0) {
         await tx.query(
           `INSERT INTO issue_sources (issue_id, connection_id, kind, present) SELECT unnest($1::bigint[]), $2, $3, true`,
           [created.map((c) => c.id), connectionId, args.connectionKind],
         )
+        // a decision wider than one issue covers issues imported after it
+        if (await anyLiveDecisionFor(tx, workspaceId, [...new Set(created.map((c) => c.cve))]))
+          await reconcileDecisions(
+            tx,
+            created.map((c) => c.id),
+            SYNC_ACTOR,
+            { now },
+          )
+      }
     }
 
     // the raw record once per source record (a record with several CVEs is several occurrences)
@@ -321,7 +345,7 @@ export const writeOccurrenceBatch = async (
           absent_since = NULL`,
       [workspaceId, connectionId, now, runId, json(payload)],
     )
-    if (touched.size > 0) await recomputeIssues(tx, [...touched], now)
+    if (touched.size > 0) await recomputeIssues(tx, [...touched], now, { runId })
     return out
   })
 }
@@ -361,14 +385,39 @@ export const attachIssues = async (
     [workspaceId, occurrenceIds],
   )
   await recomputeIssues(tx, [...new Set(moved.map((m) => m.issue_id))], now)
-  return ins.filter((r) => r.inserted).length
+  const created = ins.filter((r) => r.inserted).map((r) => r.id)
+  // a decision wider than one issue covers issues that joined the queue after it
+  if (created.length > 0) await reconcileDecisions(tx, created, SYNC_ACTOR, { now })
+  return created.length
 }
 
-/** Recomputes issues from their occurrences: severity, priority and factors, status, dates, sources. */
+/** Who recomputes issues, for the timeline: a sync run (the default), or another cause. */
+export interface RecomputeOrigin {
+  runId?: string | null
+}
+
+interface IssueBefore {
+  id: number
+  workspace_id: string
+  status: IssueStatus
+  stage: Stage
+  priority: SlaLevel
+  sla_due_at: Date | null
+  closed_at: Date | null
+  versions: string[]
+  decision_kind: DecisionKind | null
+}
+
+/**
+ * Recomputes issues from their occurrences: severity, priority and factors, dates, sources, and through the workflow
+ * (`syncIssue` in core: the one transition function) their status, stage, SLA due date and the timeline of what
+ * changed; a decision whose evidence changed is flagged for review.
+ */
 export const recomputeIssues = async (
   tx: Queryable,
   issueIds: number[],
   now: Date,
+  origin: RecomputeOrigin = {},
 ): Promise<{ fixed: number; reopened: number }> => {
   const result = { fixed: 0, reopened: 0 }
   if (issueIds.length === 0) return result
@@ -382,6 +431,25 @@ export const recomputeIssues = async (
       WHERE o.issue_id = ANY($1::bigint[])`,
     [issueIds],
   )
+  const { rows: beforeRows } = await tx.query<IssueBefore>(
+    `SELECT i.id, i.workspace_id, i.status, i.stage, i.priority, i.sla_due_at, i.closed_at, i.versions,
+            d.kind AS decision_kind
+       FROM issues i LEFT JOIN decisions d ON d.id = i.decision_id AND d.ended_at IS NULL
+      WHERE i.id = ANY($1::bigint[])`,
+    [issueIds],
+  )
+  const before = new Map(beforeRows.map((b) => [b.id, b]))
+  const { rows: prevSources } = await tx.query<{ issue_id: number; connection_id: string }>(
+    `SELECT issue_id, connection_id FROM issue_sources WHERE issue_id = ANY($1::bigint[])`,
+    [issueIds],
+  )
+  const sourcesBefore = new Map<number, string[]>()
+  for (const s of prevSources)
+    sourcesBefore.set(s.issue_id, [...(sourcesBefore.get(s.issue_id) ?? []), s.connection_id])
+  const policies = await getSlaPolicies(
+    tx,
+    beforeRows.map((b) => b.workspace_id),
+  )
   const groups = new Map<number, typeof rows>()
   for (const r of rows) {
     const g = groups.get(r.issue_id)
@@ -389,15 +457,18 @@ export const recomputeIssues = async (
     else groups.set(r.issue_id, [r])
   }
   const updates = []
+  const events: IssueEventInput[] = []
+  const review: number[] = []
   const sources: { issue_id: number; connection_id: string; kind: string; present: boolean }[] = []
   const empty: number[] = []
   for (const id of issueIds) {
     const g = groups.get(id)
-    if (!g || g.length === 0) {
+    const b = before.get(id)
+    if (!g || g.length === 0 || !b) {
       empty.push(id)
       continue
     }
-    updates.push({ id, ...aggregateIssue(g) })
+    const agg = aggregateIssue(g)
     const perConn = new Map<string, { kind: string; present: boolean }>()
     for (const r of g) {
       const s = perConn.get(r.connection_id)
@@ -405,28 +476,68 @@ export const recomputeIssues = async (
     }
     for (const [connection_id, s] of perConn)
       sources.push({ issue_id: id, connection_id, kind: s.kind, present: s.present })
+    const w = syncIssue(
+      {
+        status: b.status,
+        stage: b.stage,
+        decision: b.decision_kind,
+        priority: b.priority,
+        slaDueAt: b.sla_due_at ? new Date(b.sla_due_at) : null,
+        closedAt: b.closed_at ? new Date(b.closed_at) : null,
+        sources: sourcesBefore.get(id) ?? [],
+        versions: b.versions ?? [],
+      },
+      {
+        evidence: agg.status,
+        priority: agg.priority,
+        severity: agg.severity,
+        explanation: agg.explanation,
+        detectedAt: new Date(agg.detected_at),
+        fixedAt: agg.fixed_at ? new Date(agg.fixed_at) : null,
+        sources: [...perConn.keys()],
+        versions: agg.versions,
+      },
+      policies.get(b.workspace_id)!,
+      now,
+    )
+    if (b.status !== 'fixed' && w.status === 'fixed') result.fixed++
+    if (w.reopened) result.reopened++
+    if (w.reviewNeeded) review.push(id)
+    for (const d of w.timeline)
+      events.push({
+        issue_id: id,
+        workspace_id: b.workspace_id,
+        type: d.type,
+        detail: { ...d, ...(origin.runId ? { runId: origin.runId } : {}) },
+      })
+    updates.push({
+      id,
+      ...agg,
+      status: w.status,
+      stage: w.stage,
+      sla_due_at: w.slaDueAt?.toISOString() ?? null,
+      closed_at: w.closedAt?.toISOString() ?? null,
+      reopened: w.reopened ? 1 : 0,
+      review: w.reviewNeeded !== null,
+    })
   }
   if (updates.length > 0) {
-    const { rows: changed } = await tx.query<{ was: string; now_status: string }>(
+    await tx.query(
       `WITH u AS (
          SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(id bigint, severity text, severity_rank smallint, priority text,
-           priority_rank smallint, factors json, explanation text, status text, detected_at timestamptz,
+           priority_rank smallint, factors json, explanation text, status text, stage text, detected_at timestamptz,
            first_seen_at timestamptz, last_seen_at timestamptz, fixed_at timestamptz, versions jsonb,
-           fixed_versions jsonb, aliases jsonb)),
-       before AS (SELECT i.id, i.status FROM issues i JOIN u ON u.id = i.id)
+           fixed_versions jsonb, aliases jsonb, sla_due_at timestamptz, closed_at timestamptz, reopened int,
+           review boolean))
        UPDATE issues i SET severity = u.severity, severity_rank = u.severity_rank, priority = u.priority,
          priority_rank = u.priority_rank, factors = u.factors, explanation = u.explanation, status = u.status,
-         detected_at = u.detected_at, first_seen_at = u.first_seen_at, last_seen_at = u.last_seen_at,
+         stage = u.stage, detected_at = u.detected_at, first_seen_at = u.first_seen_at, last_seen_at = u.last_seen_at,
          fixed_at = u.fixed_at, versions = u.versions, fixed_versions = u.fixed_versions, aliases = u.aliases,
-         updated_at = $2
-       FROM u, before b WHERE i.id = u.id AND b.id = u.id
-       RETURNING b.status AS was, u.status AS now_status`,
+         sla_due_at = u.sla_due_at, closed_at = u.closed_at, reopened_count = i.reopened_count + u.reopened,
+         review_needed = i.review_needed OR u.review, updated_at = $2
+       FROM u WHERE i.id = u.id`,
       [json(updates), now],
     )
-    for (const c of changed) {
-      if (c.was === 'open' && c.now_status === 'fixed') result.fixed++
-      if (c.was === 'fixed' && c.now_status === 'open') result.reopened++
-    }
     await tx.query(`DELETE FROM issue_sources WHERE issue_id = ANY($1::bigint[])`, [issueIds])
     await tx.query(
       `INSERT INTO issue_sources (issue_id, connection_id, kind, present)
@@ -434,6 +545,8 @@ export const recomputeIssues = async (
          FROM jsonb_to_recordset($1::jsonb) AS x(issue_id bigint, connection_id uuid, kind text, present boolean)`,
       [json(sources)],
     )
+    await insertIssueEvents(tx, events, SYNC_ACTOR, { at: now })
+    await flagDecisionsForReview(tx, review, 'the evidence changed: a new source, or another installed version')
   }
   // an issue none of whose occurrences remain (they moved to another target) is removed with its sources
   if (empty.length > 0) {
@@ -473,11 +586,16 @@ export const planResolution = async (db: Queryable, a: ResolutionScope): Promise
 }
 
 /** Recomputes the distinct issues of changed occurrences, in chunks so a large resolution stays bounded. */
-const recomputeIssuesOf = async (tx: Queryable, rows: { issue_id: number | null }[], now: Date) => {
+const recomputeIssuesOf = async (
+  tx: Queryable,
+  rows: { issue_id: number | null }[],
+  now: Date,
+  origin: RecomputeOrigin = {},
+) => {
   const issues = [...new Set(rows.map((r) => r.issue_id).filter((x): x is number => x !== null))]
   const total = { fixed: 0, reopened: 0 }
   for (let i = 0; i < issues.length; i += 5000) {
-    const r = await recomputeIssues(tx, issues.slice(i, i + 5000), now)
+    const r = await recomputeIssues(tx, issues.slice(i, i + 5000), now, origin)
     total.fixed += r.fixed
     total.reopened += r.reopened
   }
@@ -496,7 +614,7 @@ export const resolveMissing = async (
         RETURNING o.issue_id`,
       [a.connectionId, a.runId, a.incompleteScopes, a.selection, a.completeScopes, a.now],
     )
-    const { fixed } = await recomputeIssuesOf(tx, rows, a.now)
+    const { fixed } = await recomputeIssuesOf(tx, rows, a.now, { runId: a.runId })
     return { resolved: rows.length, issuesFixed: fixed }
   })
 

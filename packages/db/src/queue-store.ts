@@ -7,7 +7,7 @@ import { InputError } from './errors.ts'
  * parses requests into a QueueFilter; presenters turn the rows into the API's shapes.
  */
 
-export const QUEUE_SORTS = ['priority', 'severity', 'detectedAt', '-detectedAt', 'cve', 'lastSeenAt'] as const
+export const QUEUE_SORTS = ['priority', 'severity', 'detectedAt', '-detectedAt', 'cve', 'lastSeenAt', 'dueAt'] as const
 export type QueueSort = (typeof QUEUE_SORTS)[number]
 
 export interface QueueFilter {
@@ -23,6 +23,12 @@ export interface QueueFilter {
   package?: string | undefined
   q?: string | undefined
   connectionId?: string | undefined
+  /** a user id, or null for unassigned issues */
+  assignee?: string | null | undefined
+  stage?: string[] | undefined
+  /** SLA states of open issues, judged at `now` with the policy's due-soon days */
+  sla?: { states: string[]; now: Date; dueSoonDays: number } | undefined
+  needsReview?: boolean | undefined
 }
 
 export interface QueuePage {
@@ -54,6 +60,23 @@ export interface IssueRow {
   fixed_versions: string[]
   severity_rank: number
   priority_rank: number
+  stage: string
+  assignee_id: string | null
+  assignee_name: string | null
+  sla_due_at: Date | null
+  closed_at: Date | null
+  review_needed: boolean
+  decision_id: number | null
+  /** the governing decision, in brief (json: its expiry comes as text) */
+  decision: {
+    kind: string
+    reason: string
+    justification: string | null
+    expires_at: string | null
+    scope: string
+    needs_review: boolean
+  } | null
+  due_sort: Date
 }
 
 export interface IssueDetailRow extends IssueRow {
@@ -99,6 +122,26 @@ export const queueWhere = (workspaceId: string, f: QueueFilter) => {
         : `i.package_name ILIKE ${p(`%${escapeLike(v)}%`)}`,
     )
   }
+  if (f.assignee !== undefined)
+    where.push(f.assignee === null ? 'i.assignee_id IS NULL' : `i.assignee_id = ${p(f.assignee)}`)
+  if (f.stage?.length) where.push(`i.stage = ANY(${p(f.stage)}::text[])`)
+  if (f.needsReview) where.push('i.review_needed')
+  if (f.sla?.states.length) {
+    // open issues only; the index on (workspace_id, sla_due_at) WHERE status = 'open' serves each range
+    const now = p(f.sla.now)
+    // the due-soon bound is a parameter only when a state needs it (an unused parameter has no type)
+    const soon = f.sla.states.some((st) => st !== 'breached')
+      ? `${now}::timestamptz + make_interval(days => ${p(f.sla.dueSoonDays)})`
+      : ''
+    const ranges = f.sla.states.map((st) =>
+      st === 'breached'
+        ? `i.sla_due_at < ${now}`
+        : st === 'due_soon'
+          ? `(i.sla_due_at >= ${now} AND i.sla_due_at < ${soon})`
+          : `i.sla_due_at >= ${soon}`,
+    )
+    where.push(`i.status = 'open' AND i.sla_due_at IS NOT NULL AND (${ranges.join(' OR ')})`)
+  }
   if (f.q) {
     const like = p(`%${escapeLike(f.q.trim())}%`)
     where.push(
@@ -116,6 +159,9 @@ interface SortCol {
   type: ColType
 }
 const c = (col: string, dir: 'asc' | 'desc', type: ColType): SortCol => ({ col, dir, type })
+const DUE_SORT = `COALESCE(i.sla_due_at, '9999-12-31T00:00:00Z'::timestamptz)`
+/** the row field a sort column's cursor value is read from */
+const fieldOf = (col: string) => (col === DUE_SORT ? 'due_sort' : col.replace(/^i\./, ''))
 
 const ORDER: Record<QueueSort, SortCol[]> = {
   priority: [c('i.priority_rank', 'desc', 'rank'), c('i.severity_rank', 'desc', 'rank'), c('i.id', 'desc', 'id')],
@@ -124,6 +170,8 @@ const ORDER: Record<QueueSort, SortCol[]> = {
   '-detectedAt': [c('i.detected_at', 'desc', 'time'), c('i.id', 'desc', 'id')],
   cve: [c('i.cve', 'asc', 'text'), c('i.id', 'asc', 'id')],
   lastSeenAt: [c('i.last_seen_at', 'desc', 'time'), c('i.id', 'desc', 'id')],
+  // soonest due first; issues without an SLA last
+  dueAt: [c(DUE_SORT, 'asc', 'time'), c('i.id', 'asc', 'id')],
 }
 
 const fitsColumn = (type: ColType, v: unknown): boolean => {
@@ -155,7 +203,11 @@ const decodeCursor = (s: string, cols: SortCol[]): unknown[] => {
 
 export const ISSUE_COLUMNS = `i.id, i.cve, i.aliases, i.package_key, i.package_name, i.ecosystem, i.versions, i.target_kind, i.target_name,
   i.target_url, i.repository_id, i.severity, i.priority, i.status, i.detected_at, i.first_seen_at, i.last_seen_at,
-  i.fixed_at, i.fixed_versions, i.severity_rank, i.priority_rank,
+  i.fixed_at, i.fixed_versions, i.severity_rank, i.priority_rank, i.stage, i.assignee_id, i.sla_due_at, i.closed_at,
+  i.review_needed, i.decision_id, ${DUE_SORT} AS due_sort,
+  (SELECT u.username FROM users u WHERE u.id = i.assignee_id) AS assignee_name,
+  (SELECT json_build_object('kind', d.kind, 'reason', d.reason, 'justification', d.justification, 'expires_at', d.expires_at,
+          'scope', d.scope, 'needs_review', d.needs_review) FROM decisions d WHERE d.id = i.decision_id) AS decision,
   (SELECT json_agg(json_build_object('kind', s.kind, 'connectionId', s.connection_id, 'connectionName', c.name, 'present', s.present) ORDER BY s.kind, c.name)
      FROM issue_sources s JOIN connections c ON c.id = s.connection_id WHERE s.issue_id = i.id) AS sources`
 
@@ -190,7 +242,7 @@ export const listIssues = async (
   const items = rows.slice(0, page.limit)
   const last = items.at(-1)
   const cursorValue = (row: IssueRow, col: string) => {
-    const v = (row as unknown as Record<string, unknown>)[col.replace(/^i\./, '')]
+    const v = (row as unknown as Record<string, unknown>)[fieldOf(col)]
     return v instanceof Date ? v.toISOString() : v
   }
   let total = -1
@@ -269,3 +321,10 @@ export const listIssueOccurrences = async (db: Queryable, issueId: number): Prom
       [issueId],
     )
   ).rows
+
+/** The ids of every issue a filter matches (a bulk action over "all N matching"), in id order. */
+export const listIssueIds = async (db: Queryable, workspaceId: string, f: QueueFilter): Promise<string[]> => {
+  const { where, params } = queueWhere(workspaceId, f)
+  const { rows } = await db.query<{ id: number }>(`SELECT i.id FROM issues i WHERE ${where} ORDER BY i.id`, params)
+  return rows.map((r) => String(r.id))
+}

@@ -10,6 +10,8 @@ import { auditRoutes } from './routes/audit.ts'
 import { authRoutes } from './routes/auth.ts'
 import { connectionRoutes } from './routes/connections.ts'
 import { connectorRoutes } from './routes/connectors.ts'
+import { decisionRoutes } from './routes/decisions.ts'
+import { policyRoutes } from './routes/policies.ts'
 import { repositoryRoutes } from './routes/repositories.ts'
 import { syncRoutes } from './routes/syncs.ts'
 import { tokenRoutes } from './routes/tokens.ts'
@@ -61,6 +63,8 @@ export const buildApp = async (rt: Runtime, o: { webDist?: string | null } = {})
   connectionRoutes(rt, router)
   syncRoutes(rt, router)
   vulnerabilityRoutes(rt, router)
+  decisionRoutes(rt, router)
+  policyRoutes(rt, router)
   repositoryRoutes(rt, router)
   auditRoutes(rt, router)
   router.add({

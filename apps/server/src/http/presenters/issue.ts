@@ -1,8 +1,38 @@
-import type { Occurrence, Severity, Vulnerability, VulnerabilityDetail } from '@vulnsync/api'
+import type { IssueDecision, Occurrence, Severity, Sla, Stage, Vulnerability, VulnerabilityDetail } from '@vulnsync/api'
+import { type SlaPolicy, slaState } from '@vulnsync/core'
 import type { IssueDetailRow, IssueRow, OccurrenceRow } from '@vulnsync/db'
 import { iso } from './time.ts'
 
-export const presentIssue = (i: IssueRow): Vulnerability => ({
+/** What presenting an issue needs besides its row: the SLA policy's due-soon days and the time to judge by. */
+export interface IssueContext {
+  policy: Pick<SlaPolicy, 'dueSoonDays'>
+  now: Date
+}
+
+/** An open issue's SLA at `now`; a closed one keeps its due date and says whether it was met. */
+export const presentSla = (i: Pick<IssueRow, 'status' | 'sla_due_at' | 'closed_at'>, ctx: IssueContext): Sla | null => {
+  if (!i.sla_due_at) return null
+  const due = new Date(i.sla_due_at)
+  if (i.status === 'open') return slaState(ctx.policy, due, ctx.now)
+  const closed = i.closed_at ? new Date(i.closed_at) : ctx.now
+  const at = slaState(ctx.policy, due, closed)
+  return { ...at, metSla: closed.getTime() <= due.getTime() }
+}
+
+const presentDecision = (i: IssueRow): IssueDecision | null =>
+  i.decision_id !== null && i.decision
+    ? {
+        id: String(i.decision_id),
+        kind: i.decision.kind as IssueDecision['kind'],
+        reason: i.decision.reason,
+        justification: i.decision.justification,
+        expiresAt: iso(i.decision.expires_at),
+        scope: i.decision.scope as IssueDecision['scope'],
+        needsReview: i.review_needed || i.decision.needs_review,
+      }
+    : null
+
+export const presentIssue = (i: IssueRow, ctx: IssueContext): Vulnerability => ({
   id: String(i.id),
   cve: i.cve,
   aliases: i.aliases,
@@ -19,6 +49,10 @@ export const presentIssue = (i: IssueRow): Vulnerability => ({
   lastSeenAt: iso(i.last_seen_at),
   fixedAt: iso(i.fixed_at),
   fixedVersions: i.fixed_versions,
+  stage: i.stage as Stage,
+  assignee: i.assignee_id ? { id: i.assignee_id, username: i.assignee_name ?? '(removed user)' } : null,
+  sla: presentSla(i, ctx),
+  decision: presentDecision(i),
 })
 
 export const presentOccurrence = (o: OccurrenceRow): Occurrence => ({
@@ -49,8 +83,12 @@ export const presentOccurrence = (o: OccurrenceRow): Occurrence => ({
   raw: o.raw,
 })
 
-export const presentIssueDetail = (i: IssueDetailRow, occurrences: OccurrenceRow[]): VulnerabilityDetail => ({
-  ...presentIssue(i),
+export const presentIssueDetail = (
+  i: IssueDetailRow,
+  occurrences: OccurrenceRow[],
+  ctx: IssueContext,
+): VulnerabilityDetail => ({
+  ...presentIssue(i, ctx),
   explanation: i.explanation,
   factors: i.factors as VulnerabilityDetail['factors'],
   occurrences: occurrences.map(presentOccurrence),
