@@ -158,7 +158,7 @@ describe('decisions and SLA', () => {
     expect(slaState({ dueSoonDays: 7 }, due, now)).toEqual({
       dueAt: due.toISOString(),
       state: 'breached',
-      daysLeft: -4,
+      daysLeft: -3,
     })
     expect(slaState({ dueSoonDays: 7 }, due, new Date('2026-11-27T11:00:00Z')).state).toBe('due_soon')
     expect(slaState({ dueSoonDays: 7 }, due, new Date('2026-11-27T13:00:00Z')).daysLeft).toBe(-1)
