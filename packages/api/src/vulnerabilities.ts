@@ -54,7 +54,13 @@ export const Vulnerability = z.strictObject({
   aliases: z.array(z.string()),
   package: z.strictObject({ purl: z.string(), name: z.string(), ecosystem: z.string() }),
   versions: z.array(z.string()),
-  target: z.strictObject({ kind: z.string(), name: z.string(), url: z.string().nullable() }),
+  target: z.strictObject({
+    kind: z.string(),
+    name: z.string(),
+    url: z.string().nullable(),
+    /** images and artifacts: the tags or versions that still contain it */
+    versions: z.array(z.string()),
+  }),
   repositoryId: z.string().nullable(),
   severity: Severity,
   priority: Severity,

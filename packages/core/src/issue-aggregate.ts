@@ -19,6 +19,8 @@ export interface SourceRow {
   fixed_versions: string[]
   aliases: string[]
   archived: boolean | null
+  /** the image tag or artifact version the occurrence was found in */
+  target_version?: string | null
 }
 
 /**
@@ -59,5 +61,9 @@ export const aggregateIssue = (g: SourceRow[]) => {
     versions: [...new Set((open ? present : g).map((r) => r.package_version).filter((v): v is string => !!v))].sort(),
     fixed_versions: [...new Set(g.flatMap((r) => r.fixed_versions))].sort(),
     aliases: [...new Set(g.flatMap((r) => r.aliases))].sort(),
+    // the image tags and artifact versions that still contain it (all of them once it is fixed)
+    target_versions: [
+      ...new Set((open ? present : g).map((r) => r.target_version).filter((v): v is string => !!v)),
+    ].sort(),
   }
 }
