@@ -172,6 +172,8 @@ export const Decision = z.strictObject({
   justification: z.string().nullable(),
   expiresAt: NullableIso,
   createdBy: z.string(),
+  /** the user who made it (null for a token without a user): they, or an admin, may change or revoke it */
+  createdById: z.string().nullable(),
   createdAt: Iso,
   endedAt: NullableIso,
   endReason: z.enum(['revoked', 'expired', 'superseded']).nullable(),
