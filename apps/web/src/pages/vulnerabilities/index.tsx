@@ -1,53 +1,37 @@
-import { type ReactNode, useEffect, useRef, useState } from 'react'
+// The queue: filters and sort in the URL, counts per level, cursor paging over one page of rows, the SLA and the
+// assignee of each issue, and for those who may triage, row selection ("select all N matching") with bulk actions.
+import { useEffect, useRef, useState } from 'react'
+import { api, BASE, type BulkResult, type Page, qs, SEVERITIES, type Summary, type Vulnerability } from '../../api.ts'
+import { useAuth, useCan } from '../../auth.tsx'
+import { Empty, ErrorBox, Spinner } from '../../components/feedback.tsx'
+import { Icon } from '../../components/icon.tsx'
+import { PageHeader } from '../../components/page-header.tsx'
+import { kindDisplay, useConnectors } from '../../connectors-cache.ts'
+import { fmtNumber } from '../../format.ts'
+import { useDebounced, useLoad } from '../../hooks.ts'
+import { Link, navigate, useLocation } from '../../router.tsx'
+import { useAssignableUsers } from '../../workflow-data.ts'
+import { BulkBar, type BulkTarget } from './bulk-bar.tsx'
+import { FilterForm } from './filters.tsx'
 import {
-  api,
-  BASE,
-  type Page,
-  qs,
-  type Repository,
-  SEVERITIES,
-  type Severity,
-  type Summary,
-  type Vulnerability,
-} from '../api.ts'
-import { SeverityBadge, StatusBadge } from '../components/badges.tsx'
-import { Empty, ErrorBox, Spinner } from '../components/feedback.tsx'
-import { Icon } from '../components/icon.tsx'
-import { SourceBadge } from '../components/kind.tsx'
-import { PageHeader } from '../components/page-header.tsx'
-import { kindDisplay, useConnectors } from '../connectors-cache.ts'
-import { cap, fmtDate, fmtDateTime, fmtNumber } from '../format.ts'
-import { useDebounced, useLoad } from '../hooks.ts'
-import { Link, navigate, useLocation } from '../router.tsx'
-
-const FILTER_KEYS = ['source', 'severity', 'priority', 'status', 'repository', 'cve', 'package', 'q'] as const
-type FilterKey = (typeof FILTER_KEYS)[number]
-// typed filters applied after a pause; repository is an exact match, applied on Enter, blur or a suggestion
-const TEXT_KEYS: FilterKey[] = ['cve', 'package', 'q']
-const SORTS: { value: string; label: string }[] = [
-  { value: 'priority', label: 'Priority (highest first)' },
-  { value: 'severity', label: 'Severity (highest first)' },
-  { value: '-detectedAt', label: 'Detected (newest first)' },
-  { value: 'detectedAt', label: 'Detected (oldest first)' },
-  { value: 'cve', label: 'CVE' },
-  { value: 'lastSeenAt', label: 'Last seen (newest first)' },
-]
-const LIMITS = [25, 50, 100]
-const STATUSES = ['open', 'fixed', 'excluded']
+  apiFiltersOf,
+  bulkFilterOf,
+  chipText,
+  FILTER_KEYS,
+  FILTER_NAME,
+  filtersFrom,
+  LIMITS,
+  SORTS,
+  TEXT_KEYS,
+} from './query.ts'
+import { SeverityCounts } from './severity-counts.tsx'
+import { type RowSelection, VulnTable } from './table.tsx'
 
 // Cursor chains per filter signature, so Previous works without the server paging backwards.
 const chains = new Map<string, (string | null)[]>()
 
-function filtersFrom(query: URLSearchParams): Record<FilterKey, string> {
-  const f = {} as Record<FilterKey, string>
-  for (const k of FILTER_KEYS) f[k] = query.get(k) ?? ''
-  return f
-}
-
-/** The queue shows open issues unless the URL says otherwise (status=fixed, or status=any for everything). */
-function apiFiltersOf(f: Record<FilterKey, string>): Record<FilterKey, string> {
-  return { ...f, status: f.status === '' ? 'open' : f.status === 'any' ? '' : f.status }
-}
+/** Chosen rows (kept across pages of one view), or every issue the view matches. */
+type Selected = { view: string; ids: Map<string, Vulnerability>; allMatching: boolean }
 
 export function VulnerabilitiesPage() {
   const { query, pathname } = useLocation()
@@ -60,14 +44,19 @@ export function VulnerabilitiesPage() {
   const filterQs = qs({ ...apiFilters, sort: sort === 'priority' ? '' : sort })
   const signature = `${filterQs}|${limit}`
 
+  const title = filters.assignee === 'me' ? 'Assigned to me' : 'Vulnerabilities'
   useEffect(() => {
-    document.title = 'Vulnerabilities · vulnsync'
-  }, [])
+    document.title = `${title} · vulnsync`
+  }, [title])
   useEffect(() => {
     sessionStorage.setItem('vulnsync:queue', pathname + (query.toString() ? `?${query.toString()}` : ''))
   })
 
   const catalogue = useConnectors()
+  const { user } = useAuth()
+  const canTriage = useCan('member')
+  const users = useAssignableUsers()
+  const userList = users.data?.items ?? []
 
   /** Replaces some query keys; any filter change goes back to the first page. */
   const update = (patch: Record<string, string | null>, opts: { replace?: boolean } = {}) => {
@@ -151,7 +140,7 @@ export function VulnerabilitiesPage() {
   }
 
   const activeFilters = FILTER_KEYS.filter((k) => filters[k])
-  const total = list.data?.total
+  const total = list.data?.total ?? null
   const exportHref = `${BASE}/vulnerabilities/export.csv${qs({ ...apiFilters, sort: sort === 'priority' ? '' : sort })}`
   const sourceOptions = (catalogue.status === 'ready' ? catalogue.items : [])
     .filter((c) => c.role !== 'scm')
@@ -163,11 +152,44 @@ export function VulnerabilitiesPage() {
   const items = list.data?.items ?? []
   const first = pageIndex >= 0 ? pageIndex * limit + 1 : null
 
+  // selection: rows of this view (across its pages), or all it matches; another view starts empty
+  const view = filterQs
+  const [picked, setPicked] = useState<Selected>({ view, ids: new Map(), allMatching: false })
+  const sel: Selected = picked.view === view ? picked : { view, ids: new Map(), allMatching: false }
+  const [bulkDone, setBulkDone] = useState<{ result: BulkResult; what: string } | null>(null)
+  const onPage = items.filter((v) => sel.allMatching || sel.ids.has(v.id)).length
+  const selection: RowSelection | null = canTriage
+    ? {
+        isSelected: (v) => sel.allMatching || sel.ids.has(v.id),
+        toggle: (v) => {
+          const ids = new Map(sel.allMatching ? items.map((x) => [x.id, x] as const) : sel.ids)
+          if (ids.has(v.id)) ids.delete(v.id)
+          else ids.set(v.id, v)
+          setPicked({ view, ids, allMatching: false })
+        },
+        page: items.length && onPage === items.length ? 'all' : onPage ? 'some' : 'none',
+        togglePage: () => {
+          if (sel.allMatching) return setPicked({ view, ids: new Map(), allMatching: false })
+          const ids = new Map(sel.ids)
+          const all = items.every((v) => ids.has(v.id))
+          for (const v of items) all ? ids.delete(v.id) : ids.set(v.id, v)
+          setPicked({ view, ids, allMatching: false })
+        },
+      }
+    : null
+  const selectedCount = sel.allMatching ? (total ?? 0) : sel.ids.size
+  const target: BulkTarget = sel.allMatching ? { filter: bulkFilterOf(filters) } : { ids: [...sel.ids.keys()] }
+  const clearSelection = () => setPicked({ view, ids: new Map(), allMatching: false })
+
   return (
     <>
       <PageHeader
-        title="Vulnerabilities"
-        subtitle="One deduplicated queue of every scanner's SCA and container vulnerabilities."
+        title={title}
+        subtitle={
+          filters.assignee === 'me'
+            ? 'The issues assigned to you, by the filters below.'
+            : "One deduplicated queue of every scanner's SCA and container vulnerabilities."
+        }
         actions={
           <a className="btn btn-secondary" href={exportHref} download>
             <Icon name="download" />
@@ -188,69 +210,16 @@ export function VulnerabilitiesPage() {
           update({ [countField]: SEVERITIES.filter((x) => next.includes(x)).join(',') || null })
         }}
       />
-      <form className="filters" aria-label="Filter vulnerabilities" onSubmit={(e) => e.preventDefault()}>
-        <Select
-          id="f-source"
-          label="Source tool"
-          value={filters.source}
-          onChange={(v) => update({ source: v })}
-          options={sourceOptions}
-          any="All sources"
-        />
-        <Select
-          id="f-severity"
-          label="Severity"
-          value={filters.severity}
-          onChange={(v) => update({ severity: v })}
-          options={levelOptions(filters.severity)}
-          any="Any severity"
-        />
-        <Select
-          id="f-priority"
-          label="Priority"
-          value={filters.priority}
-          onChange={(v) => update({ priority: v })}
-          options={levelOptions(filters.priority)}
-          any="Any priority"
-        />
-        <Select
-          id="f-status"
-          label="Status"
-          value={filters.status || 'open'}
-          onChange={(v) => update({ status: v === 'open' ? null : v })}
-          options={[...STATUSES.map((s) => ({ value: s, label: cap(s) })), { value: 'any', label: 'Any status' }]}
-        />
-        <RepositoryFilter value={filters.repository} onCommit={(v) => update({ repository: v || null })} />
-        <TextFilter
-          id="f-cve"
-          label="CVE"
-          value={text.cve ?? ''}
-          onChange={(v) => setText((t) => ({ ...t, cve: v }))}
-          placeholder="CVE-2024-…"
-        />
-        <TextFilter
-          id="f-package"
-          label="Package"
-          value={text.package ?? ''}
-          onChange={(v) => setText((t) => ({ ...t, package: v }))}
-          placeholder="lodash"
-        />
-        <TextFilter
-          id="f-q"
-          label="Search"
-          value={text.q ?? ''}
-          onChange={(v) => setText((t) => ({ ...t, q: v }))}
-          placeholder="Anything (press /)"
-          wide
-        />
-        <Select
-          id="f-sort"
-          label="Sort by"
-          value={sort}
-          onChange={(v) => update({ sort: v === 'priority' ? null : v })}
-          options={SORTS}
-        />
-      </form>
+      <FilterForm
+        filters={filters}
+        text={text}
+        setText={setText}
+        sort={sort}
+        update={update}
+        sourceOptions={sourceOptions}
+        users={userList}
+        me={!!user.id}
+      />
       {activeFilters.length ? (
         <section className="active-filters" aria-label="Active filters">
           {activeFilters.map((k) => (
@@ -259,9 +228,9 @@ export function VulnerabilitiesPage() {
               type="button"
               className="chip chip-removable"
               onClick={() => update({ [k]: null })}
-              aria-label={`Remove filter ${k}: ${filters[k]}`}
+              aria-label={`Remove filter ${FILTER_NAME[k]}: ${chipText(k, filters[k], userList)}`}
             >
-              {k === 'q' ? 'text' : k}: <strong>{filters[k]}</strong> <Icon name="close" size={12} />
+              {FILTER_NAME[k]}: <strong>{chipText(k, filters[k], userList)}</strong> <Icon name="close" size={12} />
             </button>
           ))}
           <button
@@ -273,42 +242,50 @@ export function VulnerabilitiesPage() {
           </button>
         </section>
       ) : null}
+      {bulkDone ? (
+        <div className="alert alert-ok bulk-result" role="status">
+          <Icon name="check" />
+          <div>
+            <strong>{bulkDone.what}:</strong> {fmtNumber(bulkDone.result.matched)} matched,{' '}
+            {fmtNumber(bulkDone.result.changed)} changed.
+            {bulkDone.result.changed < bulkDone.result.matched ? ' The others were that way already.' : ''}
+          </div>
+          <button type="button" className="btn-icon" aria-label="Dismiss" onClick={() => setBulkDone(null)}>
+            <Icon name="close" />
+          </button>
+        </div>
+      ) : null}
+      {canTriage && selectedCount > 0 ? (
+        <BulkBar
+          count={selectedCount}
+          allMatching={sel.allMatching}
+          canSelectAllMatching={
+            !sel.allMatching && items.length > 0 && onPage === items.length && total !== null && total > sel.ids.size
+          }
+          total={total}
+          target={target}
+          users={userList}
+          onSelectAllMatching={() => setPicked({ view, ids: new Map(), allMatching: true })}
+          onClear={clearSelection}
+          onDone={(result, what) => {
+            setBulkDone({ result, what })
+            clearSelection()
+            list.reload()
+            summary.reload()
+          }}
+        />
+      ) : null}
       <ErrorBox error={list.error} title="Could not load the queue" />
       <div className={`table-wrap${list.loading ? ' is-loading' : ''}`} aria-busy={list.loading}>
-        <table className="table vuln-table">
-          <caption className="visually-hidden">
-            Vulnerabilities{total != null ? `, ${fmtNumber(total)} in total` : ''}, sorted by{' '}
-            {SORTS.find((s) => s.value === sort)?.label ?? sort}
-          </caption>
-          <thead>
-            <tr>
-              <SortTh label="CVE" sort={sort} asc="cve" onSort={(v) => update({ sort: v })} />
-              <th scope="col">Package</th>
-              <th scope="col">Repository / image</th>
-              <SortTh
-                label="Severity → priority"
-                sort={sort}
-                desc="priority"
-                alt="severity"
-                onSort={(v) => update({ sort: v === 'priority' ? null : v })}
-              />
-              <th scope="col">Status</th>
-              <th scope="col">Sources</th>
-              <SortTh
-                label="Detected"
-                sort={sort}
-                desc="-detectedAt"
-                asc="detectedAt"
-                onSort={(v) => update({ sort: v })}
-              />
-            </tr>
-          </thead>
-          <tbody>
-            {items.map((v) => (
-              <VulnRow key={v.id} v={v} />
-            ))}
-          </tbody>
-        </table>
+        <VulnTable
+          items={items}
+          sort={sort}
+          onSort={(v) => update({ sort: v === 'priority' ? null : v })}
+          selection={selection}
+          caption={`${title}${total != null ? `, ${fmtNumber(total)} in total` : ''}, sorted by ${
+            SORTS.find((s) => s.value === sort)?.label ?? sort
+          }`}
+        />
         {!list.loading && list.data && items.length === 0 ? (
           <Empty title={activeFilters.length ? 'No vulnerabilities match these filters.' : 'No open vulnerabilities.'}>
             {activeFilters.length ? (
@@ -358,253 +335,5 @@ export function VulnerabilitiesPage() {
         </button>
       </nav>
     </>
-  )
-}
-
-function VulnRow({ v }: { v: Vulnerability }) {
-  const href = `/vulnerabilities/${encodeURIComponent(v.id)}`
-  const version = v.versions?.length ? v.versions.join(', ') : null
-  return (
-    <tr
-      className="row-link"
-      onClick={(e) => {
-        if ((e.target as HTMLElement).closest('a,button')) return
-        if (window.getSelection()?.toString()) return
-        navigate(href)
-      }}
-    >
-      <td className="cell-cve">
-        <Link to={href}>{v.cve}</Link>
-      </td>
-      <td className="cell-pkg" title={v.package.purl}>
-        <span className="mono">{v.package.name}</span>
-        {version ? <span className="mono muted">@{version}</span> : null}
-        <div className="muted small">{v.package.ecosystem}</div>
-      </td>
-      <td className="cell-target">
-        <span className="truncate" title={v.target.name}>
-          {v.target.name}
-        </span>
-        <div className="muted small">{v.repositoryId ? v.target.kind : `${v.target.kind} · unmatched`}</div>
-      </td>
-      <td className="cell-sev">
-        <SeverityBadge severity={v.severity} prefix="Severity" />
-        {v.priority !== v.severity ? (
-          <>
-            <span className="arrow" aria-hidden="true">
-              →
-            </span>
-            <SeverityBadge severity={v.priority} prefix="priority" />
-          </>
-        ) : (
-          <span className="visually-hidden">, priority {v.priority}</span>
-        )}
-      </td>
-      <td>
-        <StatusBadge status={v.status} />
-      </td>
-      <td className="cell-sources">
-        {v.sources.map((s) => (
-          <SourceBadge key={s.connectionId} kind={s.kind} label={s.connectionName} absent={s.present === false} />
-        ))}
-      </td>
-      <td className="cell-date" title={fmtDateTime(v.detectedAt)}>
-        {fmtDate(v.detectedAt)}
-      </td>
-    </tr>
-  )
-}
-
-function SortTh({
-  label,
-  sort,
-  asc,
-  desc,
-  alt,
-  onSort,
-}: {
-  label: string
-  sort: string
-  asc?: string
-  desc?: string
-  alt?: string
-  onSort: (v: string) => void
-}) {
-  const isAsc = asc !== undefined && sort === asc
-  const isDesc = (desc !== undefined && sort === desc) || (alt !== undefined && sort === alt)
-  const ariaSort = isAsc ? 'ascending' : isDesc ? 'descending' : 'none'
-  const next = () => {
-    if (alt && desc) return sort === desc ? alt : desc
-    if (asc && desc) return sort === desc ? asc : desc
-    return (asc ?? desc) as string
-  }
-  const extra = alt && sort === alt ? ' by severity' : ''
-  return (
-    <th scope="col" aria-sort={ariaSort}>
-      <button type="button" className="th-sort" onClick={() => onSort(next())}>
-        {label}
-        {extra ? <span className="muted small">{extra}</span> : null}
-        {isAsc ? (
-          <Icon name="arrowUp" size={12} />
-        ) : isDesc ? (
-          <Icon name="arrowDown" size={12} />
-        ) : (
-          <span className="sort-placeholder" aria-hidden="true" />
-        )}
-      </button>
-    </th>
-  )
-}
-
-/** single levels, plus the current combination when several are chosen (from the count chips) */
-function levelOptions(current: string): { value: string; label: string }[] {
-  const opts: { value: string; label: string }[] = SEVERITIES.map((s) => ({ value: s, label: cap(s) }))
-  if (current.includes(',')) opts.unshift({ value: current, label: current.split(',').map(cap).join(' + ') })
-  return opts
-}
-
-function SeverityCounts({
-  summary,
-  stale,
-  total,
-  field,
-  active,
-  onPick,
-}: {
-  summary: Summary | undefined
-  stale: boolean
-  total: number | null
-  field: 'severity' | 'priority'
-  active: string[]
-  onPick: (s: Severity) => void
-}) {
-  const counts = field === 'priority' ? summary?.byPriority : summary?.bySeverity
-  return (
-    <section className={`sev-counts${stale ? ' is-stale' : ''}`} aria-label={`Counts by ${field}`} aria-busy={stale}>
-      <div className="sev-count sev-count-total">
-        <span className="sev-count-n">{total != null ? fmtNumber(total) : '…'}</span>
-        <span className="sev-count-label">{active.length ? 'shown' : 'total'}</span>
-      </div>
-      {SEVERITIES.map((s) => (
-        <button
-          key={s}
-          type="button"
-          className={`sev-count sev-count-${s}${active.includes(s) ? ' active' : ''}`}
-          aria-pressed={active.includes(s)}
-          onClick={() => onPick(s)}
-          title={active.includes(s) ? `Stop filtering on ${s} (${field})` : `Add ${s} to the ${field} filter`}
-          aria-label={`${cap(s)} ${field}: ${counts ? fmtNumber(counts[s] ?? 0) : 'loading'}`}
-        >
-          <span className="sev-count-n">{counts ? fmtNumber(counts[s] ?? 0) : '…'}</span>
-          <span className="sev-count-label">{s}</span>
-        </button>
-      ))}
-    </section>
-  )
-}
-
-function Select({
-  id,
-  label,
-  value,
-  onChange,
-  options,
-  any,
-}: {
-  id: string
-  label: string
-  value: string
-  onChange: (v: string) => void
-  options: { value: string; label: string }[]
-  any?: string
-}) {
-  return (
-    <div className="filter">
-      <label htmlFor={id}>{label}</label>
-      <select id={id} value={value} onChange={(e) => onChange(e.target.value)}>
-        {any !== undefined ? <option value="">{any}</option> : null}
-        {options.map((o) => (
-          <option key={o.value} value={o.value}>
-            {o.label}
-          </option>
-        ))}
-      </select>
-    </div>
-  )
-}
-
-function TextFilter({
-  id,
-  label,
-  value,
-  onChange,
-  placeholder,
-  wide,
-}: {
-  id: string
-  label: string
-  value: string
-  onChange: (v: string) => void
-  placeholder?: string
-  wide?: boolean
-}): ReactNode {
-  return (
-    <div className={`filter${wide ? ' filter-wide' : ''}`}>
-      <label htmlFor={id}>{label}</label>
-      <input
-        id={id}
-        type="search"
-        value={value}
-        placeholder={placeholder}
-        onChange={(e) => onChange(e.target.value)}
-        spellCheck={false}
-        autoComplete="off"
-      />
-    </div>
-  )
-}
-
-function RepositoryFilter({ value, onCommit }: { value: string; onCommit: (v: string) => void }) {
-  const [text, setText] = useState(value)
-  useEffect(() => setText(value), [value])
-  const dq = useDebounced(text.trim(), 250)
-  const suggestions = useLoad(dq.length >= 2 && dq !== value ? `repo-suggest|${dq}` : null, (signal) =>
-    api<Page<Repository>>('GET', `/repositories${qs({ q: dq, limit: 8 })}`, undefined, signal),
-  )
-  const names = (suggestions.data?.items ?? []).map((r) => r.fullName)
-  const commit = (v: string) => {
-    if (v.trim() !== value) onCommit(v.trim())
-  }
-  return (
-    <div className="filter">
-      <label htmlFor="f-repository">Repository or image</label>
-      <input
-        id="f-repository"
-        type="search"
-        list="f-repository-options"
-        value={text}
-        placeholder="owner/name, exact"
-        spellCheck={false}
-        autoComplete="off"
-        aria-describedby="f-repository-help"
-        onChange={(e) => {
-          setText(e.target.value)
-          // picking a suggestion (or clearing the field) applies at once
-          if (e.target.value === '' || names.includes(e.target.value)) commit(e.target.value)
-        }}
-        onBlur={() => commit(text)}
-        onKeyDown={(e) => {
-          if (e.key === 'Enter') commit(text)
-        }}
-      />
-      <span id="f-repository-help" className="visually-hidden">
-        Exact repository or image name; press Enter to apply.
-      </span>
-      <datalist id="f-repository-options">
-        {names.map((n) => (
-          <option key={n} value={n} />
-        ))}
-      </datalist>
-    </div>
   )
 }
