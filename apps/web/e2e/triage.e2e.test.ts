@@ -53,7 +53,6 @@ let closeBrowser: () => Promise<void>
 let page: Page
 const pageErrors: string[] = []
 const ids: Record<string, string> = {}
-let connA = ''
 let connB = ''
 
 /** the API as a user signed in with a session (the way the web app calls it) */
@@ -103,7 +102,6 @@ beforeAll(async () => {
     ids[username] = r.body.user.id
   }
   const a = await app.api('POST', '/api/v1/connections', { kind: 'test', name: 'Scanner A', secrets: { token: 'x' } })
-  connA = a.body.connection.id
   await app.waitForRun(a.body.run.id)
   const b = await app.api('POST', '/api/v1/connections', { kind: 'other', name: 'Scanner B', secrets: { token: 'x' } })
   connB = b.body.connection.id
