@@ -18,8 +18,10 @@ export const Stage = z.enum(STAGE_VALUES)
 export type Stage = z.infer<typeof Stage>
 export const DECISION_KIND_VALUES = ['accepted', 'false_positive', 'not_affected'] as const
 export const DecisionKind = z.enum(DECISION_KIND_VALUES)
+export type DecisionKind = z.infer<typeof DecisionKind>
 export const DECISION_SCOPE_VALUES = ['issue', 'cve_in_target', 'cve_everywhere'] as const
 export const DecisionScope = z.enum(DECISION_SCOPE_VALUES)
+export type DecisionScope = z.infer<typeof DecisionScope>
 
 /** The SLA of an issue: due date and state while it is open; a closed issue keeps its due date and says if it met it. */
 export const Sla = z.strictObject({
@@ -178,6 +180,8 @@ export const Decision = z.strictObject({
   justification: z.string().nullable(),
   expiresAt: NullableIso,
   createdBy: z.string(),
+  /** the user who made it (null for a token without a user): they, or an admin, may change or revoke it */
+  createdById: z.string().nullable(),
   createdAt: Iso,
   endedAt: NullableIso,
   endReason: z.enum(['revoked', 'expired', 'superseded']).nullable(),
@@ -215,3 +219,4 @@ export const SlaPolicyChange = z.strictObject({
   moves: z.array(z.strictObject({ from: z.string(), to: z.string(), count: z.number().int() })),
   changed: z.number().int(),
 })
+export type SlaPolicyChange = z.infer<typeof SlaPolicyChange>
