@@ -29,6 +29,7 @@ export type {
   Stage,
   Summary,
   TimelineEntry,
+  UnmatchedSummary,
   UnmatchedTarget,
   User,
   Vulnerability,

@@ -26,6 +26,7 @@ import {
 } from './query.ts'
 import { SeverityCounts } from './severity-counts.tsx'
 import { type RowSelection, VulnTable } from './table.tsx'
+import { WaitingBanner } from './waiting-banner.tsx'
 
 // Cursor chains per filter signature, so Previous works without the server paging backwards.
 const chains = new Map<string, (string | null)[]>()
@@ -242,6 +243,7 @@ export function VulnerabilitiesPage() {
           </button>
         </section>
       ) : null}
+      <WaitingBanner />
       {bulkDone ? (
         <div className="alert alert-ok bulk-result" role="status">
           <Icon name="check" />
