@@ -41,6 +41,8 @@ export interface EngineOptions {
   http?: { maxRetries?: number; backoffMs?: number; timeoutMs?: number }
   /** this process, recorded on the runs it starts so another process can tell when it has died */
   owner?: RunOwner
+  /** called after a run that completed (succeeded): what else a finished sync updates (fix pull requests) */
+  afterRun?: (connector: AnyConnector, connection: ConnectionForRun, run: RunRow) => Promise<void>
 }
 
 export interface RunOutcome {
@@ -151,6 +153,10 @@ export const executeRun = async (
       now: now(),
     })
     log.info({ status, counts }, 'sync run finished')
+    if (status === 'succeeded' && opts.afterRun)
+      await opts
+        .afterRun(connector, connection, run)
+        .catch((err) => log.warn({ err: (err as Error).message }, 'after the sync run: fix pull requests not updated'))
     return { status, counts, ...(error ? { error } : {}) }
   } finally {
     state.stopHeartbeat()

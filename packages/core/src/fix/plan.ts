@@ -1,4 +1,4 @@
-import type { AffectedRange } from './advisory.ts'
+import type { AdvisoryEvidence, AffectedRange } from './advisory.ts'
 import { type AvailableVersion, chooseFixVersion, type Remaining, type VersionChoice } from './choose.ts'
 import { versionScheme } from './versions.ts'
 
@@ -102,6 +102,8 @@ export const planPackageFix = (
   manifest: { path: string; kind: ManifestKind | null } | null,
   available: AvailableVersion[] | null,
   registryNote?: string,
+  /** advisories of the package reported on other targets: the fix version must be free of them too */
+  known: AdvisoryEvidence[] = [],
 ): FixPlan => {
   const first = occurrences[0]!
   const s = versionScheme(first.ecosystem)
@@ -112,12 +114,16 @@ export const planPackageFix = (
   const choice = chooseFixVersion({
     ecosystem: first.ecosystem,
     installedVersion: installed,
-    advisories: occurrences.map((o) => ({
-      cve: o.cve,
-      source: o.source,
-      fixedVersions: o.fixedVersions,
-      affectedRanges: o.affectedRanges ?? undefined,
-    })),
+    advisories: occurrences
+      .map(
+        (o): AdvisoryEvidence => ({
+          cve: o.cve,
+          source: o.source,
+          fixedVersions: o.fixedVersions,
+          affectedRanges: o.affectedRanges ?? undefined,
+        }),
+      )
+      .concat(known.filter((k) => !occurrences.some((o) => o.cve === k.cve)).map((k) => ({ ...k, reported: false }))),
     available,
     registryNote,
   })

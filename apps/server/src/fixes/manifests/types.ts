@@ -23,6 +23,7 @@ export interface AppliedBump {
   from: string | null
   to: string
   strategy: 'direct' | 'override'
+  cves: string[]
   /** what changed, for the pull request body (`"lodash": "^4.17.15" → "^4.17.21" in dependencies`) */
   detail: string
 }
