@@ -26,7 +26,7 @@ export const scmAccess = async (rt: ScmDeps, r: FixRepositoryRow): Promise<ScmAc
       409,
     )
   const connector = connectorOf(rt.connectors, c.kind) as ScmConnector | undefined
-  if (!connector || connector.role !== 'scm' || !connector.pullRequests)
+  if (connector?.role !== 'scm' || !connector.pullRequests)
     throw new InputError('no_pull_requests', `${c.kind} connections cannot open pull requests`, undefined, 409)
   const conn = connectionForRun(rt.box, c)
   return {
