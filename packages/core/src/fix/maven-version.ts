@@ -1,6 +1,6 @@
 /**
  * Maven's version order, written from the "Version Order Specification" of the POM reference (maven.apache.org,
- * pom.html): no maintained library implements it for JavaScript (docs/adr/0005-fix-versions-and-lockfiles.md).
+ * pom.html): no maintained library implements it for JavaScript (docs/adr/0006-fix-versions-and-lockfiles.md).
  *
  * - A version is split into tokens at `.`, at `-` and at each transition between digits and letters (a transition
  *   counts as `-`). Each token keeps the separator before it. Empty tokens are `0`.

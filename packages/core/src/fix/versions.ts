@@ -4,7 +4,7 @@ import { compareMaven, isMavenPrerelease, isMavenVersion, mavenRelease } from '.
 
 /**
  * How one ecosystem orders its versions: npm with `semver` (the parser npm itself uses), PyPI with PEP 440
- * (`@renovatebot/pep440`), Maven with its version order specification (maven-version.ts, ADR 0005).
+ * (`@renovatebot/pep440`), Maven with its version order specification (maven-version.ts, ADR 0006).
  */
 export interface VersionScheme {
   ecosystem: FixEcosystem

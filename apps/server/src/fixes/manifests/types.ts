@@ -50,7 +50,7 @@ export interface EditContext {
   npm: { registry: string | null; run(cwd: string, args: string[]): Promise<void> } | null
 }
 
-/** One manifest kind vulnsync edits faithfully (ADR 0005). */
+/** One manifest kind vulnsync edits faithfully (ADR 0006). */
 export interface ManifestModule {
   kind: ManifestKind
   edit(manifestPath: string, bumps: Bump[], read: ReadFile, ctx: EditContext): Promise<EditResult>
