@@ -1,12 +1,6 @@
-import {
-  type ConnectorContext,
-  type PullRequestChange,
-  type PullRequestState,
-  type PullRequestWriter,
-  type RepoRef,
-  UpstreamError,
-} from '@vulnsync/core'
+import type { ConnectorContext, PullRequestChange, PullRequestState, PullRequestWriter, RepoRef } from '@vulnsync/core'
 import { z } from 'zod'
+import { explainRefusal } from '../kit/failure.ts'
 import { createGithubClient, type GithubClient } from './client.ts'
 import type { GithubConfig, GithubSecrets } from './config.ts'
 
@@ -36,21 +30,9 @@ const WRITE_HELP =
 const path = (s: string) => s.split('/').map(encodeURIComponent).join('/')
 const repoPath = (r: RepoRef) => `/repos/${path(r.fullName)}`
 
-/** A 403 on a write says what permission is missing; other errors keep GitHub's words. */
-const writing = async <T>(what: string, f: () => Promise<T>): Promise<T> => {
-  try {
-    return await f()
-  } catch (err) {
-    if (err instanceof UpstreamError && err.kind === 'permission')
-      throw new UpstreamError({
-        kind: 'permission',
-        host: err.host,
-        status: err.status,
-        message: `GitHub refused to let the token ${what} (HTTP 403): ${WRITE_HELP}.`,
-      })
-    throw err
-  }
-}
+/** A 403 on a write says what permission is missing. */
+const writing = <T>(what: string, f: () => Promise<T>): Promise<T> =>
+  explainRefusal(() => `GitHub refused to let the token ${what} (HTTP 403): ${WRITE_HELP}.`, f)
 
 const stateOf = (p: z.infer<typeof Pull>, created?: boolean): PullRequestState => ({
   number: p.number,

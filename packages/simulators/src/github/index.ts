@@ -39,9 +39,17 @@
  *   `retry-after: secondaryRetryAfter` when that is a number, no retry-after at all when it is null/absent
  *   (the client must wait a minute), remaining stays > 0.
  */
-import { type Faults, type SimRequest, type SimResponse, type Simulator, startSimulator } from '../kit/server.ts'
+
+import { GitRepo, gitBlobSha, type SimPull } from '../kit/git.ts'
+import {
+  type Faults,
+  type SimRequest,
+  type SimResponse,
+  type Simulator,
+  startSimulator,
+  takeFault,
+} from '../kit/server.ts'
 import { createGithubDataset, type GithubVisibility } from './dataset.ts'
-import { GitRepo, gitBlobSha, type SimPull } from './git.ts'
 
 export type { GithubVisibility } from './dataset.ts'
 
@@ -255,12 +263,7 @@ export const startGithubSimulator = async (opts: GithubSimulatorOptions = {}): P
       })
     return undefined
   }
-  const fault = (name: string): boolean => {
-    const n = Number(sim.faults[name] ?? 0)
-    if (n <= 0) return false
-    sim.faults[name] = n - 1
-    return true
-  }
+  const fault = (name: string) => takeFault(sim.faults, name)
   const pullJson = (req: SimRequest, git: GitRepo, p: SimPull) => {
     const web = `${webBaseUrl}/${git.fullName}`
     return {
@@ -503,21 +506,12 @@ export const startGithubSimulator = async (opts: GithubSimulatorOptions = {}): P
         if (git.refs.get(head) === git.refs.get(b.base)) return validation(`No commits between ${b.base} and ${head}`)
         const open = git.pulls.find((p) => p.state === 'open' && p.head === head && p.base === b.base)
         if (open) return validation(`A pull request already exists for ${org}:${head}.`)
-        const now = new Date().toISOString()
-        const pull: SimPull = {
-          number: git.pulls.length + 1,
+        const pull = git.openPull({
           title: String(b.title ?? ''),
           body: String(b.body ?? ''),
           head,
           base: String(b.base),
-          state: 'open',
-          merged_at: null,
-          closed_at: null,
-          merge_commit_sha: null,
-          created_at: now,
-          updated_at: now,
-        }
-        git.pulls.push(pull)
+        })
         // fault: another client opened it at the same moment
         if (fault('pullExistsNext')) return validation(`A pull request already exists for ${org}:${head}.`)
         return { status: 201, body: pullJson(req, git, pull) }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 
 /**
- * The write side of the GitHub simulator: a git object store per repository (blobs, flat trees, commits, branch refs)
+ * The write side of the GitHub and GitLab simulators: a git object store per repository (blobs, flat trees, commits, branch refs)
  * and pull requests with their merge state. Blob shas are real git blob shas; trees and commits are hashed from their
  * content. A test "merges" a pull request with `merge` (the base branch moves to the pull request's head) and the
  * files of the default branch change: what a scanner reports next is derived from them.
@@ -80,6 +80,35 @@ export class GitRepo {
 
   file(path: string, ref = this.defaultBranch): string | undefined {
     return this.files(ref)?.get(path)
+  }
+
+  /** the commit that last changed a file on a branch (first parents), GitLab's `last_commit_id` */
+  lastCommit(path: string, ref = this.defaultBranch): string | undefined {
+    let sha = this.refs.get(ref) ?? ref
+    const blobAt = (c: string) => this.trees.get(this.commits.get(c)!.tree)?.get(path)
+    if (!this.commits.has(sha) || blobAt(sha) === undefined) return undefined
+    for (;;) {
+      const parent = this.commits.get(sha)!.parents[0]
+      if (!parent || blobAt(parent) !== blobAt(sha)) return sha
+      sha = parent
+    }
+  }
+
+  /** Opens a pull request (merge request) from `head` into `base`, numbered after the last one. */
+  openPull(o: { title: string; body: string; head: string; base: string }, at = new Date()): SimPull {
+    const now = at.toISOString()
+    const p: SimPull = {
+      number: this.pulls.length + 1,
+      ...o,
+      state: 'open',
+      merged_at: null,
+      closed_at: null,
+      merge_commit_sha: null,
+      created_at: now,
+      updated_at: now,
+    }
+    this.pulls.push(p)
+    return p
   }
 
   /** Merges an open pull request: its base branch moves to a merge commit of the head's tree. */

@@ -106,6 +106,14 @@ const readBody = (req: IncomingMessage): Promise<string> =>
     req.on('error', reject)
   })
 
+/** A counted vendor switch: true (and one fewer left) while `faults[name]` is above 0. */
+export const takeFault = (faults: Faults, name: string): boolean => {
+  const n = Number(faults[name] ?? 0)
+  if (n <= 0) return false
+  faults[name] = n - 1
+  return true
+}
+
 export const startSimulator = async (opts: SimulatorOptions): Promise<Simulator> => {
   const routes = opts.routes.map((r) => ({ ...r, ...compile(r.path) }))
   const faults: Faults = { ...(opts.faults ?? {}) }
