@@ -6,7 +6,7 @@ import { projectInfo } from '@vulnsync/connectors/endor/map.ts'
 import { EndorFinding, EndorProject } from '@vulnsync/connectors/endor/raw.ts'
 import { isSkip, parsePurl } from '@vulnsync/core'
 import { type EndorSimulator, startEndorSimulator } from '@vulnsync/simulators/endor/index.ts'
-import { scannedOxDataset } from '@vulnsync/simulators/fixable/ox.ts'
+import { scannedGithubRepos, scannedOxDataset } from '@vulnsync/simulators/fixable/ox.ts'
 import { mavenServiceFiles, npmServiceFiles, pythonServiceFiles } from '@vulnsync/simulators/fixable/repos.ts'
 import { type GithubSimulator, startGithubSimulator } from '@vulnsync/simulators/github/index.ts'
 import { type GitlabSimulator, startGitlabSimulator } from '@vulnsync/simulators/gitlab/index.ts'
@@ -338,15 +338,7 @@ export const runDemo = async (o: DemoOptions = {}): Promise<Demo> => {
 
     const mirrors = mirrorEndorInOx(endor, projectRepo, scale.oxMirrors)
     const ox: OxSimulator = await startOxSimulator({
-      dataset: scannedOxDataset(
-        fixable.map((r) => ({
-          id: r.id,
-          fullName: r.full_name,
-          htmlUrl: r.html_url,
-          files: () => gh.git(r.full_name)?.files(r.default_branch),
-        })),
-        oxDataset(ghRepos, mirrors),
-      ),
+      dataset: scannedOxDataset(scannedGithubRepos(gh, fixable), oxDataset(ghRepos, mirrors)),
     })
     sims.push(ox)
 

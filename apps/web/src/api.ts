@@ -7,6 +7,11 @@ import type { ConnectorInfo as ApiConnectorInfo, Run, Severity } from '@vulnsync
 export type {
   Connection,
   Factor,
+  FixPlan,
+  FixPlanList,
+  FixPrOpened,
+  FixPrResult,
+  FixPullRequest,
   LocationItem,
   Occurrence,
   Repository,
@@ -21,6 +26,7 @@ export type {
   User,
   Vulnerability,
   VulnerabilityDetail,
+  VulnerabilityFix,
 } from '@vulnsync/api'
 
 export const SEVERITIES: Severity[] = ['critical', 'high', 'medium', 'low', 'info']

@@ -6,8 +6,10 @@ import { Empty, Spinner } from './components/feedback.tsx'
 import { Icon } from './components/icon.tsx'
 import { ToastProvider } from './components/toast.tsx'
 import { useConnectors } from './connectors-cache.ts'
+import { FixPullRequestsPage } from './pages/fix-prs.tsx'
 import { HubPage } from './pages/hub/index.tsx'
 import { RepositoriesPage } from './pages/repositories.tsx'
+import { RepositoryFixesPage } from './pages/repository-fixes.tsx'
 import { SignInPage } from './pages/sign-in.tsx'
 import { SyncHistoryPage } from './pages/syncs.tsx'
 import { UsersPage } from './pages/users.tsx'
@@ -62,10 +64,11 @@ export function App() {
   )
 }
 
-const NAV: { to: string; label: string; icon: 'shield' | 'plug' | 'repo' | 'users'; admin?: boolean }[] = [
+const NAV: { to: string; label: string; icon: 'shield' | 'plug' | 'repo' | 'users' | 'check'; admin?: boolean }[] = [
   { to: '/vulnerabilities', label: 'Vulnerabilities', icon: 'shield' },
   { to: '/integrations', label: 'Integrations', icon: 'plug' },
   { to: '/repositories', label: 'Repositories', icon: 'repo' },
+  { to: '/fix-prs', label: 'Fix pull requests', icon: 'check' },
   { to: '/users', label: 'Users', icon: 'users', admin: true },
 ]
 
@@ -172,6 +175,9 @@ function Routes({ pathname }: { pathname: string }): ReactNode {
   if (syncs) return <SyncHistoryPage key={syncs.id} connectionId={syncs.id as string} />
   if (match('/repositories', pathname)) return <RepositoriesPage tab="inventory" />
   if (match('/repositories/unmatched', pathname)) return <RepositoriesPage tab="unmatched" />
+  const fixes = match('/repositories/:id/fixes', pathname)
+  if (fixes) return <RepositoryFixesPage key={fixes.id} id={fixes.id as string} />
+  if (match('/fix-prs', pathname)) return <FixPullRequestsPage />
   if (match('/users', pathname))
     return user.role === 'admin' ? <UsersPage /> : <Empty title="Only administrators manage users." />
   if (pathname === '/' || pathname === '/signin') return null

@@ -23,7 +23,12 @@ export const FixPlan = z.strictObject({
   issueIds: z.array(z.string()),
 })
 export type FixPlan = z.infer<typeof FixPlan>
-export const FixPlanList = list(FixPlan)
+/** The plans of a repository's open issues, with the repository and whether its connection may open pull requests. */
+export const FixPlanList = z.strictObject({
+  items: z.array(FixPlan),
+  repository: z.strictObject({ id: z.string(), fullName: z.string(), pullRequestsEnabled: z.boolean() }),
+})
+export type FixPlanList = z.infer<typeof FixPlanList>
 
 export const FIX_PR_STATES = ['open', 'merged', 'closed'] as const
 
@@ -84,6 +89,7 @@ export const FixPrOpened = z.strictObject({
 })
 export type FixPrOpened = z.infer<typeof FixPrOpened>
 export const FixPrResult = z.strictObject({ dryRun: z.boolean(), pullRequests: z.array(FixPrOpened) })
+export type FixPrResult = z.infer<typeof FixPrResult>
 
 /** How a vulnerability gets fixed: its plan (the first manifest's), every manifest's plan, its pull requests, verification. */
 export const VulnerabilityFix = FixPlan.extend({

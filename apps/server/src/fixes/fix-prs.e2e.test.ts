@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { scannedOxDataset } from '@vulnsync/simulators/fixable/ox.ts'
+import { scannedGithubRepos, scannedOxDataset } from '@vulnsync/simulators/fixable/ox.ts'
 import { mavenServiceFiles, npmServiceFiles, pythonServiceFiles } from '@vulnsync/simulators/fixable/repos.ts'
 import { type GithubSimulator, startGithubSimulator } from '@vulnsync/simulators/github/index.ts'
 import { type MavenSimulator, startMavenSimulator } from '@vulnsync/simulators/maven/index.ts'
@@ -52,14 +52,7 @@ beforeAll(async () => {
   gh.setFiles(java.full_name, mavenServiceFiles())
   gh.setFiles(python.full_name, pythonServiceFiles())
   ox = await startOxSimulator({
-    dataset: scannedOxDataset(
-      [node, java, python].map((r) => ({
-        id: r.id,
-        fullName: r.full_name,
-        htmlUrl: r.html_url,
-        files: () => gh.git(r.full_name)?.files(r.default_branch),
-      })),
-    ),
+    dataset: scannedOxDataset(scannedGithubRepos(gh, [node, java, python])),
   })
   app = await startTestApp({
     env: { VULNSYNC_NPM_REGISTRY: npm.url, VULNSYNC_PYPI_URL: pypi.url, VULNSYNC_MAVEN_URL: maven.url },

@@ -10,6 +10,18 @@ export interface ScannedRepo {
   files(): Map<string, string> | undefined
 }
 
+/** GitHub simulator repositories as OX scans them: what their default branch holds at each scan. */
+export const scannedGithubRepos = (
+  gh: { git(fullName: string): { files(ref: string): Map<string, string> | undefined } | undefined },
+  repos: { id: number; full_name: string; html_url: string; default_branch: string }[],
+): ScannedRepo[] =>
+  repos.map((r) => ({
+    id: r.id,
+    fullName: r.full_name,
+    htmlUrl: r.html_url,
+    files: () => gh.git(r.full_name)?.files(r.default_branch),
+  }))
+
 const PACKAGE_MANAGER = { npm: 'npm', pypi: 'pip', maven: 'maven' } as const
 
 /**

@@ -6,7 +6,7 @@ import {
   FixPullRequestRefresh,
   VulnerabilityFix,
 } from '@vulnsync/api'
-import { getFixRepository, getIssue, getIssueFixState, listFixPrs } from '@vulnsync/db'
+import { type FixRepositoryRow, getFixRepository, getIssue, getIssueFixState, listFixPrs } from '@vulnsync/db'
 import { z } from 'zod'
 import { planIssue, planRepository } from '../../fixes/plans.ts'
 import { openFixPullRequests } from '../../fixes/pull-requests.ts'
@@ -49,6 +49,13 @@ const presentVerification = (v: any) =>
       }
     : null
 
+/** whether the repository's source control connection may open pull requests (false when it cannot at all) */
+const pullRequestsEnabled = (rt: Runtime, repo: FixRepositoryRow) =>
+  scmAccess(rt, repo).then(
+    (s) => s.enabled,
+    () => false,
+  )
+
 export const fixRoutes = (rt: Runtime, r: Router) => {
   r.add({
     method: 'GET',
@@ -71,15 +78,11 @@ export const fixRoutes = (rt: Runtime, r: Router) => {
       const plans = (await planIssue(rt, params.id)).map(presentFixPlan)
       const mine = plans.find((p) => p.fixes.includes(issue.cve) || p.remaining.some((x) => x.cve === issue.cve))
       const state = await getIssueFixState(rt.db, params.id)
-      let enabled = false
-      if (issue.repository_id !== null) {
-        const repo = await getFixRepository(rt.db, rt.workspaceId, String(issue.repository_id))
-        if (repo)
-          enabled = await scmAccess(rt, repo).then(
-            (s) => s.enabled,
-            () => false,
-          )
-      }
+      const repo =
+        issue.repository_id === null
+          ? undefined
+          : await getFixRepository(rt.db, rt.workspaceId, String(issue.repository_id))
+      const enabled = repo ? await pullRequestsEnabled(rt, repo) : false
       return {
         ...(mine ??
           plans[0] ??
@@ -102,14 +105,22 @@ export const fixRoutes = (rt: Runtime, r: Router) => {
     params: DbIdParams,
     response: FixPlanList,
     handler: async ({ params }) => {
-      if (!(await getFixRepository(rt.db, rt.workspaceId, params.id)))
+      const repo = await getFixRepository(rt.db, rt.workspaceId, params.id)
+      if (!repo)
         throw new ApiError(
           404,
           'not_found',
           `repository ${params.id} does not exist`,
           'list them with GET /api/v1/repositories',
         )
-      return { items: (await planRepository(rt, params.id)).map(presentFixPlan) }
+      return {
+        items: (await planRepository(rt, params.id)).map(presentFixPlan),
+        repository: {
+          id: String(repo.id),
+          fullName: repo.full_name,
+          pullRequestsEnabled: await pullRequestsEnabled(rt, repo),
+        },
+      }
     },
   })
 
