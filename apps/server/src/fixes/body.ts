@@ -43,7 +43,7 @@ export const pullRequestText = (o: {
   const title = `Upgrade ${first.name} to ${first.to}${more}${where} (fixes ${cves.length} ${cves.length === 1 ? 'CVE' : 'CVEs'})`
   const lines: string[] = []
   lines.push(
-    `vulnsync opened this pull request to fix ${cves.length} known ${cves.length === 1 ? 'vulnerability' : 'vulnerabilities'} in \`${o.manifestDir || 'the repository root'}\`, with the smallest upgrades that fix them.`,
+    `vulnsync opened this pull request to fix ${cves.length} known ${cves.length === 1 ? 'vulnerability' : 'vulnerabilities'} in ${o.manifestDir ? `\`${o.manifestDir}/\`` : 'the repository root'}, with the smallest upgrades that fix them.`,
     '',
     '## Version changes',
     '',

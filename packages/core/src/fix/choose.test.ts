@@ -200,6 +200,25 @@ describe('the version a plan moves to', () => {
     expect(c.explanation).toContain('No affected ranges were given for CVE-2021-23337')
   })
 
+  it('keeps the explanation readable: five CVEs of a long list, then how many more, this target’s first', () => {
+    const elsewhere = Array.from({ length: 12 }, (_, k) => ({
+      ...adv(`CVE-2019-${1000 + k}`, ['4.17.21']),
+      reported: false,
+    }))
+    const c = chooseFixVersion({
+      ecosystem: 'npm',
+      installedVersion: '4.17.15',
+      advisories: [adv('CVE-2021-23337', ['4.17.21']), ...elsewhere],
+      available: released('4.17.15', '4.17.21'),
+    })
+    expect(c.fixVersion).toBe('4.17.21')
+    expect(c.explanation).toContain(
+      'It is also free of CVE-2019-1000, CVE-2019-1001, CVE-2019-1002, CVE-2019-1003, CVE-2019-1004 and 7 more, known on other targets.',
+    )
+    expect(c.explanation).toContain('No affected ranges were given for CVE-2021-23337, CVE-2019-1000, ')
+    expect(c.explanation).toContain('and 8 more:')
+  })
+
   it('names the reason a pre-release fix is not taken', () => {
     const c = chooseFixVersion({
       ecosystem: 'npm',

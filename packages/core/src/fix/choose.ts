@@ -38,6 +38,9 @@ export interface VersionChoice {
 }
 
 const list = (xs: string[]) => (xs.length <= 1 ? (xs[0] ?? '') : `${xs.slice(0, -1).join(', ')} and ${xs.at(-1) ?? ''}`)
+/** a list a reader can take in: the first few, then how many more */
+const some = (xs: string[], max = 5) =>
+  xs.length <= max ? list(xs) : `${xs.slice(0, max).join(', ')} and ${xs.length - max} more`
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`
 
 interface CveModels {
@@ -212,8 +215,8 @@ const explain = (
   if (known.avoided.length)
     parts.push(
       known.hit
-        ? `Every candidate is affected by an advisory known from other targets (${list(known.avoided)}): the one affected by the fewest was chosen.`
-        : `It is also free of ${list(known.avoided)}, known on other targets.`,
+        ? `Every candidate is affected by an advisory known from other targets (${some(known.avoided)}): the one affected by the fewest was chosen.`
+        : `It is also free of ${some(known.avoided)}, known on other targets.`,
     )
   const source = input.available
     ? `Versions from the ${s.ecosystem === 'npm' ? 'npm registry' : s.ecosystem === 'pypi' ? 'PyPI' : 'Maven repository'}, ordered by ${s.name}`
@@ -224,18 +227,17 @@ const explain = (
     skipped.yanked ? plural(skipped.yanked, 'yanked version') : '',
   ].filter(Boolean)
   parts.push(`${source}${never.length ? `; never chosen: ${list(never)}` : ''}.`)
-  const derived = [...byCve.values()]
-    .filter((c) => c.models.some((m) => m.model.kind === 'fixed'))
-    .map((c) => c.cve)
-    .sort()
+  // the CVEs of this target first: a capped list never hides them behind other targets' advisories
+  const ours = [...byCve.values()].sort((a, b) => Number(b.reported) - Number(a.reported) || a.cve.localeCompare(b.cve))
+  const derived = ours.filter((c) => c.models.some((m) => m.model.kind === 'fixed')).map((c) => c.cve)
   if (derived.length)
     parts.push(
-      `No affected ranges were given for ${list(derived)}: from the fixed versions alone, a version counts as fixed from a fixed version up on that version's release line, and at or above the highest fixed version.`,
+      `No affected ranges were given for ${some(derived)}: from the fixed versions alone, a version counts as fixed from a fixed version up on that version's release line, and at or above the highest fixed version.`,
     )
-  const ranged = [...byCve.values()]
+  const ranged = ours
     .filter((c) => c.models.some((m) => m.model.kind === 'ranges'))
     .map((c) => `${c.cve} (${c.models.filter((m) => m.model.kind === 'ranges').map((m) => m.source)[0]})`)
-  if (ranged.length) parts.push(`Affected ranges used for ${list(ranged)}.`)
+  if (ranged.length) parts.push(`Affected ranges used for ${some(ranged)}.`)
   for (const r of remaining) parts.push(`${r.cve} remains: ${r.reason}.`)
   return parts.join(' ')
 }
