@@ -185,6 +185,23 @@ describe('fix plans and fix pull requests, end to end', () => {
     expect(list.body.items.filter((p: any) => p.repositoryId === ids[node.full_name])).toHaveLength(1)
   }, 120_000)
 
+  it('asked for one package, the open pull request of its directory keeps what it bundles', async () => {
+    const r = await app.api('POST', `/api/v1/repositories/${ids[node.full_name]}/fix-prs`, { packages: ['lodash'] })
+    expect(r.status).toBe(201)
+    const [pr] = r.body.pullRequests
+    expect(pr.number).toBe(1)
+    expect(pr.packages.map((p: any) => p.name).sort()).toEqual(['axios', 'follow-redirects', 'lodash', 'minimist'])
+    const git = gh.git(node.full_name)!
+    expect(git.pulls).toHaveLength(1)
+    expect(git.file('package.json', 'vulnsync/fix/root')).toContain('"minimist": "1.2.6"')
+    // a package no plan upgrades is refused, by name
+    const none = await app.api('POST', `/api/v1/repositories/${ids[node.full_name]}/fix-prs`, {
+      packages: ['left-pad'],
+    })
+    expect(none.status).toBe(422)
+    expect(none.body.error.code).toBe('nothing_to_fix')
+  }, 120_000)
+
   it('merge, the next SCM sync (fix_merged), the next scan: the issues are fixed by that pull request', async () => {
     gh.mergePullRequest(node.full_name, 1)
     await sync(githubId)

@@ -1,5 +1,13 @@
 import type { FixPlan, ManifestKind } from '@vulnsync/core'
-import { applyFixEvent, audit, getFixRepository, InputError, listFixIssueFacts, saveFixPr } from '@vulnsync/db'
+import {
+  applyFixEvent,
+  audit,
+  getFixRepository,
+  InputError,
+  listFixIssueFacts,
+  listFixPrs,
+  saveFixPr,
+} from '@vulnsync/db'
 import { createTwoFilesPatch } from 'diff'
 import type { Runtime } from '../runtime.ts'
 import { pullRequestText } from './body.ts'
@@ -76,10 +84,22 @@ export const openFixPullRequests = async (
       'set "fixPullRequests": true in its config (PATCH /api/v1/connections/{id}) with a token that can write contents and pull requests, or use dryRun to get the patch',
       409,
     )
-  const plans = (await planRepository(rt, repositoryId)).filter(
-    (p) => matches(p, o.packages) && p.fixVersion && p.manifest?.kind && p.strategy !== 'manual',
+  const fixable = (await planRepository(rt, repositoryId)).filter(
+    (p) => p.fixVersion && p.manifest?.kind && p.strategy !== 'manual',
   )
-  if (o.packages?.length && plans.length === 0)
+  const chosen = fixable.filter((p) => matches(p, o.packages))
+  // a pull request bundles its directory: asked for some packages, it keeps those an open one of theirs bundles already
+  // (its branch is rewritten from the default branch, so leaving them out would drop their upgrades)
+  const dirs = new Set(chosen.map((p) => dirOf(p.manifest!.path)))
+  const bundled = new Set(
+    o.packages?.length
+      ? (await listFixPrs(rt.db, rt.workspaceId, { repositoryId, state: ['open'] }))
+          .filter((pr) => dirs.has(pr.manifest_dir))
+          .flatMap((pr) => (pr.packages as { name?: unknown }[]).map((x) => `${pr.manifest_dir}|${String(x.name)}`))
+      : [],
+  )
+  const plans = fixable.filter((p) => chosen.includes(p) || bundled.has(`${dirOf(p.manifest!.path)}|${p.package.name}`))
+  if (o.packages?.length && chosen.length === 0)
     throw new InputError(
       'nothing_to_fix',
       `no plan of repository ${repo.full_name} upgrades ${o.packages.join(', ')}`,
