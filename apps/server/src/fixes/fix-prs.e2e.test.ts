@@ -1,6 +1,9 @@
+import { execFile } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
 import { scannedGithubRepos, scannedOxDataset } from '@vulnsync/simulators/fixable/ox.ts'
 import { mavenServiceFiles, npmServiceFiles, pythonServiceFiles } from '@vulnsync/simulators/fixable/repos.ts'
 import { type GithubSimulator, startGithubSimulator } from '@vulnsync/simulators/github/index.ts'
@@ -18,6 +21,7 @@ import { createNpmRunner } from './npm-cli.ts'
  * npm installs from), running it twice, merge in the simulator, the next scan, and the issues fixed by that pull
  * request; a closed one puts its issues back to triaged; a merge that did not fix is flagged.
  */
+const run = promisify(execFile)
 type GhRepo = { id: number; full_name: string; html_url: string; default_branch: string }
 
 let app: TestApp
@@ -122,6 +126,20 @@ describe('fix plans and fix pull requests, end to end', () => {
     const p = await app.api('GET', `/api/v1/repositories/${ids[python.full_name]}/fix-plans`)
     expect(p.body.items.find((x: any) => x.package.name === 'requests')).toMatchObject({ fixVersion: '2.32.2' })
   })
+
+  it('the CLI prints the plans and a dry run with the diffs', async () => {
+    const cli = (...args: string[]) =>
+      run(process.execPath, [fileURLToPath(new URL('../../bin/vulnsync.mjs', import.meta.url)), ...args], {
+        env: { PATH: process.env.PATH, VULNSYNC_URL: app.url, VULNSYNC_TOKEN: app.token },
+      })
+    const plan = await cli('fix', 'plan', java.full_name)
+    expect(plan.stdout).toContain('org.apache.logging.log4j:log4j-core 2.14.1 -> 2.17.1  direct in pom.xml')
+    expect(plan.stdout).toContain('org.yaml:snakeyaml 1.26 -> 2.0 (MAJOR)  override')
+    const dry = await cli('fix', 'pr', java.full_name, '--dry-run')
+    expect(dry.stdout).toContain('(dry run) vulnsync/fix/root  (root): ')
+    expect(dry.stdout).toContain('+    <log4j.version>2.17.1</log4j.version>')
+    expect(gh.git(java.full_name)!.pulls).toHaveLength(0)
+  }, 60_000)
 
   it('answers the plan of one vulnerability', async () => {
     const lodash = (await issuesOf(ids[node.full_name]!)).find((i) => i.cve === 'CVE-2021-23337')
