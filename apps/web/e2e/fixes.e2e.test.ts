@@ -3,6 +3,7 @@
 // list of fix pull requests and its state after a merge. Screenshots go to .test-artifacts/web/.
 import { existsSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
+import { connectAndSync, oxConnection } from '@vulnsync/server/fixes/e2e-steps.ts'
 import { startTestApp, type TestApp } from '@vulnsync/server/testing.ts'
 import { scannedGithubRepos, scannedOxDataset } from '@vulnsync/simulators/fixable/ox.ts'
 import { npmServiceFiles } from '@vulnsync/simulators/fixable/repos.ts'
@@ -42,22 +43,13 @@ beforeAll(async () => {
   app = await startTestApp({ serveWeb: true, env: { VULNSYNC_NPM_REGISTRY: npm.url } })
   base = app.url.replace(/\/+$/, '')
   expect((await app.api('POST', '/api/v1/users', { ...USER, role: 'admin' })).status).toBe(201)
-  const g = await app.api('POST', '/api/v1/connections', {
+  await connectAndSync(app, {
     kind: 'github',
     name: 'GitHub',
     config: { baseUrl: gh.url, org: gh.org, fixPullRequests: true },
     secrets: { token: 'ghp_admin' },
   })
-  expect(g.status).toBe(201)
-  expect((await app.waitForRun(g.body.run.id)).status).toBe('succeeded')
-  const o = await app.api('POST', '/api/v1/connections', {
-    kind: 'ox',
-    name: 'OX',
-    config: { baseUrl: ox.url },
-    secrets: { apiToken: ox.apiKey },
-  })
-  expect(o.status).toBe(201)
-  expect((await app.waitForRun(o.body.run.id)).status).toBe('succeeded')
+  await connectAndSync(app, oxConnection(ox))
   const inventory = (await app.api('GET', '/api/v1/repositories?limit=100')).body.items as any[]
   repoId = inventory.find((r) => r.fullName === repo.full_name).id
   const browser = await launch()

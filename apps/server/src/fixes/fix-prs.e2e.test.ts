@@ -13,6 +13,7 @@ import { type OxSimulator, startOxSimulator } from '@vulnsync/simulators/ox/inde
 import { type PypiSimulator, startPypiSimulator } from '@vulnsync/simulators/pypi/index.ts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestApp, type TestApp } from '../testing.ts'
+import { connectAndSync, oxConnection, syncNow } from './e2e-steps.ts'
 import { createNpmRunner } from './npm-cli.ts'
 
 /**
@@ -37,13 +38,7 @@ const ids: Record<string, string> = {}
 let githubId = ''
 let oxId = ''
 
-const sync = async (connectionId: string) => {
-  const r = await app.api('POST', `/api/v1/connections/${connectionId}/syncs`)
-  expect(r.status).toBeLessThan(300)
-  const run = await app.waitForRun(r.body.run?.id ?? r.body.id)
-  expect(run.status).toBe('succeeded')
-  return run
-}
+const sync = (connectionId: string) => syncNow(app, connectionId)
 const issuesOf = async (repoId: string) =>
   (await app.api('GET', `/api/v1/vulnerabilities?repository=${repoId}&status=open,fixed&limit=500`)).body.items as any[]
 
@@ -61,24 +56,13 @@ beforeAll(async () => {
   app = await startTestApp({
     env: { VULNSYNC_NPM_REGISTRY: npm.url, VULNSYNC_PYPI_URL: pypi.url, VULNSYNC_MAVEN_URL: maven.url },
   })
-  const g = await app.api('POST', '/api/v1/connections', {
+  githubId = await connectAndSync(app, {
     kind: 'github',
     name: 'GitHub',
     config: { baseUrl: gh.url, org: gh.org, fixPullRequests: true },
     secrets: { token: 'ghp_admin' },
   })
-  expect(g.status).toBe(201)
-  githubId = g.body.connection.id
-  expect((await app.waitForRun(g.body.run.id)).status).toBe('succeeded')
-  const o = await app.api('POST', '/api/v1/connections', {
-    kind: 'ox',
-    name: 'OX',
-    config: { baseUrl: ox.url },
-    secrets: { apiToken: ox.apiKey },
-  })
-  expect(o.status).toBe(201)
-  oxId = o.body.connection.id
-  expect((await app.waitForRun(o.body.run.id)).status).toBe('succeeded')
+  oxId = await connectAndSync(app, oxConnection(ox))
   const inventory = (await app.api('GET', '/api/v1/repositories?limit=500')).body.items as any[]
   for (const r of [node, java, python]) ids[r.full_name] = inventory.find((x) => x.fullName === r.full_name).id
 }, 180_000)

@@ -6,6 +6,8 @@ export interface ScannedRepo {
   id: number
   fullName: string
   htmlUrl: string
+  /** the source control OX connects it through (default GitHub; the id is then GitHub's repository id) */
+  type?: 'GitHub' | 'GitLab'
   /** the files of the default branch now */
   files(): Map<string, string> | undefined
 }
@@ -20,6 +22,19 @@ export const scannedGithubRepos = (
     fullName: r.full_name,
     htmlUrl: r.html_url,
     files: () => gh.git(r.full_name)?.files(r.default_branch),
+  }))
+
+/** GitLab simulator projects as OX scans them (OX app ids are GitLab project ids). */
+export const scannedGitlabProjects = (
+  gl: { git(path: string): { files(ref: string): Map<string, string> | undefined } | undefined },
+  projects: { id: number; path_with_namespace: string; web_url: string; default_branch: string }[],
+): ScannedRepo[] =>
+  projects.map((p) => ({
+    id: p.id,
+    fullName: p.path_with_namespace,
+    htmlUrl: p.web_url,
+    type: 'GitLab',
+    files: () => gl.git(p.path_with_namespace)?.files(p.default_branch),
   }))
 
 const PACKAGE_MANAGER = { npm: 'npm', pypi: 'pip', maven: 'maven' } as const
@@ -49,7 +64,7 @@ export const scannedOxDataset = (repos: ScannedRepo[], base?: OxDataset): OxData
           originalToolSeverity: p.advisories[0]!.severity,
           category: { name: 'Open Source Security', categoryId: 6 },
           policy: { id: 'oxPolicy_securityScan_120', name: 'Vulnerable dependency (CVE) in code' },
-          app: { id: String(repo.id), name: repo.fullName, type: 'GitHub', fakeApp: false },
+          app: { id: String(repo.id), name: repo.fullName, type: repo.type ?? 'GitHub', fakeApp: false },
           scaTriggerPkg: `${p.via ?? p.name}@${p.direct ? p.version : ''}`.replace(/@$/, ''),
           sbom: { packageManager: PACKAGE_MANAGER[p.ecosystem], dependencyType: p.direct ? 'direct' : 'transitive' },
           aggregations: { items: [{ filePath: p.manifest, fileName: p.manifest.split('/').pop() }] },
@@ -75,7 +90,7 @@ export const scannedOxDataset = (repos: ScannedRepo[], base?: OxDataset): OxData
   const apps = repos.map((r) => ({
     appId: String(r.id),
     appName: r.fullName,
-    type: 'GitHub',
+    type: r.type ?? 'GitHub',
     fakeApp: false,
     link: r.htmlUrl,
   }))
