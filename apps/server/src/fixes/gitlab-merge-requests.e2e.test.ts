@@ -1,3 +1,4 @@
+import { DRIVERS } from '@vulnsync/db/testing'
 import { scannedGitlabProjects, scannedOxDataset } from '@vulnsync/simulators/fixable/ox.ts'
 import { npmServiceFiles } from '@vulnsync/simulators/fixable/repos.ts'
 import { type GitlabSimulator, startGitlabSimulator } from '@vulnsync/simulators/gitlab/index.ts'
@@ -8,56 +9,58 @@ import { startTestApp, type TestApp } from '../testing.ts'
 import { connectAndSync, oxConnection, syncNow } from './e2e-steps.ts'
 
 /**
- * Fix merge requests on GitLab end to end: a project whose package.json and lockfile sit in services/api, OX reporting
- * what they install, the npm registry. Open the merge request (branch vulnsync/fix/services/api), run it again (the
- * same one), merge it in the simulator, the next GitLab sync (fix_merged) and the next scan (fixed by it).
+ * Fix merge requests on GitLab end to end, on PGlite and on PostgreSQL (the fix store's SQL on both): a project whose
+ * package.json and lockfile sit in services/api, OX reporting what they install, the npm registry. Open the merge
+ * request (branch vulnsync/fix/services/api), run it again (the same one), merge it in the simulator, the next GitLab
+ * sync (fix_merged) and the next scan (fixed by it).
  */
 type GlProject = { id: number; path_with_namespace: string; web_url: string; default_branch: string }
 
-let app: TestApp
-let gl: GitlabSimulator
-let npm: NpmRegistrySimulator
-let ox: OxSimulator
-let project: GlProject
-let repoId = ''
-let gitlabId = ''
-let oxId = ''
+describe.each(DRIVERS)('fix merge requests on GitLab, end to end (%s)', (driver) => {
+  let app: TestApp
+  let gl: GitlabSimulator
+  let npm: NpmRegistrySimulator
+  let ox: OxSimulator
+  let project: GlProject
+  let repoId = ''
+  let gitlabId = ''
+  let oxId = ''
 
-const sync = (connectionId: string) => syncNow(app, connectionId)
-const issues = async () =>
-  (await app.api('GET', `/api/v1/vulnerabilities?repository=${repoId}&status=open,fixed&limit=500`)).body.items as any[]
+  const sync = (connectionId: string) => syncNow(app, connectionId)
+  const issues = async () =>
+    (await app.api('GET', `/api/v1/vulnerabilities?repository=${repoId}&status=open,fixed&limit=500`)).body
+      .items as any[]
 
-beforeAll(async () => {
-  npm = await startNpmRegistrySimulator()
-  gl = await startGitlabSimulator({ repos: 20 })
-  project = gl
-    .visibleIds('glpat-developer')
-    .map((id) => gl.project(id) as unknown as GlProject)
-    .find((p) => p.default_branch)!
-  const files = npmServiceFiles(npm.dataset, npm.url)
-  gl.setFiles(project.path_with_namespace, {
-    'README.md': '# platform\n',
-    ...Object.fromEntries(Object.entries(files).map(([k, v]) => [`services/api/${k}`, v])),
+  beforeAll(async () => {
+    npm = await startNpmRegistrySimulator()
+    gl = await startGitlabSimulator({ repos: 20 })
+    project = gl
+      .visibleIds('glpat-developer')
+      .map((id) => gl.project(id) as unknown as GlProject)
+      .find((p) => p.default_branch)!
+    const files = npmServiceFiles(npm.dataset, npm.url)
+    gl.setFiles(project.path_with_namespace, {
+      'README.md': '# platform\n',
+      ...Object.fromEntries(Object.entries(files).map(([k, v]) => [`services/api/${k}`, v])),
+    })
+    ox = await startOxSimulator({ dataset: scannedOxDataset(scannedGitlabProjects(gl, [project])) })
+    app = await startTestApp({ driver, env: { VULNSYNC_NPM_REGISTRY: npm.url } })
+    gitlabId = await connectAndSync(app, {
+      kind: 'gitlab',
+      name: 'GitLab',
+      config: { baseUrl: gl.url, fixPullRequests: true },
+      secrets: { token: 'glpat-developer' },
+    })
+    oxId = await connectAndSync(app, oxConnection(ox))
+    const inventory = (await app.api('GET', '/api/v1/repositories?limit=500')).body.items as any[]
+    repoId = inventory.find((r) => r.fullName === project.path_with_namespace).id
+  }, 180_000)
+
+  afterAll(async () => {
+    await app?.close()
+    await Promise.all([gl, npm, ox].map((s) => s?.close()))
   })
-  ox = await startOxSimulator({ dataset: scannedOxDataset(scannedGitlabProjects(gl, [project])) })
-  app = await startTestApp({ env: { VULNSYNC_NPM_REGISTRY: npm.url } })
-  gitlabId = await connectAndSync(app, {
-    kind: 'gitlab',
-    name: 'GitLab',
-    config: { baseUrl: gl.url, fixPullRequests: true },
-    secrets: { token: 'glpat-developer' },
-  })
-  oxId = await connectAndSync(app, oxConnection(ox))
-  const inventory = (await app.api('GET', '/api/v1/repositories?limit=500')).body.items as any[]
-  repoId = inventory.find((r) => r.fullName === project.path_with_namespace).id
-}, 180_000)
 
-afterAll(async () => {
-  await app?.close()
-  await Promise.all([gl, npm, ox].map((s) => s?.close()))
-})
-
-describe('fix merge requests on GitLab, end to end', () => {
   it('plans the project’s packages in services/api', async () => {
     const r = await app.api('GET', `/api/v1/repositories/${repoId}/fix-plans`)
     expect(r.status).toBe(200)
