@@ -28,7 +28,17 @@ export const scmAccess = async (rt: ScmDeps, r: FixRepositoryRow): Promise<ScmAc
   const connector = connectorOf(rt.connectors, c.kind) as ScmConnector | undefined
   if (connector?.role !== 'scm' || !connector.pullRequests)
     throw new InputError('no_pull_requests', `${c.kind} connections cannot open pull requests`, undefined, 409)
-  const conn = connectionForRun(rt.box, c)
+  let conn: ReturnType<typeof connectionForRun>
+  try {
+    conn = connectionForRun(rt.box, c)
+  } catch (err) {
+    throw new InputError(
+      'credentials_unreadable',
+      `the stored credentials of the connection "${c.name}" cannot be read (${(err as Error).message})`,
+      'was VULNSYNC_SECRET_KEY changed? Give the connection its token again (PATCH /api/v1/connections/{id})',
+      409,
+    )
+  }
   return {
     connectionId: c.id,
     connectionName: c.name,
