@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import type { OxDataset } from '../ox/dataset.ts'
 import { scanFiles } from './scan.ts'
 
@@ -54,7 +55,8 @@ export const scannedOxDataset = (repos: ScannedRepo[], base?: OxDataset): OxData
         const oxName = p.name
         const issueId = `${repo.id}-oxPolicy_securityScan_120-${oxName}_${p.version}`
         out.push({
-          id: `66f${Buffer.from(issueId).toString('hex').slice(0, 21).padEnd(21, '0')}`,
+          // a Mongo-like row id of its own per issue (OX's `id`)
+          id: `66f${createHash('sha1').update(issueId).digest('hex').slice(0, 21)}`,
           issueId,
           mainTitle: `${p.name}@${p.version} is a ${p.direct ? 'direct' : 'transitive'} dependency having ${p.advisories.length} vulnerabilities. ${p.advisories[0]!.cve} is the most severe vulnerability.`,
           name: 'Vulnerable dependency (CVE) in code',
