@@ -2,10 +2,12 @@ import { randomInt } from 'node:crypto'
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
+import { createPackageRegistries } from '@vulnsync/connectors'
 import { CONNECTORS } from '@vulnsync/connectors/registry.ts'
 import { type Db, ensureWorkspace, insertToken, insertUser, migrate, openDb } from '@vulnsync/db'
 import { generateToken, hashToken, tokenPrefix } from './auth.ts'
 import type { AppConfig } from './config.ts'
+import { afterSyncRun } from './fixes/tracking.ts'
 import type { AppLogger } from './logger.ts'
 import { createRuntimeJobs, type Registry, type Runtime } from './runtime.ts'
 import { createSecretBox, loadOrCreateKey } from './secrets.ts'
@@ -112,8 +114,16 @@ export const createRuntime = async (
     workspaceId,
     engine: { db, logger, allowPrivateNetworks: cfg.allowPrivateNetworks, now, owner, ...o.engine },
     now,
+    registries: createPackageRegistries({
+      urls: cfg.registries,
+      allowPrivateNetworks: cfg.allowPrivateNetworks,
+      logger,
+      ...(o.engine?.http ? { http: o.engine.http } : {}),
+    }),
   }
   const rt = base as Runtime
+  // after each sync run: fix pull requests refreshed (SCM) or verified (scanners)
+  rt.engine.afterRun = (connector, connection, run) => afterSyncRun(rt, connector, connection, run)
   rt.jobs = createRuntimeJobs(rt, { pollingIntervalSeconds: o.pollingIntervalSeconds })
   return rt
 }

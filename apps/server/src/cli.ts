@@ -283,6 +283,57 @@ program
     }
   })
 
+/** A repository id, or its owner/name as the inventory lists it. */
+const repositoryId = async (api: ReturnType<typeof client>, repository: string): Promise<string> => {
+  if (/^\d+$/.test(repository)) return repository
+  const r = await api('GET', `/api/v1/repositories?q=${encodeURIComponent(repository)}&limit=500`)
+  const hit = r.items.find((x: any) => x.fullName.toLowerCase() === repository.toLowerCase())
+  if (!hit) fail(`no repository ${repository} in the inventory; see \`vulnsync\` GET /api/v1/repositories`)
+  return hit.id
+}
+
+const fix = program.command('fix').description('fix plans and fix pull requests')
+fix
+  .command('plan <repository>')
+  .description('the fix plan of every open issue of a repository (id or owner/name)')
+  .option('--json', 'print JSON')
+  .action(async (repository: string, o) => {
+    const api = client()
+    const r = await api('GET', `/api/v1/repositories/${await repositoryId(api, repository)}/fix-plans`)
+    if (o.json) {
+      process.stdout.write(`${JSON.stringify(r, null, 2)}\n`)
+      return
+    }
+    for (const p of r.items) {
+      const move = p.fixVersion ? `${p.installedVersion} -> ${p.fixVersion}${p.majorBump ? ' (MAJOR)' : ''}` : 'no fix'
+      process.stdout.write(
+        `${p.package.name} ${move}  ${p.strategy}${p.manifest ? ` in ${p.manifest.path}` : ''}  fixes ${p.fixes.join(', ') || 'nothing'}\n`,
+      )
+      for (const x of p.remaining) process.stdout.write(`  remains ${x.cve}: ${x.reason}\n`)
+      if (p.command) process.stdout.write(`  run: ${p.command}\n`)
+    }
+    process.stdout.write(`${r.items.length} plan(s)\n`)
+  })
+fix
+  .command('pr <repository>')
+  .description('open (or update) the fix pull requests of a repository; --dry-run prints the diffs and writes nothing')
+  .option('--dry-run', 'print the changes, open nothing')
+  .option('--package <name>', 'only this package (repeatable)', (v: string, p: string[] = []) => [...p, v])
+  .action(async (repository: string, o) => {
+    const api = client()
+    const r = await api('POST', `/api/v1/repositories/${await repositoryId(api, repository)}/fix-prs`, {
+      dryRun: o.dryRun === true,
+      ...(o.package ? { packages: o.package } : {}),
+    })
+    for (const pr of r.pullRequests) {
+      process.stdout.write(
+        `${pr.url ?? `(dry run) ${pr.branch}`}  ${pr.manifestDir || '(root)'}: ${pr.packages.map((x: any) => `${x.name} ${x.from} -> ${x.to}`).join(', ') || 'nothing to change'}\n`,
+      )
+      for (const s of pr.skipped) process.stdout.write(`  not changed: ${s.name} -> ${s.to}: ${s.reason}\n`)
+      if (o.dryRun) for (const c of pr.changes) process.stdout.write(`${c.diff}\n`)
+    }
+  })
+
 program
   .command('vulns')
   .description('list the queue (table, or --json)')

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path'
+import { DEFAULT_REGISTRY_URLS, type RegistryUrls } from '@vulnsync/connectors'
 import { z } from 'zod'
 
 /**
@@ -27,6 +28,10 @@ export const EnvSchema = z.object({
   VULNSYNC_SECURE_COOKIES: bool,
   /** behind a reverse proxy: trust its X-Forwarded-For (client address for the sign-in limit and the logs) */
   VULNSYNC_TRUST_PROXY: bool,
+  /** package registries for fix plans (mirrors): a URL, or `off` for none (plans then use the scanners' fixed versions) */
+  VULNSYNC_NPM_REGISTRY: z.string().optional(),
+  VULNSYNC_PYPI_URL: z.string().optional(),
+  VULNSYNC_MAVEN_URL: z.string().optional(),
   /** check every API response against its schema (the test suite turns it on; it costs time per request) */
   VULNSYNC_VALIDATE_RESPONSES: bool,
 })
@@ -45,6 +50,8 @@ export interface AppConfig {
   secureCookies: boolean
   trustProxy: boolean
   validateResponses: boolean
+  /** package registries fix plans read versions from (null: none) */
+  registries: RegistryUrls
 }
 
 export class ConfigError extends Error {}
@@ -70,7 +77,22 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): AppConfig => {
     secureCookies: e.VULNSYNC_SECURE_COOKIES,
     trustProxy: e.VULNSYNC_TRUST_PROXY,
     validateResponses: e.VULNSYNC_VALIDATE_RESPONSES,
+    registries: {
+      npm: registryUrl(e.VULNSYNC_NPM_REGISTRY, DEFAULT_REGISTRY_URLS.npm, 'VULNSYNC_NPM_REGISTRY'),
+      pypi: registryUrl(e.VULNSYNC_PYPI_URL, DEFAULT_REGISTRY_URLS.pypi, 'VULNSYNC_PYPI_URL'),
+      maven: registryUrl(e.VULNSYNC_MAVEN_URL, DEFAULT_REGISTRY_URLS.maven, 'VULNSYNC_MAVEN_URL'),
+    },
   }
+}
+
+/** A registry base URL: the default when unset, null for `off`/`none`, else an http(s) URL without a trailing slash. */
+const registryUrl = (value: string | undefined, fallback: string | null, name: string): string | null => {
+  const v = value?.trim()
+  if (!v) return fallback
+  if (/^(off|none|false)$/i.test(v)) return null
+  if (!/^https?:\/\/[^\s]+$/i.test(v))
+    throw new ConfigError(`invalid configuration:\n  ${name}: an http(s) URL, or off`)
+  return v.replace(/\/+$/, '')
 }
 
 /** Settings of the CLI commands that talk to a running server. */

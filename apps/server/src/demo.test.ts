@@ -77,6 +77,29 @@ describe('vulnsync demo', () => {
     expect(((await res.json()) as any).user).toMatchObject({ username: 'demo', role: 'admin' })
   })
 
+  it('has repositories with real files to fix: plans from the registries and a dry run with the diffs', async () => {
+    expect(demo!.fixable).toHaveLength(3)
+    expect(banner).toContain(`fix pull requests: ${demo!.fixable.join(', ')}`)
+    const repos = (await api('/api/v1/repositories?limit=500')).body.items as any[]
+    const node = repos.find((r) => r.fullName === demo!.fixable[0])
+    const plans = (await api(`/api/v1/repositories/${node.id}/fix-plans`)).body
+    expect(plans.repository).toMatchObject({ fullName: node.fullName, pullRequestsEnabled: true })
+    expect(plans.items.find((p: any) => p.package.name === 'lodash')).toMatchObject({
+      fixVersion: '4.17.21',
+      strategy: 'direct',
+      versionSource: 'registry',
+    })
+    const res = await fetch(`${demo!.url}/api/v1/repositories/${node.id}/fix-prs`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${demo!.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ dryRun: true }),
+    })
+    expect(res.status).toBe(200)
+    const [pr] = ((await res.json()) as any).pullRequests
+    expect(pr.changes.map((c: any) => c.path)).toEqual(['package.json', 'package-lock.json'])
+    expect(pr.changes[0].diff).toContain('+    "lodash": "^4.17.21"')
+  }, 60_000)
+
   it('refuses to wipe a directory it did not make', async () => {
     const other = mkdtempSync(join(tmpdir(), 'vulnsync-not-a-demo-'))
     writeFileSync(join(other, 'precious.txt'), 'keep me')

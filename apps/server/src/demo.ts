@@ -6,6 +6,8 @@ import { projectInfo } from '@vulnsync/connectors/endor/map.ts'
 import { EndorFinding, EndorProject } from '@vulnsync/connectors/endor/raw.ts'
 import { isSkip, parsePurl } from '@vulnsync/core'
 import { type EndorSimulator, startEndorSimulator } from '@vulnsync/simulators/endor/index.ts'
+import { scannedGithubRepos, scannedOxDataset } from '@vulnsync/simulators/fixable/ox.ts'
+import { mavenServiceFiles, npmServiceFiles, pythonServiceFiles } from '@vulnsync/simulators/fixable/repos.ts'
 import { type GithubSimulator, startGithubSimulator } from '@vulnsync/simulators/github/index.ts'
 import { type GitlabSimulator, startGitlabSimulator } from '@vulnsync/simulators/gitlab/index.ts'
 import {
@@ -18,8 +20,11 @@ import {
   startJfrogSimulator,
 } from '@vulnsync/simulators/jfrog/index.ts'
 import type { Simulator } from '@vulnsync/simulators/kit/server.ts'
+import { startMavenSimulator } from '@vulnsync/simulators/maven/index.ts'
+import { startNpmRegistrySimulator } from '@vulnsync/simulators/npm-registry/index.ts'
 import { fixturesDataset, type OxDataset, type OxSimulator, startOxSimulator } from '@vulnsync/simulators/ox/index.ts'
 import { rehomeOxDataset } from '@vulnsync/simulators/ox/rehome.ts'
+import { startPypiSimulator } from '@vulnsync/simulators/pypi/index.ts'
 import { loadConfig } from './config.ts'
 import { createLogger } from './logger.ts'
 import { type Running, startProcess } from './server.ts'
@@ -63,7 +68,9 @@ export interface Demo {
   dataDir: string
   username: string
   password: string
-  simulators: Record<'github' | 'gitlab' | 'ox' | 'endor' | 'jfrog', string>
+  simulators: Record<'github' | 'gitlab' | 'ox' | 'endor' | 'jfrog' | 'npm' | 'pypi' | 'maven', string>
+  /** GitHub repositories with real files and vulnerable dependencies: fix pull requests can be opened on them */
+  fixable: string[]
   connections: DemoConnection[]
   /** GET /api/v1/vulnerabilities?limit=1 → total, once every initial sync ended */
   total: number
@@ -93,7 +100,14 @@ const SCALES = {
   },
 } as const
 
-type GhRepo = { id: number; full_name: string; html_url: string; clone_url: string; ssh_url: string }
+type GhRepo = {
+  id: number
+  full_name: string
+  html_url: string
+  clone_url: string
+  ssh_url: string
+  default_branch: string
+}
 type GlProject = {
   id: number
   path_with_namespace: string
@@ -309,8 +323,23 @@ export const runDemo = async (o: DemoOptions = {}): Promise<Demo> => {
     const endor = await startEndorSimulator({ findings: scale.endorFindings, projectUrls })
     sims.push(endor)
 
+    // package registries, and three repositories with real files (npm, Maven, pip) whose vulnerable dependencies OX
+    // reports from those files: fix pull requests open on them, and a merge changes what OX reports next
+    const npmSim = await startNpmRegistrySimulator()
+    sims.push(npmSim)
+    const pypiSim = await startPypiSimulator()
+    sims.push(pypiSim)
+    const mavenSim = await startMavenSimulator()
+    sims.push(mavenSim)
+    const fixable = [at(4 / 60), at(5 / 60), at(6 / 60)]
+    gh.setFiles(fixable[0]!.full_name, npmServiceFiles(npmSim.dataset, npmSim.url))
+    gh.setFiles(fixable[1]!.full_name, mavenServiceFiles())
+    gh.setFiles(fixable[2]!.full_name, pythonServiceFiles())
+
     const mirrors = mirrorEndorInOx(endor, projectRepo, scale.oxMirrors)
-    const ox: OxSimulator = await startOxSimulator({ dataset: oxDataset(ghRepos, mirrors) })
+    const ox: OxSimulator = await startOxSimulator({
+      dataset: scannedOxDataset(scannedGithubRepos(gh, fixable), oxDataset(ghRepos, mirrors)),
+    })
     sims.push(ox)
 
     // JFrog: fixture images labelled with GitHub repositories, a Maven repository (vcs.url and build info), npm
@@ -361,6 +390,9 @@ export const runDemo = async (o: DemoOptions = {}): Promise<Demo> => {
       VULNSYNC_ALLOW_PRIVATE_NETWORKS: 'true',
       VULNSYNC_BOOTSTRAP_TOKEN: token,
       VULNSYNC_LOG_LEVEL: o.logLevel || 'error',
+      VULNSYNC_NPM_REGISTRY: npmSim.url,
+      VULNSYNC_PYPI_URL: pypiSim.url,
+      VULNSYNC_MAVEN_URL: mavenSim.url,
     })
     const logger = createLogger({ level: cfg.logLevel })
     running = await startProcess(cfg, logger, 'serve')
@@ -403,6 +435,8 @@ export const runDemo = async (o: DemoOptions = {}): Promise<Demo> => {
         `  API token: ${token}`,
         `             curl -H "Authorization: Bearer ${token}" "${url}/api/v1/vulnerabilities?limit=5"`,
         `  simulators: GitHub ${gh.url}  GitLab ${gl.url}  OX ${ox.url}  Endor ${endor.url}  JFrog ${jf.url}`,
+        `  registries: npm ${npmSim.url}  PyPI ${pypiSim.url}  Maven ${mavenSim.url}`,
+        `  fix pull requests: ${fixable.map((r) => r.full_name).join(', ')} (vulnsync fix plan <repository>)`,
         `  data: ${dataDir} (wiped by the next demo); server logs at level ${cfg.logLevel} (VULNSYNC_LOG_LEVEL)`,
         ...(running.web?.problem && running.web.was === 'missing'
           ? [`  the web app is not built: run \`${running.web.problem.fix}\`, then reload the page`]
@@ -426,7 +460,12 @@ export const runDemo = async (o: DemoOptions = {}): Promise<Demo> => {
     }
     // the repository inventories first, so that the scanners' findings land on known repositories
     const scm = [
-      await connect('github', `GitHub ${gh.org}`, { baseUrl: gh.url, org: gh.org }, { token: 'ghp_admin' }),
+      await connect(
+        'github',
+        `GitHub ${gh.org}`,
+        { baseUrl: gh.url, org: gh.org, fixPullRequests: true },
+        { token: 'ghp_admin' },
+      ),
       await connect('gitlab', `GitLab ${gl.org}`, { baseUrl: gl.url, group: gl.org }, { token: 'glpat-admin' }),
     ]
     const scmRuns = await Promise.all(scm.map((c) => waitForRun(c.runId)))
@@ -494,7 +533,17 @@ export const runDemo = async (o: DemoOptions = {}): Promise<Demo> => {
       dataDir,
       username: DEMO_USER,
       password: DEMO_PASSWORD,
-      simulators: { github: gh.url, gitlab: gl.url, ox: ox.url, endor: endor.url, jfrog: jf.url },
+      simulators: {
+        github: gh.url,
+        gitlab: gl.url,
+        ox: ox.url,
+        endor: endor.url,
+        jfrog: jf.url,
+        npm: npmSim.url,
+        pypi: pypiSim.url,
+        maven: mavenSim.url,
+      },
+      fixable: fixable.map((r) => r.full_name),
       connections,
       total,
       multiSource,

@@ -1,3 +1,4 @@
+import type { PackageRegistries } from '@vulnsync/connectors'
 import type { Db, RunOwner } from '@vulnsync/db'
 import type { AppConfig } from './config.ts'
 import { createJobSystem, type JobSystem } from './jobs.ts'
@@ -29,6 +30,8 @@ export interface Runtime {
   now: () => Date
   /** this process, as recorded on the runs it starts; its lease is held for as long as the database is open */
   owner: RunOwner
+  /** fix plans' package registries (a short cache shared by every request) */
+  registries: PackageRegistries
 }
 
 /** The job system of a runtime: sync runs, and the scheduler's minute. */

@@ -12,6 +12,11 @@ export type {
   DecisionKind,
   DecisionScope,
   Factor,
+  FixPlan,
+  FixPlanList,
+  FixPrOpened,
+  FixPrResult,
+  FixPullRequest,
   IssueDecision,
   IssueStatus,
   LocationItem,
@@ -34,6 +39,7 @@ export type {
   User,
   Vulnerability,
   VulnerabilityDetail,
+  VulnerabilityFix,
 } from '@vulnsync/api'
 
 export const SEVERITIES: Severity[] = ['critical', 'high', 'medium', 'low', 'info']

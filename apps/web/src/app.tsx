@@ -7,8 +7,10 @@ import { Icon } from './components/icon.tsx'
 import { ToastProvider } from './components/toast.tsx'
 import { useConnectors } from './connectors-cache.ts'
 import { DecisionsPage } from './pages/decisions.tsx'
+import { FixPullRequestsPage } from './pages/fix-prs.tsx'
 import { HubPage } from './pages/hub/index.tsx'
 import { RepositoriesPage } from './pages/repositories.tsx'
+import { RepositoryFixesPage } from './pages/repository-fixes.tsx'
 import { SettingsPage } from './pages/settings.tsx'
 import { SignInPage } from './pages/sign-in.tsx'
 import { SyncHistoryPage } from './pages/syncs.tsx'
@@ -67,7 +69,7 @@ export function App() {
 type NavItem = {
   to: string
   label: string
-  icon: 'shield' | 'plug' | 'repo' | 'users' | 'user' | 'clipboard' | 'sliders'
+  icon: 'shield' | 'plug' | 'repo' | 'users' | 'user' | 'clipboard' | 'sliders' | 'check'
   admin?: boolean
   /** only for a signed-in user (an API token of no user has no "me") */
   user?: boolean
@@ -78,6 +80,7 @@ const NAV: NavItem[] = [
   { to: '/decisions', label: 'Decisions', icon: 'clipboard' },
   { to: '/integrations', label: 'Integrations', icon: 'plug' },
   { to: '/repositories', label: 'Repositories', icon: 'repo' },
+  { to: '/fix-prs', label: 'Fix pull requests', icon: 'check' },
   { to: '/users', label: 'Users', icon: 'users', admin: true },
   { to: '/settings', label: 'Settings', icon: 'sliders' },
 ]
@@ -194,6 +197,9 @@ function Routes({ pathname }: { pathname: string }): ReactNode {
   if (syncs) return <SyncHistoryPage key={syncs.id} connectionId={syncs.id as string} />
   if (match('/repositories', pathname)) return <RepositoriesPage tab="inventory" />
   if (match('/repositories/unmatched', pathname)) return <RepositoriesPage tab="unmatched" />
+  const fixes = match('/repositories/:id/fixes', pathname)
+  if (fixes) return <RepositoryFixesPage key={fixes.id} id={fixes.id as string} />
+  if (match('/fix-prs', pathname)) return <FixPullRequestsPage />
   if (match('/users', pathname))
     return user.role === 'admin' ? <UsersPage /> : <Empty title="Only administrators manage users." />
   if (match('/decisions', pathname)) return <DecisionsPage />

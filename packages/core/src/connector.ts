@@ -183,6 +183,53 @@ export interface ScmConnector<Kind extends string = string, Config = any, Secret
   extends ConnectorBase<Kind, Config, Secrets, Raw, Cursor> {
   role: 'scm'
   map(raw: Raw, meta: { fetchedAt: Date }): RepositoryRecord | Skip
+  /** fix pull requests (merge requests), for connections whose config opts in */
+  pullRequests?: PullRequestWriter<Config, Secrets>
+}
+
+// ---------------------------------------------------------------- fix pull requests (SCM connectors)
+
+/** A repository of the inventory, as the SCM knows it. */
+export interface RepoRef {
+  externalId: string
+  fullName: string
+  defaultBranch: string | null
+}
+
+/** One commit of whole files on a branch of vulnsync's, and the pull request for it. */
+export interface PullRequestChange {
+  /** never the default branch */
+  branch: string
+  title: string
+  body: string
+  commitMessage: string
+  files: { path: string; content: string }[]
+}
+
+export interface PullRequestState {
+  number: number
+  url: string
+  state: 'open' | 'merged' | 'closed'
+  branch: string
+  baseBranch: string
+  headSha: string | null
+  mergedAt: Date | null
+  closedAt: Date | null
+  /** true when this call created it (false: an open one on the branch was updated) */
+  created?: boolean
+}
+
+/**
+ * What an SCM connector does for fix pull requests: read a file of the default branch, commit files to vulnsync's
+ * branch and open (or update) the pull request, and tell a pull request's state. Errors are UpstreamErrors in the
+ * vendor's words (a missing write permission says which).
+ */
+export interface PullRequestWriter<Config, Secrets> {
+  /** the connection opted in (`fixPullRequests: true` in its config) */
+  enabled(config: Config): boolean
+  readFile(ctx: ConnectorContext<Config, Secrets>, repo: RepoRef, path: string): Promise<string | null>
+  open(ctx: ConnectorContext<Config, Secrets>, repo: RepoRef, change: PullRequestChange): Promise<PullRequestState>
+  state(ctx: ConnectorContext<Config, Secrets>, repo: RepoRef, number: number): Promise<PullRequestState>
 }
 
 export type AnyConnector = ScannerConnector | ScmConnector

@@ -1,3 +1,4 @@
+import type { AffectedRange } from './fix/advisory.ts'
 import type { Severity } from './severity.ts'
 
 /** Where a finding lives, as the scanner said it. Matching turns it into a repository of the workspace. */
@@ -62,6 +63,10 @@ export interface MappedFinding {
   /** the vendor's own detection time; null when it gives none (then the first time vulnsync saw it, marked so) */
   detectedAt: Date | null
   fixedVersions: string[]
+  /** the manifest or lockfile that declares the package, as a path in the repository (`services/api/package.json`) */
+  manifestPath?: string | undefined
+  /** the advisory's affected ranges for this package, when the source gives them (OSV events) */
+  affectedRanges?: AffectedRange[] | undefined
   signals: FindingSignals
   vendorFactors: VendorFactor[]
   /** vendor-specific evidence: manifest files, dependency paths, image layers … shown as given */

@@ -1,6 +1,7 @@
 export * from './connector.ts'
 export * from './ecosystem.ts'
 export * from './finding.ts'
+export * from './fix/index.ts'
 export * from './issue-aggregate.ts'
 export * from './match.ts'
 export * from './priority.ts'

@@ -48,6 +48,8 @@ export interface OccurrenceInput {
   cvss: unknown
   detected_at: string | null
   fixed_versions: string[]
+  manifest_path: string | null
+  affected_ranges: unknown[] | null
   signals: FindingSignals
   vendor_factors: VendorFactor[]
   evidence: unknown
@@ -317,19 +319,20 @@ export const writeOccurrenceBatch = async (
           package_name, ecosystem, package_version, target, target_kind, target_name, target_version, match_key,
           match_display, ext_key, url_key, name_key, repository_id, issue_id, scope, severity, vendor_severity, cvss, detected_at,
           detected_at_source, fixed_versions, signals, vendor_factors, evidence, vendor_state, title, link,
-          content_hash, state, first_seen_at, last_seen_at, last_seen_run_id, absent_since)
+          content_hash, state, first_seen_at, last_seen_at, last_seen_run_id, absent_since, manifest_path, affected_ranges)
        SELECT $1, $2, x.source_key, x.cve, x.aliases, x.package_purl, x.package_key, x.package_name, x.ecosystem,
           x.package_version, x.target, x.target_kind, x.target_name, x.target_version, x.match_key, x.match_display,
           CASE WHEN x.ext_id IS NULL THEN NULL ELSE x.ext_provider || ':' || x.ext_id END, x.url_key, x.name_key,
           x.repository_id, x.issue_id, x.scope, x.severity, x.vendor_severity, x.cvss, COALESCE(x.detected_at, $3),
           CASE WHEN x.detected_at IS NULL THEN 'first_seen' ELSE 'vendor' END, x.fixed_versions, x.signals,
-          x.vendor_factors, x.evidence, x.vendor_state, x.title, x.link, x.content_hash, 'present', $3, $3, $4, NULL
+          x.vendor_factors, x.evidence, x.vendor_state, x.title, x.link, x.content_hash, 'present', $3, $3, $4, NULL,
+          x.manifest_path, x.affected_ranges
          FROM json_to_recordset($5::json) AS x(source_key text, cve text, aliases jsonb, package_purl text,
           package_key text, package_name text, ecosystem text, package_version text, target json, target_kind text,
           target_name text, target_version text, match_key text, match_display text, ext_provider text, ext_id text, url_key text,
           name_key text, repository_id bigint, issue_id bigint, scope text, severity text, vendor_severity text,
           cvss json, detected_at timestamptz, fixed_versions jsonb, signals jsonb, vendor_factors jsonb, evidence json,
-          vendor_state text, title text, link text, content_hash text)
+          vendor_state text, title text, link text, content_hash text, manifest_path text, affected_ranges jsonb)
        ON CONFLICT (connection_id, source_key, cve) DO UPDATE SET
           aliases = excluded.aliases, package_purl = excluded.package_purl, package_key = excluded.package_key,
           package_name = excluded.package_name, ecosystem = excluded.ecosystem,
@@ -347,7 +350,7 @@ export const writeOccurrenceBatch = async (
           vendor_factors = excluded.vendor_factors, evidence = excluded.evidence, vendor_state = excluded.vendor_state,
           title = excluded.title, link = excluded.link, content_hash = excluded.content_hash,
           state = 'present', last_seen_at = excluded.last_seen_at, last_seen_run_id = excluded.last_seen_run_id,
-          absent_since = NULL`,
+          absent_since = NULL, manifest_path = excluded.manifest_path, affected_ranges = excluded.affected_ranges`,
       [workspaceId, connectionId, now, runId, json(payload)],
     )
     if (touched.size > 0) await recomputeIssues(tx, [...touched], now, { runId })

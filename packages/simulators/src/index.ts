@@ -4,4 +4,15 @@ export { type GitlabSimulator, type GitlabSimulatorOptions, startGitlabSimulator
 export { type JfrogSimulator, type JfrogSimulatorOptions, startJfrogSimulator } from './jfrog/index.ts'
 export * from './kit/random.ts'
 export * from './kit/server.ts'
+export {
+  type MavenSimulator,
+  type MavenSimulatorOptions,
+  startMavenSimulator,
+} from './maven/index.ts'
+export {
+  type NpmRegistrySimulator,
+  type NpmRegistrySimulatorOptions,
+  startNpmRegistrySimulator,
+} from './npm-registry/index.ts'
 export { type OxSimulator, type OxSimulatorOptions, startOxSimulator } from './ox/index.ts'
+export { type PypiSimulator, type PypiSimulatorOptions, startPypiSimulator } from './pypi/index.ts'

@@ -11,6 +11,7 @@ import { authRoutes } from './routes/auth.ts'
 import { connectionRoutes } from './routes/connections.ts'
 import { connectorRoutes } from './routes/connectors.ts'
 import { decisionRoutes } from './routes/decisions.ts'
+import { fixRoutes } from './routes/fixes.ts'
 import { policyRoutes } from './routes/policies.ts'
 import { repositoryRoutes } from './routes/repositories.ts'
 import { syncRoutes } from './routes/syncs.ts'
@@ -64,6 +65,7 @@ export const buildApp = async (rt: Runtime, o: { webDist?: string | null } = {})
   syncRoutes(rt, router)
   vulnerabilityRoutes(rt, router)
   decisionRoutes(rt, router)
+  fixRoutes(rt, router)
   policyRoutes(rt, router)
   repositoryRoutes(rt, router)
   auditRoutes(rt, router)

@@ -1,3 +1,4 @@
+import { UpstreamError } from '@vulnsync/core'
 import { InputError } from '@vulnsync/db'
 import type { FastifyError, FastifyInstance } from 'fastify'
 import { ZodError } from 'zod'
@@ -45,6 +46,17 @@ export const installErrorHandler = (app: FastifyInstance) => {
     if (err instanceof InputError)
       return reply.status(err.status).send({
         error: { code: err.code, message: err.message, ...(err.hint ? { hint: err.hint } : {}), reqId },
+      })
+    // a vendor refused or failed a call made for the request (a fix pull request): its words, as a bad gateway
+    if (err instanceof UpstreamError)
+      return reply.status(502).send({
+        error: {
+          code: `upstream_${err.kind}`,
+          message: err.message,
+          hint:
+            err.kind === 'permission' ? 'give the connection a token with the permission named' : `check ${err.host}`,
+          reqId,
+        },
       })
     if (err instanceof ZodError) {
       return reply.status(422).send({

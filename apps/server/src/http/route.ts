@@ -22,6 +22,8 @@ export interface RouteDef<P extends z.ZodType, Q extends z.ZodType, B extends z.
   response?: R
   /** the success status (default 200; 204 when there is no response schema) */
   status?: 200 | 201 | 202
+  /** a success status that depends on the answer (201 once created, 200 for a dry run) */
+  statusOf?: (out: any) => 200 | 201
   /** descriptions of other statuses for the OpenAPI document */
   responses?: Record<number, string>
   /** the media type of a streamed success body (CSV export) */
@@ -163,7 +165,7 @@ export const createRouter = (
           if (!r.success)
             throw new Error(`response of ${def.method} ${def.url} breaks its schema: ${r.error.message.slice(0, 2000)}`)
         }
-        return reply.status(def.status ?? 200).send(out)
+        return reply.status(def.statusOf?.(out) ?? def.status ?? 200).send(out)
       },
     })
   }

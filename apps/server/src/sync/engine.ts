@@ -41,6 +41,8 @@ export interface EngineOptions {
   http?: { maxRetries?: number; backoffMs?: number; timeoutMs?: number }
   /** this process, recorded on the runs it starts so another process can tell when it has died */
   owner?: RunOwner
+  /** called when a run completed (succeeded), before it is marked finished: what else a sync updates (fix PRs) */
+  afterRun?: (connector: AnyConnector, connection: ConnectionForRun, run: RunRow) => Promise<void>
 }
 
 export interface RunOutcome {
@@ -143,6 +145,11 @@ export const executeRun = async (
       opts.collapse ?? DEFAULT_COLLAPSE,
       log,
     )
+    // what a completed sync updates happens before the run is seen finished: a finished run implies it
+    if (status === 'succeeded' && opts.afterRun)
+      await opts
+        .afterRun(connector, connection, run)
+        .catch((err) => log.warn({ err: (err as Error).message }, 'after the sync run: fix pull requests not updated'))
     await finishRun(db, runId, {
       status,
       counts,

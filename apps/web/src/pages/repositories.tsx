@@ -122,6 +122,17 @@ function Inventory() {
                   >
                     {r.openIssues != null ? `${fmtNumber(r.openIssues)} open` : 'View'}
                   </Link>
+                  {r.openIssues ? (
+                    <>
+                      {' · '}
+                      <Link
+                        to={`/repositories/${encodeURIComponent(r.id)}/fixes`}
+                        aria-label={`Fix plans of ${r.fullName}`}
+                      >
+                        Fix plans
+                      </Link>
+                    </>
+                  ) : null}
                 </td>
               </tr>
             ))}

@@ -1,4 +1,5 @@
 import {
+  type AffectedRange,
   canonicalRepo,
   type FindingSignals,
   formatPurl,
@@ -128,6 +129,25 @@ const fixedVersions = (f: EndorFinding, depName: string | undefined): string[] =
   if (out.length === 0 && f.spec.proposed_version && !has(f.spec.finding_tags ?? [], 'UNFIXABLE'))
     out.push(f.spec.proposed_version.trim())
   return uniq(out)
+}
+
+/** The advisory's affected ranges for this package (OSV events; git ranges left out). */
+const affectedRanges = (f: EndorFinding, depName: string | undefined): AffectedRange[] | undefined => {
+  const affected = f.spec.finding_metadata?.vulnerability?.spec?.affected ?? []
+  const norm = (s: string | null | undefined) => (s ?? '').trim().toLowerCase()
+  const forPkg = affected.filter((a) => !a.package?.name || !depName || norm(a.package.name) === norm(depName))
+  const out: AffectedRange[] = []
+  for (const a of forPkg)
+    for (const r of a.ranges ?? []) {
+      if (r.type === 'RANGE_TYPE_GIT') continue
+      const range = strip({
+        introduced: r.introduced?.trim(),
+        fixed: r.fixed?.trim(),
+        lastAffected: r.last_affected?.trim(),
+      }) as AffectedRange
+      if (Object.keys(range).length) out.push(range)
+    }
+  return out.length ? out : undefined
 }
 
 const locationUrls = (v: EndorFinding['spec']['location_urls']): Array<{ path?: string; url: string }> => {
@@ -317,6 +337,8 @@ export const mapEndorFinding = (raw: EndorRaw): MapResult => {
     cvss,
     detectedAt,
     fixedVersions: fixed,
+    manifestPath: spec.dependency_file_paths?.find((p) => typeof p === 'string' && p.trim())?.trim(),
+    affectedRanges: affectedRanges(f, spec.target_dependency_name ?? undefined),
     signals,
     vendorFactors,
     evidence,

@@ -18,6 +18,21 @@ const scopesOf = (header: string | null): string[] | null =>
  * GET /user (skipped for `ghs_` tokens; a 403 there means an installation token), then the organisation and one
  * repository of its listing (the `rel="last"` page gives the count), or one repository of the token's listing.
  */
+/**
+ * With fix pull requests on, what the token lacks to write: a classic token's scopes say it; otherwise the
+ * repository listing's `permissions.push` for the token's user (a fine-grained token's own permissions are only
+ * known when a write is refused, and the refusal names them).
+ */
+const writeProblem = (scopes: string[] | null, sample: unknown): string | null => {
+  if (scopes && !scopes.includes('repo') && !scopes.includes('public_repo'))
+    return `fix pull requests are on, but the token has the scopes ${scopes.join(', ') || 'none'} and not "repo": it cannot write contents or open pull requests; give it "repo" (or "public_repo" for public repositories only), or turn fix pull requests off.`
+  const push = (sample as { permissions?: { push?: boolean } } | undefined)?.permissions?.push
+  const name = (sample as { full_name?: string } | undefined)?.full_name
+  if (push === false)
+    return `fix pull requests are on, but the token's user cannot push to ${name ?? 'the repositories'}: give a fine-grained token "Contents: write" and "Pull requests: write", a classic token "repo", or the GitHub App those permissions (and the user write access), or turn fix pull requests off.`
+  return null
+}
+
 export const check = async (ctx: ConnectorContext<GithubConfig, GithubSecrets>): Promise<CheckResult> => {
   const gh = createGithubClient(ctx, { maxWaits: 2, maxWaitMs: 5_000 })
   const org = ctx.config.org
@@ -54,6 +69,8 @@ export const check = async (ctx: ConnectorContext<GithubConfig, GithubSecrets>):
       if (o.status === 404) return { ok: false, code: 'not_found', message: words.noOrganisation(org) }
       const p = await gh.page(onePage('org'), whatOf('org', org))
       const count = p.lastPage ?? p.items.length
+      const cannot = ctx.config.fixPullRequests ? writeProblem(scopes, p.items[0]) : null
+      if (cannot) return { ok: false, code: 'permission', message: cannot }
       return {
         ok: true,
         message: `Connected to GitHub ${who}: organisation ${org}, ${count} repositories visible.${scopeNote}`,
@@ -63,6 +80,8 @@ export const check = async (ctx: ConnectorContext<GithubConfig, GithubSecrets>):
     if (installation) {
       const p = await gh.page('/installation/repositories?per_page=1', whatOf('installation'))
       const count = p.totalCount ?? p.lastPage ?? p.items.length
+      const cannot = ctx.config.fixPullRequests ? writeProblem(null, p.items[0]) : null
+      if (cannot) return { ok: false, code: 'permission', message: cannot }
       return {
         ok: true,
         message: `Connected to GitHub ${who}: ${count} repositories visible to the installation.`,
@@ -71,6 +90,8 @@ export const check = async (ctx: ConnectorContext<GithubConfig, GithubSecrets>):
     }
     const p = await gh.page(onePage('user'), whatOf('user'))
     const count = p.lastPage ?? p.items.length
+    const cannot = ctx.config.fixPullRequests ? writeProblem(scopes, p.items[0]) : null
+    if (cannot) return { ok: false, code: 'permission', message: cannot }
     return {
       ok: true,
       message: `Connected to GitHub ${who}: ${count} repositories visible to the token.${scopeNote}`,

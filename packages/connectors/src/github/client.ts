@@ -114,7 +114,7 @@ export const createGithubClient = (ctx: Ctx, opts: WaitLimits = {}) => {
    * One GET (`get(pathOrUrl, what, accept)`). Rate limits are waited out; statuses in `accept` come back to the
    * caller; other non-2xx throw an UpstreamError worded for the user.
    */
-  const { get, absolute } = createRestApi(ctx, {
+  const { get, send, absolute } = createRestApi(ctx, {
     vendor: 'GitHub',
     base,
     headers,
@@ -167,7 +167,7 @@ export const createGithubClient = (ctx: Ctx, opts: WaitLimits = {}) => {
     return { items, next: next ? absolute(next) : null, lastPage, totalCount, res }
   }
 
-  return { base, host, get, page, json, errorFor, absolute }
+  return { base, host, get, send, page, json, errorFor, absolute }
 }
 
 export type GithubClient = ReturnType<typeof createGithubClient>

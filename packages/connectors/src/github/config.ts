@@ -25,6 +25,10 @@ export const GithubConfig = z.object({
       help: 'The organisation whose repositories form the inventory (its login, as in github.com/<org>). Leave empty to import every repository the token can see (a personal access token), or the repositories of a GitHub App installation (an installation token, ghs_…).',
       placeholder: 'acme-corp',
     }),
+  fixPullRequests: z.boolean().optional().meta({
+    label: 'Open fix pull requests',
+    help: 'Let vulnsync open pull requests that upgrade vulnerable dependencies (one per repository and manifest directory, on a vulnsync/fix/… branch). The token then needs write access: a fine-grained token with "Contents: write" and "Pull requests: write", a classic token with "repo", or a GitHub App with the same permissions.',
+  }),
   apiVersion: z.enum(GITHUB_API_VERSIONS).optional().meta({
     label: 'REST API version',
     help: 'Sent as X-GitHub-Api-Version. Leave empty for 2022-11-28.',

@@ -3,6 +3,7 @@ import { defineConnector } from '../kit/define.ts'
 import { check } from './check.ts'
 import { GithubConfig, GithubSecrets, githubApiBase } from './config.ts'
 import { mapGithubRepo } from './map.ts'
+import { githubPullRequests } from './pulls.ts'
 import type { GithubRepo } from './raw.ts'
 import { discover, type GithubCursor, read } from './read.ts'
 
@@ -23,4 +24,5 @@ export const githubConnector = defineConnector<
   discover,
   read,
   map: (raw) => mapGithubRepo(raw),
+  pullRequests: githubPullRequests,
 })

@@ -40,6 +40,8 @@ export const check = async (ctx: ConnectorContext<GitlabConfig, GitlabSecrets>):
       const scopes = ((self.json() as { scopes?: unknown })?.scopes ?? []) as string[]
       if (Array.isArray(scopes) && scopes.length > 0 && !scopes.includes('api') && !scopes.includes('read_api'))
         return { ok: false, code: 'permission', message: words.noReadApi(scopes) }
+      if (ctx.config.fixPullRequests && Array.isArray(scopes) && scopes.length > 0 && !scopes.includes('api'))
+        return { ok: false, code: 'permission', message: words.noWriteScope(scopes) }
     }
     const who = username ? `as ${username}` : ''
     if (group) {

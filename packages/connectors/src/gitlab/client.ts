@@ -83,7 +83,7 @@ export const createGitlabClient = (ctx: Ctx, opts: WaitLimits = {}) => {
     return error(s >= 500 ? 'server' : 'client', words.failed(s, what, said), res.text().slice(0, 500))
   }
 
-  const { get, absolute } = createRestApi(ctx, {
+  const { get, send, absolute } = createRestApi(ctx, {
     vendor: 'GitLab',
     base,
     headers: { 'private-token': ctx.secrets.token, accept: 'application/json', 'user-agent': GITLAB_USER_AGENT },
@@ -119,7 +119,7 @@ export const createGitlabClient = (ctx: Ctx, opts: WaitLimits = {}) => {
     return { items: body, next: next ? absolute(next) : null, total, res }
   }
 
-  return { base, host, get, page, errorFor }
+  return { base, host, get, send, page, errorFor }
 }
 
 export type GitlabClient = ReturnType<typeof createGitlabClient>

@@ -31,6 +31,10 @@ export const GitlabConfig = z.object({
       help: "Import only the projects of this group and its subgroups: its full path as in the URL (gitlab.com/<group>/<subgroup>) or its numeric id. Leave empty to import every project the token's user is a member of.",
       placeholder: 'acme/platform',
     }),
+  fixPullRequests: z.boolean().optional().meta({
+    label: 'Open fix merge requests',
+    help: 'Let vulnsync open merge requests that upgrade vulnerable dependencies (one per project and manifest directory, on a vulnsync/fix/… branch). The token then needs the api scope and at least the Developer role on the projects.',
+  }),
 })
 export type GitlabConfig = z.infer<typeof GitlabConfig>
 

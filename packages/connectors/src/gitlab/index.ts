@@ -3,6 +3,7 @@ import { defineConnector } from '../kit/define.ts'
 import { check } from './check.ts'
 import { GitlabConfig, GitlabSecrets, gitlabApiBase } from './config.ts'
 import { mapGitlabProject } from './map.ts'
+import { gitlabMergeRequests } from './merge-requests.ts'
 import type { GitlabProject } from './raw.ts'
 import { discover, type GitlabCursor, read } from './read.ts'
 
@@ -23,4 +24,5 @@ export const gitlabConnector = defineConnector<
   discover,
   read,
   map: (raw) => mapGitlabProject(raw),
+  pullRequests: gitlabMergeRequests,
 })

@@ -27,6 +27,10 @@ export const words = {
     `the token has the scopes ${scopes.join(', ')} but not read_api, which listing projects needs: create a token with the read_api scope.`,
   noGroup: (group: string, instance: string) =>
     `GitLab group "${group}" was not found (HTTP 404): check its full path as in the URL (${instance}/<group>/<subgroup>) or its numeric id, and that the token's user is a member of it.`,
+  noWriteScope: (scopes: string[]) =>
+    `fix merge requests are on, but the token has the scopes ${scopes.join(', ')} and not api: it cannot push branches or open merge requests; create a token with the api scope (its user needs at least the Developer role on the projects), or turn fix merge requests off.`,
+  writeRefused: (what: string, said: string) =>
+    `GitLab refused to let the token ${what} (HTTP 403${said}): fix merge requests need a token with the api scope whose user has at least the Developer role on the project (and may push to unprotected branches).`,
   unreachableHint: (instance: string) =>
     `Check the GitLab URL (${instance}; gitlab.com: https://gitlab.com; self-managed: https://HOST) and that this server can reach it.`,
 }

@@ -41,6 +41,17 @@ export const badResponse = (res: HttpResponse, message: string): UpstreamError =
     body: res.text().slice(0, 500),
   })
 
+/** Runs a write; a refusal (a permission error) is raised again in `explain`'s words: what the write needs. */
+export const explainRefusal = async <T>(explain: (err: UpstreamError) => string, f: () => Promise<T>): Promise<T> => {
+  try {
+    return await f()
+  } catch (err) {
+    if (err instanceof UpstreamError && err.kind === 'permission')
+      throw new UpstreamError({ kind: 'permission', host: err.host, status: err.status, message: explain(err) })
+    throw err
+  }
+}
+
 export type CheckFailure = Extract<CheckResult, { ok: false }>
 
 /** A connector's words for one failure: the message, what to do about it, and a check code when not the kind's own. */

@@ -62,5 +62,25 @@ export const createRestApi = <V extends RateLimitVerdict>(ctx: Ctx, o: RestApiOp
     throw o.errorFor(res, what)
   }
 
-  return { base: o.base, host, absolute, get, waits: limiter.log }
+  /** A write (POST, PATCH, PUT, DELETE) with a JSON body, rate limits waited out like a GET's. */
+  const send = async (
+    method: 'POST' | 'PATCH' | 'PUT' | 'DELETE',
+    pathOrUrl: string,
+    body: unknown,
+    what: string,
+    accept: number[] = [],
+  ): Promise<HttpResponse> => {
+    const url = absolute(pathOrUrl)
+    const res = await limiter.call({
+      send: () =>
+        ctx.http.request({ method, url, headers: o.headers, body, acceptStatus: o.acceptStatus, retry: false }),
+      classify: o.classify,
+      pausedWhy: o.pausedWhy,
+      gaveUp: o.gaveUp,
+    })
+    if ((res.status >= 200 && res.status < 300) || accept.includes(res.status)) return res
+    throw o.errorFor(res, what)
+  }
+
+  return { base: o.base, host, absolute, get, send, waits: limiter.log }
 }

@@ -418,6 +418,13 @@ const safeKey = (purl: string): string => {
   }
 }
 
+/** `package.json line: 12`, `/app/pom.xml` → a path in the repository. */
+const manifestPath = (s: string | undefined): string | undefined =>
+  s
+    ?.replace(/\s+line:?\s*\d+$/i, '')
+    .replace(/^\.?\/+/, '')
+    .trim() || undefined
+
 export const mapOxIssue = (raw: OxRaw): MapResult => {
   const issue = raw.issue
   const scope = oxScopeOf(issue.category)
@@ -577,6 +584,7 @@ export const mapOxIssue = (raw: OxRaw): MapResult => {
           cvssScore !== undefined ? { score: cvssScore, version: text(String(vuln.v.cvssVersion ?? '')) } : undefined,
         detectedAt,
         fixedVersions: [...fixedVersions],
+        manifestPath: manifestPath(text(manifest?.lockfile) ?? text(manifest?.filePath) ?? text(sbom?.location)),
         signals,
         vendorFactors: factors,
         evidence: { ...evidence },

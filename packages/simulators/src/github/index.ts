@@ -39,7 +39,16 @@
  *   `retry-after: secondaryRetryAfter` when that is a number, no retry-after at all when it is null/absent
  *   (the client must wait a minute), remaining stays > 0.
  */
-import { type Faults, type SimRequest, type SimResponse, type Simulator, startSimulator } from '../kit/server.ts'
+
+import { GitRepo, gitBlobSha, type SimPull } from '../kit/git.ts'
+import {
+  type Faults,
+  type SimRequest,
+  type SimResponse,
+  type Simulator,
+  startSimulator,
+  takeFault,
+} from '../kit/server.ts'
 import { createGithubDataset, type GithubVisibility } from './dataset.ts'
 
 export type { GithubVisibility } from './dataset.ts'
@@ -60,6 +69,8 @@ export interface GithubSimToken {
   ssoRequired?: boolean
   /** the token is not allowed to see the organisation at all (404, like a private org) */
   orgHidden?: boolean
+  /** the token may write contents and pull requests (default false: writes answer 403) */
+  write?: boolean
 }
 
 export interface GithubSimulatorOptions {
@@ -81,18 +92,28 @@ export interface GithubSimulator extends Simulator {
   /** all repository ids a token can see, in creation order */
   visibleIds(token: string): number[]
   repo(id: number): Record<string, unknown> | undefined
+  /** gives a repository files on its default branch (the write API then works on it) */
+  setFiles(fullName: string, files: Record<string, string>): void
+  /** the git store of a repository with files */
+  git(fullName: string): GitRepo | undefined
+  /** merges an open pull request (the default branch moves to its head) */
+  mergePullRequest(fullName: string, number: number): SimPull
+  /** closes a pull request without merging */
+  closePullRequest(fullName: string, number: number): SimPull
 }
 
 /** every 5th repository is selected for the default installation token */
 const everyFifth = (n: number): number[] => Array.from({ length: Math.ceil(n / 5) }, (_, k) => 410_000_000 + k * 5 * 37)
 
 export const githubSimTokens = (repos: number): Record<string, GithubSimToken> => ({
-  ghp_admin: { type: 'user', login: 'octo-admin', scopes: ['repo', 'read:org'] },
+  ghp_admin: { type: 'user', login: 'octo-admin', scopes: ['repo', 'read:org'], write: true },
   ghp_public: { type: 'user', login: 'octo-public', visibilities: ['public'], scopes: ['public_repo'] },
   github_pat_restricted: { type: 'user', login: 'octo-fine', orgForbidden: true },
   ghp_sso: { type: 'user', login: 'octo-sso', ssoRequired: true, scopes: ['repo'] },
   ghp_outsider: { type: 'user', login: 'octo-outsider', orgHidden: true, scopes: ['repo'] },
-  ghs_installation: { type: 'installation', repoIds: everyFifth(repos) },
+  ghs_installation: { type: 'installation', repoIds: everyFifth(repos), write: true },
+  // fine-grained, read-only: sees everything, may write nothing
+  github_pat_readonly: { type: 'user', login: 'octo-reader' },
 })
 
 const DOCS = 'https://docs.github.com/rest'
@@ -190,7 +211,7 @@ export const startGithubSimulator = async (opts: GithubSimulatorOptions = {}): P
     const api = `${baseOf(req)}${prefix}`
     for (let k = (pageNo - 1) * perPage; k < Math.min(total, pageNo * perPage); k++) {
       const pos = direction === 'asc' ? k : total - 1 - k
-      items.push(ds.repo(idx[pos]!, api))
+      items.push(withPermissions(ds.repo(idx[pos]!, api), tokenOf(req)))
     }
     const headers: Record<string, string> = {}
     if (lastPage > 1) {
@@ -209,6 +230,332 @@ export const startGithubSimulator = async (opts: GithubSimulatorOptions = {}): P
     }
     return { items, headers }
   }
+
+  const withPermissions = (repo: Record<string, unknown>, token: string | undefined) => {
+    const write = token ? tokens[token]?.write === true : false
+    return { ...repo, permissions: { admin: false, maintain: false, push: write, triage: true, pull: true } }
+  }
+
+  // ------------------------------------------------------------ the write API (repositories with files)
+  const gits = new Map<string, GitRepo>()
+  const DOCS_GIT = 'https://docs.github.com/rest/git'
+  const gitOf = (req: SimRequest): { git?: GitRepo; denied?: SimResponse } => {
+    const token = tokenOf(req)!
+    const i =
+      req.params.owner!.toLowerCase() === org.toLowerCase()
+        ? ds.indexOfName(req.params.repo!.replace(/\.git$/, ''))
+        : -1
+    const git = gits.get(`${req.params.owner}/${req.params.repo}`.toLowerCase())
+    if (i < 0 || !canSee(token, i) || !git) return { denied: err(404, 'Not Found', DOCS_GIT) }
+    return { git }
+  }
+  const writeGate = (req: SimRequest): SimResponse | undefined => {
+    const token = tokenOf(req)!
+    if (sim.faults.writeForbiddenNext && Number(sim.faults.writeForbiddenNext) > 0) {
+      sim.faults.writeForbiddenNext = Number(sim.faults.writeForbiddenNext) - 1
+      return err(403, 'Resource not accessible by integration', DOCS_GIT, {
+        'x-accepted-github-permissions': 'contents=write',
+      })
+    }
+    if (!tokens[token]?.write)
+      return err(403, 'Resource not accessible by personal access token', DOCS_GIT, {
+        'x-accepted-github-permissions': req.path.includes('/pulls') ? 'pull_requests=write' : 'contents=write',
+      })
+    return undefined
+  }
+  const fault = (name: string) => takeFault(sim.faults, name)
+  const pullJson = (req: SimRequest, git: GitRepo, p: SimPull) => {
+    const web = `${webBaseUrl}/${git.fullName}`
+    return {
+      url: `${baseOf(req)}${prefix}/repos/${git.fullName}/pulls/${p.number}`,
+      number: p.number,
+      html_url: `${web}/pull/${p.number}`,
+      state: p.state,
+      title: p.title,
+      body: p.body,
+      draft: false,
+      merged: p.merged_at !== null,
+      merged_at: p.merged_at,
+      closed_at: p.closed_at,
+      merge_commit_sha: p.merge_commit_sha,
+      created_at: p.created_at,
+      updated_at: p.updated_at,
+      head: { ref: p.head, sha: git.refs.get(p.head) ?? null, label: `${org}:${p.head}` },
+      base: { ref: p.base, sha: git.refs.get(p.base) ?? null, label: `${org}:${p.base}` },
+      mergeable: p.state === 'open' ? true : null,
+    }
+  }
+  const refJson = (req: SimRequest, git: GitRepo, branch: string) => ({
+    ref: `refs/heads/${branch}`,
+    url: `${baseOf(req)}${prefix}/repos/${git.fullName}/git/refs/heads/${branch}`,
+    object: { type: 'commit', sha: git.refs.get(branch)! },
+  })
+  const gitRoutes = [
+    {
+      method: 'GET',
+      path: `${prefix}/repos/:owner/:repo/contents/*`,
+      handler: (req: SimRequest): SimResponse => {
+        const { git, denied } = gitOf(req)
+        if (!git) return denied!
+        const ref = req.query.get('ref') ?? git.defaultBranch
+        const path = req.params['*']!
+        const content = git.file(path, ref)
+        if (content === undefined)
+          return err(404, 'Not Found', 'https://docs.github.com/rest/repos/contents#get-repository-content')
+        return {
+          body: {
+            type: 'file',
+            encoding: 'base64',
+            size: Buffer.byteLength(content),
+            name: path.split('/').pop(),
+            path,
+            content: Buffer.from(content, 'utf8')
+              .toString('base64')
+              .replace(/(.{60})/g, '$1\n'),
+            sha: git.blob(content),
+          },
+        }
+      },
+    },
+    {
+      method: 'GET',
+      path: `${prefix}/repos/:owner/:repo/git/ref/heads/*`,
+      handler: (req: SimRequest): SimResponse => {
+        const { git, denied } = gitOf(req)
+        if (!git) return denied!
+        const branch = req.params['*']!
+        if (!git.refs.has(branch)) return err(404, 'Not Found', 'https://docs.github.com/rest/git/refs#get-a-reference')
+        return { body: refJson(req, git, branch) }
+      },
+    },
+    {
+      method: 'GET',
+      path: `${prefix}/repos/:owner/:repo/git/commits/:sha`,
+      handler: (req: SimRequest): SimResponse => {
+        const { git, denied } = gitOf(req)
+        if (!git) return denied!
+        const c = git.commits.get(req.params.sha!)
+        if (!c) return err(404, 'Not Found', DOCS_GIT)
+        return {
+          body: {
+            sha: req.params.sha,
+            tree: { sha: c.tree },
+            parents: c.parents.map((sha) => ({ sha })),
+            message: c.message,
+          },
+        }
+      },
+    },
+    {
+      method: 'POST',
+      path: `${prefix}/repos/:owner/:repo/git/blobs`,
+      handler: (req: SimRequest): SimResponse => {
+        const { git, denied } = gitOf(req)
+        if (!git) return denied!
+        const w = writeGate(req)
+        if (w) return w
+        const b = req.body ?? {}
+        if (typeof b.content !== 'string') return err(422, 'Invalid request.\n\n"content" wasn\'t supplied.', DOCS_GIT)
+        const content = b.encoding === 'base64' ? Buffer.from(b.content, 'base64').toString('utf8') : b.content
+        return { status: 201, body: { sha: git.blob(content), url: '' } }
+      },
+    },
+    {
+      method: 'POST',
+      path: `${prefix}/repos/:owner/:repo/git/trees`,
+      handler: (req: SimRequest): SimResponse => {
+        const { git, denied } = gitOf(req)
+        if (!git) return denied!
+        const w = writeGate(req)
+        if (w) return w
+        const b = req.body ?? {}
+        // without base_tree every other file is deleted, as on GitHub
+        const entries = new Map(b.base_tree ? (git.trees.get(b.base_tree) ?? []) : [])
+        if (b.base_tree && !git.trees.has(b.base_tree)) return err(422, 'Invalid tree info', DOCS_GIT)
+        for (const e of Array.isArray(b.tree) ? b.tree : []) {
+          if (e.sha === null) entries.delete(e.path)
+          else if (typeof e.content === 'string') entries.set(e.path, git.blob(e.content))
+          else if (git.blobs.has(e.sha)) entries.set(e.path, e.sha)
+          else return err(422, `Invalid tree info: unknown blob ${e.sha}`, DOCS_GIT)
+        }
+        return { status: 201, body: { sha: git.tree(entries) } }
+      },
+    },
+    {
+      method: 'POST',
+      path: `${prefix}/repos/:owner/:repo/git/commits`,
+      handler: (req: SimRequest): SimResponse => {
+        const { git, denied } = gitOf(req)
+        if (!git) return denied!
+        const w = writeGate(req)
+        if (w) return w
+        const b = req.body ?? {}
+        if (!git.trees.has(b.tree)) return err(422, 'Tree SHA does not exist', DOCS_GIT)
+        const parents: string[] = Array.isArray(b.parents) ? b.parents : []
+        if (parents.some((p) => !git.commits.has(p)))
+          return err(422, 'Parent SHA does not exist or is not a commit object', DOCS_GIT)
+        return { status: 201, body: { sha: git.commit({ tree: b.tree, parents, message: String(b.message ?? '') }) } }
+      },
+    },
+    {
+      method: 'POST',
+      path: `${prefix}/repos/:owner/:repo/git/refs`,
+      handler: (req: SimRequest): SimResponse => {
+        const { git, denied } = gitOf(req)
+        if (!git) return denied!
+        const w = writeGate(req)
+        if (w) return w
+        const ref = String(req.body?.ref ?? '')
+        const m = /^refs\/heads\/(.+)$/.exec(ref)
+        if (!m) return err(422, "Reference name must start with 'refs/' and have at least two slashes.", DOCS_GIT)
+        // fault: someone else made the branch just now
+        if (fault('branchExistsNext') && !git.refs.has(m[1]!)) git.refs.set(m[1]!, git.refs.get(git.defaultBranch)!)
+        if (git.refs.has(m[1]!)) return err(422, 'Reference already exists', DOCS_GIT)
+        if (!git.commits.has(req.body?.sha)) return err(422, 'Object does not exist', DOCS_GIT)
+        git.refs.set(m[1]!, req.body.sha)
+        return { status: 201, body: refJson(req, git, m[1]!) }
+      },
+    },
+    {
+      method: 'PATCH',
+      path: `${prefix}/repos/:owner/:repo/git/refs/heads/*`,
+      handler: (req: SimRequest): SimResponse => {
+        const { git, denied } = gitOf(req)
+        if (!git) return denied!
+        const w = writeGate(req)
+        if (w) return w
+        const branch = req.params['*']!
+        if (!git.refs.has(branch)) return err(422, 'Reference does not exist', DOCS_GIT)
+        const sha = req.body?.sha
+        if (!git.commits.has(sha)) return err(422, 'Object does not exist', DOCS_GIT)
+        // a stale base (the branch moved under the caller), or a non-forced move that is not a fast-forward
+        const fastForward = git.commits.get(sha)!.parents.includes(git.refs.get(branch)!)
+        if (fault('staleShaNext') || (!req.body?.force && !fastForward))
+          return err(422, 'Update is not a fast forward', DOCS_GIT)
+        git.refs.set(branch, sha)
+        return { body: refJson(req, git, branch) }
+      },
+    },
+    {
+      method: 'PUT',
+      path: `${prefix}/repos/:owner/:repo/contents/*`,
+      handler: (req: SimRequest): SimResponse => {
+        const { git, denied } = gitOf(req)
+        if (!git) return denied!
+        const w = writeGate(req)
+        if (w) return w
+        const path = req.params['*']!
+        const branch = String(req.body?.branch ?? git.defaultBranch)
+        const head = git.refs.get(branch)
+        if (!head) return err(404, `Branch ${branch} not found`, DOCS_GIT)
+        const current = git.file(path, branch)
+        const sha = req.body?.sha
+        if (current !== undefined && sha !== gitBlobSha(current))
+          return err(409, `${path} does not match ${sha ?? 'the missing sha'}`, DOCS_GIT)
+        const files = git.files(branch)!
+        const entries = new Map([...files].map(([p, c]) => [p, git.blob(c)]))
+        entries.set(path, git.blob(Buffer.from(String(req.body?.content ?? ''), 'base64').toString('utf8')))
+        const commit = git.commit({
+          tree: git.tree(entries),
+          parents: [head],
+          message: String(req.body?.message ?? ''),
+        })
+        git.refs.set(branch, commit)
+        return {
+          status: current === undefined ? 201 : 200,
+          body: { content: { path, sha: entries.get(path) }, commit: { sha: commit } },
+        }
+      },
+    },
+    {
+      method: 'GET',
+      path: `${prefix}/repos/:owner/:repo/pulls`,
+      handler: (req: SimRequest): SimResponse => {
+        const { git, denied } = gitOf(req)
+        if (!git) return denied!
+        const state = req.query.get('state') ?? 'open'
+        const head = req.query.get('head')
+        const list = git.pulls.filter(
+          (p) =>
+            (state === 'all' || p.state === state) &&
+            (!head || `${org}:${p.head}`.toLowerCase() === head.toLowerCase()),
+        )
+        return { body: list.map((p) => pullJson(req, git, p)) }
+      },
+    },
+    {
+      method: 'POST',
+      path: `${prefix}/repos/:owner/:repo/pulls`,
+      handler: (req: SimRequest): SimResponse => {
+        const { git, denied } = gitOf(req)
+        if (!git) return denied!
+        const w = writeGate(req)
+        if (w) return w
+        const b = req.body ?? {}
+        const head = String(b.head ?? '').replace(/^[^:]+:/, '')
+        const validation = (message: string) => ({
+          status: 422,
+          body: {
+            message: 'Validation Failed',
+            errors: [{ resource: 'PullRequest', code: 'custom', message }],
+            documentation_url: 'https://docs.github.com/rest/pulls/pulls#create-a-pull-request',
+            status: '422',
+          },
+        })
+        if (!git.refs.has(head) || !git.refs.has(b.base)) return validation(`head or base invalid`)
+        if (git.refs.get(head) === git.refs.get(b.base)) return validation(`No commits between ${b.base} and ${head}`)
+        const open = git.pulls.find((p) => p.state === 'open' && p.head === head && p.base === b.base)
+        if (open) return validation(`A pull request already exists for ${org}:${head}.`)
+        const pull = git.openPull({
+          title: String(b.title ?? ''),
+          body: String(b.body ?? ''),
+          head,
+          base: String(b.base),
+        })
+        // fault: another client opened it at the same moment
+        if (fault('pullExistsNext')) return validation(`A pull request already exists for ${org}:${head}.`)
+        return { status: 201, body: pullJson(req, git, pull) }
+      },
+    },
+    {
+      method: 'GET',
+      path: `${prefix}/repos/:owner/:repo/pulls/:number`,
+      handler: (req: SimRequest): SimResponse => {
+        const { git, denied } = gitOf(req)
+        if (!git) return denied!
+        const p = git.pulls.find((x) => x.number === Number(req.params.number))
+        return p ? { body: pullJson(req, git, p) } : err(404, 'Not Found', DOCS_GIT)
+      },
+    },
+    {
+      method: 'PATCH',
+      path: `${prefix}/repos/:owner/:repo/pulls/:number`,
+      handler: (req: SimRequest): SimResponse => {
+        const { git, denied } = gitOf(req)
+        if (!git) return denied!
+        const w = writeGate(req)
+        if (w) return w
+        const p = git.pulls.find((x) => x.number === Number(req.params.number))
+        if (!p) return err(404, 'Not Found', DOCS_GIT)
+        if (typeof req.body?.title === 'string') p.title = req.body.title
+        if (typeof req.body?.body === 'string') p.body = req.body.body
+        p.updated_at = new Date().toISOString()
+        return { body: pullJson(req, git, p) }
+      },
+    },
+    {
+      method: 'GET',
+      path: `${prefix}/repos/:owner/:repo/pulls/:number/merge`,
+      handler: (req: SimRequest): SimResponse => {
+        const { git, denied } = gitOf(req)
+        if (!git) return denied!
+        const p = git.pulls.find((x) => x.number === Number(req.params.number))
+        return p?.merged_at
+          ? { status: 204 }
+          : { status: 404, body: { message: 'Not Found', documentation_url: DOCS_GIT } }
+      },
+    },
+  ]
 
   const orgGate = (req: SimRequest, token: string, docs: string): SimResponse | undefined => {
     const t = tokens[token]!
@@ -236,6 +583,7 @@ export const startGithubSimulator = async (opts: GithubSimulatorOptions = {}): P
   }
 
   const routes = [
+    ...gitRoutes,
     {
       method: 'GET',
       path: `${prefix}/orgs/:org/repos`,
@@ -340,7 +688,7 @@ export const startGithubSimulator = async (opts: GithubSimulatorOptions = {}): P
             : -1
         if (i < 0 || !canSee(token, i))
           return err(404, 'Not Found', 'https://docs.github.com/rest/repos/repos#get-a-repository')
-        return { body: ds.repo(i, `${baseOf(req)}${prefix}`) }
+        return { body: withPermissions(ds.repo(i, `${baseOf(req)}${prefix}`), token) }
       },
     },
     {
@@ -473,6 +821,23 @@ export const startGithubSimulator = async (opts: GithubSimulatorOptions = {}): P
     repo: (id: number) => {
       const i = ds.indexOfId(id)
       return i < 0 ? undefined : ds.repo(i, apiBase)
+    },
+    setFiles: (fullName: string, files: Record<string, string>) => {
+      const i = ds.indexOfName(fullName.split('/')[1] ?? '')
+      if (i < 0) throw new Error(`no repository ${fullName} in the simulator`)
+      const repo = ds.repo(i, apiBase) as { full_name: string; default_branch: string }
+      gits.set(repo.full_name.toLowerCase(), new GitRepo(repo.full_name, repo.default_branch, files))
+    },
+    git: (fullName: string) => gits.get(fullName.toLowerCase()),
+    mergePullRequest: (fullName: string, number: number) => {
+      const g = gits.get(fullName.toLowerCase())
+      if (!g) throw new Error(`${fullName} has no files in the simulator`)
+      return g.merge(number)
+    },
+    closePullRequest: (fullName: string, number: number) => {
+      const g = gits.get(fullName.toLowerCase())
+      if (!g) throw new Error(`${fullName} has no files in the simulator`)
+      return g.close(number)
     },
   })
 }

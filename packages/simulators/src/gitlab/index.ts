@@ -24,7 +24,8 @@
  *
  * Endpoints (all under /api/v4): GET /user, /personal_access_tokens/self, /projects (membership, archived,
  * visibility, order_by, sort, offset and keyset pagination), /groups/:id (numeric or URL-encoded full path),
- * /groups/:id/projects (include_subgroups, with_shared), /projects/:id.
+ * /groups/:id/projects (include_subgroups, with_shared), /projects/:id; for projects given files with `setFiles`, the
+ * write API of fix merge requests (repository files, branches, commits with actions, merge requests: write.ts).
  * Offset pages carry link (prev/next/first/last), x-page, x-per-page, x-next-page ('' on the last page), x-prev-page,
  * x-total and x-total-pages (the totals and rel="last" are left out above 10,000 records). Keyset pages
  * (pagination=keyset&order_by=id) carry only `link: <…id_after=N…>; rel="next"` while a page is full; the end is a
@@ -37,8 +38,11 @@
  * `gitlabRemainingZeroNext: n` the next n successful answers say RateLimit-Remaining 0 (reset in
  * `gitlabResetSeconds`, default 20).
  */
+
+import type { GitRepo, SimPull } from '../kit/git.ts'
 import { type Faults, type SimRequest, type SimResponse, type Simulator, startSimulator } from '../kit/server.ts'
 import { createGitlabDataset, type GitlabVisibility } from './dataset.ts'
+import { createGitlabWrites } from './write.ts'
 
 export type { GitlabGroup, GitlabVisibility } from './dataset.ts'
 
@@ -50,6 +54,8 @@ export interface GitlabSimToken {
   visibilities?: GitlabVisibility[]
   /** token scopes (default ['read_api']); without api/read_api project endpoints answer 403 insufficient_scope */
   scopes?: string[]
+  /** the token's user may push branches and open merge requests (Developer role; writes also need the api scope) */
+  write?: boolean
 }
 
 export interface GitlabSimulatorOptions {
@@ -72,6 +78,14 @@ export interface GitlabSimulator extends Simulator {
   visibleIds(token: string, underGroup?: string): number[]
   project(id: number): Record<string, unknown> | undefined
   groups: Array<{ id: number; fullPath: string }>
+  /** gives a project files on its default branch (the write API then works on it; see write.ts) */
+  setFiles(pathWithNamespace: string, files: Record<string, string>): void
+  /** the git store of a project with files */
+  git(pathWithNamespace: string): GitRepo | undefined
+  /** merges an open merge request (its target branch moves to its head) */
+  mergeMergeRequest(pathWithNamespace: string, iid: number): SimPull
+  /** closes a merge request without merging */
+  closeMergeRequest(pathWithNamespace: string, iid: number): SimPull
 }
 
 export const gitlabSimTokens = (org: string): Record<string, GitlabSimToken> => ({
@@ -79,6 +93,8 @@ export const gitlabSimTokens = (org: string): Record<string, GitlabSimToken> => 
   'glpat-platform': { username: 'pat-platform', groups: [`${org}/platform`] },
   'glpat-public': { username: 'pat-public', visibilities: ['public'] },
   'glpat-readuser': { username: 'pat-readuser', scopes: ['read_user'] },
+  // a Developer with the api scope: may push branches and open merge requests
+  'glpat-developer': { username: 'pat-developer', scopes: ['api'], write: true },
 })
 
 const json = (status: number, body: unknown, headers: Record<string, string> = {}): SimResponse => ({
@@ -229,7 +245,29 @@ export const startGitlabSimulator = async (opts: GitlabSimulatorOptions = {}): P
           scope: 'api read_api',
         })
 
+  const projectIndex = (id: string, token: string) => {
+    const i = /^\d+$/.test(id) ? ds.indexOfId(Number(id)) : ds.indexOfPath(id)
+    return i < 0 || !visible(token).includes(i) ? -1 : i
+  }
+  const writes = createGitlabWrites({
+    tokenOf: (req) => tokenOf(req)!,
+    project: (req, token) => {
+      if (scopeDenied(token)) return undefined
+      const i = projectIndex(req.params.id!, token)
+      if (i < 0) return undefined
+      const p = ds.project(i) as { path_with_namespace: string; default_branch: string | null }
+      return { path: p.path_with_namespace, defaultBranch: p.default_branch ?? 'main' }
+    },
+    canWrite: (token) => ({
+      scope: (tokens[token]!.scopes ?? ['read_api']).includes('api'),
+      role: tokens[token]!.write === true,
+    }),
+    faults: () => sim.faults,
+    webBaseUrl: opts.webBaseUrl ?? 'https://gitlab.com',
+  })
+
   const routes = [
+    ...writes.routes,
     {
       method: 'GET',
       path: '/api/v4/user',
@@ -278,10 +316,8 @@ export const startGitlabSimulator = async (opts: GitlabSimulatorOptions = {}): P
         const token = tokenOf(req)!
         const denied = scopeDenied(token)
         if (denied) return denied
-        const id = req.params.id!
-        const i = /^\d+$/.test(id) ? ds.indexOfId(Number(id)) : ds.indexOfPath(id)
-        const v = visible(token)
-        if (i < 0 || !v.includes(i)) return json(404, { message: '404 Project Not Found' })
+        const i = projectIndex(req.params.id!, token)
+        if (i < 0) return json(404, { message: '404 Project Not Found' })
         return json(200, ds.project(i))
       },
     },
@@ -403,5 +439,14 @@ export const startGitlabSimulator = async (opts: GitlabSimulatorOptions = {}): P
       const i = ds.indexOfId(id)
       return i < 0 ? undefined : ds.project(i)
     },
+    setFiles: (path: string, files: Record<string, string>) => {
+      const i = ds.indexOfPath(path)
+      if (i < 0) throw new Error(`no GitLab project ${path}`)
+      const p = ds.project(i) as { path_with_namespace: string; default_branch: string | null }
+      writes.setFiles(p.path_with_namespace, p.default_branch ?? 'main', files)
+    },
+    git: writes.git,
+    mergeMergeRequest: writes.merge,
+    closeMergeRequest: writes.close,
   })
 }

@@ -21,7 +21,7 @@ export interface SimRequest {
 export interface SimResponse {
   status?: number
   headers?: Record<string, string>
-  /** objects are sent as JSON; strings as text */
+  /** objects are sent as JSON; strings as text; bytes (a Uint8Array) as they are */
   body?: unknown
 }
 
@@ -106,6 +106,14 @@ const readBody = (req: IncomingMessage): Promise<string> =>
     req.on('error', reject)
   })
 
+/** A counted vendor switch: true (and one fewer left) while `faults[name]` is above 0. */
+export const takeFault = (faults: Faults, name: string): boolean => {
+  const n = Number(faults[name] ?? 0)
+  if (n <= 0) return false
+  faults[name] = n - 1
+  return true
+}
+
 export const startSimulator = async (opts: SimulatorOptions): Promise<Simulator> => {
   const routes = opts.routes.map((r) => ({ ...r, ...compile(r.path) }))
   const faults: Faults = { ...(opts.faults ?? {}) }
@@ -115,9 +123,12 @@ export const startSimulator = async (opts: SimulatorOptions): Promise<Simulator>
   const send = (res: ServerResponse, out: SimResponse, truncate: boolean) => {
     const status = out.status ?? 200
     stats.statuses[status] = (stats.statuses[status] ?? 0) + 1
-    let payload = ''
+    let payload: string | Uint8Array = ''
     const headers: Record<string, string> = { ...(out.headers ?? {}) }
-    if (out.body !== undefined) {
+    if (out.body instanceof Uint8Array) {
+      payload = out.body
+      headers['content-type'] ??= 'application/octet-stream'
+    } else if (out.body !== undefined) {
       if (typeof out.body === 'string') {
         payload = out.body
         headers['content-type'] ??= 'text/plain; charset=utf-8'
@@ -126,7 +137,8 @@ export const startSimulator = async (opts: SimulatorOptions): Promise<Simulator>
         headers['content-type'] ??= 'application/json'
       }
     }
-    if (truncate && payload.length > 2) payload = payload.slice(0, Math.floor(payload.length / 2))
+    if (truncate && typeof payload === 'string' && payload.length > 2)
+      payload = payload.slice(0, Math.floor(payload.length / 2))
     res.writeHead(status, headers)
     res.end(payload)
   }
@@ -195,7 +207,8 @@ export const startSimulator = async (opts: SimulatorOptions): Promise<Simulator>
       if (denied) return send(res, denied, false)
       const out = await matched.handler(simReq)
       opts.decorate?.(simReq, out)
-      const truncate = (faults.truncateNext ?? 0) > 0 && typeof out.body === 'object'
+      const truncate =
+        (faults.truncateNext ?? 0) > 0 && typeof out.body === 'object' && !(out.body instanceof Uint8Array)
       if (truncate) faults.truncateNext = (faults.truncateNext ?? 0) - 1
       send(res, out, truncate)
     } catch (err) {

@@ -1,0 +1,5 @@
+export * from './advisory.ts'
+export * from './choose.ts'
+export * from './maven-version.ts'
+export * from './plan.ts'
+export * from './versions.ts'
