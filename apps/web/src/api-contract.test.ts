@@ -48,6 +48,12 @@ describe('the API contract between server and web app', () => {
     expect(schema).toContain('  cve: z.string(),\n')
     writeFileSync(file, schema.replace('  cve: z.string(),\n', '  cveId: z.string(),\n'))
     const out = typecheck()
-    expect(out).toMatch(/web\/pages\/vulnerabilities\.tsx\(\d+,\d+\): error TS2339: Property 'cve' does not exist/)
+    // the queue's table (pages/vulnerabilities/) and the detail page read it
+    expect(out).toMatch(
+      /web\/pages\/vulnerabilities\/table\.tsx\(\d+,\d+\): error TS2339: Property 'cve' does not exist/,
+    )
+    expect(out).toMatch(
+      /web\/pages\/vulnerability-detail\/index\.tsx\(\d+,\d+\): error TS2339: Property 'cve' does not exist/,
+    )
   }, 120_000)
 })
