@@ -1,5 +1,5 @@
 import type { FindingSignals, VendorFactor } from './finding.ts'
-import { prioritise, type SourceView } from './priority.ts'
+import { type PriorityContext, prioritise, type SourceView } from './priority.ts'
 import { type Severity, severityRank } from './severity.ts'
 import type { Evidence } from './workflow.ts'
 
@@ -24,9 +24,9 @@ export interface SourceRow {
 /**
  * An issue's aggregate over its sources' occurrences (pure): severity, priority and factors, what the evidence says
  * (`status`: open while any source reports it; excluded when none does and a source's location is deselected; else
- * fixed), dates, versions, fixed versions and aliases.
+ * fixed), dates, versions, fixed versions and aliases; and the feed values the priority was computed with.
  */
-export const aggregateIssue = (g: SourceRow[]) => {
+export const aggregateIssue = (g: SourceRow[], ctx: Omit<PriorityContext, 'archived'> = {}) => {
   const views: SourceView[] = g.map((r) => ({
     kind: r.kind,
     severity: r.severity,
@@ -35,7 +35,7 @@ export const aggregateIssue = (g: SourceRow[]) => {
     present: r.state === 'present',
     vendorState: r.vendor_state,
   }))
-  const p = prioritise(views, { archived: g.some((r) => r.archived === true) })
+  const p = prioritise(views, { ...ctx, archived: g.some((r) => r.archived === true) })
   const present = g.filter((r) => r.state === 'present')
   const open = present.length > 0
   // fixed only when every source verified it gone; a source whose location was deselected proves nothing
@@ -59,5 +59,7 @@ export const aggregateIssue = (g: SourceRow[]) => {
     versions: [...new Set((open ? present : g).map((r) => r.package_version).filter((v): v is string => !!v))].sort(),
     fixed_versions: [...new Set(g.flatMap((r) => r.fixed_versions))].sort(),
     aliases: [...new Set(g.flatMap((r) => r.aliases))].sort(),
+    kev: ctx.feeds?.kev ?? null,
+    epss: ctx.feeds?.epss ?? null,
   }
 }
