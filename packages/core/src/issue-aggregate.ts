@@ -21,21 +21,35 @@ export interface SourceRow {
   archived: boolean | null
 }
 
+/** The fields of a source row prioritisation reads. */
+export type PrioritisedRow = Pick<
+  SourceRow,
+  'kind' | 'severity' | 'signals' | 'vendor_factors' | 'vendor_state' | 'state' | 'archived'
+>
+
+/** An issue's priority from its sources' rows (the sync's aggregate and a recompute after a feed or policy change). */
+export const prioritiseSources = (g: PrioritisedRow[], ctx: Omit<PriorityContext, 'archived'> = {}) =>
+  prioritise(
+    g.map(
+      (r): SourceView => ({
+        kind: r.kind,
+        severity: r.severity,
+        signals: r.signals,
+        vendorFactors: r.vendor_factors,
+        present: r.state === 'present',
+        vendorState: r.vendor_state,
+      }),
+    ),
+    { ...ctx, archived: g.some((r) => r.archived === true) },
+  )
+
 /**
  * An issue's aggregate over its sources' occurrences (pure): severity, priority and factors, what the evidence says
  * (`status`: open while any source reports it; excluded when none does and a source's location is deselected; else
  * fixed), dates, versions, fixed versions and aliases; and the feed values the priority was computed with.
  */
 export const aggregateIssue = (g: SourceRow[], ctx: Omit<PriorityContext, 'archived'> = {}) => {
-  const views: SourceView[] = g.map((r) => ({
-    kind: r.kind,
-    severity: r.severity,
-    signals: r.signals,
-    vendorFactors: r.vendor_factors,
-    present: r.state === 'present',
-    vendorState: r.vendor_state,
-  }))
-  const p = prioritise(views, { ...ctx, archived: g.some((r) => r.archived === true) })
+  const p = prioritiseSources(g, ctx)
   const present = g.filter((r) => r.state === 'present')
   const open = present.length > 0
   // fixed only when every source verified it gone; a source whose location was deselected proves nothing

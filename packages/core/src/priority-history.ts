@@ -1,3 +1,4 @@
+import { type EpssValue, type KevValue, sameEpss, sameKev } from './feeds.ts'
 import type { Prioritised } from './priority.ts'
 import { type IssueStatus, type SlaLevel, type SlaPolicy, slaDueAfter, type TimelineDraft } from './workflow.ts'
 
@@ -30,14 +31,26 @@ const reachability = (codes: readonly string[]) =>
     .sort()
     .join(',')
 
-/** The cause of a priority change a sync made, from the issue's present sources and factor codes before and after. */
-export const syncPriorityCause = (
-  before: { present: readonly string[]; factorCodes: readonly string[] },
-  after: { present: readonly string[]; factorCodes: readonly string[] },
-): PriorityCause => {
+/** What a sync's cause is judged from, before and after its recompute. */
+export interface CauseEvidence {
+  /** the connections that report the issue now */
+  present: readonly string[]
+  factorCodes: readonly string[]
+  /** the feed values the priority was computed with */
+  kev: KevValue | null
+  epss: EpssValue | null
+}
+
+/**
+ * The cause of a priority change a sync's recompute made: a new source, then a change in reachability, a source gone,
+ * feed values that changed since the issue was last computed (a sync ran before the refresh's own recompute), else
+ * what a scanner reports changed.
+ */
+export const syncPriorityCause = (before: CauseEvidence, after: CauseEvidence): PriorityCause => {
   if (after.present.some((s) => !before.present.includes(s))) return 'new_source'
   if (reachability(before.factorCodes) !== reachability(after.factorCodes)) return 'reachability_changed'
   if (before.present.some((s) => !after.present.includes(s))) return 'source_gone'
+  if (!sameKev(before.kev, after.kev) || !sameEpss(before.epss, after.epss)) return 'feed_refresh'
   return 'scanner_update'
 }
 

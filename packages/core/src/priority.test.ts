@@ -184,15 +184,15 @@ describe('feed matching and wording', () => {
 
 describe('priority history', () => {
   it('names the cause of a change a sync made', () => {
-    const before = { present: ['c1'], factorCodes: ['epss'] }
-    expect(syncPriorityCause(before, { present: ['c1', 'c2'], factorCodes: ['epss'] })).toBe('new_source')
-    expect(syncPriorityCause(before, { present: ['c1'], factorCodes: ['epss', 'function_unreachable'] })).toBe(
+    const before = { present: ['c1'], factorCodes: ['epss'], kev: null, epss: EPSS }
+    expect(syncPriorityCause(before, { ...before, present: ['c1', 'c2'] })).toBe('new_source')
+    expect(syncPriorityCause(before, { ...before, factorCodes: ['epss', 'function_unreachable'] })).toBe(
       'reachability_changed',
     )
-    expect(syncPriorityCause({ present: ['c1', 'c2'], factorCodes: [] }, { present: ['c1'], factorCodes: [] })).toBe(
-      'source_gone',
-    )
-    expect(syncPriorityCause(before, before)).toBe('scanner_update')
+    expect(syncPriorityCause({ ...before, present: ['c1', 'c2'] }, before)).toBe('source_gone')
+    expect(syncPriorityCause(before, { ...before, kev: KEV })).toBe('feed_refresh')
+    expect(syncPriorityCause(before, { ...before, epss: { ...EPSS, score: 0.5 } })).toBe('feed_refresh')
+    expect(syncPriorityCause(before, { ...before, epss: { ...EPSS } })).toBe('scanner_update')
   })
 
   it('a new priority moves an open issue’s due date and records the change with its cause', () => {
