@@ -21,7 +21,7 @@ export interface SimRequest {
 export interface SimResponse {
   status?: number
   headers?: Record<string, string>
-  /** objects are sent as JSON; strings as text */
+  /** objects are sent as JSON; strings as text; Buffers as they are (a gzip file) */
   body?: unknown
 }
 
@@ -115,10 +115,13 @@ export const startSimulator = async (opts: SimulatorOptions): Promise<Simulator>
   const send = (res: ServerResponse, out: SimResponse, truncate: boolean) => {
     const status = out.status ?? 200
     stats.statuses[status] = (stats.statuses[status] ?? 0) + 1
-    let payload = ''
+    let payload: string | Buffer = ''
     const headers: Record<string, string> = { ...(out.headers ?? {}) }
     if (out.body !== undefined) {
-      if (typeof out.body === 'string') {
+      if (Buffer.isBuffer(out.body)) {
+        payload = out.body
+        headers['content-type'] ??= 'application/octet-stream'
+      } else if (typeof out.body === 'string') {
         payload = out.body
         headers['content-type'] ??= 'text/plain; charset=utf-8'
       } else {
@@ -126,7 +129,11 @@ export const startSimulator = async (opts: SimulatorOptions): Promise<Simulator>
         headers['content-type'] ??= 'application/json'
       }
     }
-    if (truncate && payload.length > 2) payload = payload.slice(0, Math.floor(payload.length / 2))
+    if (truncate && payload.length > 2)
+      payload =
+        typeof payload === 'string'
+          ? payload.slice(0, Math.floor(payload.length / 2))
+          : payload.subarray(0, Math.floor(payload.length / 2))
     res.writeHead(status, headers)
     res.end(payload)
   }
