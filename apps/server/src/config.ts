@@ -1,6 +1,14 @@
 import { resolve } from 'node:path'
 import { z } from 'zod'
 
+/** Where the prioritisation feeds are downloaded from unless VULNSYNC_KEV_URL / VULNSYNC_EPSS_URL say otherwise. */
+export const DEFAULT_FEED_URLS = {
+  kev: 'https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json',
+  epss: 'https://epss.empiricalsecurity.com/epss_scores-current.csv.gz',
+} as const
+
+const feedUrl = z.string().regex(/^https?:\/\/\S+$/i, 'must be an http(s) URL')
+
 /**
  * The one place that reads process.env. Parsed once at start; everything else receives the result as arguments.
  */
@@ -29,6 +37,10 @@ export const EnvSchema = z.object({
   VULNSYNC_TRUST_PROXY: bool,
   /** check every API response against its schema (the test suite turns it on; it costs time per request) */
   VULNSYNC_VALIDATE_RESPONSES: bool,
+  /** the CISA KEV catalog (JSON), e.g. a mirror; PATCH /api/v1/feeds/kev overrides it */
+  VULNSYNC_KEV_URL: feedUrl.default(DEFAULT_FEED_URLS.kev),
+  /** the FIRST EPSS daily scores (CSV, gzip); PATCH /api/v1/feeds/epss overrides it */
+  VULNSYNC_EPSS_URL: feedUrl.default(DEFAULT_FEED_URLS.epss),
 })
 
 export interface AppConfig {
@@ -45,6 +57,8 @@ export interface AppConfig {
   secureCookies: boolean
   trustProxy: boolean
   validateResponses: boolean
+  /** the configured feed URLs (a URL saved with PATCH /api/v1/feeds/{name} takes precedence) */
+  feedUrls: { kev: string; epss: string }
 }
 
 export class ConfigError extends Error {}
@@ -70,6 +84,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): AppConfig => {
     secureCookies: e.VULNSYNC_SECURE_COOKIES,
     trustProxy: e.VULNSYNC_TRUST_PROXY,
     validateResponses: e.VULNSYNC_VALIDATE_RESPONSES,
+    feedUrls: { kev: e.VULNSYNC_KEV_URL, epss: e.VULNSYNC_EPSS_URL },
   }
 }
 

@@ -67,7 +67,8 @@ export interface RankedFactor {
 
 /**
  * Applies the policy to the factors found (pure): lowering factors the policy does not allow, and any lowering of a
- * KEV-listed issue when `neverLowerKev`, become informational (a vendor's own factors keep the effect it gave them) (so the sentence never names a factor that did not
+ * KEV-listed issue when `neverLowerKev` (whatever factor it comes from), become informational (a vendor's own
+ * factors, which move nothing, keep the effect it gave them) (so the sentence never names a factor that did not
  * move the priority); then priority = severity + raises − lowerings (capped at `maxLevels`), or critical − lowerings
  * when the KEV action is `critical`.
  */
@@ -80,7 +81,9 @@ export const applyPriorityPolicy = <F extends RankedFactor>(
   const kevCritical = factors.some((f) => f.code === 'kev' && f.effect === 'raise' && policy.kev === 'critical')
   const lowers = policy.lowering.maxLevels > 0 && !(kevListed && policy.neverLowerKev)
   const out = factors.map((f) =>
-    f.effect === 'lower' && isLoweringFactor(f.code) && (!lowers || !policy.lowering.factors.includes(f.code))
+    f.effect === 'lower' &&
+    f.levels > 0 &&
+    (!lowers || (isLoweringFactor(f.code) && !policy.lowering.factors.includes(f.code)))
       ? { ...f, effect: 'none' as const, levels: 0 }
       : f,
   )

@@ -57,8 +57,22 @@ export const updateFeedSettings = async (
 export const markFeedRequested = (db: Queryable, name: FeedName, at: Date) =>
   db.query(`UPDATE feeds SET requested_at = $2 WHERE name = $1`, [name, at])
 
-export const markFeedStarted = (db: Queryable, name: FeedName, at: Date) =>
-  db.query(`UPDATE feeds SET started_at = $2 WHERE name = $1`, [name, at])
+/** A refresh that started and did not finish this long ago is taken for dead (its process stopped). */
+export const FEED_CLAIM_STALE_MS = 2 * 3600_000
+
+/**
+ * Claims the feed for one refresh (a download, or a file import): false while another one runs. Refreshes of a feed
+ * never overlap, so the changes one records are the ones it recomputes.
+ */
+export const claimFeed = async (db: Queryable, name: FeedName, at: Date): Promise<boolean> =>
+  (
+    await db.query(
+      `UPDATE feeds SET started_at = $2
+        WHERE name = $1 AND (started_at IS NULL OR finished_at >= started_at OR started_at < $3)
+        RETURNING name`,
+      [name, at, new Date(at.getTime() - FEED_CLAIM_STALE_MS)],
+    )
+  ).rowCount > 0
 
 /** How a refresh ended: with the data it loaded, or with the error that kept the previous data. */
 export const markFeedFinished = async (

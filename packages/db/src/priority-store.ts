@@ -266,3 +266,9 @@ const reprioritiseChunk = async (q: Queryable, ids: number[], o: ReprioritiseOpt
     conflicts: [...conflicts],
   }
 }
+
+/** Every issue of a workspace, in id order (what a policy change recomputes). */
+export const workspaceIssueIds = async (db: Queryable, workspaceId: string): Promise<number[]> =>
+  (await db.query<{ id: number }>(`SELECT id FROM issues WHERE workspace_id = $1 ORDER BY id`, [workspaceId])).rows.map(
+    (r) => r.id,
+  )

@@ -146,6 +146,14 @@ describe.each(DRIVERS)('HTTP API on %s', (driver) => {
         'status',
         'target',
         'versions',
+        // the workflow
+        'stage',
+        'assignee',
+        'sla',
+        'decision',
+        // the prioritisation feeds
+        'kev',
+        'epss',
       ].sort(),
     )
     expect(first.detectedAt).toBe('2023-06-01T00:00:00.000Z')

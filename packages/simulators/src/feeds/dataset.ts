@@ -100,8 +100,8 @@ export interface EpssOptions {
   rows?: number
   /** CVEs scored besides the universe */
   cves?: Iterable<string>
-  /** fixed scores (and the CVE is scored even if outside the universe) */
-  scores?: Record<string, number>
+  /** fixed scores, or scores and percentiles (and the CVE is scored even if outside the universe) */
+  scores?: Record<string, number | { score: number; percentile: number }>
   /** 0 = the base scores; each further day moves every score a little, as the daily recomputation does */
   day?: number
   /** default 2026-12-01 (+ day) */
@@ -156,7 +156,7 @@ export const epssFile = (o: EpssOptions = {}): EpssFile => {
     const c = cves[i]!
     const fixed = o.scores?.[c]
     if (fixed !== undefined) {
-      scores[i] = fixed
+      scores[i] = typeof fixed === 'number' ? fixed : fixed.score
       continue
     }
     const base = baseScore(fnv(c, seed))
@@ -181,8 +181,13 @@ export const epssFile = (o: EpssOptions = {}): EpssFile => {
     'cve,epss,percentile',
   ]
   const byCve = new Map<string, number>()
+  const pinned = (c: string) => {
+    const f = o.scores?.[c]
+    return typeof f === 'object' ? f.percentile : undefined
+  }
+  const percentile = (i: number) => pinned(cves[i]!) ?? round5(upper(scores[i]!) / sorted.length)
   for (let i = 0; i < cves.length; i++) {
-    const pct = round5(upper(scores[i]!) / sorted.length)
+    const pct = percentile(i)
     lines.push(`${cves[i]},${scores[i]!.toFixed(5)},${pct.toFixed(5)}`)
     byCve.set(cves[i]!, i)
   }
@@ -195,7 +200,7 @@ export const epssFile = (o: EpssOptions = {}): EpssFile => {
     score: (cve) => {
       const i = byCve.get(cve.toUpperCase())
       if (i === undefined) return undefined
-      return { score: Number(scores[i]!.toFixed(5)), percentile: round5(upper(scores[i]!) / sorted.length) }
+      return { score: Number(scores[i]!.toFixed(5)), percentile: percentile(i) }
     },
   }
 }
