@@ -79,3 +79,8 @@ CREATE TABLE feed_changes (
 -- filtered on (kev=true, epssMin)
 ALTER TABLE issues ADD COLUMN kev jsonb;
 ALTER TABLE issues ADD COLUMN epss jsonb;
+
+-- a feed refresh rewrites the feed values (and the factors) of every issue of a changed CVE, leaving the indexed
+-- columns alone unless the priority moves: room on each page lets PostgreSQL update such a row in place (a HOT
+-- update) instead of adding an entry to each of the issue indexes
+ALTER TABLE issues SET (fillfactor = 80);
