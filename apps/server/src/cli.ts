@@ -308,9 +308,18 @@ program
   .option('--json', 'print JSON')
   .option('--source <kinds>', 'source tools, comma separated')
   .option('--severity <levels>', 'critical,high,medium,low,info')
-  .option('--status <status>', 'open or fixed', 'open')
+  .option(
+    '--status <status>',
+    'open, fixed, excluded, accepted, false_positive, not_affected (comma separated), or all',
+    'open',
+  )
   .option('--repository <name>', 'owner/name or id')
   .option('--cve <id>', 'CVE id or prefix')
+  .option('--assignee <who>', 'me, none, or a user id')
+  .option('--stage <stages>', 'new, triaged, in_progress, fix_proposed, fix_merged (comma separated)')
+  .option('--sla <states>', 'breached, due_soon, ok (comma separated; open issues)')
+  .option('--needs-review', 'only issues whose decision needs review')
+  .option('--sort <sort>', 'priority, severity, dueAt, detectedAt, -detectedAt, cve, lastSeenAt')
   .option('-q, --query <text>', 'free text')
   .option('--limit <n>', 'how many', '50')
   .action(async (o) => {
@@ -319,9 +328,14 @@ program
     for (const [k, v] of Object.entries({
       source: o.source,
       severity: o.severity,
-      status: o.status,
+      status: o.status === 'all' ? undefined : o.status,
       repository: o.repository,
       cve: o.cve,
+      assignee: o.assignee,
+      stage: o.stage,
+      sla: o.sla,
+      needsReview: o.needsReview ? 'true' : undefined,
+      sort: o.sort,
       q: o.query,
       limit: o.limit,
     }))
@@ -331,21 +345,111 @@ program
       process.stdout.write(`${JSON.stringify(r, null, 2)}\n`)
       return
     }
+    const sla = (i: any) =>
+      !i.sla ? '' : i.sla.metSla !== undefined ? (i.sla.metSla ? 'met' : 'missed') : `${i.sla.state} ${i.sla.daysLeft}d`
     const rows = r.items.map((i: any) => [
+      i.id,
       i.cve,
       i.priority,
-      i.severity,
+      i.status === 'open' ? i.stage : i.status,
+      i.assignee?.username ?? '-',
+      sla(i),
       `${i.package.name}@${i.versions.join(',')}`,
       i.target.name,
       i.sources.map((s: any) => s.kind).join(','),
-      i.detectedAt?.slice(0, 10) ?? '',
     ])
-    const head = ['CVE', 'PRIORITY', 'SEVERITY', 'PACKAGE', 'TARGET', 'SOURCES', 'DETECTED']
+    const head = ['ID', 'CVE', 'PRIORITY', 'STAGE', 'ASSIGNEE', 'SLA', 'PACKAGE', 'TARGET', 'SOURCES']
     const widths = head.map((h, i) =>
       Math.min(48, Math.max(h.length, ...rows.map((x: string[]) => String(x[i]).length))),
     )
     const fmt = (x: string[]) => x.map((c, i) => String(c).slice(0, widths[i]).padEnd(widths[i]!)).join('  ')
     process.stdout.write(`${fmt(head)}\n${rows.map(fmt).join('\n')}\n${r.items.length} of ${r.total}\n`)
+  })
+
+/** A user id from `me`, `none` (null), an id, or a user name (names need the admin's user list). */
+const resolveUser = async (api: ReturnType<typeof client>, who: string): Promise<string | null> => {
+  if (who === 'none') return null
+  if (who === 'me') {
+    const me = await api('GET', '/api/v1/auth/me')
+    if (!me.user.id) fail('this API token belongs to no user, so it has no "me"')
+    return me.user.id
+  }
+  if (/^[0-9a-f-]{36}$/i.test(who)) return who
+  const users = await api('GET', '/api/v1/users')
+  const u = users.items.find((x: any) => x.username.toLowerCase() === who.toLowerCase())
+  return u ? u.id : fail(`no user named ${who}: use a user name, a user id, me or none`)
+}
+
+const date = (v: string) => {
+  const d = /^\d{4}-\d{2}-\d{2}$/.test(v) ? new Date(`${v}T23:59:59Z`) : new Date(v)
+  if (Number.isNaN(d.getTime())) throw new InvalidArgumentError('a date such as 2027-03-01 or 2027-03-01T12:00:00Z')
+  return d.toISOString()
+}
+
+program
+  .command('triage <id>')
+  .description('work an issue: assign it, move its stage, comment, or record a decision')
+  .option('--assign <user>', 'a user name, a user id, me, or none')
+  .option('--stage <stage>', 'new, triaged, in_progress, fix_proposed, fix_merged')
+  .option('--comment <text>', 'add a comment (markdown)')
+  .option('--accept', 'accept the risk (needs --until and --reason)')
+  .option('--false-positive', 'mark it a false positive (needs --reason)')
+  .option('--not-affected', 'not affected (needs --reason; --justification takes a VEX justification)')
+  .option('--until <date>', 'when an acceptance expires, e.g. 2027-03-01', date)
+  .option('--reason <text>', 'why (required for a decision)')
+  .option('--justification <vex>', 'e.g. vulnerable_code_not_in_execute_path')
+  .option('--scope <scope>', 'issue (default), cve_in_target or cve_everywhere', 'issue')
+  .option('--json', 'print JSON')
+  .action(async (id: string, o) => {
+    const api = client()
+    const kinds = [o.accept && 'accepted', o.falsePositive && 'false_positive', o.notAffected && 'not_affected'].filter(
+      Boolean,
+    )
+    if (kinds.length > 1) fail('choose one of --accept, --false-positive and --not-affected', 2)
+    if (!o.assign && !o.stage && !o.comment && kinds.length === 0)
+      fail(
+        'nothing to do: give --assign, --stage, --comment or a decision (--accept, --false-positive, --not-affected)',
+        2,
+      )
+    const out: Record<string, unknown> = {}
+    if (o.assign !== undefined || o.stage) {
+      const body: Record<string, unknown> = {}
+      if (o.assign !== undefined) body.assigneeId = await resolveUser(api, o.assign)
+      if (o.stage) body.stage = o.stage
+      out.issue = await api('PATCH', `/api/v1/vulnerabilities/${encodeURIComponent(id)}`, body)
+    }
+    if (kinds.length === 1) {
+      if (!o.reason) fail('a decision needs --reason', 2)
+      out.decision = (
+        await api('POST', '/api/v1/decisions', {
+          issueId: id,
+          kind: kinds[0],
+          reason: o.reason,
+          scope: o.scope,
+          ...(o.until ? { expiresAt: o.until } : {}),
+          ...(o.justification ? { justification: o.justification } : {}),
+        })
+      ).decision
+    }
+    if (o.comment) await api('POST', `/api/v1/vulnerabilities/${encodeURIComponent(id)}/comments`, { body: o.comment })
+    const issue = await api('GET', `/api/v1/vulnerabilities/${encodeURIComponent(id)}`)
+    if (o.json) {
+      process.stdout.write(`${JSON.stringify({ ...out, issue }, null, 2)}\n`)
+      return
+    }
+    const d = issue.decision
+    process.stdout.write(
+      [
+        `${issue.cve} in ${issue.target.name} (${issue.package.name}): ${issue.status}${issue.status === 'open' ? `, stage ${issue.stage}` : ''}`,
+        `assignee: ${issue.assignee?.username ?? 'none'}`,
+        issue.sla
+          ? `SLA: due ${issue.sla.dueAt.slice(0, 10)} (${issue.sla.state}, ${issue.sla.daysLeft} days)`
+          : 'SLA: none',
+        d
+          ? `decision ${d.id}: ${d.kind} (${d.scope})${d.expiresAt ? ` until ${d.expiresAt.slice(0, 10)}` : ''}: ${d.reason}`
+          : 'decision: none',
+      ].join('\n') + '\n',
+    )
   })
 
 program.parseAsync(process.argv).catch((err) => {

@@ -21,6 +21,8 @@ for (const path of [
   '/repositories',
   '/repositories/unmatched',
   '/users',
+  '/decisions',
+  '/settings',
 ]) {
   await page.goto(`${base}${path}`)
   await page.locator('#page-title').waitFor()

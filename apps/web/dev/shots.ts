@@ -67,4 +67,14 @@ await page.screenshot({ path: shot('dev-unmatched') })
 await page.goto(`${base}/users`)
 await page.getByRole('heading', { name: 'Users' }).waitFor()
 await page.screenshot({ path: shot('dev-users') })
+for (const [path, name] of [
+  ['/vulnerabilities?assignee=me', 'dev-assigned-to-me'],
+  ['/decisions', 'dev-decisions'],
+  ['/settings', 'dev-settings'],
+]) {
+  await page.goto(`${base}${path}`)
+  await page.locator('#page-title').waitFor()
+  await page.waitForTimeout(500)
+  await page.screenshot({ path: shot(name as string) })
+}
 await close()

@@ -281,6 +281,27 @@ describe('vulnsync web app in Chromium', () => {
     await expect.poll(() => new URL(page.url()).searchParams.get('source')).toBe('endor')
   })
 
+  it('says in the queue and on the Hub what waits for a repository match, with a link to map it', async () => {
+    const waiting = (await app.api('GET', '/api/v1/unmatched/summary')).body as { findings: number; targets: number }
+    expect(waiting.findings).toBeGreaterThan(0)
+    expect(waiting.targets).toBe(1)
+    const nav = page.getByRole('navigation', { name: 'Main' })
+    await nav.getByRole('link', { name: 'Integrations' }).click()
+    const endorRow = page.locator('li.connection', { hasText: 'Endor' })
+    await expect
+      .poll(() => endorRow.locator('.connection-unmatched').innerText())
+      .toContain(`${waiting.findings.toLocaleString('en')} finding${waiting.findings === 1 ? '' : 's'} from 1 target`)
+    await nav.getByRole('link', { name: 'Vulnerabilities' }).click()
+    const banner = page.locator('.waiting-banner')
+    await expect
+      .poll(() => banner.innerText())
+      .toContain(`${waiting.findings.toLocaleString('en')} finding${waiting.findings === 1 ? '' : 's'} from 1 target`)
+    expect(await banner.innerText()).toContain('for a repository match')
+    await page.screenshot({ path: shot('08b-queue-waiting-banner') })
+    await banner.getByRole('link', { name: 'Map them under Unmatched' }).click()
+    await page.waitForURL(/\/repositories\/unmatched$/)
+  })
+
   it('maps an unmatched target to a repository with the searchable picker', async () => {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Repositories' }).click()
     await page.getByRole('link', { name: 'Unmatched' }).click()
@@ -328,6 +349,10 @@ describe('vulnsync web app in Chromium', () => {
       .toBe(false)
     await row.waitFor({ state: 'detached' })
     await page.screenshot({ path: shot('10-unmatched-after') })
+    // nothing waits any more: the queue has no banner
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Vulnerabilities' }).click()
+    await page.locator('table').first().waitFor()
+    expect(await page.locator('.waiting-banner').count()).toBe(0)
   })
 
   it('labels every control and reaches the main content by keyboard on the main pages', async () => {

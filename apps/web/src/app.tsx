@@ -6,13 +6,15 @@ import { Empty, Spinner } from './components/feedback.tsx'
 import { Icon } from './components/icon.tsx'
 import { ToastProvider } from './components/toast.tsx'
 import { useConnectors } from './connectors-cache.ts'
+import { DecisionsPage } from './pages/decisions.tsx'
 import { HubPage } from './pages/hub/index.tsx'
 import { RepositoriesPage } from './pages/repositories.tsx'
+import { SettingsPage } from './pages/settings.tsx'
 import { SignInPage } from './pages/sign-in.tsx'
 import { SyncHistoryPage } from './pages/syncs.tsx'
 import { UsersPage } from './pages/users.tsx'
-import { VulnerabilitiesPage } from './pages/vulnerabilities.tsx'
-import { VulnerabilityDetailPage } from './pages/vulnerability-detail.tsx'
+import { VulnerabilitiesPage } from './pages/vulnerabilities/index.tsx'
+import { VulnerabilityDetailPage } from './pages/vulnerability-detail/index.tsx'
 import { Link, match, navigate, useLocation } from './router.tsx'
 
 export function App() {
@@ -62,16 +64,39 @@ export function App() {
   )
 }
 
-const NAV: { to: string; label: string; icon: 'shield' | 'plug' | 'repo' | 'users'; admin?: boolean }[] = [
+type NavItem = {
+  to: string
+  label: string
+  icon: 'shield' | 'plug' | 'repo' | 'users' | 'user' | 'clipboard' | 'sliders'
+  admin?: boolean
+  /** only for a signed-in user (an API token of no user has no "me") */
+  user?: boolean
+}
+const NAV: NavItem[] = [
   { to: '/vulnerabilities', label: 'Vulnerabilities', icon: 'shield' },
+  { to: '/vulnerabilities?assignee=me', label: 'Assigned to me', icon: 'user', user: true },
+  { to: '/decisions', label: 'Decisions', icon: 'clipboard' },
   { to: '/integrations', label: 'Integrations', icon: 'plug' },
   { to: '/repositories', label: 'Repositories', icon: 'repo' },
   { to: '/users', label: 'Users', icon: 'users', admin: true },
+  { to: '/settings', label: 'Settings', icon: 'sliders' },
 ]
+
+/** The nav entry the current page belongs to: "Assigned to me" is the queue filtered to me. */
+function isActive(n: NavItem, pathname: string, query: URLSearchParams): boolean {
+  const mine = pathname === '/vulnerabilities' && query.get('assignee') === 'me'
+  if (n.to === '/vulnerabilities?assignee=me') return mine
+  if (n.to === '/vulnerabilities') return !mine && (pathname === n.to || pathname.startsWith(`${n.to}/`))
+  return (
+    pathname === n.to ||
+    pathname.startsWith(`${n.to}/`) ||
+    (n.to === '/integrations' && pathname.startsWith('/connections/'))
+  )
+}
 
 function Shell() {
   const { user, signOut } = useAuth()
-  const { pathname } = useLocation()
+  const { pathname, query } = useLocation()
   const catalogue = useConnectors()
   const [changingPassword, setChangingPassword] = useState(false)
   const mainRef = useRef<HTMLElement>(null)
@@ -110,11 +135,8 @@ function Shell() {
         </div>
         <nav aria-label="Main">
           <ul>
-            {NAV.filter((n) => !n.admin || user.role === 'admin').map((n) => {
-              const active =
-                pathname === n.to ||
-                pathname.startsWith(`${n.to}/`) ||
-                (n.to === '/integrations' && pathname.startsWith('/connections/'))
+            {NAV.filter((n) => (!n.admin || user.role === 'admin') && (!n.user || user.id)).map((n) => {
+              const active = isActive(n, pathname, query)
               return (
                 <li key={n.to}>
                   <Link
@@ -174,6 +196,8 @@ function Routes({ pathname }: { pathname: string }): ReactNode {
   if (match('/repositories/unmatched', pathname)) return <RepositoriesPage tab="unmatched" />
   if (match('/users', pathname))
     return user.role === 'admin' ? <UsersPage /> : <Empty title="Only administrators manage users." />
+  if (match('/decisions', pathname)) return <DecisionsPage />
+  if (match('/settings', pathname)) return <SettingsPage />
   if (pathname === '/' || pathname === '/signin') return null
   return (
     <div>

@@ -80,9 +80,13 @@ export function useNow(ms = 1000, active = true): number {
 
 /**
  * Runs an action the user started (submit, confirm): busy while it runs, its error kept for showing in place. On
- * success busy stays true: the caller closes the dialog or moves on.
+ * success busy stays true: the caller closes the dialog or moves on. An action of a control that stays on the page
+ * (an inline form) passes `{ settle: true }`: busy ends on success too.
  */
-export function useAction(action: () => Promise<void>): { busy: boolean; error: unknown; run: () => Promise<void> } {
+export function useAction(
+  action: () => Promise<void>,
+  o: { settle?: boolean } = {},
+): { busy: boolean; error: unknown; run: () => Promise<void> } {
   const [busy, setBusy] = useState(false)
   const [error, setError] = useState<unknown>(null)
   const run = async () => {
@@ -90,6 +94,7 @@ export function useAction(action: () => Promise<void>): { busy: boolean; error: 
     setError(null)
     try {
       await action()
+      if (o.settle) setBusy(false)
     } catch (err) {
       setError(err)
       setBusy(false)

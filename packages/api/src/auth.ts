@@ -12,6 +12,11 @@ export type User = z.infer<typeof User>
 export const UserEnvelope = z.strictObject({ user: User })
 export const UserList = list(User)
 
+/** A user an issue can be assigned to (what every role may see of the workspace's people). */
+export const AssignableUser = z.strictObject({ id: z.string(), username: z.string() })
+export type AssignableUser = z.infer<typeof AssignableUser>
+export const AssignableUserList = list(AssignableUser)
+
 /** Who is calling, with the effective role of the credential. */
 export const Me = z.strictObject({
   user: z.strictObject({ id: z.string().nullable(), username: z.string(), role: Role }),

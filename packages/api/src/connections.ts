@@ -65,6 +65,8 @@ export const Connection = z.strictObject({
   createdAt: Iso,
   updatedAt: Iso,
   lastRun: Run.nullable(),
+  /** a scanner's findings that wait for a repository match (see GET /api/v1/unmatched) */
+  unmatched: z.strictObject({ findings: z.number().int(), targets: z.number().int() }),
 })
 export type Connection = z.infer<typeof Connection>
 export const ConnectionEnvelope = z.strictObject({ connection: Connection })

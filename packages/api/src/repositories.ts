@@ -38,6 +38,16 @@ export const UnmatchedTarget = z.strictObject({
 export type UnmatchedTarget = z.infer<typeof UnmatchedTarget>
 export const UnmatchedList = list(UnmatchedTarget)
 
+/** Findings that wait for a repository match, in all and per connection (the queue and the Hub say so). */
+export const WaitingCount = z.strictObject({ findings: z.number().int(), targets: z.number().int() })
+export type WaitingCount = z.infer<typeof WaitingCount>
+export const UnmatchedSummary = z.strictObject({
+  findings: z.number().int(),
+  targets: z.number().int(),
+  byConnection: z.array(z.strictObject({ connectionId: z.string(), ...WaitingCount.shape })),
+})
+export type UnmatchedSummary = z.infer<typeof UnmatchedSummary>
+
 export const MappingSaved = z.strictObject({
   key: z.string(),
   repositoryId: z.string(),

@@ -19,8 +19,10 @@ export const Stage = z.enum(STAGE_VALUES)
 export type Stage = z.infer<typeof Stage>
 export const DECISION_KIND_VALUES = ['accepted', 'false_positive', 'not_affected'] as const
 export const DecisionKind = z.enum(DECISION_KIND_VALUES)
+export type DecisionKind = z.infer<typeof DecisionKind>
 export const DECISION_SCOPE_VALUES = ['issue', 'cve_in_target', 'cve_everywhere'] as const
 export const DecisionScope = z.enum(DECISION_SCOPE_VALUES)
+export type DecisionScope = z.infer<typeof DecisionScope>
 
 /** The SLA of an issue: due date and state while it is open; a closed issue keeps its due date and says if it met it. */
 export const Sla = z.strictObject({
@@ -55,7 +57,13 @@ export const Vulnerability = z.strictObject({
   aliases: z.array(z.string()),
   package: z.strictObject({ purl: z.string(), name: z.string(), ecosystem: z.string() }),
   versions: z.array(z.string()),
-  target: z.strictObject({ kind: z.string(), name: z.string(), url: z.string().nullable() }),
+  target: z.strictObject({
+    kind: z.string(),
+    name: z.string(),
+    url: z.string().nullable(),
+    /** images and artifacts: the tags or versions that still contain it */
+    versions: z.array(z.string()),
+  }),
   repositoryId: z.string().nullable(),
   severity: Severity,
   priority: Severity,
@@ -177,6 +185,8 @@ export const Decision = z.strictObject({
   justification: z.string().nullable(),
   expiresAt: NullableIso,
   createdBy: z.string(),
+  /** the user who made it (null for a token without a user): they, or an admin, may change or revoke it */
+  createdById: z.string().nullable(),
   createdAt: Iso,
   endedAt: NullableIso,
   endReason: z.enum(['revoked', 'expired', 'superseded']).nullable(),
@@ -214,3 +224,4 @@ export const SlaPolicyChange = z.strictObject({
   moves: z.array(z.strictObject({ from: z.string(), to: z.string(), count: z.number().int() })),
   changed: z.number().int(),
 })
+export type SlaPolicyChange = z.infer<typeof SlaPolicyChange>

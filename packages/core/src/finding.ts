@@ -12,6 +12,8 @@ export interface TargetRef {
   externalId?: { provider: string; id: string } | undefined
   /** for images and artifacts: the source repository they were built from, when known */
   sourceRepoUrl?: string | undefined
+  /** for images and artifacts: the tag or version this finding was found in (not part of the key) */
+  version?: string | undefined
 }
 
 export interface CvssScore {

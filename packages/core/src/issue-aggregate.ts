@@ -19,6 +19,8 @@ export interface SourceRow {
   fixed_versions: string[]
   aliases: string[]
   archived: boolean | null
+  /** the image tag or artifact version the occurrence was found in */
+  target_version?: string | null
 }
 
 /** The fields of a source row prioritisation reads. */
@@ -75,5 +77,9 @@ export const aggregateIssue = (g: SourceRow[], ctx: Omit<PriorityContext, 'archi
     aliases: [...new Set(g.flatMap((r) => r.aliases))].sort(),
     kev: ctx.feeds?.kev ?? null,
     epss: ctx.feeds?.epss ?? null,
+    // the image tags and artifact versions that still contain it (all of them once it is fixed)
+    target_versions: [
+      ...new Set((open ? present : g).map((r) => r.target_version).filter((v): v is string => !!v)),
+    ].sort(),
   }
 }

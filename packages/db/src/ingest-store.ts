@@ -41,6 +41,7 @@ export interface OccurrenceInput {
   target: unknown
   target_kind: string
   target_name: string
+  target_version: string | null
   match_key: string
   match_display: string
   ext_provider: string | null
@@ -113,7 +114,7 @@ export const loadRepoMatcher = async (db: Queryable, workspaceId: string): Promi
 }
 
 /** The issue target of a matched occurrence: the repository for SCA, the image or artifact name otherwise. */
-export const issueTargetKey = (targetKind: string, targetName: string, repositoryId: number): string =>
+export const issueTargetKey = (targetKind: string, targetName: string, repositoryId: number | null): string =>
   targetKind === 'repository' ? `repo:${repositoryId}` : `${targetKind}:${targetName.toLowerCase()}`
 
 const TARGET_KEY_SQL = `CASE WHEN o.target_kind = 'repository' THEN 'repo:' || o.repository_id
@@ -166,7 +167,7 @@ export const writeOccurrenceBatch = async (
       const e = prev.get(`${r.source_key}\u0000${r.cve}`)
       if (e && e.content_hash === r.content_hash && e.state === 'present') {
         unchangedIds.push(e.id)
-        if (e.repository_id === null) out.unmatched++
+        if (e.issue_id === null) out.unmatched++
         continue
       }
       if (!e) out.created++
@@ -178,18 +179,19 @@ export const writeOccurrenceBatch = async (
         nameKey: r.name_key,
         matchKey: r.match_key,
       })
-      if (repositoryId === null) out.unmatched++
+      // an image or artifact is an asset in its own right: its issue exists with or without a repository
+      const waits = repositoryId === null && r.target_kind === 'repository'
+      if (waits) out.unmatched++
       write.push({
         row: r,
         repositoryId,
-        issueKey:
-          repositoryId === null
-            ? null
-            : {
-                target_key: issueTargetKey(r.target_kind, r.target_name, repositoryId),
-                package_key: r.package_key,
-                cve: r.cve,
-              },
+        issueKey: waits
+          ? null
+          : {
+              target_key: issueTargetKey(r.target_kind, r.target_name, repositoryId),
+              package_key: r.package_key,
+              cve: r.cve,
+            },
         prevIssue: e?.issue_id ?? null,
       })
     }
@@ -238,6 +240,7 @@ export const writeOccurrenceBatch = async (
             fixed_versions: w.fixed_versions,
             aliases: w.aliases,
             archived: null,
+            target_version: w.target_version,
           })),
           {
             feeds: evidenceOf(
@@ -268,17 +271,19 @@ export const writeOccurrenceBatch = async (
         `INSERT INTO issues (workspace_id, target_key, package_key, cve, repository_id, target_kind, target_name, target_url,
             package_name, ecosystem, aliases, versions, fixed_versions, severity, severity_rank, priority, priority_rank,
             factors, explanation, status, detected_at, first_seen_at, last_seen_at, created_at, updated_at, sla_due_at,
-            kev, epss)
+            target_versions, kev, epss)
          SELECT $1, x.target_key, x.package_key, x.cve, x.repository_id, x.target_kind,
             CASE WHEN x.target_kind = 'repository' THEN r.full_name ELSE x.target_name END,
             CASE WHEN x.target_kind = 'repository' THEN r.web_url ELSE NULL END,
             x.package_name, x.ecosystem, x.aliases, x.versions, x.fixed_versions, x.severity, x.severity_rank, x.priority,
-            x.priority_rank, x.factors, x.explanation, 'open', x.detected_at, $2, $2, $2, $2, x.sla_due_at, x.kev, x.epss
+            x.priority_rank, x.factors, x.explanation, 'open', x.detected_at, $2, $2, $2, $2, x.sla_due_at,
+            x.target_versions, x.kev, x.epss
            FROM json_to_recordset($3::json) AS x(target_key text, package_key text, cve text, repository_id bigint,
              target_kind text, target_name text, package_name text, ecosystem text, aliases jsonb, versions jsonb,
              fixed_versions jsonb, severity text, severity_rank smallint, priority text, priority_rank smallint,
-             factors json, explanation text, detected_at timestamptz, sla_due_at timestamptz, kev jsonb, epss jsonb)
-           JOIN repositories r ON r.id = x.repository_id
+             factors json, explanation text, detected_at timestamptz, sla_due_at timestamptz, target_versions jsonb,
+             kev jsonb, epss jsonb)
+           LEFT JOIN repositories r ON r.id = x.repository_id
          ON CONFLICT (workspace_id, target_key, package_key, cve) DO NOTHING
          RETURNING id, target_key, package_key, cve`,
         [workspaceId, now, json(candidates)],
@@ -329,19 +334,19 @@ export const writeOccurrenceBatch = async (
     }))
     await tx.query(
       `INSERT INTO occurrences AS o (workspace_id, connection_id, source_key, cve, aliases, package_purl, package_key,
-          package_name, ecosystem, package_version, target, target_kind, target_name, match_key, match_display,
-          ext_key, url_key, name_key, repository_id, issue_id, scope, severity, vendor_severity, cvss, detected_at,
+          package_name, ecosystem, package_version, target, target_kind, target_name, target_version, match_key,
+          match_display, ext_key, url_key, name_key, repository_id, issue_id, scope, severity, vendor_severity, cvss, detected_at,
           detected_at_source, fixed_versions, signals, vendor_factors, evidence, vendor_state, title, link,
           content_hash, state, first_seen_at, last_seen_at, last_seen_run_id, absent_since)
        SELECT $1, $2, x.source_key, x.cve, x.aliases, x.package_purl, x.package_key, x.package_name, x.ecosystem,
-          x.package_version, x.target, x.target_kind, x.target_name, x.match_key, x.match_display,
+          x.package_version, x.target, x.target_kind, x.target_name, x.target_version, x.match_key, x.match_display,
           CASE WHEN x.ext_id IS NULL THEN NULL ELSE x.ext_provider || ':' || x.ext_id END, x.url_key, x.name_key,
           x.repository_id, x.issue_id, x.scope, x.severity, x.vendor_severity, x.cvss, COALESCE(x.detected_at, $3),
           CASE WHEN x.detected_at IS NULL THEN 'first_seen' ELSE 'vendor' END, x.fixed_versions, x.signals,
           x.vendor_factors, x.evidence, x.vendor_state, x.title, x.link, x.content_hash, 'present', $3, $3, $4, NULL
          FROM json_to_recordset($5::json) AS x(source_key text, cve text, aliases jsonb, package_purl text,
           package_key text, package_name text, ecosystem text, package_version text, target json, target_kind text,
-          target_name text, match_key text, match_display text, ext_provider text, ext_id text, url_key text,
+          target_name text, target_version text, match_key text, match_display text, ext_provider text, ext_id text, url_key text,
           name_key text, repository_id bigint, issue_id bigint, scope text, severity text, vendor_severity text,
           cvss json, detected_at timestamptz, fixed_versions jsonb, signals jsonb, vendor_factors jsonb, evidence json,
           vendor_state text, title text, link text, content_hash text)
@@ -349,7 +354,7 @@ export const writeOccurrenceBatch = async (
           aliases = excluded.aliases, package_purl = excluded.package_purl, package_key = excluded.package_key,
           package_name = excluded.package_name, ecosystem = excluded.ecosystem,
           package_version = excluded.package_version, target = excluded.target, target_kind = excluded.target_kind,
-          target_name = excluded.target_name, match_key = excluded.match_key, match_display = excluded.match_display,
+          target_name = excluded.target_name, target_version = excluded.target_version, match_key = excluded.match_key, match_display = excluded.match_display,
           ext_key = excluded.ext_key, url_key = excluded.url_key, name_key = excluded.name_key,
           repository_id = excluded.repository_id, issue_id = excluded.issue_id, scope = excluded.scope,
           severity = excluded.severity, vendor_severity = excluded.vendor_severity, cvss = excluded.cvss,
@@ -445,10 +450,12 @@ export const recomputeIssues = async (
 ): Promise<{ fixed: number; reopened: number }> => {
   const result = { fixed: 0, reopened: 0 }
   if (issueIds.length === 0) return result
-  const { rows } = await tx.query<SourceRow & { issue_id: number; connection_id: string }>(
+  const { rows } = await tx.query<
+    SourceRow & { issue_id: number; connection_id: string; repository_id: number | null }
+  >(
     `SELECT o.issue_id, o.connection_id, c.kind, o.severity, o.signals, o.vendor_factors, o.vendor_state, o.state,
             o.detected_at, o.first_seen_at, o.last_seen_at, o.absent_since, o.package_version, o.fixed_versions,
-            o.aliases, r.archived
+            o.aliases, r.archived, o.target_version, o.repository_id
        FROM occurrences o
        JOIN connections c ON c.id = o.connection_id
        LEFT JOIN repositories r ON r.id = o.repository_id
@@ -576,6 +583,8 @@ export const recomputeIssues = async (
     updates.push({
       id,
       ...agg,
+      // an image's or artifact's source repository, once one of its occurrences matches one
+      asset_repository_id: g.find((r) => r.repository_id !== null)?.repository_id ?? null,
       status: w.status,
       stage: w.stage,
       sla_due_at: w.slaDueAt?.toISOString() ?? null,
@@ -591,13 +600,16 @@ export const recomputeIssues = async (
            priority_rank smallint, factors json, explanation text, status text, stage text, detected_at timestamptz,
            first_seen_at timestamptz, last_seen_at timestamptz, fixed_at timestamptz, versions jsonb,
            fixed_versions jsonb, aliases jsonb, sla_due_at timestamptz, closed_at timestamptz, reopened int,
-           review boolean, kev jsonb, epss jsonb))
+           review boolean, target_versions jsonb, asset_repository_id bigint, kev jsonb, epss jsonb))
        UPDATE issues i SET severity = u.severity, severity_rank = u.severity_rank, priority = u.priority,
          priority_rank = u.priority_rank, factors = u.factors, explanation = u.explanation, status = u.status,
          stage = u.stage, detected_at = u.detected_at, first_seen_at = u.first_seen_at, last_seen_at = u.last_seen_at,
          fixed_at = u.fixed_at, versions = u.versions, fixed_versions = u.fixed_versions, aliases = u.aliases,
          sla_due_at = u.sla_due_at, closed_at = u.closed_at, reopened_count = i.reopened_count + u.reopened,
-         review_needed = i.review_needed OR u.review, kev = u.kev, epss = u.epss, updated_at = $2
+         review_needed = i.review_needed OR u.review, target_versions = u.target_versions,
+         repository_id = CASE WHEN i.target_kind = 'repository' THEN i.repository_id
+                              ELSE COALESCE(u.asset_repository_id, i.repository_id) END,
+         kev = u.kev, epss = u.epss, updated_at = $2
        FROM u WHERE i.id = u.id`,
       [json(updates), now],
     )

@@ -52,6 +52,7 @@ export interface IssueRow {
   target_kind: string
   target_name: string
   target_url: string | null
+  target_versions: string[]
   repository_id: number | null
   severity: string
   priority: string
@@ -210,7 +211,7 @@ const decodeCursor = (s: string, cols: SortCol[]): unknown[] => {
 }
 
 export const ISSUE_COLUMNS = `i.id, i.cve, i.aliases, i.package_key, i.package_name, i.ecosystem, i.versions, i.target_kind, i.target_name,
-  i.target_url, i.repository_id, i.severity, i.priority, i.status, i.detected_at, i.first_seen_at, i.last_seen_at,
+  i.target_url, i.target_versions, i.repository_id, i.severity, i.priority, i.status, i.detected_at, i.first_seen_at, i.last_seen_at,
   i.fixed_at, i.fixed_versions, i.severity_rank, i.priority_rank, i.stage, i.assignee_id, i.sla_due_at, i.closed_at,
   i.review_needed, i.decision_id, ${DUE_SORT} AS due_sort, i.kev, i.epss,
   (SELECT u.username FROM users u WHERE u.id = i.assignee_id) AS assignee_name,

@@ -143,11 +143,26 @@ export const listUnmatched = async (db: Queryable, workspaceId: string, q?: stri
               min(o.match_display) AS display, min(o.target_name) AS target_name, count(*)::int AS findings,
               count(DISTINCT o.cve)::int AS cves, max(o.last_seen_at) AS last_seen_at
          FROM occurrences o JOIN connections c ON c.id = o.connection_id
-        WHERE o.workspace_id = $1 AND o.repository_id IS NULL AND o.state = 'present'
+        WHERE o.workspace_id = $1 AND o.repository_id IS NULL AND o.issue_id IS NULL AND o.state = 'present'
           AND ($2::text IS NULL OR o.match_display ILIKE $2 OR o.target_name ILIKE $2)
         GROUP BY o.match_key, o.connection_id, c.kind, c.name
         ORDER BY count(*) DESC, o.match_key LIMIT 1000`,
       [workspaceId, likeOf(q)],
+    )
+  ).rows
+
+/** How many findings wait for a repository match (no issue yet), and on how many targets, per connection. */
+export const waitingCounts = async (
+  db: Queryable,
+  workspaceId: string,
+): Promise<{ connection_id: string; findings: number; targets: number }[]> =>
+  (
+    await db.query<{ connection_id: string; findings: number; targets: number }>(
+      `SELECT o.connection_id, count(*)::int AS findings, count(DISTINCT o.match_key)::int AS targets
+         FROM occurrences o
+        WHERE o.workspace_id = $1 AND o.issue_id IS NULL AND o.state = 'present'
+        GROUP BY o.connection_id`,
+      [workspaceId],
     )
   ).rows
 

@@ -131,7 +131,11 @@ describe.each(DRIVERS)('HTTP API on %s', (driver) => {
     expect(Object.keys(first).sort()).toEqual(
       [
         'aliases',
+        'assignee',
         'cve',
+        'decision',
+        'sla',
+        'stage',
         'detectedAt',
         'firstSeenAt',
         'fixedAt',

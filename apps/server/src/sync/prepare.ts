@@ -48,6 +48,7 @@ export const toOccurrenceInput = (f: MappedFinding, raw: unknown, scope: string 
     target: f.target,
     target_kind: f.target.kind,
     target_name: f.target.name,
+    target_version: f.target.kind === 'repository' ? null : (f.target.version ?? null),
     match_key: keys.matchKey,
     match_display: keys.display,
     ext_provider: f.target.externalId?.provider.toLowerCase() ?? null,

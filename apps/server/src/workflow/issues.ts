@@ -31,7 +31,7 @@ export const assertAssignee = async (db: Queryable, workspaceId: string, userId:
     throw new InputError(
       'invalid_request',
       `${field}: no active user ${userId} in this workspace`,
-      'pick a user from GET /api/v1/users',
+      'pick a user from GET /api/v1/users/assignable',
       422,
     )
   return u

@@ -212,7 +212,13 @@ describe.each(DRIVERS)('remediation workflow on %s', (driver) => {
     })
     expect(r.status).toBe(201)
     acceptedId = r.body.decision.id
-    expect(r.body.decision).toMatchObject({ kind: 'accepted', scope: 'issue', issues: 1, createdBy: 'mia' })
+    expect(r.body.decision).toMatchObject({
+      kind: 'accepted',
+      scope: 'issue',
+      issues: 1,
+      createdBy: 'mia',
+      createdById: member.id,
+    })
     const after = await issueOf('CVE-2024-0002')
     expect(after.status).toBe('accepted')
     expect(after.decision).toMatchObject({ id: acceptedId, kind: 'accepted', needsReview: false })

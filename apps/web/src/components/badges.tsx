@@ -27,6 +27,9 @@ const RUN_TONE: Record<string, string> = {
   present: 'info',
   absent: 'neutral',
   excluded: 'neutral',
+  accepted: 'warn',
+  false_positive: 'neutral',
+  not_affected: 'neutral',
 }
 
 export function StatusBadge({ status, label }: { status: RunStatus | string; label?: string }) {

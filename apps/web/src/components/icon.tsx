@@ -21,6 +21,9 @@ export type IconName =
   | 'check'
   | 'alert'
   | 'pause'
+  | 'user'
+  | 'clipboard'
+  | 'sliders'
 
 const PATHS: Record<IconName, ReactNode> = {
   gear: (
@@ -78,6 +81,26 @@ const PATHS: Record<IconName, ReactNode> = {
   check: <path d="M4 12l5 5L20 6" />,
   alert: <path d="M12 3l10 18H2zM12 10v5M12 18v.5" />,
   pause: <path d="M8 5v14M16 5v14" />,
+  user: (
+    <>
+      <circle cx="12" cy="8" r="4" />
+      <path d="M4 21a8 8 0 0 1 16 0" />
+    </>
+  ),
+  clipboard: (
+    <>
+      <path d="M9 4h6v3H9z" />
+      <path d="M9 5H6a1 1 0 0 0-1 1v14a1 1 0 0 0 1 1h12a1 1 0 0 0 1-1V6a1 1 0 0 0-1-1h-3M9 14l2 2 4-4" />
+    </>
+  ),
+  sliders: (
+    <>
+      <path d="M4 6h4M12 6h8M4 12h10M18 12h2M4 18h2M10 18h10" />
+      <circle cx="10" cy="6" r="2" />
+      <circle cx="16" cy="12" r="2" />
+      <circle cx="8" cy="18" r="2" />
+    </>
+  ),
 }
 
 export function Icon({ name, size = 16, title }: { name: IconName; size?: number; title?: string }) {

@@ -39,6 +39,13 @@ export const artifactsQuery = (repo: string, docker: boolean, offset: number, li
   return `items.find(${crit}).include("repo","path","name","type","size","sha256","actual_sha1","created","modified").sort({"$asc":["path","name"]}).offset(${offset}).limit(${limit})`
 }
 
+/**
+ * The files of a repository downloaded (Docker: pulled, which downloads the manifest) since `since`: Artifactory's
+ * download statistics (`stat.downloaded`), one unpaged query per repository.
+ */
+export const downloadedQuery = (repo: string, since: string): string =>
+  `items.find({"repo":${q(repo)},"type":"file","stat.downloaded":{"$gt":${q(since)}}}).include("repo","path","name")`
+
 /** The items of a repository that say where they were built (OCI source label, vcs.url, build name), with those properties. */
 export const sourcesQuery = (repo: string): string => {
   const or = SOURCE_PROPERTIES.filter((p) => p !== 'build.number')

@@ -31,6 +31,14 @@ export const JfrogConfig = z.object({
     help: 'The JFrog user the access token belongs to (shown top right in the JFrog Platform, under your profile). Used for the legacy API-key form and in messages.',
     placeholder: 'vulnsync-reader',
   }),
+  versions: z.enum(['recent', 'all']).default('recent').meta({
+    label: 'Versions that count',
+    help: 'recent: the newest version of each artifact and image, plus every version downloaded or pulled in the last days below (Artifactory download statistics); all: every version kept in the repository. An issue is fixed once no counted version contains it.',
+  }),
+  recentDays: z.number().int().min(1).max(3650).default(90).meta({
+    label: 'Recently used (days)',
+    help: 'With "recent": a version downloaded or pulled within this many days counts.',
+  }),
 })
 export type JfrogConfig = z.infer<typeof JfrogConfig>
 

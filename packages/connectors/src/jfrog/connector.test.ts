@@ -41,7 +41,7 @@ describe('jfrog config', () => {
       JfrogConfig.parse({ platformUrl: 'https://jfrog.acme.internal:8082/artifactory', username: 'u' }).platformUrl,
     ).toBe('https://jfrog.acme.internal:8082')
     expect(JfrogConfig.safeParse({ platformUrl: 'ftp://acme.jfrog.io', username: 'u' }).success).toBe(false)
-    expect(jfrogConnector.baseUrl({ platformUrl: 'https://acme.jfrog.io', username: 'u' })).toBe(
+    expect(jfrogConnector.baseUrl(JfrogConfig.parse({ platformUrl: 'https://acme.jfrog.io', username: 'u' }))).toBe(
       'https://acme.jfrog.io',
     )
   })
@@ -155,7 +155,8 @@ describe('jfrog read', () => {
       'https://github.com/OpenLiberty/ci.docker',
     )
     expect(
-      f.find((x) => x.target.name === 'libs-release-local/org/acme/app/1.0.0/app-1.0.0.jar')!.target.sourceRepoUrl,
+      f.find((x) => x.target.name === 'libs-release-local/org/acme/app' && x.target.version === '1.0.0')!.target
+        .sourceRepoUrl,
     ).toBe('https://github.com/acme/app.git')
     // the per-platform manifest of the multi-arch tag and the layers are not asked about; checksum files neither
     const paths = new Set(records(evs).map((r) => `${r.raw.repo}/${r.raw.path}`))
@@ -363,6 +364,100 @@ describe('jfrog: two platforms in one workspace', () => {
       expect(incompletes(await run(sim, ['npm-local']))).toEqual([])
     } finally {
       await other.close()
+    }
+  })
+})
+
+describe('jfrog: which versions count', () => {
+  let versions: JfrogSimulator
+  beforeAll(async () => {
+    versions = await startJfrogSimulator({
+      extraRepos: [
+        // 300 npm packages × 7 versions: 2,100 tarballs, so packages straddle the 1,000-item AQL pages
+        generatedRepo({
+          key: 'npm-versions',
+          packageType: 'Npm',
+          artifacts: 2100,
+          versionsPerPackage: 7,
+          vulnsPerArtifact: 1,
+          downloadedRecently: (i) => i % 7 === 2,
+        }),
+        // 5 images × 4 tags, tag 1.0.0 of app-000001 pulled lately
+        generatedRepo({
+          key: 'docker-versions',
+          packageType: 'Docker',
+          artifacts: 20,
+          vulnsPerArtifact: 1,
+          downloadedRecently: (i) => i === 4,
+        }),
+      ],
+      tokens: [{ token: 'versions-token', user: 'version-reader', repos: ['npm-versions', 'docker-versions'] }],
+    })
+  })
+  afterAll(() => versions.close())
+  const ctxOf = (v: 'recent' | 'all') => jfrogCtx(versions.url, 'versions-token', 'version-reader', { versions: v })
+  const recentRun = (selection: string[], cursor: JfrogCursor | null = null, o: { versions?: 'recent' | 'all' } = {}) =>
+    collect(jfrogConnector.read(ctxOf(o.versions ?? 'recent'), { selection, cursor }))
+
+  it('counts the newest version of each package and those downloaded lately, across AQL pages', async () => {
+    const evs = await recentRun(['npm-versions'])
+    const read = records(evs).map((r) => r.raw.path)
+    // per package: the newest (1.6.0) and the one downloaded 5 days ago (1.2.0)
+    expect(read).toHaveLength(600)
+    expect(new Set(read).size).toBe(600)
+    expect(read.every((p) => /-1\.(6|2)\.0\.tgz$/.test(p))).toBe(true)
+    expect(skips(evs)).toEqual({ version_not_counted: 1500 })
+    // every finding's issue target is the package without its version; the version is where it was found
+    const f = findingsOf(evs)
+    expect(new Set(f.map((x) => x.target.name)).size).toBe(300)
+    expect(new Set(f.map((x) => x.target.version))).toEqual(new Set(['1.6.0', '1.2.0']))
+    expect(f.every((x) => /^npm-versions\/pkg-\d{6}$/.test(x.target.name))).toBe(true)
+  })
+
+  it('resumes from a checkpoint inside a package that straddles pages without losing or repeating a version', async () => {
+    const full = records(await recentRun(['npm-versions']))
+      .map((r) => r.raw.path)
+      .sort()
+    const part: Ev[] = []
+    let cursor: JfrogCursor | null = null
+    for await (const e of jfrogConnector.read(ctxOf('recent'), { selection: ['npm-versions'], cursor: null })) {
+      part.push(e)
+      if (e.type === 'checkpoint') {
+        cursor = e.cursor
+        break
+      }
+    }
+    // the first page ends inside package 142 (items 994..1000): the checkpoint points at its first version
+    expect(cursor!.current).toEqual({ repo: 'npm-versions', offset: 994 })
+    const rest = records(await recentRun(['npm-versions'], cursor)).map((r) => r.raw.path)
+    expect([...records(part).map((r) => r.raw.path), ...rest].sort()).toEqual(full)
+  })
+
+  it('counts the newest tag of each image and the tags pulled lately', async () => {
+    const evs = await recentRun(['docker-versions'])
+    const tags = records(evs)
+      .map((r) => `${r.raw.docker!.image}:${r.raw.docker!.tag}`)
+      .sort()
+    expect(tags).toEqual([
+      'app-000000:1.3.0',
+      'app-000001:1.0.0',
+      'app-000001:1.3.0',
+      'app-000002:1.3.0',
+      'app-000003:1.3.0',
+      'app-000004:1.3.0',
+    ])
+    expect(skips(evs)).toEqual({ version_not_counted: 14 })
+  })
+
+  it('counts every version when asked to, or when Artifactory keeps its download statistics to itself', async () => {
+    expect(records(await recentRun(['npm-versions'], null, { versions: 'all' }))).toHaveLength(2100)
+    versions.setFaults({ statsUnavailable: true })
+    try {
+      const evs = await recentRun(['docker-versions'])
+      expect(records(evs)).toHaveLength(20)
+      expect(evs.find((e) => e.type === 'warning' && e.code === 'download_stats_unavailable')).toBeTruthy()
+    } finally {
+      versions.setFaults({})
     }
   })
 })

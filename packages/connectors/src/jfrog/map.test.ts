@@ -79,6 +79,7 @@ describe('jfrog map: real Xray summary outputs', () => {
       kind: 'image',
       name: 'acme.jfrog.io/docker-local/component/open-liberty',
       sourceRepoUrl: undefined,
+      version: '21.0.0.3-1-full-alpine-java8-openj9',
     })
     expect(f.evidence.impactPaths).toEqual([
       'default/component/open-liberty/21.0.0.3-1-full-alpine-java8-openj9/sha256__cbc330c4d62cdcdac9408f3fc679b06fc8a22b08638c8f25720f3cd621f52fb6.tar.gz/3.12:openssl:1.1.1k-r0',
@@ -191,7 +192,9 @@ describe('jfrog map: summary v2 issues', () => {
     expect(f!.signals).toEqual({ fixAvailable: true, reachability: { applicable: true } })
     expect(f!.target).toEqual({
       kind: 'artifact',
-      name: 'libs-local/org/acme/app/1.0.0/app-1.0.0.jar',
+      // the artifact without its version (issue key); the version is where it was found
+      name: 'libs-local/org/acme/app',
+      version: '1.0.0',
       sourceRepoUrl: 'https://github.com/acme/app.git',
     })
     expect(f!.evidence).toMatchObject({

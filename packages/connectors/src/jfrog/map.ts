@@ -16,6 +16,7 @@ import {
   type VendorFactor,
 } from '@vulnsync/core'
 import { validateRecord } from '../kit/records.ts'
+import { artifactIdentity } from './artifact.ts'
 import { type JfrogRaw, JfrogRawSchema, SummaryArtifact } from './raw.ts'
 
 // ------------------------------------------------------------------ small pure parsers
@@ -323,9 +324,17 @@ export const mapJfrog = (input: JfrogRaw): MapResult => {
   const base = `${raw.repo}/${raw.path}`
   const issueKey = issue.issue_id?.trim() || `summary-${fnv1a(`${issue.summary ?? ''}\n${issue.description ?? ''}`)}`
   const severity = normaliseSeverity(issue.severity)
+  // the issue's target is the image or artifact without its tag or version: the version is where it was found
+  const slash = raw.path.lastIndexOf('/')
+  const id = artifactIdentity(raw.packageType, slash < 0 ? '.' : raw.path.slice(0, slash), raw.path.slice(slash + 1))
   const target: TargetRef = raw.docker
-    ? { kind: 'image', name: `${raw.platformHost}/${raw.repo}/${raw.docker.image}`, sourceRepoUrl: raw.source?.url }
-    : { kind: 'artifact', name: base, sourceRepoUrl: raw.source?.url }
+    ? {
+        kind: 'image',
+        name: `${raw.platformHost}/${raw.repo}/${raw.docker.image}`,
+        sourceRepoUrl: raw.source?.url,
+        version: raw.docker.tag,
+      }
+    : { kind: 'artifact', name: `${raw.repo}/${id.artifact}`, sourceRepoUrl: raw.source?.url, version: id.version }
   const ext = issue.extended_information
   const vendorFactors: VendorFactor[] = []
   if (ext?.jfrog_research_severity)

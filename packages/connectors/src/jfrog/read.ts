@@ -1,8 +1,10 @@
 import { type Location, type ReadEvent, UpstreamError } from '@vulnsync/core'
+import { artifactIdentity } from './artifact.ts'
 import {
   AQL_PAGE,
   artifactsQuery,
   createJfrogClient,
+  downloadedQuery,
   type JfrogClient,
   type JfrogCtx,
   SUMMARY_BATCH,
@@ -39,6 +41,13 @@ const NOT_SCANNABLE = /(\.(md5|sha1|sha256|sha512|asc|sig)|maven-metadata\.xml(\
 interface ScanTarget {
   /** repository-relative artifact path (Docker: `<image>/<tag>`) */
   path: string
+  /** the artifact without its version (Docker: the image), and the version (Docker: the tag) */
+  artifact: string
+  version?: string | undefined
+  /** when it was published (the newest version of an artifact always counts) */
+  created?: string | undefined
+  /** the absolute AQL offset of the first item that formed it (a resumed run re-reads an unfinished artifact from here) */
+  offset: number
   /** repository-relative path of the file that represents it (Docker: `<image>/<tag>/manifest.json`) */
   file: string
   docker?: { image: string; tag: string }
@@ -80,9 +89,15 @@ export async function* discover(ctx: JfrogCtx): AsyncGenerator<Location> {
 }
 
 /** Turns one AQL page into the artifacts to ask Xray about (Docker: one per tag folder). */
-const scanTargets = (items: AqlItem[], docker: boolean, sources: Map<string, Record<string, string>>): ScanTarget[] => {
+const scanTargets = (
+  items: AqlItem[],
+  docker: boolean,
+  sources: Map<string, Record<string, string>>,
+  packageType: string,
+  pageOffset: number,
+): ScanTarget[] => {
   const out = new Map<string, ScanTarget>()
-  for (const it of items) {
+  for (const [index, it] of items.entries()) {
     if (it.type && it.type !== 'file') continue
     const path = it.path === '.' ? '' : it.path
     if (/^\.jfrog(\/|$)|(^|\/)_uploads(\/|$)/.test(path)) continue
@@ -97,13 +112,27 @@ const scanTargets = (items: AqlItem[], docker: boolean, sources: Map<string, Rec
       out.set(path, {
         path,
         file,
+        artifact: segs.join('/'),
+        version: tag,
+        created: it.created ?? prev?.created,
+        offset: prev?.offset ?? pageOffset + index,
         docker: { image: segs.join('/'), tag },
         sha256: it.sha256 ?? undefined,
         ...sourceOf(props),
       })
     } else {
       if (NOT_SCANNABLE.test(it.name)) continue
-      out.set(file, { path: file, file, sha256: it.sha256 ?? undefined, ...sourceOf(sources.get(file) ?? {}) })
+      const id = artifactIdentity(packageType, path || '.', it.name)
+      out.set(file, {
+        path: file,
+        file,
+        artifact: id.artifact,
+        version: id.version,
+        created: it.created ?? undefined,
+        offset: pageOffset + index,
+        sha256: it.sha256 ?? undefined,
+        ...sourceOf(sources.get(file) ?? {}),
+      })
     }
   }
   return [...out.values()]
@@ -227,6 +256,35 @@ export async function* read(
         message: `Artifactory rejected the source-property query on ${key} (${said(src.status, src.body)}): images and artifacts are listed without their source repository`,
       }
 
+    // which versions count: every one, or the newest of each artifact plus those downloaded (pulled) lately
+    let recent: Set<string> | null = null
+    if (ctx.config.versions === 'recent') {
+      const since = new Date(ctx.now().getTime() - ctx.config.recentDays * 86_400_000).toISOString()
+      const dl = await client.aql(downloadedQuery(key, since))
+      if (dl.status === 200) {
+        recent = new Set()
+        for (const r of dl.results) {
+          const it = AqlItem.safeParse(r)
+          if (!it.success) continue
+          const path = it.data.path === '.' ? '' : it.data.path
+          recent.add(docker ? path : path ? `${path}/${it.data.name}` : it.data.name)
+        }
+      } else
+        yield {
+          type: 'warning',
+          code: 'download_stats_unavailable',
+          message: `Artifactory did not answer the download statistics of ${key} (${said(dl.status, dl.body)}): every version of its artifacts counts this run`,
+        }
+    }
+    /** the versions of one artifact that count: all, or its newest plus the recently downloaded ones */
+    const counted = (group: ScanTarget[]): ScanTarget[] => {
+      let newest = group[0]!
+      for (const t of group) if ((t.created ?? '') >= (newest.created ?? '')) newest = t
+      return group.filter((t) => t === newest || recent?.has(docker ? t.path : t.file))
+    }
+    // an artifact's versions are neighbours in path order, but may straddle a page: the last one waits for the next
+    let pending: ScanTarget[] = []
+
     let offset = startOffset
     let seen = 0
     for (;;) {
@@ -256,7 +314,33 @@ export async function* read(
           scope: key,
           detail: 'AQL item without repo/path/name',
         }
-      const targets = scanTargets(items, docker, sources)
+      const last = page.results.length < AQL_PAGE
+      const scanned = scanTargets(items, docker, sources, repo.packageType ?? 'Generic', offset)
+      const targets: ScanTarget[] = []
+      let notCounted = 0
+      if (!recent) targets.push(...scanned)
+      else {
+        const groups: ScanTarget[][] = []
+        for (const t of [...pending, ...scanned]) {
+          const g = groups.at(-1)
+          if (g && g[0]!.artifact === t.artifact) g.push(t)
+          else groups.push([t])
+        }
+        pending = last ? [] : (groups.pop() ?? [])
+        for (const g of groups) {
+          const c = counted(g)
+          targets.push(...c)
+          notCounted += g.length - c.length
+        }
+      }
+      if (notCounted)
+        yield {
+          type: 'skip',
+          reason: 'version_not_counted',
+          count: notCounted,
+          scope: key,
+          detail: `older versions neither the newest nor downloaded in the last ${ctx.config.recentDays} days`,
+        }
       // an artifact or image published with build info but no source property: the build records its VCS URL
       for (const t of targets) {
         if (t.source || !t.build?.number) continue
@@ -274,8 +358,9 @@ export async function* read(
       offset += page.results.length
       seen += page.results.length
       ctx.progress({ message: `${key}: ${offset} items read, ${state.xrayCalls} Xray requests`, pages })
-      if (page.results.length < AQL_PAGE) break
-      yield { type: 'checkpoint', cursor: cursorOf({ repo: key, offset }) }
+      if (last) break
+      // a resumed run starts at the artifact still waiting for its other versions
+      yield { type: 'checkpoint', cursor: cursorOf({ repo: key, offset: pending[0]?.offset ?? offset }) }
     }
     if (seen === 0 && startOffset === 0 && !incompleteSent) {
       // AQL filters silently by permission: an empty answer must be a readable, empty repository before it resolves anything

@@ -9,10 +9,16 @@ export const jfrogCtx = (
   url: string,
   token: string,
   username: string,
-  opts: { signal?: AbortSignal; waits?: number[] } = {},
+  opts: { signal?: AbortSignal; waits?: number[]; versions?: 'recent' | 'all'; recentDays?: number } = {},
 ) =>
   createConnectorContext<JfrogConfig, JfrogSecrets>({
-    config: JfrogConfig.parse({ platformUrl: `${url}/artifactory/`, username }),
+    // every version counts unless a test is about which versions count
+    config: JfrogConfig.parse({
+      platformUrl: `${url}/artifactory/`,
+      username,
+      versions: opts.versions ?? 'all',
+      recentDays: opts.recentDays,
+    }),
     secrets: { accessToken: token },
     allowPrivateNetworks: true,
     signal: opts.signal,

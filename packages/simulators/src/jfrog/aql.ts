@@ -2,7 +2,7 @@ import type { SimItem, SimRepo } from './dataset.ts'
 
 /**
  * A small AQL engine for the simulator: `items.find(<criteria>).include(...).sort({"$asc":[...]}).offset(n).limit(n)`
- * with field criteria (repo, path, name, type, size, created, modified, sha256), `@property` criteria, the operators
+ * with field criteria (repo, path, name, type, size, created, modified, sha256, stat.downloaded), `@property` criteria, the operators
  * $eq $ne $gt $gte $lt $lte $match $nmatch $in, and $and/$or (jfrog.md §3.5).
  */
 export interface AqlQuery {
@@ -125,6 +125,8 @@ const field = (it: SimItem, key: string): unknown => {
       return it.modified
     case 'depth':
       return it.path === '.' ? 1 : it.path.split('/').length + 1
+    case 'stat.downloaded':
+      return it.downloaded
     default:
       return undefined
   }

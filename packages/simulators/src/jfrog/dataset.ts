@@ -25,6 +25,8 @@ export interface SimItem {
   /** how Xray sees this file: indexed (has a summary), not indexed yet, not supported, or not an Xray artifact (a blob) */
   xray: XrayState
   docker?: { image: string; tag: string; list?: boolean }
+  /** when it was last downloaded (Docker: its manifest pulled), for AQL's `stat.downloaded` */
+  downloaded?: string | undefined
   /** v2 summary artifact (issues with components[]); the v1 endpoint strips components */
   summary?: () => SummaryArtifact
 }
@@ -377,6 +379,12 @@ export interface JfrogRepoOptions {
   /** the source URL of artifact group `name` (image or package folder) when it has one (default https://github.com/acme/<name>) */
   sourceUrl?: (name: string) => string
   seed?: number
+  /** npm: versions of each package (artifact i is version i % n of package i / n; default 1) */
+  versionsPerPackage?: number
+  /** Docker: tags of each image (default 4) */
+  tagsPerImage?: number
+  /** artifacts (npm tarballs, Docker tags) downloaded or pulled 5 days ago; the rest never */
+  downloadedRecently?: (i: number) => boolean
 }
 
 const NPM_POOL = [
@@ -510,15 +518,17 @@ export const generatedRepo = (o: JfrogRepoOptions): SimRepo => {
   const seed = (o.seed ?? 1) ^ hashKey(o.key)
   const per = o.vulnsPerArtifact ?? 5
   const docker = o.packageType === 'Docker'
-  const tagsPerImage = 4
+  const tagsPerImage = o.tagsPerImage ?? 4
+  const perPackage = o.versionsPerPackage ?? 1
   const parts = (i: number) => {
     if (docker) {
       const image = `app-${pad(Math.floor(i / tagsPerImage))}`
       const tag = `1.${i % tagsPerImage}.0`
       return { path: `${image}/${tag}`, name: 'manifest.json', image, tag }
     }
-    const n = `pkg-${pad(i)}`
-    return { path: `${n}/-`, name: `${n}-1.${i % 7}.0.tgz`, image: '', tag: '' }
+    const n = `pkg-${pad(Math.floor(i / perPackage))}`
+    const version = perPackage === 1 ? `1.${i % 7}.0` : `1.${i % perPackage}.0`
+    return { path: `${n}/-`, name: `${n}-${version}.tgz`, image: '', tag: '' }
   }
   const item = (i: number): SimItem => {
     const { path, name, image, tag } = parts(i)
@@ -539,6 +549,7 @@ export const generatedRepo = (o: JfrogRepoOptions): SimRepo => {
       docker: docker ? { image, tag } : undefined,
       created: iso(T0 + i * 60_000),
       modified: iso(T0 + i * 60_000),
+      downloaded: o.downloadedRecently?.(i) ? iso(Date.now() - 5 * 86_400_000) : undefined,
     })
     if (!notIndexed)
       it.summary = () => {
@@ -563,7 +574,9 @@ export const generatedRepo = (o: JfrogRepoOptions): SimRepo => {
   const find = (path: string, name: string): SimItem | undefined => {
     const m = docker ? /^app-(\d{6})\/1\.(\d+)\.0$/.exec(path) : /^pkg-(\d{6})\/-$/.exec(path)
     if (!m) return undefined
-    const i = docker ? Number(m[1]) * tagsPerImage + Number(m[2]) : Number(m[1])
+    const v = docker ? 0 : perPackage === 1 ? 0 : Number(/-1\.(\d+)\.0\.tgz$/.exec(name)?.[1] ?? -1)
+    if (v < 0) return undefined
+    const i = docker ? Number(m[1]) * tagsPerImage + Number(m[2]) : Number(m[1]) * perPackage + v
     if (i >= o.artifacts) return undefined
     const it = item(i)
     return it.path === path && it.name === name ? it : undefined

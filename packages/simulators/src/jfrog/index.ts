@@ -35,6 +35,7 @@ export { defaultBuilds, defaultRepos, dockerFixtureRepo, generatedRepo, libsRepo
  * - `xrayVersionForbidden`   GET /xray/api/v1/system/version answers 403 to non-admin tokens
  * - `buildsForbidden`        build info answers 403 (the user has no Read on the build-info repository)
  * - `aqlHardLimit`           AQL answers at most this many results per query (SaaS hard limit)
+ * - `statsUnavailable`       AQL on `stat.*` fields answers 400 (download statistics not available to the user)
  * plus the kit's rateLimitNext/Every, serverErrorNext/Every, latencyMs, truncateNext, authFailAfter.
  */
 
@@ -413,6 +414,8 @@ export const startJfrogSimulator = async (opts: JfrogSimulatorOptions = {}): Pro
       calls.aql++
       const text = typeof req.body === 'string' ? req.body : req.rawBody
       try {
+        if (faults.statsUnavailable && /"stat\./.test(text))
+          throw new AqlError(400, 'Failed to parse query: the stat domain is not available')
         const q = parseAql(text)
         const { results, range } = runAql(q, readable(t), {
           admin: !!t.admin,

@@ -26,7 +26,11 @@ export const presentRun = (r: RunRow): Run => ({
 /** A connection as the API shows it: never its secrets, only which secret fields are set. */
 export const presentConnection = (
   c: ConnectionRow,
-  extra: { lastRun?: RunRow | null; secretFields?: string[] } = {},
+  extra: {
+    lastRun?: RunRow | null
+    secretFields?: string[]
+    unmatched?: { findings: number; targets: number }
+  } = {},
 ): Connection => ({
   id: c.id,
   kind: c.kind,
@@ -40,4 +44,5 @@ export const presentConnection = (
   createdAt: isoRequired(c.created_at),
   updatedAt: isoRequired(c.updated_at),
   lastRun: extra.lastRun ? presentRun(extra.lastRun) : null,
+  unmatched: extra.unmatched ?? { findings: 0, targets: 0 },
 })

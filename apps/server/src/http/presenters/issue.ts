@@ -38,7 +38,7 @@ export const presentIssue = (i: IssueRow, ctx: IssueContext): Vulnerability => (
   aliases: i.aliases,
   package: { purl: i.package_key, name: i.package_name, ecosystem: i.ecosystem },
   versions: i.versions,
-  target: { kind: i.target_kind, name: i.target_name, url: i.target_url },
+  target: { kind: i.target_kind, name: i.target_name, url: i.target_url, versions: i.target_versions ?? [] },
   repositoryId: i.repository_id === null ? null : String(i.repository_id),
   severity: i.severity as Severity,
   priority: i.priority as Severity,

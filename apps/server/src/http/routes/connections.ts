@@ -20,6 +20,7 @@ import {
   loadRepoMatcher,
   softDeleteConnection,
   updateConnection,
+  waitingCounts,
 } from '@vulnsync/db'
 import { z } from 'zod'
 import type { Runtime } from '../../runtime.ts'
@@ -96,10 +97,27 @@ export const connectionRoutes = (rt: Runtime, r: Router) => {
     const c = connectorOf(rt.connectors, kind)
     return c ? secretFieldsOf(c) : []
   }
-  const view = async (row: ConnectionRow) => {
-    const last = (await lastRunsOf(rt.db, [row.id])).get(row.id) ?? null
-    return presentConnection(row, { lastRun: last, secretFields: secretFieldsOfKind(row.kind) })
+  /** connections as the API shows them: with their last run and the findings that wait for a repository */
+  const views = async (rows: ConnectionRow[]) => {
+    const last = await lastRunsOf(
+      rt.db,
+      rows.map((x) => x.id),
+    )
+    const waiting = new Map(
+      (await waitingCounts(rt.db, rt.workspaceId)).map((w) => [
+        w.connection_id,
+        { findings: w.findings, targets: w.targets },
+      ]),
+    )
+    return rows.map((row) =>
+      presentConnection(row, {
+        lastRun: last.get(row.id) ?? null,
+        secretFields: secretFieldsOfKind(row.kind),
+        unmatched: waiting.get(row.id) ?? { findings: 0, targets: 0 },
+      }),
+    )
   }
+  const view = async (row: ConnectionRow) => (await views([row]))[0]!
 
   r.add({
     method: 'GET',
@@ -108,21 +126,7 @@ export const connectionRoutes = (rt: Runtime, r: Router) => {
     summary: 'List connections (never their secrets)',
     tags: ['connections'],
     response: ConnectionList,
-    handler: async () => {
-      const rows = await listConnections(rt.db, rt.workspaceId)
-      const last = await lastRunsOf(
-        rt.db,
-        rows.map((x) => x.id),
-      )
-      return {
-        items: rows.map((row) =>
-          presentConnection(row, {
-            lastRun: last.get(row.id) ?? null,
-            secretFields: secretFieldsOfKind(row.kind),
-          }),
-        ),
-      }
-    },
+    handler: async () => ({ items: await views(await listConnections(rt.db, rt.workspaceId)) }),
   })
 
   r.add({

@@ -44,6 +44,7 @@ export const presentDecision = (d: DecisionWithCounts): DecisionView => ({
   justification: d.justification,
   expiresAt: iso(d.expires_at),
   createdBy: d.created_by_name,
+  createdById: d.created_by,
   createdAt: isoRequired(d.created_at),
   endedAt: iso(d.ended_at),
   endReason: d.end_reason,

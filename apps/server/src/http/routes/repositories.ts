@@ -1,4 +1,4 @@
-import { MappingList, MappingSaved, RepositoryPage, UnmatchedList } from '@vulnsync/api'
+import { MappingList, MappingSaved, RepositoryPage, UnmatchedList, UnmatchedSummary } from '@vulnsync/api'
 import {
   audit,
   getLiveRepository,
@@ -8,6 +8,7 @@ import {
   listUnmatched,
   rematchUnmatched,
   saveMapping,
+  waitingCounts,
 } from '@vulnsync/db'
 import { z } from 'zod'
 import type { Runtime } from '../../runtime.ts'
@@ -58,6 +59,23 @@ export const repositoryRoutes = (rt: Runtime, r: Router) => {
     handler: async ({ query }) => ({
       items: (await listUnmatched(rt.db, rt.workspaceId, query.q)).map(presentUnmatched),
     }),
+  })
+
+  r.add({
+    method: 'GET',
+    url: '/api/v1/unmatched/summary',
+    access: 'viewer',
+    summary: 'How many findings wait for a repository match, and on how many targets, in all and per connection',
+    tags: ['repositories'],
+    response: UnmatchedSummary,
+    handler: async () => {
+      const rows = await waitingCounts(rt.db, rt.workspaceId)
+      return {
+        findings: rows.reduce((a, r) => a + r.findings, 0),
+        targets: rows.reduce((a, r) => a + r.targets, 0),
+        byConnection: rows.map((r) => ({ connectionId: r.connection_id, findings: r.findings, targets: r.targets })),
+      }
+    },
   })
 
   r.add({

@@ -1,4 +1,4 @@
-import { Role, UserEnvelope, UserList } from '@vulnsync/api'
+import { AssignableUserList, Role, UserEnvelope, UserList } from '@vulnsync/api'
 import {
   audit,
   countAdmins,
@@ -27,6 +27,17 @@ export const userRoutes = (rt: Runtime, r: Router) => {
     tags: ['users'],
     response: UserList,
     handler: async () => ({ items: (await listUsers(rt.db, rt.workspaceId)).map(presentUser) }),
+  })
+  r.add({
+    method: 'GET',
+    url: '/api/v1/users/assignable',
+    access: 'viewer',
+    summary: 'The active users an issue can be assigned to: id and user name only (for the assignee pickers)',
+    tags: ['users', 'workflow'],
+    response: AssignableUserList,
+    handler: async () => ({
+      items: (await listUsers(rt.db, rt.workspaceId)).map((u) => ({ id: u.id, username: u.username })),
+    }),
   })
   r.add({
     method: 'POST',

@@ -100,6 +100,17 @@ export function ConnectionRow({
               </dd>
             </div>
           ) : null}
+          {c.unmatched.findings > 0 ? (
+            <div className="connection-unmatched">
+              <dt>Waiting for a repository</dt>
+              <dd>
+                <Link to="/repositories/unmatched">
+                  {fmtNumber(c.unmatched.findings)} finding{c.unmatched.findings === 1 ? '' : 's'} from{' '}
+                  {fmtNumber(c.unmatched.targets)} target{c.unmatched.targets === 1 ? '' : 's'}
+                </Link>
+              </dd>
+            </div>
+          ) : null}
           <div>
             <dt>Next sync</dt>
             <dd title={fmtDateTime(c.nextSyncAt)}>
