@@ -8,6 +8,7 @@ import { ToastProvider } from './components/toast.tsx'
 import { useConnectors } from './connectors-cache.ts'
 import { DecisionsPage } from './pages/decisions.tsx'
 import { HubPage } from './pages/hub/index.tsx'
+import { PrioritisationPage } from './pages/prioritisation.tsx'
 import { RepositoriesPage } from './pages/repositories.tsx'
 import { SettingsPage } from './pages/settings.tsx'
 import { SignInPage } from './pages/sign-in.tsx'
@@ -79,6 +80,7 @@ const NAV: NavItem[] = [
   { to: '/integrations', label: 'Integrations', icon: 'plug' },
   { to: '/repositories', label: 'Repositories', icon: 'repo' },
   { to: '/users', label: 'Users', icon: 'users', admin: true },
+  { to: '/prioritisation', label: 'Prioritisation', icon: 'sliders' },
   { to: '/settings', label: 'Settings', icon: 'sliders' },
 ]
 
@@ -197,6 +199,7 @@ function Routes({ pathname }: { pathname: string }): ReactNode {
   if (match('/users', pathname))
     return user.role === 'admin' ? <UsersPage /> : <Empty title="Only administrators manage users." />
   if (match('/decisions', pathname)) return <DecisionsPage />
+  if (match('/prioritisation', pathname)) return <PrioritisationPage />
   if (match('/settings', pathname)) return <SettingsPage />
   if (pathname === '/' || pathname === '/signin') return null
   return (
