@@ -104,13 +104,13 @@ function FeedRow({ feed: f, onChange }: { feed: Feed; onChange: () => void }) {
   const o = f.lastOutcome
   return (
     <tr data-feed={f.name}>
-      <th scope="row">
-        <div>{f.title}</div>
+      <td>
+        <strong>{f.title}</strong>
         <div className="muted small mono feed-url" title={f.url}>
           {f.url}
         </div>
         {f.enabled ? null : <div className="muted small">disabled: not downloaded</div>}
-      </th>
+      </td>
       <td className="num">{fmtNumber(f.entries)}</td>
       <td>{f.feedDate ? fmtDate(f.feedDate) : '–'}</td>
       <td>
