@@ -150,11 +150,6 @@ describe.each(DRIVERS)('HTTP API on %s', (driver) => {
         'status',
         'target',
         'versions',
-        // the workflow
-        'stage',
-        'assignee',
-        'sla',
-        'decision',
         // the prioritisation feeds
         'kev',
         'epss',
