@@ -6,10 +6,10 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createPgliteDb, createPostgresDb, migrate } from '@vulnsync/db'
 import { executeRun } from '../apps/server/src/sync/engine.ts'
 import { createTestConnector, type TestDataset, type TestRaw } from '../apps/server/src/sync/test-connector.ts'
-import { newRun, seedConnection, seedRepositories, seedWorkspace } from '../apps/server/src/sync/test-support.ts'
+import { newRun } from '../apps/server/src/sync/test-support.ts'
+import { openBenchDb, seedBenchTenant } from './support.ts'
 
 const [driver, countArg, url] = process.argv.slice(2)
 const count = Number(countArg ?? 1_000_000)
@@ -34,15 +34,8 @@ const dataset: TestDataset = {
 const silent = { debug() {}, info() {}, warn() {}, error() {} }
 // PGlite on disk, as `vulnsync serve` runs it (in memory it would hold the whole database in the process)
 const dataDir = driver === 'pglite' ? mkdtempSync(join(tmpdir(), 'vulnsync-bench-pglite-')) : undefined
-const db = driver === 'postgres' ? await createPostgresDb(url!, { max: 4 }) : await createPgliteDb(dataDir)
-await migrate(db)
-const ws = await seedWorkspace(db)
-await seedRepositories(
-  db,
-  ws,
-  Array.from({ length: REPOS }, (_, i) => ({ fullName: `bench-org/repo-${i}`, externalId: String(i) })),
-)
-const conn = await seedConnection(db, ws, { name: 'bench' })
+const db = await openBenchDb(driver!, url, dataDir)
+const { conn } = await seedBenchTenant(db, REPOS)
 const connector = createTestConnector(() => dataset, { pageSize: 1000 })
 const opts = { db, logger: silent, allowPrivateNetworks: true, batchSize: 2000 }
 const never = new AbortController().signal

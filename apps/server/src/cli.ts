@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { CONNECTOR_KINDS } from '@vulnsync/core'
+import { CONNECTOR_KINDS, FEED_NAMES, isFeedName } from '@vulnsync/core'
 import { ensureWorkspace, insertToken, loadMigrations, migrate, openDb } from '@vulnsync/db'
 import { Command, InvalidArgumentError } from 'commander'
 import { generateToken, hashToken, tokenPrefix } from './auth.ts'
@@ -8,6 +8,7 @@ import { readInitialToken } from './bootstrap.ts'
 import { ConfigError, loadCliConfig, loadConfig } from './config.ts'
 import { type Demo, runDemo } from './demo.ts'
 import { formatFindings, runDoctor } from './doctor.ts'
+import { describeLoad, importFeedFile } from './feeds/import.ts'
 import { createLogger } from './logger.ts'
 import { startProcess } from './server.ts'
 
@@ -110,6 +111,24 @@ token
     })
     await db.close()
     process.stdout.write(`${value}\n`)
+  })
+
+const feeds = program.command('feeds').description('the prioritisation feeds: CISA KEV and FIRST EPSS')
+feeds
+  .command('import <feed> <file>')
+  .description(
+    `load a feed from a file (${FEED_NAMES.join(' or ')}; JSON or CSV, gzip or not), e.g. an air-gapped copy; straight into the database`,
+  )
+  .option('--force', 'accept a file with fewer than half the entries in use (a real drop)')
+  .action(async (feed: string, file: string, o) => {
+    if (!isFeedName(feed)) fail(`the feed is ${FEED_NAMES.join(' or ')}, not ${feed}`, 2)
+    const cfg = config()
+    const name = feed as (typeof FEED_NAMES)[number]
+    const r = await importFeedFile(cfg, createLogger({ level: 'error' }), name, file, { force: o.force }).catch(
+      (err: Error) => fail(err.message),
+    )
+    process.stdout.write(`${describeLoad(name, r)}\n`)
+    process.exit(r.error ? 1 : 0)
   })
 
 program

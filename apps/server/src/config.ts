@@ -2,6 +2,14 @@ import { resolve } from 'node:path'
 import { DEFAULT_REGISTRY_URLS, type RegistryUrls } from '@vulnsync/connectors'
 import { z } from 'zod'
 
+/** Where the prioritisation feeds are downloaded from unless VULNSYNC_KEV_URL / VULNSYNC_EPSS_URL say otherwise. */
+export const DEFAULT_FEED_URLS = {
+  kev: 'https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json',
+  epss: 'https://epss.empiricalsecurity.com/epss_scores-current.csv.gz',
+} as const
+
+const feedUrl = z.string().regex(/^https?:\/\/\S+$/i, 'must be an http(s) URL')
+
 /**
  * The one place that reads process.env. Parsed once at start; everything else receives the result as arguments.
  */
@@ -34,6 +42,10 @@ export const EnvSchema = z.object({
   VULNSYNC_MAVEN_URL: z.string().optional(),
   /** check every API response against its schema (the test suite turns it on; it costs time per request) */
   VULNSYNC_VALIDATE_RESPONSES: bool,
+  /** the CISA KEV catalog (JSON), e.g. a mirror; PATCH /api/v1/feeds/kev overrides it */
+  VULNSYNC_KEV_URL: feedUrl.default(DEFAULT_FEED_URLS.kev),
+  /** the FIRST EPSS daily scores (CSV, gzip); PATCH /api/v1/feeds/epss overrides it */
+  VULNSYNC_EPSS_URL: feedUrl.default(DEFAULT_FEED_URLS.epss),
 })
 
 export interface AppConfig {
@@ -52,6 +64,8 @@ export interface AppConfig {
   validateResponses: boolean
   /** package registries fix plans read versions from (null: none) */
   registries: RegistryUrls
+  /** the configured feed URLs (a URL saved with PATCH /api/v1/feeds/{name} takes precedence) */
+  feedUrls: { kev: string; epss: string }
 }
 
 export class ConfigError extends Error {}
@@ -82,6 +96,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): AppConfig => {
       pypi: registryUrl(e.VULNSYNC_PYPI_URL, DEFAULT_REGISTRY_URLS.pypi, 'VULNSYNC_PYPI_URL'),
       maven: registryUrl(e.VULNSYNC_MAVEN_URL, DEFAULT_REGISTRY_URLS.maven, 'VULNSYNC_MAVEN_URL'),
     },
+    feedUrls: { kev: e.VULNSYNC_KEV_URL, epss: e.VULNSYNC_EPSS_URL },
   }
 }
 

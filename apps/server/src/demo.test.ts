@@ -58,6 +58,34 @@ describe('vulnsync demo', () => {
     expect(unmatched.body.items.some((u: any) => u.kind === 'endor' && /legacy-monolith/.test(u.display))).toBe(true)
   })
 
+  it('starts with both feeds loaded: a JFrog-only issue whose CVE is in KEV ranks critical', async () => {
+    const feeds = (await api('/api/v1/feeds')).body.items
+    for (const f of feeds) expect(f, f.name).toMatchObject({ lastError: null, refreshing: false })
+    expect(demo!.feeds.kev).toBeGreaterThan(1400)
+    expect(demo!.feeds.epss).toBeGreaterThan(20_000)
+    const k = demo!.kevJfrogOnly!
+    expect(k.was).not.toBe('critical')
+    expect(k.priority).toBe('critical')
+    const issue = (await api(`/api/v1/vulnerabilities/${k.id}`)).body
+    expect(issue.sources.map((s: any) => s.kind)).toEqual(['jfrog'])
+    expect(issue.kev).toMatchObject({ dateAdded: '2026-11-02', knownRansomware: true })
+    expect(issue.factors.find((f: any) => f.code === 'kev').text).toMatch(/listed in CISA KEV since 2026-11-02/)
+    expect(issue.epss).toMatchObject({ score: expect.any(Number), date: '2026-12-01' })
+    expect(banner).toContain(`${k.cve}, found by JFrog alone`)
+    // every issue of the queue with a CVE is scored
+    const unscored: any[] = []
+    let cursor: string | undefined
+    do {
+      const page = (
+        await api(`/api/v1/vulnerabilities?limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`)
+      ).body
+      unscored.push(...page.items.filter((i: any) => i.epss === null))
+      cursor = page.nextCursor ?? undefined
+    } while (cursor)
+    expect(unscored.map((i) => i.cve).filter((c) => /^CVE-/.test(c ?? ''))).toEqual([])
+    expect((await api('/api/v1/vulnerabilities?kev=true&source=jfrog&limit=1')).body.total).toBeGreaterThanOrEqual(3)
+  })
+
   it('serves the web app at / (built on install, or at start when missing or out of date)', async () => {
     const res = await fetch(`${demo!.url}/`)
     expect(res.status).toBe(200)

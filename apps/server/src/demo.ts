@@ -6,6 +6,7 @@ import { projectInfo } from '@vulnsync/connectors/endor/map.ts'
 import { EndorFinding, EndorProject } from '@vulnsync/connectors/endor/raw.ts'
 import { isSkip, parsePurl } from '@vulnsync/core'
 import { type EndorSimulator, startEndorSimulator } from '@vulnsync/simulators/endor/index.ts'
+import { type FeedsSimulator, startFeedsSimulator } from '@vulnsync/simulators/feeds/index.ts'
 import { scannedGithubRepos, scannedOxDataset } from '@vulnsync/simulators/fixable/ox.ts'
 import { mavenServiceFiles, npmServiceFiles, pythonServiceFiles } from '@vulnsync/simulators/fixable/repos.ts'
 import { type GithubSimulator, startGithubSimulator } from '@vulnsync/simulators/github/index.ts'
@@ -68,7 +69,7 @@ export interface Demo {
   dataDir: string
   username: string
   password: string
-  simulators: Record<'github' | 'gitlab' | 'ox' | 'endor' | 'jfrog' | 'npm' | 'pypi' | 'maven', string>
+  simulators: Record<'github' | 'gitlab' | 'ox' | 'endor' | 'jfrog' | 'npm' | 'pypi' | 'maven' | 'feeds', string>
   /** GitHub repositories with real files and vulnerable dependencies: fix pull requests can be opened on them */
   fixable: string[]
   connections: DemoConnection[]
@@ -78,6 +79,10 @@ export interface Demo {
   multiSource: number
   /** targets waiting under Unmatched */
   unmatched: number
+  /** entries loaded from each feed (CISA KEV, FIRST EPSS) */
+  feeds: Record<'kev' | 'epss', number>
+  /** an issue only JFrog reports (JFrog sends no exploit signal) whose CVE is in KEV: it ranks critical */
+  kevJfrogOnly: { id: string; cve: string; priority: string; was: string } | null
   /** from the call to the full queue */
   readyMs: number
   stop(): Promise<void>
@@ -251,6 +256,78 @@ const mirrorEndorInOx = (endor: EndorSimulator, projectRepo: Array<GhRepo | null
   return out
 }
 
+/** EPSS rows the demo's feed simulator generates besides the queue's CVEs (the real file has 250,000+). */
+const EPSS_ROWS = 20_000
+
+type DemoApi = (method: string, path: string, body?: unknown) => Promise<any>
+
+/** Asks for a feed refresh once no other runs (the server's own at start), and waits for its outcome. */
+const refreshFeedNow = async (api: DemoApi, name: 'kev' | 'epss', checkAbort: () => void) => {
+  const feed = async () => ((await api('GET', '/api/v1/feeds')).items as any[]).find((f) => f.name === name)
+  const settle = async () => {
+    for (;;) {
+      checkAbort()
+      const f = await feed()
+      if (!f.refreshing) return f
+      await new Promise((res) => setTimeout(res, 250))
+    }
+  }
+  const before = await settle()
+  await api('POST', `/api/v1/feeds/${name}/refresh`)
+  for (;;) {
+    const f = await settle()
+    if (f.lastRefreshAt !== before.lastRefreshAt) {
+      if (f.lastError) throw new Error(`the ${f.title} feed did not load: ${f.lastError.message}`)
+      return f
+    }
+    await new Promise((res) => setTimeout(res, 250))
+  }
+}
+
+/**
+ * Loads both feeds for the queue the syncs made: every CVE of the queue gets an EPSS score, and the CVEs of a few
+ * issues only JFrog reports (JFrog sends neither EPSS nor an exploit signal) are added to KEV, so the demo shows the
+ * feed judging every source alike. Returns one such issue, as the queue now ranks it.
+ */
+const loadDemoFeeds = async (api: DemoApi, sim: FeedsSimulator, checkAbort: () => void) => {
+  const cves = new Set<string>()
+  const jfrogOnly: any[] = []
+  let cursor: string | undefined
+  do {
+    const page = await api(
+      'GET',
+      `/api/v1/vulnerabilities?limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+    )
+    for (const i of page.items) {
+      if (i.cve) cves.add(i.cve)
+      if (i.cve && !i.kev && i.priority !== 'critical' && i.sources.every((s: any) => s.kind === 'jfrog'))
+        jfrogOnly.push(i)
+    }
+    cursor = page.nextCursor ?? undefined
+  } while (cursor)
+  const picked = jfrogOnly.slice(0, 3)
+  sim.setKev({
+    add: picked.map((i, k) => ({
+      cveID: i.cve,
+      dateAdded: '2026-11-0' + (k + 2),
+      dueDate: '2026-11-2' + (k + 3),
+      knownRansomware: k === 0,
+    })),
+  })
+  sim.setEpss({ rows: EPSS_ROWS, cves })
+  await refreshFeedNow(api, 'kev', checkAbort)
+  await refreshFeedNow(api, 'epss', checkAbort)
+  const first = picked[0]
+  if (!first) return null
+  const now = await api('GET', `/api/v1/vulnerabilities/${first.id}`)
+  return {
+    id: String(first.id),
+    cve: first.cve as string,
+    priority: now.priority as string,
+    was: first.priority as string,
+  }
+}
+
 export const runDemo = async (o: DemoOptions = {}): Promise<Demo> => {
   const t0 = Date.now()
   const out = o.out ?? process.stderr
@@ -378,6 +455,10 @@ export const runDemo = async (o: DemoOptions = {}): Promise<Demo> => {
       tokens: defaultTokens().map((t) => (t.token === JFROG_SIM.readerToken ? { ...t, repos: jfrogRepos } : t)),
     })
     sims.push(jf)
+    // the public feeds: the real KEV catalog, and an EPSS file (a smaller universe than the real one, plus every CVE
+    // of the queue once it is known); the server downloads both at start, as it would from CISA and FIRST
+    const feedsSim: FeedsSimulator = await startFeedsSimulator({ epss: { rows: EPSS_ROWS } })
+    sims.push(feedsSim)
     checkAbort()
 
     // ------------------------------------------------------------ the server
@@ -393,6 +474,8 @@ export const runDemo = async (o: DemoOptions = {}): Promise<Demo> => {
       VULNSYNC_NPM_REGISTRY: npmSim.url,
       VULNSYNC_PYPI_URL: pypiSim.url,
       VULNSYNC_MAVEN_URL: mavenSim.url,
+      VULNSYNC_KEV_URL: feedsSim.kevUrl,
+      VULNSYNC_EPSS_URL: feedsSim.epssUrl,
     })
     const logger = createLogger({ level: cfg.logLevel })
     running = await startProcess(cfg, logger, 'serve')
@@ -434,7 +517,7 @@ export const runDemo = async (o: DemoOptions = {}): Promise<Demo> => {
         `  sign in:   user ${DEMO_USER} / password ${DEMO_PASSWORD}`,
         `  API token: ${token}`,
         `             curl -H "Authorization: Bearer ${token}" "${url}/api/v1/vulnerabilities?limit=5"`,
-        `  simulators: GitHub ${gh.url}  GitLab ${gl.url}  OX ${ox.url}  Endor ${endor.url}  JFrog ${jf.url}`,
+        `  simulators: GitHub ${gh.url}  GitLab ${gl.url}  OX ${ox.url}  Endor ${endor.url}  JFrog ${jf.url}  feeds ${feedsSim.url}`,
         `  registries: npm ${npmSim.url}  PyPI ${pypiSim.url}  Maven ${mavenSim.url}`,
         `  fix pull requests: ${fixable.map((r) => r.full_name).join(', ')} (vulnsync fix plan <repository>)`,
         `  data: ${dataDir} (wiped by the next demo); server logs at level ${cfg.logLevel} (VULNSYNC_LOG_LEVEL)`,
@@ -497,6 +580,12 @@ export const runDemo = async (o: DemoOptions = {}): Promise<Demo> => {
       }
     })
 
+    // ------------------------------------------------------------ the feeds
+    const kevJfrogOnly = await loadDemoFeeds(api, feedsSim, checkAbort)
+    const feeds = Object.fromEntries(
+      ((await api('GET', '/api/v1/feeds')).items as any[]).map((f) => [f.name, f.entries as number]),
+    ) as Demo['feeds']
+
     // ------------------------------------------------------------ the queue
     const total = (await api('GET', '/api/v1/vulnerabilities?limit=1')).total as number
     let multiSource = 0
@@ -523,7 +612,13 @@ export const runDemo = async (o: DemoOptions = {}): Promise<Demo> => {
       out.write(`  ${c.name.padEnd(pad)}  ${c.status.padEnd(9)}  ${line}${c.error ? `  (${c.error.message})` : ''}\n`)
     }
     out.write(
-      `\nqueue: ${total} vulnerabilities; ${multiSource} reported by two scanners; ${unmatchedItems.length} targets wait under Unmatched (ready in ${(readyMs / 1000).toFixed(1)} s)\n` +
+      `\nfeeds: CISA KEV ${feeds.kev.toLocaleString('en')} entries, FIRST EPSS ${feeds.epss.toLocaleString('en')} scores` +
+        (kevJfrogOnly
+          ? `; ${kevJfrogOnly.cve}, found by JFrog alone (no exploit signal of its own), is in KEV: ${kevJfrogOnly.was} → ${kevJfrogOnly.priority}\n`
+          : '\n'),
+    )
+    out.write(
+      `queue: ${total} vulnerabilities; ${multiSource} reported by two scanners; ${unmatchedItems.length} targets wait under Unmatched (ready in ${(readyMs / 1000).toFixed(1)} s)\n` +
         `open ${url} and sign in as ${DEMO_USER} / ${DEMO_PASSWORD}. Ctrl+C stops the demo.\n\n`,
     )
 
@@ -542,9 +637,12 @@ export const runDemo = async (o: DemoOptions = {}): Promise<Demo> => {
         npm: npmSim.url,
         pypi: pypiSim.url,
         maven: mavenSim.url,
+        feeds: feedsSim.url,
       },
       fixable: fixable.map((r) => r.full_name),
       connections,
+      feeds,
+      kevJfrogOnly,
       total,
       multiSource,
       unmatched: unmatchedItems.length,

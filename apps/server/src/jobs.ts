@@ -4,12 +4,16 @@ import type { AppLogger } from './logger.ts'
 
 export const SYNC_QUEUE = 'vulnsync-sync'
 export const TICK_QUEUE = 'vulnsync-tick'
+/** refreshes of the prioritisation feeds: at most one queued and one running per feed (stately, keyed by name) */
+export const FEED_QUEUE = 'vulnsync-feeds'
 
 export const PRIORITY = { manual: 10, initial: 5, scheduled: 0, rematch: 0 } as const
 
 export interface JobSystem {
   start(o: { workers: boolean; scheduler: boolean }): Promise<void>
   enqueueRun(runId: string, priority: number): Promise<string | null>
+  /** null when a refresh of that feed is queued already */
+  enqueueFeedRefresh(feed: string): Promise<string | null>
   stop(): Promise<void>
   readonly boss: PgBoss
 }
@@ -19,6 +23,8 @@ export interface JobHandlers {
   runSync(runId: string, signal: AbortSignal): Promise<void>
   /** the scheduler's minute: enqueue due connections, recover runs whose process died */
   tick(): Promise<void>
+  /** downloads and loads one prioritisation feed */
+  refreshFeed(feed: string, signal: AbortSignal): Promise<void>
 }
 
 export class BusyError extends Error {}
@@ -65,6 +71,13 @@ export const createJobSystem = (o: {
         retryLimit: 0,
         expireInSeconds: 600,
       } as any)
+      await boss.createQueue(FEED_QUEUE, {
+        name: FEED_QUEUE,
+        policy: 'stately',
+        // a failed refresh is tried again by the daily schedule an hour later
+        retryLimit: 0,
+        expireInSeconds: 2 * 3600,
+      } as any)
       if (scheduler) await boss.schedule(TICK_QUEUE, '* * * * *', {}, { tz: 'UTC' })
       if (workers) {
         const polling = o.pollingIntervalSeconds ?? 2
@@ -75,10 +88,16 @@ export const createJobSystem = (o: {
         await boss.work(TICK_QUEUE, { batchSize: 1, pollingIntervalSeconds: Math.max(polling, 5) }, async () => {
           await o.handlers.tick()
         })
+        await boss.work(FEED_QUEUE, { batchSize: 1, pollingIntervalSeconds: polling }, async (jobs: any[]) => {
+          for (const job of jobs) await o.handlers.refreshFeed(job.data.feed, shutdown.signal)
+        })
       }
     },
     async enqueueRun(runId, priority) {
       return boss.send(SYNC_QUEUE, { runId }, { priority })
+    },
+    async enqueueFeedRefresh(feed) {
+      return boss.send(FEED_QUEUE, { feed }, { singletonKey: feed })
     },
     async stop() {
       if (!started) return

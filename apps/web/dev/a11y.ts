@@ -22,6 +22,7 @@ for (const path of [
   '/repositories/unmatched',
   '/users',
   '/decisions',
+  '/prioritisation',
   '/settings',
 ]) {
   await page.goto(`${base}${path}`)

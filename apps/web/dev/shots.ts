@@ -70,6 +70,7 @@ await page.screenshot({ path: shot('dev-users') })
 for (const [path, name] of [
   ['/vulnerabilities?assignee=me', 'dev-assigned-to-me'],
   ['/decisions', 'dev-decisions'],
+  ['/prioritisation', 'dev-prioritisation'],
   ['/settings', 'dev-settings'],
 ]) {
   await page.goto(`${base}${path}`)

@@ -2,7 +2,7 @@
 
 // The response types are the server's: zod schemas in @vulnsync/api (type-only imports, nothing of zod is bundled).
 // A response that changes shape breaks the web app's type check wherever the app does not handle it.
-import type { ConnectorInfo as ApiConnectorInfo, Run, Severity } from '@vulnsync/api'
+import type { ConnectorInfo as ApiConnectorInfo, PriorityPolicyDoc, Run, Severity } from '@vulnsync/api'
 
 export type {
   AssignableUser,
@@ -12,6 +12,7 @@ export type {
   DecisionKind,
   DecisionScope,
   Factor,
+  Feed,
   FixPlan,
   FixPlanList,
   FixPrOpened,
@@ -21,6 +22,8 @@ export type {
   IssueStatus,
   LocationItem,
   Occurrence,
+  PriorityPolicyChange,
+  PriorityPolicyDoc,
   Repository,
   Role,
   Run,
@@ -41,6 +44,9 @@ export type {
   VulnerabilityDetail,
   VulnerabilityFix,
 } from '@vulnsync/api'
+
+/** A factor the priority policy may let lower a priority. */
+export type LoweringFactor = PriorityPolicyDoc['lowering']['factors'][number]
 
 export const SEVERITIES: Severity[] = ['critical', 'high', 'medium', 'low', 'info']
 

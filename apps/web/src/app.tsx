@@ -9,6 +9,7 @@ import { useConnectors } from './connectors-cache.ts'
 import { DecisionsPage } from './pages/decisions.tsx'
 import { FixPullRequestsPage } from './pages/fix-prs.tsx'
 import { HubPage } from './pages/hub/index.tsx'
+import { PrioritisationPage } from './pages/prioritisation.tsx'
 import { RepositoriesPage } from './pages/repositories.tsx'
 import { RepositoryFixesPage } from './pages/repository-fixes.tsx'
 import { SettingsPage } from './pages/settings.tsx'
@@ -82,6 +83,7 @@ const NAV: NavItem[] = [
   { to: '/repositories', label: 'Repositories', icon: 'repo' },
   { to: '/fix-prs', label: 'Fix pull requests', icon: 'check' },
   { to: '/users', label: 'Users', icon: 'users', admin: true },
+  { to: '/prioritisation', label: 'Prioritisation', icon: 'sliders' },
   { to: '/settings', label: 'Settings', icon: 'sliders' },
 ]
 
@@ -203,6 +205,7 @@ function Routes({ pathname }: { pathname: string }): ReactNode {
   if (match('/users', pathname))
     return user.role === 'admin' ? <UsersPage /> : <Empty title="Only administrators manage users." />
   if (match('/decisions', pathname)) return <DecisionsPage />
+  if (match('/prioritisation', pathname)) return <PrioritisationPage />
   if (match('/settings', pathname)) return <SettingsPage />
   if (pathname === '/' || pathname === '/signin') return null
   return (

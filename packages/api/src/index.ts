@@ -6,6 +6,7 @@
 export * from './auth.ts'
 export * from './common.ts'
 export * from './connections.ts'
+export * from './feeds.ts'
 export * from './fixes.ts'
 export * from './repositories.ts'
 export * from './vulnerabilities.ts'

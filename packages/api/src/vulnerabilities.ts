@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { Iso, NullableIso, paged, Severity } from './common.ts'
+import { IssueEpss, IssueKev } from './feeds.ts'
 
 export const SourceRef = z.strictObject({
   kind: z.string(),
@@ -77,6 +78,10 @@ export const Vulnerability = z.strictObject({
   assignee: UserRef.nullable(),
   sla: Sla.nullable(),
   decision: IssueDecision.nullable(),
+  /** the CISA KEV entry of its CVE (or a CVE alias); null when not listed */
+  kev: IssueKev.nullable(),
+  /** the FIRST EPSS score of its CVE (or the highest of its CVE aliases); null when not scored */
+  epss: IssueEpss.nullable(),
 })
 export type Vulnerability = z.infer<typeof Vulnerability>
 export const VulnerabilityPage = paged(Vulnerability)

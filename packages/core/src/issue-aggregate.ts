@@ -1,5 +1,5 @@
 import type { FindingSignals, VendorFactor } from './finding.ts'
-import { prioritise, type SourceView } from './priority.ts'
+import { type PriorityContext, prioritise, type SourceView } from './priority.ts'
 import { type Severity, severityRank } from './severity.ts'
 import type { Evidence } from './workflow.ts'
 
@@ -23,21 +23,35 @@ export interface SourceRow {
   target_version?: string | null
 }
 
+/** The fields of a source row prioritisation reads. */
+export type PrioritisedRow = Pick<
+  SourceRow,
+  'kind' | 'severity' | 'signals' | 'vendor_factors' | 'vendor_state' | 'state' | 'archived'
+>
+
+/** An issue's priority from its sources' rows (the sync's aggregate and a recompute after a feed or policy change). */
+export const prioritiseSources = (g: PrioritisedRow[], ctx: Omit<PriorityContext, 'archived'> = {}) =>
+  prioritise(
+    g.map(
+      (r): SourceView => ({
+        kind: r.kind,
+        severity: r.severity,
+        signals: r.signals,
+        vendorFactors: r.vendor_factors,
+        present: r.state === 'present',
+        vendorState: r.vendor_state,
+      }),
+    ),
+    { ...ctx, archived: g.some((r) => r.archived === true) },
+  )
+
 /**
  * An issue's aggregate over its sources' occurrences (pure): severity, priority and factors, what the evidence says
  * (`status`: open while any source reports it; excluded when none does and a source's location is deselected; else
- * fixed), dates, versions, fixed versions and aliases.
+ * fixed), dates, versions, fixed versions and aliases; and the feed values the priority was computed with.
  */
-export const aggregateIssue = (g: SourceRow[]) => {
-  const views: SourceView[] = g.map((r) => ({
-    kind: r.kind,
-    severity: r.severity,
-    signals: r.signals,
-    vendorFactors: r.vendor_factors,
-    present: r.state === 'present',
-    vendorState: r.vendor_state,
-  }))
-  const p = prioritise(views, { archived: g.some((r) => r.archived === true) })
+export const aggregateIssue = (g: SourceRow[], ctx: Omit<PriorityContext, 'archived'> = {}) => {
+  const p = prioritiseSources(g, ctx)
   const present = g.filter((r) => r.state === 'present')
   const open = present.length > 0
   // fixed only when every source verified it gone; a source whose location was deselected proves nothing
@@ -61,6 +75,8 @@ export const aggregateIssue = (g: SourceRow[]) => {
     versions: [...new Set((open ? present : g).map((r) => r.package_version).filter((v): v is string => !!v))].sort(),
     fixed_versions: [...new Set(g.flatMap((r) => r.fixed_versions))].sort(),
     aliases: [...new Set(g.flatMap((r) => r.aliases))].sort(),
+    kev: ctx.feeds?.kev ?? null,
+    epss: ctx.feeds?.epss ?? null,
     // the image tags and artifact versions that still contain it (all of them once it is fixed)
     target_versions: [
       ...new Set((open ? present : g).map((r) => r.target_version).filter((v): v is string => !!v)),

@@ -1,5 +1,8 @@
+import { type FeedEvidence, NO_FEED_EVIDENCE } from './feeds.ts'
 import type { FindingSignals, VendorFactor } from './finding.ts'
-import { maxSeverity, type Severity, severityFromRank, severityRank } from './severity.ts'
+import { exploitFactors } from './priority-feeds.ts'
+import { applyPriorityPolicy, DEFAULT_PRIORITY_POLICY, type PriorityPolicy } from './priority-policy.ts'
+import { maxSeverity, type Severity } from './severity.ts'
 
 /** One source's contribution to an issue, as the prioritisation sees it. */
 export interface SourceView {
@@ -18,6 +21,7 @@ export interface SeverityFactor {
     | 'exploit_in_the_wild'
     | 'epss_high'
     | 'epss_low'
+    | 'epss'
     | 'function_unreachable'
     | 'function_reachable'
     | 'dependency_unreachable'
@@ -45,50 +49,30 @@ export interface Prioritised {
   explanation: string
 }
 
-const EPSS_HIGH = 0.1
-const EPSS_LOW = 0.005
-const MAX_LOWER = 2
-
 const who = (views: SourceView[]): string[] => [...new Set(views.map((v) => v.kind))].sort()
 
+/** What prioritisation knows besides the sources: the repository, the public feeds, the workspace's policy. */
+export interface PriorityContext {
+  archived?: boolean
+  /** KEV and EPSS for the issue's CVEs (feeds.ts); none when omitted */
+  feeds?: FeedEvidence
+  /** the workspace's priority policy; the default when omitted */
+  policy?: PriorityPolicy
+}
+
 /**
- * Priority = the issue's severity (the highest any present source gives) moved by explained factors.
- * Pure and deterministic: the same sources always give the same priority and the same sentence.
+ * Priority = the issue's severity (the highest any present source gives) moved by explained factors, under the
+ * workspace's priority policy. Pure and deterministic: the same inputs always give the same priority and sentence.
  */
-export const prioritise = (sources: SourceView[], ctx: { archived?: boolean } = {}): Prioritised => {
+export const prioritise = (sources: SourceView[], ctx: PriorityContext = {}): Prioritised => {
+  const policy = ctx.policy ?? DEFAULT_PRIORITY_POLICY
   const live = sources.filter((s) => s.present)
   const views = live.length > 0 ? live : sources
   const severity = views.reduce<Severity>((acc, s) => maxSeverity(acc, s.severity), 'info')
   const factors: SeverityFactor[] = []
   const add = (f: SeverityFactor) => factors.push(f)
 
-  const kev = views.filter((v) => v.signals.kev?.listed)
-  if (kev.length)
-    add({ code: 'kev', effect: 'raise', levels: 4, text: 'listed as known exploited (CISA KEV)', sources: who(kev) })
-  const itw = views.filter((v) => v.signals.exploitInTheWild)
-  if (itw.length && !kev.length)
-    add({ code: 'exploit_in_the_wild', effect: 'raise', levels: 1, text: 'exploited in the wild', sources: who(itw) })
-  const epssViews = views.filter((v) => v.signals.epss !== undefined)
-  if (epssViews.length) {
-    const epss = Math.max(...epssViews.map((v) => v.signals.epss!.score))
-    const pct = `${(epss * 100).toFixed(epss < 0.01 ? 2 : 1)}%`
-    if (epss >= EPSS_HIGH)
-      add({
-        code: 'epss_high',
-        effect: kev.length ? 'none' : 'raise',
-        levels: kev.length ? 0 : 1,
-        text: `EPSS ${pct} chance of exploitation in 30 days`,
-        sources: who(epssViews),
-      })
-    else if (epss < EPSS_LOW && !kev.length && !itw.length)
-      add({
-        code: 'epss_low',
-        effect: 'none',
-        levels: 0,
-        text: `EPSS ${pct}: exploitation unlikely`,
-        sources: who(epssViews),
-      })
-  }
+  for (const f of exploitFactors(views, ctx.feeds ?? NO_FEED_EVIDENCE, policy)) add(f)
   const fnReach = views.filter((v) => v.signals.reachability?.function === 'reachable')
   const fnUnreach = views.filter((v) => v.signals.reachability?.function === 'unreachable')
   const depUnreach = views.filter((v) => v.signals.reachability?.dependency === 'unreachable')
@@ -146,16 +130,9 @@ export const prioritise = (sources: SourceView[], ctx: { archived?: boolean } = 
     for (const f of v.vendorFactors)
       add({ code: 'vendor', effect: f.effect ?? 'none', levels: 0, text: `${f.name}: ${f.text}`, sources: [v.kind] })
 
-  let rank = severityRank(severity)
-  const up = factors.filter((f) => f.effect === 'raise').reduce((n, f) => n + f.levels, 0)
-  const down = Math.min(
-    MAX_LOWER,
-    factors.filter((f) => f.effect === 'lower').reduce((n, f) => n + f.levels, 0),
-  )
-  if (kev.length) rank = 4
-  else rank = rank + up - down
-  const priority = severityFromRank(rank)
-  return { severity, priority, factors, explanation: explain(severity, priority, factors) }
+  const applied = applyPriorityPolicy(severity, factors, policy)
+  const priority = applied.priority
+  return { severity, priority, factors: applied.factors, explanation: explain(severity, priority, applied.factors) }
 }
 
 const cap = (s: string) => s.charAt(0).toUpperCase() + s.slice(1)

@@ -1,3 +1,5 @@
+import type { PriorityCause } from './priority-history.ts'
+
 /**
  * The remediation workflow of an issue: two fields and one transition function.
  *
@@ -223,6 +225,18 @@ export const slaDueAt = (policy: SlaPolicy, level: SlaLevel, detectedAt: Date): 
   return days === null || days === undefined ? null : new Date(detectedAt.getTime() + days * 86_400_000)
 }
 
+/** An issue's due date after its priority or severity was recomputed: an open one (or one without) gets the
+ * policy's; a closed one keeps its own. */
+export const slaDueAfter = (
+  policy: SlaPolicy,
+  status: IssueStatus,
+  before: Date | null,
+  after: { severity: SlaLevel; priority: SlaLevel; detectedAt: Date },
+): Date | null =>
+  status === 'open' || before === null
+    ? slaDueAt(policy, policy.basis === 'severity' ? after.severity : after.priority, after.detectedAt)
+    : before
+
 export type SlaState = 'ok' | 'due_soon' | 'breached'
 
 export interface SlaView {
@@ -246,7 +260,7 @@ export const slaState = (policy: Pick<SlaPolicy, 'dueSoonDays'>, dueAt: Date, no
 export type TimelineDraft =
   | { type: 'status'; from: IssueStatus; to: IssueStatus; reason: Extract<WorkChange, { type: 'status' }>['reason'] }
   | { type: 'stage'; from: Stage; to: Stage }
-  | { type: 'priority'; from: SlaLevel; to: SlaLevel; explanation: string }
+  | { type: 'priority'; from: SlaLevel; to: SlaLevel; explanation: string; cause?: PriorityCause }
   | { type: 'review_needed'; reason: 'new_source' | 'version_changed'; detail: string }
 
 export const draftsOf = (changes: WorkChange[]): TimelineDraft[] =>
@@ -288,6 +302,8 @@ export interface IssueSyncAfter {
   fixedAt: Date | null
   sources: string[]
   versions: string[]
+  /** why the priority moved, when it did (priority-history.ts) */
+  priorityCause?: PriorityCause
 }
 
 export interface IssueSyncResult {
@@ -318,7 +334,13 @@ export const syncIssue = (
   const { status, stage } = t.state
   const timeline = draftsOf(t.changes)
   if (after.priority !== before.priority)
-    timeline.push({ type: 'priority', from: before.priority, to: after.priority, explanation: after.explanation })
+    timeline.push({
+      type: 'priority',
+      from: before.priority,
+      to: after.priority,
+      explanation: after.explanation,
+      ...(after.priorityCause ? { cause: after.priorityCause } : {}),
+    })
   let reviewNeeded: TimelineDraft | null = null
   if (before.decision !== null && status !== 'fixed') {
     const added = after.sources.filter((s) => !before.sources.includes(s))
@@ -334,13 +356,10 @@ export const syncIssue = (
       }
     if (reviewNeeded) timeline.push(reviewNeeded)
   }
-  const level = policy.basis === 'severity' ? after.severity : after.priority
-  const slaDue =
-    status === 'open' || before.slaDueAt === null ? slaDueAt(policy, level, after.detectedAt) : before.slaDueAt
   return {
     status,
     stage,
-    slaDueAt: slaDue,
+    slaDueAt: slaDueAfter(policy, status, before.slaDueAt, after),
     closedAt: closedAtAfter(before.status, status, before.closedAt, now, after.fixedAt),
     reopened: t.reopened,
     reviewNeeded,

@@ -2,8 +2,11 @@ import {
   aggregateIssue,
   createRepoMatcher,
   type DecisionKind,
+  type EpssValue,
   type FindingSignals,
+  feedKeys,
   type IssueStatus,
+  type KevValue,
   type RepoMatcher,
   type Severity,
   type SlaLevel,
@@ -11,10 +14,13 @@ import {
   type Stage,
   slaDueAt,
   syncIssue,
+  syncPriorityCause,
   type VendorFactor,
 } from '@vulnsync/core'
 import { anyLiveDecisionFor, flagDecisionsForReview, reconcileDecisions } from './decision-store.ts'
 import type { Db, Queryable } from './driver.ts'
+import { lookupFeeds } from './feed-store.ts'
+import { evidenceOf, getPriorityPolicies, getPriorityPolicy } from './priority-store.ts'
 import { getSlaPolicies, getSlaPolicy, type IssueEventInput, insertIssueEvents, SYNC_ACTOR } from './workflow-store.ts'
 
 /**
@@ -213,6 +219,11 @@ export const writeOccurrenceBatch = async (
     const issueIds = new Map<string, number>()
     if (groups.size > 0) {
       const policy = await getSlaPolicy(tx, workspaceId)
+      const priorityPolicy = await getPriorityPolicy(tx, workspaceId)
+      const feeds = await lookupFeeds(
+        tx,
+        write.flatMap((w) => feedKeys(w.row.cve, w.row.aliases)),
+      )
       const candidates = [...groups.values()].map((g) => {
         const { row, repositoryId, issueKey: key } = g[0]!
         const agg = aggregateIssue(
@@ -233,6 +244,14 @@ export const writeOccurrenceBatch = async (
             archived: null,
             target_version: w.target_version,
           })),
+          {
+            feeds: evidenceOf(
+              feeds,
+              row.cve,
+              g.flatMap((w) => w.row.aliases),
+            ),
+            policy: priorityPolicy,
+          },
         )
         const due = slaDueAt(
           policy,
@@ -254,17 +273,18 @@ export const writeOccurrenceBatch = async (
         `INSERT INTO issues (workspace_id, target_key, package_key, cve, repository_id, target_kind, target_name, target_url,
             package_name, ecosystem, aliases, versions, fixed_versions, severity, severity_rank, priority, priority_rank,
             factors, explanation, status, detected_at, first_seen_at, last_seen_at, created_at, updated_at, sla_due_at,
-            target_versions)
+            target_versions, kev, epss)
          SELECT $1, x.target_key, x.package_key, x.cve, x.repository_id, x.target_kind,
             CASE WHEN x.target_kind = 'repository' THEN r.full_name ELSE x.target_name END,
             CASE WHEN x.target_kind = 'repository' THEN r.web_url ELSE NULL END,
             x.package_name, x.ecosystem, x.aliases, x.versions, x.fixed_versions, x.severity, x.severity_rank, x.priority,
             x.priority_rank, x.factors, x.explanation, 'open', x.detected_at, $2, $2, $2, $2, x.sla_due_at,
-            x.target_versions
+            x.target_versions, x.kev, x.epss
            FROM json_to_recordset($3::json) AS x(target_key text, package_key text, cve text, repository_id bigint,
              target_kind text, target_name text, package_name text, ecosystem text, aliases jsonb, versions jsonb,
              fixed_versions jsonb, severity text, severity_rank smallint, priority text, priority_rank smallint,
-             factors json, explanation text, detected_at timestamptz, sla_due_at timestamptz, target_versions jsonb)
+             factors json, explanation text, detected_at timestamptz, sla_due_at timestamptz, target_versions jsonb,
+             kev jsonb, epss jsonb)
            LEFT JOIN repositories r ON r.id = x.repository_id
          ON CONFLICT (workspace_id, target_key, package_key, cve) DO NOTHING
          RETURNING id, target_key, package_key, cve`,
@@ -407,9 +427,13 @@ export interface RecomputeOrigin {
 interface IssueBefore {
   id: number
   workspace_id: string
+  cve: string
   status: IssueStatus
   stage: Stage
   priority: SlaLevel
+  factor_codes: string[]
+  kev: KevValue | null
+  epss: EpssValue | null
   sla_due_at: Date | null
   closed_at: Date | null
   versions: string[]
@@ -442,21 +466,29 @@ export const recomputeIssues = async (
     [issueIds],
   )
   const { rows: beforeRows } = await tx.query<IssueBefore>(
-    `SELECT i.id, i.workspace_id, i.status, i.stage, i.priority, i.sla_due_at, i.closed_at, i.versions,
-            d.kind AS decision_kind
+    `SELECT i.id, i.workspace_id, i.cve, i.status, i.stage, i.priority, i.sla_due_at, i.closed_at, i.versions,
+            d.kind AS decision_kind, i.kev, i.epss,
+            (SELECT coalesce(json_agg(f->>'code'), '[]'::json) FROM json_array_elements(i.factors) f) AS factor_codes
        FROM issues i LEFT JOIN decisions d ON d.id = i.decision_id AND d.ended_at IS NULL
       WHERE i.id = ANY($1::bigint[])`,
     [issueIds],
   )
   const before = new Map(beforeRows.map((b) => [b.id, b]))
-  const { rows: prevSources } = await tx.query<{ issue_id: number; connection_id: string }>(
-    `SELECT issue_id, connection_id FROM issue_sources WHERE issue_id = ANY($1::bigint[])`,
+  const { rows: prevSources } = await tx.query<{ issue_id: number; connection_id: string; present: boolean }>(
+    `SELECT issue_id, connection_id, present FROM issue_sources WHERE issue_id = ANY($1::bigint[])`,
     [issueIds],
   )
   const sourcesBefore = new Map<number, string[]>()
-  for (const s of prevSources)
+  const presentBefore = new Map<number, string[]>()
+  for (const s of prevSources) {
     sourcesBefore.set(s.issue_id, [...(sourcesBefore.get(s.issue_id) ?? []), s.connection_id])
+    if (s.present) presentBefore.set(s.issue_id, [...(presentBefore.get(s.issue_id) ?? []), s.connection_id])
+  }
   const policies = await getSlaPolicies(
+    tx,
+    beforeRows.map((b) => b.workspace_id),
+  )
+  const priorityPolicies = await getPriorityPolicies(
     tx,
     beforeRows.map((b) => b.workspace_id),
   )
@@ -466,6 +498,15 @@ export const recomputeIssues = async (
     if (g) g.push(r)
     else groups.set(r.issue_id, [r])
   }
+  const feeds = await lookupFeeds(
+    tx,
+    beforeRows.flatMap((b) =>
+      feedKeys(
+        b.cve,
+        (groups.get(b.id) ?? []).flatMap((r) => r.aliases),
+      ),
+    ),
+  )
   const updates = []
   const events: IssueEventInput[] = []
   const review: number[] = []
@@ -478,7 +519,12 @@ export const recomputeIssues = async (
       empty.push(id)
       continue
     }
-    const agg = aggregateIssue(g)
+    const evidence = evidenceOf(
+      feeds,
+      b.cve,
+      g.flatMap((r) => r.aliases),
+    )
+    const agg = aggregateIssue(g, { feeds: evidence, policy: priorityPolicies.get(b.workspace_id)! })
     const perConn = new Map<string, { kind: string; present: boolean }>()
     for (const r of g) {
       const s = perConn.get(r.connection_id)
@@ -506,6 +552,23 @@ export const recomputeIssues = async (
         fixedAt: agg.fixed_at ? new Date(agg.fixed_at) : null,
         sources: [...perConn.keys()],
         versions: agg.versions,
+        priorityCause:
+          agg.priority === b.priority
+            ? undefined
+            : syncPriorityCause(
+                {
+                  present: presentBefore.get(id) ?? [],
+                  factorCodes: b.factor_codes ?? [],
+                  kev: b.kev,
+                  epss: b.epss,
+                },
+                {
+                  present: [...perConn].filter(([, s]) => s.present).map(([c]) => c),
+                  factorCodes: agg.factors.map((f) => f.code),
+                  kev: agg.kev,
+                  epss: agg.epss,
+                },
+              ),
       },
       policies.get(b.workspace_id)!,
       now,
@@ -540,7 +603,7 @@ export const recomputeIssues = async (
            priority_rank smallint, factors json, explanation text, status text, stage text, detected_at timestamptz,
            first_seen_at timestamptz, last_seen_at timestamptz, fixed_at timestamptz, versions jsonb,
            fixed_versions jsonb, aliases jsonb, sla_due_at timestamptz, closed_at timestamptz, reopened int,
-           review boolean, target_versions jsonb, asset_repository_id bigint))
+           review boolean, target_versions jsonb, asset_repository_id bigint, kev jsonb, epss jsonb))
        UPDATE issues i SET severity = u.severity, severity_rank = u.severity_rank, priority = u.priority,
          priority_rank = u.priority_rank, factors = u.factors, explanation = u.explanation, status = u.status,
          stage = u.stage, detected_at = u.detected_at, first_seen_at = u.first_seen_at, last_seen_at = u.last_seen_at,
@@ -549,7 +612,7 @@ export const recomputeIssues = async (
          review_needed = i.review_needed OR u.review, target_versions = u.target_versions,
          repository_id = CASE WHEN i.target_kind = 'repository' THEN i.repository_id
                               ELSE COALESCE(u.asset_repository_id, i.repository_id) END,
-         updated_at = $2
+         kev = u.kev, epss = u.epss, updated_at = $2
        FROM u WHERE i.id = u.id`,
       [json(updates), now],
     )

@@ -29,6 +29,10 @@ export interface QueueFilter {
   /** SLA states of open issues, judged at `now` with the policy's due-soon days */
   sla?: { states: string[]; now: Date; dueSoonDays: number } | undefined
   needsReview?: boolean | undefined
+  /** listed in CISA KEV (true) or not (false) */
+  kev?: boolean | undefined
+  /** EPSS score at least this */
+  epssMin?: number | undefined
 }
 
 export interface QueuePage {
@@ -78,6 +82,8 @@ export interface IssueRow {
     needs_review: boolean
   } | null
   due_sort: Date
+  kev: { dateAdded: string; dueDate: string | null; knownRansomware: boolean } | null
+  epss: { score: number; percentile: number; date: string } | null
 }
 
 export interface IssueDetailRow extends IssueRow {
@@ -127,6 +133,8 @@ export const queueWhere = (workspaceId: string, f: QueueFilter) => {
     where.push(f.assignee === null ? 'i.assignee_id IS NULL' : `i.assignee_id = ${p(f.assignee)}`)
   if (f.stage?.length) where.push(`i.stage = ANY(${p(f.stage)}::text[])`)
   if (f.needsReview) where.push('i.review_needed')
+  if (f.kev !== undefined) where.push(f.kev ? 'i.kev IS NOT NULL' : 'i.kev IS NULL')
+  if (f.epssMin !== undefined) where.push(`(i.epss->>'score')::float8 >= ${p(f.epssMin)}::float8`)
   if (f.sla?.states.length) {
     // open issues only; the index on (workspace_id, sla_due_at) WHERE status = 'open' serves each range
     const now = p(f.sla.now)
@@ -205,7 +213,7 @@ const decodeCursor = (s: string, cols: SortCol[]): unknown[] => {
 export const ISSUE_COLUMNS = `i.id, i.cve, i.aliases, i.package_key, i.package_name, i.ecosystem, i.versions, i.target_kind, i.target_name,
   i.target_url, i.target_versions, i.repository_id, i.severity, i.priority, i.status, i.detected_at, i.first_seen_at, i.last_seen_at,
   i.fixed_at, i.fixed_versions, i.severity_rank, i.priority_rank, i.stage, i.assignee_id, i.sla_due_at, i.closed_at,
-  i.review_needed, i.decision_id, ${DUE_SORT} AS due_sort,
+  i.review_needed, i.decision_id, ${DUE_SORT} AS due_sort, i.kev, i.epss,
   (SELECT u.username FROM users u WHERE u.id = i.assignee_id) AS assignee_name,
   (SELECT json_build_object('kind', d.kind, 'reason', d.reason, 'justification', d.justification, 'expires_at', d.expires_at,
           'scope', d.scope, 'needs_review', d.needs_review) FROM decisions d WHERE d.id = i.decision_id) AS decision,

@@ -1,4 +1,5 @@
 export { type EndorSimulator, type EndorSimulatorOptions, startEndorSimulator } from './endor/index.ts'
+export { type FeedsSimulator, type FeedsSimulatorOptions, startFeedsSimulator } from './feeds/index.ts'
 export { type GithubSimulator, type GithubSimulatorOptions, startGithubSimulator } from './github/index.ts'
 export { type GitlabSimulator, type GitlabSimulatorOptions, startGitlabSimulator } from './gitlab/index.ts'
 export { type JfrogSimulator, type JfrogSimulatorOptions, startJfrogSimulator } from './jfrog/index.ts'

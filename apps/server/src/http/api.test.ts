@@ -150,6 +150,9 @@ describe.each(DRIVERS)('HTTP API on %s', (driver) => {
         'status',
         'target',
         'versions',
+        // the prioritisation feeds
+        'kev',
+        'epss',
       ].sort(),
     )
     expect(first.detectedAt).toBe('2023-06-01T00:00:00.000Z')

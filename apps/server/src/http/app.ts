@@ -11,8 +11,10 @@ import { authRoutes } from './routes/auth.ts'
 import { connectionRoutes } from './routes/connections.ts'
 import { connectorRoutes } from './routes/connectors.ts'
 import { decisionRoutes } from './routes/decisions.ts'
+import { feedRoutes } from './routes/feeds.ts'
 import { fixRoutes } from './routes/fixes.ts'
 import { policyRoutes } from './routes/policies.ts'
+import { priorityPolicyRoutes } from './routes/priority-policy.ts'
 import { repositoryRoutes } from './routes/repositories.ts'
 import { syncRoutes } from './routes/syncs.ts'
 import { tokenRoutes } from './routes/tokens.ts'
@@ -67,6 +69,8 @@ export const buildApp = async (rt: Runtime, o: { webDist?: string | null } = {})
   decisionRoutes(rt, router)
   fixRoutes(rt, router)
   policyRoutes(rt, router)
+  priorityPolicyRoutes(rt, router)
+  feedRoutes(rt, router)
   repositoryRoutes(rt, router)
   auditRoutes(rt, router)
   router.add({

@@ -113,12 +113,28 @@ const buildUrl = (baseUrl: string | undefined, req: HttpRequest): URL => {
   return url
 }
 
+/** A response whose body is read as it arrives (a large download), with the same guards as every other call. */
+export interface HttpStreamResponse {
+  status: number
+  headers: Headers
+  url: string
+  body: AsyncIterable<Uint8Array>
+}
+
+export interface GuardedHttpClient extends HttpClient {
+  /**
+   * The request, with its retries and redirects, answering once the status and headers are in: the body is the
+   * caller's to read (the request's timeout covers the whole download). Non-2xx answers throw as `request` does.
+   */
+  stream(req: HttpRequest): Promise<HttpStreamResponse>
+}
+
 /**
  * The guarded HTTP client every connector uses: http(s) only, SSRF guard at connect time, timeouts, abort,
  * jittered exponential backoff on 429/5xx/network errors honouring Retry-After, no redirect to another host,
  * a request-budget hook. Errors come out as UpstreamError with a kind a check can turn into words.
  */
-export const createHttpClient = (opts: HttpClientOptions = {}): HttpClient => {
+export const createHttpClient = (opts: HttpClientOptions = {}): GuardedHttpClient => {
   const timeoutMs = opts.timeoutMs ?? 30_000
   const maxRetries = opts.maxRetries ?? 4
   const backoffMs = opts.backoffMs ?? 500
@@ -127,7 +143,7 @@ export const createHttpClient = (opts: HttpClientOptions = {}): HttpClient => {
   const allowPrivate = opts.allowPrivateNetworks ?? false
   const dispatcher: Dispatcher = agentFor(allowPrivate)
 
-  const once = async (url: URL, req: HttpRequest): Promise<HttpResponse> => {
+  const once = async (url: URL, req: HttpRequest, streamBody: boolean): Promise<HttpResponse & { body?: any }> => {
     const host = url.host
     if (url.protocol !== 'https:' && url.protocol !== 'http:')
       throw new UpstreamError({
@@ -181,6 +197,18 @@ export const createHttpClient = (opts: HttpClientOptions = {}): HttpClient => {
       if (d.code === 'EBLOCKED') throw new UpstreamError({ kind: 'blocked', host, message: d.text, cause: err })
       throw new UpstreamError({ kind: 'unreachable', host, message: `could not reach ${host}: ${d.text}`, cause: err })
     }
+    const h = new Headers()
+    for (const [k, v] of Object.entries(res.headers)) {
+      if (v === undefined) continue
+      if (Array.isArray(v)) for (const x of v) h.append(k, x)
+      else h.set(k, String(v))
+    }
+    if (streamBody && res.statusCode >= 200 && res.statusCode < 300) {
+      const notRead = () => {
+        throw new Error('a streamed response is read from its body')
+      }
+      return { status: res.statusCode, headers: h, url: url.toString(), body: res.body, text: notRead, json: notRead }
+    }
     let text: string
     try {
       text = await res.body.text()
@@ -191,12 +219,6 @@ export const createHttpClient = (opts: HttpClientOptions = {}): HttpClient => {
         message: `${host} closed the connection mid-response`,
         cause: err,
       })
-    }
-    const h = new Headers()
-    for (const [k, v] of Object.entries(res.headers)) {
-      if (v === undefined) continue
-      if (Array.isArray(v)) for (const x of v) h.append(k, x)
-      else h.set(k, String(v))
     }
     return {
       status: res.statusCode,
@@ -220,7 +242,7 @@ export const createHttpClient = (opts: HttpClientOptions = {}): HttpClient => {
     }
   }
 
-  const request = async (req: HttpRequest): Promise<HttpResponse> => {
+  const send = async (req: HttpRequest, streamBody: boolean): Promise<HttpResponse & { body?: any }> => {
     let url = buildUrl(opts.baseUrl, req)
     const originHost = url.host
     let attempt = 0
@@ -229,7 +251,7 @@ export const createHttpClient = (opts: HttpClientOptions = {}): HttpClient => {
       await opts.beforeRequest?.(req)
       let res: HttpResponse
       try {
-        res = await once(url, req)
+        res = await once(url, req, streamBody)
       } catch (err) {
         const e = err as UpstreamError
         const retriable =
@@ -284,8 +306,13 @@ export const createHttpClient = (opts: HttpClientOptions = {}): HttpClient => {
     }
   }
 
+  const request = (req: HttpRequest): Promise<HttpResponse> => send(req, false)
   return {
     request,
     json: async <T>(req: HttpRequest) => (await request(req)).json<T>(),
+    stream: async (req) => {
+      const res = await send(req, true)
+      return { status: res.status, headers: res.headers, url: res.url, body: res.body }
+    },
   }
 }

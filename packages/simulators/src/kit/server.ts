@@ -137,8 +137,11 @@ export const startSimulator = async (opts: SimulatorOptions): Promise<Simulator>
         headers['content-type'] ??= 'application/json'
       }
     }
-    if (truncate && typeof payload === 'string' && payload.length > 2)
-      payload = payload.slice(0, Math.floor(payload.length / 2))
+    if (truncate && payload.length > 2)
+      payload =
+        typeof payload === 'string'
+          ? payload.slice(0, Math.floor(payload.length / 2))
+          : payload.subarray(0, Math.floor(payload.length / 2))
     res.writeHead(status, headers)
     res.end(payload)
   }

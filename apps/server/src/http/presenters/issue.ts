@@ -53,6 +53,8 @@ export const presentIssue = (i: IssueRow, ctx: IssueContext): Vulnerability => (
   assignee: i.assignee_id ? { id: i.assignee_id, username: i.assignee_name ?? '(removed user)' } : null,
   sla: presentSla(i, ctx),
   decision: presentDecision(i),
+  kev: i.kev,
+  epss: i.epss,
 })
 
 export const presentOccurrence = (o: OccurrenceRow): Occurrence => ({

@@ -1,10 +1,39 @@
 import { SlaPolicyChange, SlaPolicyDoc } from '@vulnsync/api'
-import { audit, getSlaPolicy } from '@vulnsync/db'
+import { type Actor, audit, getSlaPolicy, type Principal } from '@vulnsync/db'
 import { z } from 'zod'
 import type { Runtime } from '../../runtime.ts'
 import { changeSlaPolicy } from '../../workflow/policies.ts'
 import { actorOf, eventActor } from '../principal.ts'
 import type { Router } from '../route.ts'
+
+/** `?dryRun=true` on a policy's PUT: count what the change would do, save nothing. */
+export const DryRunQuery = z.object({ dryRun: z.enum(['true', 'false']).optional() })
+
+/**
+ * A workspace policy's PUT, shared by every policy: the change runs as a dry run or for real (the same code counts
+ * both), a real one is audited, and the answer is the policy with what the change does.
+ */
+export const changePolicy = async <P, R extends { changed: number }>(
+  rt: Runtime,
+  o: {
+    name: string
+    policy: P
+    query: z.infer<typeof DryRunQuery>
+    principal: Principal
+    change: (c: { dryRun: boolean; actor: Actor; now: Date }) => Promise<R>
+  },
+) => {
+  const dryRun = o.query.dryRun === 'true'
+  const result = await o.change({ dryRun, actor: eventActor(o.principal), now: rt.now() })
+  if (!dryRun)
+    await audit(rt.db, {
+      workspaceId: rt.workspaceId,
+      actor: actorOf(o.principal),
+      action: `policy.${o.name}`,
+      detail: { policy: o.policy, changed: result.changed },
+    })
+  return { policy: o.policy, dryRun, ...result }
+}
 
 export const policyRoutes = (rt: Runtime, r: Router) => {
   r.add({
@@ -24,24 +53,16 @@ export const policyRoutes = (rt: Runtime, r: Router) => {
     summary:
       "Change the SLA policy: open issues' due dates are recomputed (closed ones keep theirs); with dryRun=true only the counts of open issues that would change SLA state",
     tags: ['policies'],
-    query: z.object({ dryRun: z.enum(['true', 'false']).optional() }),
+    query: DryRunQuery,
     body: SlaPolicyDoc,
     response: SlaPolicyChange,
-    handler: async ({ query, body, principal }) => {
-      const dryRun = query.dryRun === 'true'
-      const r2 = await changeSlaPolicy(rt.db, rt.workspaceId, body, {
-        dryRun,
-        actor: eventActor(principal),
-        now: rt.now(),
-      })
-      if (!dryRun)
-        await audit(rt.db, {
-          workspaceId: rt.workspaceId,
-          actor: actorOf(principal),
-          action: 'policy.sla',
-          detail: { policy: body, changed: r2.changed },
-        })
-      return { policy: body, dryRun, ...r2 }
-    },
+    handler: async ({ query, body, principal }) =>
+      changePolicy(rt, {
+        name: 'sla',
+        policy: body,
+        query,
+        principal,
+        change: (c) => changeSlaPolicy(rt.db, rt.workspaceId, body, c),
+      }),
   })
 }

@@ -84,6 +84,10 @@ export const QueueFilterQuery = z.object({
   /** SLA states of open issues */
   sla: csv(['breached', 'due_soon', 'ok']),
   needsReview: z.enum(['true', 'false']).optional(),
+  /** listed in CISA KEV (true) or not (false) */
+  kev: z.enum(['true', 'false']).optional(),
+  /** EPSS score at least this (0 to 1) */
+  epssMin: z.coerce.number().min(0).max(1).optional(),
   /** a repository id, or a target name */
   repository: z
     .string()
@@ -120,6 +124,7 @@ export const toQueueFilter = (q: QueueFilterQuery, principal: Principal, policy:
     ...q,
     assignee,
     needsReview: q.needsReview === 'true',
+    kev: q.kev === undefined ? undefined : q.kev === 'true',
     sla: q.sla?.length ? { states: q.sla, now, dueSoonDays: policy.dueSoonDays } : undefined,
   }
 }

@@ -5,7 +5,7 @@ import { type AssignableUser, api, type Page, qs, type Repository, SEVERITIES } 
 import { cap } from '../../format.ts'
 import { useDebounced, useLoad } from '../../hooks.ts'
 import { SLA_STATE_LABEL, STAGE_LABEL, STAGES } from '../../workflow.ts'
-import { type Filters, SORTS, STATUS_OPTIONS } from './query.ts'
+import { EPSS_FLOORS, type Filters, SORTS, STATUS_OPTIONS } from './query.ts'
 
 export function FilterForm({
   filters,
@@ -64,6 +64,28 @@ export function FilterForm({
         onChange={(v) => update({ priority: v })}
         options={levelOptions(filters.priority)}
         any="Any priority"
+      />
+      <Select
+        id="f-kev"
+        label="CISA KEV"
+        value={filters.kev}
+        onChange={(v) => update({ kev: v })}
+        options={[
+          { value: 'true', label: 'Listed (known exploited)' },
+          { value: 'false', label: 'Not listed' },
+        ]}
+        any="Listed or not"
+      />
+      <Select
+        id="f-epss"
+        label="EPSS"
+        value={filters.epssMin}
+        onChange={(v) => update({ epssMin: v })}
+        options={[...new Set([...EPSS_FLOORS, ...(filters.epssMin ? [filters.epssMin] : [])])].map((v) => ({
+          value: v,
+          label: `at least ${v}`,
+        }))}
+        any="Any EPSS"
       />
       <Select
         id="f-status"

@@ -8,6 +8,8 @@ export const FILTER_KEYS = [
   'source',
   'severity',
   'priority',
+  'kev',
+  'epssMin',
   'status',
   'stage',
   'sla',
@@ -34,6 +36,9 @@ export const SORTS: { value: string; label: string }[] = [
   { value: 'lastSeenAt', label: 'Last seen (newest first)' },
 ]
 export const LIMITS = [25, 50, 100]
+
+/** EPSS floors offered by the queue's filter (any other value from a shared link stays selectable). */
+export const EPSS_FLOORS = ['0.01', '0.1', '0.5', '0.9']
 
 export const STATUS_OPTIONS: { value: string; label: string }[] = [
   ...(['open', 'fixed', 'excluded', 'accepted', 'false_positive', 'not_affected'] as const).map((s) => ({
@@ -74,6 +79,10 @@ export function chipText(k: FilterKey, v: string, users: AssignableUser[]): stri
       return v === 'me' ? 'me' : v === 'none' ? 'unassigned' : (users.find((u) => u.id === v)?.username ?? v)
     case 'needsReview':
       return v === 'true' ? 'yes' : v
+    case 'kev':
+      return v === 'true' ? 'listed' : v === 'false' ? 'not listed' : v
+    case 'epssMin':
+      return `≥ ${v}`
     case 'severity':
     case 'priority':
       return list(cap)
@@ -86,6 +95,8 @@ export const FILTER_NAME: Record<FilterKey, string> = {
   source: 'source',
   severity: 'severity',
   priority: 'priority',
+  kev: 'CISA KEV',
+  epssMin: 'EPSS',
   status: 'status',
   stage: 'stage',
   sla: 'SLA',

@@ -3,6 +3,7 @@
 import { useEffect, useRef } from 'react'
 import type { Vulnerability } from '../../api.ts'
 import { SeverityBadge } from '../../components/badges.tsx'
+import { FeedChips } from '../../components/feed-chips.tsx'
 import { Icon } from '../../components/icon.tsx'
 import { SourceBadge } from '../../components/kind.tsx'
 import { IssueStatusBadge, SlaBadge, StageBadge } from '../../components/workflow-badges.tsx'
@@ -150,6 +151,7 @@ function VulnRow({ v, selection }: { v: Vulnerability; selection: RowSelection |
         ) : (
           <span className="visually-hidden">, priority {v.priority}</span>
         )}
+        <FeedChips v={v} />
       </td>
       <td>
         <div className="cell-status">
