@@ -1,3 +1,9 @@
+import {
+  type BusinessContext,
+  type BusinessPriorityThresholds,
+  businessPriorityFactor,
+  DEFAULT_BUSINESS_PRIORITY_THRESHOLDS,
+} from './business-priority.ts'
 import type { FindingSignals, VendorFactor } from './finding.ts'
 import { prioritise, type SourceView } from './priority.ts'
 import { type Severity, severityRank } from './severity.ts'
@@ -26,7 +32,10 @@ export interface SourceRow {
  * (`status`: open while any source reports it; excluded when none does and a source's location is deselected; else
  * fixed), dates, versions, fixed versions and aliases.
  */
-export const aggregateIssue = (g: SourceRow[]) => {
+export const aggregateIssue = (
+  g: SourceRow[],
+  ctx: { business?: BusinessContext | null; thresholds?: BusinessPriorityThresholds } = {},
+) => {
   const views: SourceView[] = g.map((r) => ({
     kind: r.kind,
     severity: r.severity,
@@ -35,7 +44,10 @@ export const aggregateIssue = (g: SourceRow[]) => {
     present: r.state === 'present',
     vendorState: r.vendor_state,
   }))
-  const p = prioritise(views, { archived: g.some((r) => r.archived === true) })
+  const p = prioritise(views, {
+    archived: g.some((r) => r.archived === true),
+    extra: [businessPriorityFactor(ctx.business, ctx.thresholds ?? DEFAULT_BUSINESS_PRIORITY_THRESHOLDS)],
+  })
   const present = g.filter((r) => r.state === 'present')
   const open = present.length > 0
   // fixed only when every source verified it gone; a source whose location was deselected proves nothing

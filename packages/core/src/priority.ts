@@ -29,6 +29,8 @@ export interface SeverityFactor {
     | 'direct'
     | 'archived_repository'
     | 'vendor'
+    | 'business_critical'
+    | 'business_low'
   effect: 'raise' | 'lower' | 'none'
   /** levels moved by this factor (0 for informational ones) */
   levels: number
@@ -55,7 +57,10 @@ const who = (views: SourceView[]): string[] => [...new Set(views.map((v) => v.ki
  * Priority = the issue's severity (the highest any present source gives) moved by explained factors.
  * Pure and deterministic: the same sources always give the same priority and the same sentence.
  */
-export const prioritise = (sources: SourceView[], ctx: { archived?: boolean } = {}): Prioritised => {
+export const prioritise = (
+  sources: SourceView[],
+  ctx: { archived?: boolean; extra?: (SeverityFactor | null)[] } = {},
+): Prioritised => {
   const live = sources.filter((s) => s.present)
   const views = live.length > 0 ? live : sources
   const severity = views.reduce<Severity>((acc, s) => maxSeverity(acc, s.severity), 'info')
@@ -130,6 +135,8 @@ export const prioritise = (sources: SourceView[], ctx: { archived?: boolean } = 
     add({ code: 'test_only', effect: 'lower', levels: 1, text: 'used only by tests', sources: who(testOnly) })
   if (ctx.archived)
     add({ code: 'archived_repository', effect: 'lower', levels: 1, text: 'the repository is archived', sources: [] })
+  // factors of the context rather than its sources (the application's business priority)
+  for (const f of ctx.extra ?? []) if (f) add(f)
   const fix = views.filter((v) => v.signals.fixAvailable === true)
   const noFix = views.filter((v) => v.signals.fixAvailable === false)
   if (fix.length)
