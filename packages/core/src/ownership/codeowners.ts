@@ -176,23 +176,34 @@ export const parseCodeowners = (content: string, dialect: CodeownersDialect): Co
   let sectionDefaults: string[] = []
   const defaults = new Map<string | null, string[]>()
   const lines = content.split(/\r?\n/)
-  lines.forEach((raw, k) => {
+  for (const [k, raw] of lines.entries()) {
     const line = k + 1
     let text = raw.trim()
-    if (text === '' || text.startsWith('#')) return
-    const fail = (message: string) => errors.push({ line, text, message })
+    if (text === '' || text.startsWith('#')) continue
+    const fail = (message: string) => {
+      errors.push({ line, text, message })
+    }
     if (dialect === 'github') text = text.replace(/\s+#.*$/, '')
     if (dialect === 'gitlab' && /^\^?\[/.test(text)) {
       const m = SECTION.exec(text)
-      if (!m) return fail('a section header needs a closing ]')
+      if (!m) {
+        fail('a section header needs a closing ]')
+        continue
+      }
       const name = m[2]!.trim()
-      if (!name) return fail('a section needs a name between [ and ]')
-      if (m[3] !== undefined && !/^\d+$/.test(m[3].trim()))
-        return fail(`the number of required approvals [${m[3]}] must be a whole number`)
+      if (!name) {
+        fail('a section needs a name between [ and ]')
+        continue
+      }
+      if (m[3] !== undefined && !/^\d+$/.test(m[3].trim())) {
+        fail(`the number of required approvals [${m[3]}] must be a whole number`)
+        continue
+      }
       const owners = tokens(m[4]!.trim())
-      for (const o of owners) {
-        const problem = ownerProblem(o, dialect)
-        if (problem) return fail(`section default ${problem}`)
+      const badDefault = owners.map((o) => ownerProblem(o, dialect)).find((x) => x !== null)
+      if (badDefault) {
+        fail(`section default ${badDefault}`)
+        continue
       }
       const key = name.toLowerCase()
       if (!sectionNames.has(key)) sectionNames.set(key, name)
@@ -200,42 +211,56 @@ export const parseCodeowners = (content: string, dialect: CodeownersDialect): Co
       if (owners.length) defaults.set(section, owners)
       sectionDefaults = defaults.get(section) ?? []
       if (!sections.includes(section)) sections.push(section)
-      return
+      continue
     }
     const [first, ...owners] = tokens(text)
     let pattern = unescapeSpaces(first!)
     let exclusion = false
     if (pattern.startsWith('!')) {
-      if (dialect === 'github') return fail('negation with ! is not supported in GitHub CODEOWNERS')
+      if (dialect === 'github') {
+        fail('negation with ! is not supported in GitHub CODEOWNERS')
+        continue
+      }
       exclusion = true
       pattern = pattern.slice(1)
     }
     if (dialect === 'github') {
-      if (/^\\#/.test(first!)) return fail('escaping a leading # with \\ is not supported in GitHub CODEOWNERS')
-      if (/[[\]]/.test(pattern)) return fail('character ranges with [ ] are not supported in GitHub CODEOWNERS')
+      if (/^\\#/.test(first!)) {
+        fail('escaping a leading # with \\ is not supported in GitHub CODEOWNERS')
+        continue
+      }
+      if (/[[\]]/.test(pattern)) {
+        fail('character ranges with [ ] are not supported in GitHub CODEOWNERS')
+        continue
+      }
     } else pattern = pattern.replace(/^\\#/, '#')
-    if (!pattern) return fail('the line has no pattern')
-    for (const o of owners) {
-      const problem = ownerProblem(o, dialect)
-      if (problem) return fail(problem)
+    if (!pattern) {
+      fail('the line has no pattern')
+      continue
+    }
+    const badOwner = owners.map((o) => ownerProblem(o, dialect)).find((x) => x !== null)
+    if (badOwner) {
+      fail(badOwner)
+      continue
     }
     let effective = owners
     if (dialect === 'gitlab' && owners.length === 0 && !exclusion) {
-      if (sectionDefaults.length === 0)
-        return fail(
-          section === null ? 'the entry has no owner' : `the entry has no owner and section [${section}] has none`,
-        )
+      if (sectionDefaults.length === 0) {
+        fail(section === null ? 'the entry has no owner' : `the entry has no owner and section [${section}] has none`)
+        continue
+      }
       effective = sectionDefaults
     }
     let regex: RegExp
     try {
       regex = dialect === 'github' ? githubPatternRe(pattern) : gitlabPatternRe(pattern)
     } catch (err) {
-      return fail(`the pattern has ${(err as Error).message}`)
+      fail(`the pattern has ${(err as Error).message}`)
+      continue
     }
     if (section === null && !sections.includes(null)) sections.unshift(null)
     entries.push({ line, pattern, owners: effective, section, exclusion, text, regex })
-  })
+  }
   return out
 }
 

@@ -11,7 +11,6 @@ export const globProblem = (glob: string): string | null => {
   if (glob.trim() === '') return 'must not be empty'
   if (glob !== glob.trim()) return 'must not start or end with spaces'
   if (glob.length > MAX) return `must be at most ${MAX} characters`
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
   if (/[\u0000-\u001f\u007f]/.test(glob)) return 'must not contain control characters'
   if (glob.startsWith('!')) return 'negation with ! is not supported: write a rule for what you want to match'
   if (/[[\]]/.test(glob)) return 'character ranges with [ ] are not supported; use * or {a,b}'
