@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { Iso, NullableIso, paged, Severity } from './common.ts'
+import { Owner } from './ownership.ts'
 
 export const SourceRef = z.strictObject({
   kind: z.string(),
@@ -69,6 +70,8 @@ export const Vulnerability = z.strictObject({
   assignee: UserRef.nullable(),
   sla: Sla.nullable(),
   decision: IssueDecision.nullable(),
+  /** who owns it and why */
+  owner: Owner,
 })
 export type Vulnerability = z.infer<typeof Vulnerability>
 export const VulnerabilityPage = paged(Vulnerability)

@@ -29,6 +29,10 @@ export interface QueueFilter {
   /** SLA states of open issues, judged at `now` with the policy's due-soon days */
   sla?: { states: string[]; now: Date; dueSoonDays: number } | undefined
   needsReview?: boolean | undefined
+  /** the owning team's id, or null for issues no team owns */
+  team?: string | null | undefined
+  /** the application's id, or null for issues of no application */
+  application?: string | null | undefined
 }
 
 export interface QueuePage {
@@ -77,6 +81,12 @@ export interface IssueRow {
     needs_review: boolean
   } | null
   due_sort: Date
+  owner_team_id: string | null
+  owner_team_name: string | null
+  application_id: string | null
+  application_name: string | null
+  /** the source and reason of the owner (null until ownership is resolved for the issue) */
+  owner: { source: string | null; reason: string | null } | null
 }
 
 export interface IssueDetailRow extends IssueRow {
@@ -126,6 +136,9 @@ export const queueWhere = (workspaceId: string, f: QueueFilter) => {
     where.push(f.assignee === null ? 'i.assignee_id IS NULL' : `i.assignee_id = ${p(f.assignee)}`)
   if (f.stage?.length) where.push(`i.stage = ANY(${p(f.stage)}::text[])`)
   if (f.needsReview) where.push('i.review_needed')
+  if (f.team !== undefined) where.push(f.team === null ? 'i.owner_team_id IS NULL' : `i.owner_team_id = ${p(f.team)}`)
+  if (f.application !== undefined)
+    where.push(f.application === null ? 'i.application_id IS NULL' : `i.application_id = ${p(f.application)}`)
   if (f.sla?.states.length) {
     // open issues only; the index on (workspace_id, sla_due_at) WHERE status = 'open' serves each range
     const now = p(f.sla.now)
@@ -204,7 +217,10 @@ const decodeCursor = (s: string, cols: SortCol[]): unknown[] => {
 export const ISSUE_COLUMNS = `i.id, i.cve, i.aliases, i.package_key, i.package_name, i.ecosystem, i.versions, i.target_kind, i.target_name,
   i.target_url, i.repository_id, i.severity, i.priority, i.status, i.detected_at, i.first_seen_at, i.last_seen_at,
   i.fixed_at, i.fixed_versions, i.severity_rank, i.priority_rank, i.stage, i.assignee_id, i.sla_due_at, i.closed_at,
-  i.review_needed, i.decision_id, ${DUE_SORT} AS due_sort,
+  i.review_needed, i.decision_id, ${DUE_SORT} AS due_sort, i.owner_team_id, i.application_id,
+  (SELECT t.name FROM teams t WHERE t.id = i.owner_team_id) AS owner_team_name,
+  (SELECT a.name FROM applications a WHERE a.id = i.application_id) AS application_name,
+  (SELECT json_build_object('source', oc.source, 'reason', oc.reason) FROM owner_contexts oc WHERE oc.id = i.owner_context_id) AS owner,
   (SELECT u.username FROM users u WHERE u.id = i.assignee_id) AS assignee_name,
   (SELECT json_build_object('kind', d.kind, 'reason', d.reason, 'justification', d.justification, 'expires_at', d.expires_at,
           'scope', d.scope, 'needs_review', d.needs_review) FROM decisions d WHERE d.id = i.decision_id) AS decision,

@@ -11,6 +11,7 @@ import { authRoutes } from './routes/auth.ts'
 import { connectionRoutes } from './routes/connections.ts'
 import { connectorRoutes } from './routes/connectors.ts'
 import { decisionRoutes } from './routes/decisions.ts'
+import { ownershipRoutes } from './routes/ownership.ts'
 import { policyRoutes } from './routes/policies.ts'
 import { repositoryRoutes } from './routes/repositories.ts'
 import { syncRoutes } from './routes/syncs.ts'
@@ -66,6 +67,7 @@ export const buildApp = async (rt: Runtime, o: { webDist?: string | null } = {})
   decisionRoutes(rt, router)
   policyRoutes(rt, router)
   repositoryRoutes(rt, router)
+  ownershipRoutes(rt, router)
   auditRoutes(rt, router)
   router.add({
     method: 'GET',

@@ -60,10 +60,12 @@ const subject = (o: Partial<OwnershipSubject> = {}): OwnershipSubject => ({
   repositoryId: 1,
   repositoryName: 'acme/pay-api',
   manifestPath: 'services/pay/package.json',
-  scanner: {
-    connectionId: 'c-ox',
-    data: { label: 'OX', owners: ['Web'], application: { key: '584352228', name: 'Bank-Website' } },
-  },
+  scanners: [
+    {
+      connectionId: 'c-ox',
+      data: { label: 'OX', owners: ['Web'], application: { key: '584352228', name: 'Bank-Website' } },
+    },
+  ],
   ...o,
 })
 
@@ -120,20 +122,20 @@ describe('ownership precedence: the first source that answers wins', () => {
     expect(a.reason).toMatch(/^team Web, OX owner Web; /)
     // an email names a user, who stands for their team
     const b = createOwnershipWorld(world({ codeowners: new Map() })).resolve(
-      subject({ scanner: { connectionId: 'c-endor', data: { label: 'Endor Labs', owners: ['@alice'] } } }),
+      subject({ scanners: [{ connectionId: 'c-endor', data: { label: 'Endor Labs', owners: ['@alice'] } }] }),
     )
     expect(b.reason).toBe(
       'team Payments (through alice, a member), Endor Labs owner @alice; application Shop (business priority 40), which lists acme/pay-api',
     )
     // a tag equal to a team's slug names that team
     const c = createOwnershipWorld(world({ codeowners: new Map() })).resolve(
-      subject({ scanner: { connectionId: 'c-endor', data: { label: 'Endor Labs', tags: ['tier-1', 'platform'] } } }),
+      subject({ scanners: [{ connectionId: 'c-endor', data: { label: 'Endor Labs', tags: ['tier-1', 'platform'] } }] }),
     )
     expect(c.reason).toMatch(/^team Platform, Endor Labs tag platform/)
   })
 
   it("last, the repository's default team", () => {
-    const a = createOwnershipWorld(world({ codeowners: new Map() })).resolve(subject({ scanner: null }))
+    const a = createOwnershipWorld(world({ codeowners: new Map() })).resolve(subject({ scanners: [] }))
     expect(a).toMatchObject({ source: 'default', team: { name: 'Sec' }, application: { name: 'Shop' } })
     expect(a.reason).toBe(
       'team Sec, default team of repository acme/pay-api; application Shop (business priority 40), which lists acme/pay-api',
@@ -142,7 +144,7 @@ describe('ownership precedence: the first source that answers wins', () => {
 
   it('nobody: the reason says every source was asked', () => {
     const a = createOwnershipWorld(world({ codeowners: new Map(), defaultTeams: new Map(), applications: [] })).resolve(
-      subject({ scanner: null }),
+      subject({ scanners: [] }),
     )
     expect(a).toEqual({
       team: null,
@@ -158,10 +160,10 @@ describe('ownership precedence: the first source that answers wins', () => {
         [1, { path: 'CODEOWNERS', file: parseCodeowners('/services/ @acme/payments\n/services/pay/\n', 'github') }],
       ]),
     })
-    expect(createOwnershipWorld(w).resolve(subject({ scanner: null })).source).toBe('default')
+    expect(createOwnershipWorld(w).resolve(subject({ scanners: [] })).source).toBe('default')
   })
 
-  it('GitLab: the first section whose entry names a known team answers, and says its section', () => {
+  it('GitLab: the last section whose entry names a known team answers, and says its section', () => {
     const w = world({
       codeowners: new Map([
         [
@@ -169,7 +171,7 @@ describe('ownership precedence: the first source that answers wins', () => {
           {
             path: 'CODEOWNERS',
             file: parseCodeowners(
-              ['[Docs]', '*.md @acme/writers', '[Backend]', '/services/ @acme/web'].join('\n'),
+              ['* @acme/sec', '[Backend]', '/services/ @acme/web', '[Docs]', '*.md @acme/writers'].join('\n'),
               'gitlab',
             ),
           },
@@ -177,7 +179,7 @@ describe('ownership precedence: the first source that answers wins', () => {
       ]),
     })
     const a = createOwnershipWorld(w).resolve(subject({ manifestPath: 'services/README.md' }))
-    expect(a.reason).toMatch(/^team Web, CODEOWNERS \[Backend\] line 4 `\/services\/ @acme\/web`/)
+    expect(a.reason).toMatch(/^team Web, CODEOWNERS \[Backend\] line 3 `\/services\/ @acme\/web`/)
   })
 
   it('rules may answer the application and leave the team to the next source', () => {
@@ -194,7 +196,7 @@ describe('ownership precedence: the first source that answers wins', () => {
         targetKind: 'image',
         targetName: 'registry.acme.io/pay',
         manifestPath: 'Dockerfile',
-        scanner: null,
+        scanners: [],
       }),
     )
     expect(a.team?.name).toBe('Platform') // CODEOWNERS `*` of the image's source repository

@@ -9,6 +9,7 @@ import { compileGlob } from './glob.ts'
  *   scanner's own owner data → the repository's default team;
  * - application: a manual rule → the scanner's application → an application that lists the target.
  *
+ * With GitLab sections, the last section in the file whose matching entry names a known team answers.
  * A CODEOWNERS or scanner owner answers only when one of its owners is a team vulnsync knows: `@org/<slug>` is the
  * team of that slug, `@user` and emails are users, who stand for their team (the first by name). The reason says
  * which source answered and with what: the rule, or the file, line, pattern and path.
@@ -66,7 +67,8 @@ export interface OwnershipSubject {
   repositoryId: number | null
   repositoryName: string | null
   manifestPath: string | null
-  scanner: { connectionId: string; data: ScannerOwnership } | null
+  /** what each scanner reporting it says (in a stable order: the first that answers wins) */
+  scanners: { connectionId: string; data: ScannerOwnership }[]
 }
 
 export interface OwnershipAnswer {
@@ -198,7 +200,9 @@ export const createOwnershipWorld = (w: OwnershipWorldInput): OwnershipWorld => 
     if (!team && s.repositoryId !== null) {
       const co = w.codeowners.get(s.repositoryId)
       if (co)
-        for (const m of matchCodeowners(co.file, s.manifestPath)) {
+        // GitLab sections each name owners; the last section in the file that names a known team speaks (as the
+        // last matching line does within a section, later and narrower sections refine earlier ones)
+        for (const m of matchCodeowners(co.file, s.manifestPath).reverse()) {
           const hit = m.entry.owners.map(teamOfHandle).find((x) => x !== null)
           if (!hit) continue
           const where = `${co.path}${m.section ? ` [${m.section}]` : ''} line ${m.entry.line} ${code(m.entry.text)}`
@@ -207,27 +211,27 @@ export const createOwnershipWorld = (w: OwnershipWorldInput): OwnershipWorld => 
           break
         }
     }
-    const sc = s.scanner?.data
-    if (!team && sc) {
-      for (const o of sc.owners ?? []) {
+    for (const sc of s.scanners) {
+      if (team) break
+      for (const o of sc.data.owners ?? []) {
         const hit = teamOfHandle(o)
         if (hit) {
-          team = { team: hit.team, source: 'scanner', text: `${teamPart(hit)}, ${sc.label} owner ${o}` }
+          team = { team: hit.team, source: 'scanner', text: `${teamPart(hit)}, ${sc.data.label} owner ${o}` }
           break
         }
       }
-      if (!team)
-        for (const tag of sc.tags ?? []) {
-          const t = teamBySlug.get(slugify(tag))
-          if (t) {
-            team = { team: t, source: 'scanner', text: `team ${t.name}, ${sc.label} tag ${tag}` }
-            break
-          }
+      for (const tag of team ? [] : (sc.data.tags ?? [])) {
+        const t = teamBySlug.get(slugify(tag))
+        if (t) {
+          team = { team: t, source: 'scanner', text: `team ${t.name}, ${sc.data.label} tag ${tag}` }
+          break
         }
+      }
     }
-    if (!app && sc?.application && s.scanner) {
-      const a = scannerApps.get(`${s.scanner.connectionId}\u0000${sc.application.key}`)
-      if (a) app = { app: a, source: 'scanner', text: `${appPart(a)}, ${sc.label} application` }
+    for (const sc of s.scanners) {
+      const key = sc.data.application?.key
+      const a = !app && key ? scannerApps.get(`${sc.connectionId}\u0000${key}`) : undefined
+      if (a) app = { app: a, source: 'scanner', text: `${appPart(a)}, ${sc.data.label} application` }
     }
     if (!team && s.repositoryId !== null) {
       const t = teams.get(w.defaultTeams.get(s.repositoryId) ?? '')
