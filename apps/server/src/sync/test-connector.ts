@@ -85,7 +85,9 @@ export const testMap = (raw: TestRaw): MapResult => {
             label: 'Test scanner',
             owners: raw.owners,
             tags: raw.tags,
-            application: raw.app ? { key: raw.app.key, name: raw.app.name, businessPriority: raw.app.priority } : undefined,
+            application: raw.app
+              ? { key: raw.app.key, name: raw.app.name, businessPriority: raw.app.priority }
+              : undefined,
           }
         : undefined,
   }))
