@@ -31,6 +31,10 @@ export const GitlabConfig = z.object({
       help: "Import only the projects of this group and its subgroups: its full path as in the URL (gitlab.com/<group>/<subgroup>) or its numeric id. Leave empty to import every project the token's user is a member of.",
       placeholder: 'acme/platform',
     }),
+  skipCodeowners: z.boolean().optional().meta({
+    label: 'Do not read CODEOWNERS files',
+    help: 'CODEOWNERS files at the default branch say which team owns which path; reading them costs up to three calls per project (CODEOWNERS, docs/CODEOWNERS, .gitlab/CODEOWNERS) on each sync, and stops by itself when the rate-limit budget runs low. Tick to skip them (ownership then comes from rules, the scanners and default teams).',
+  }),
 })
 export type GitlabConfig = z.infer<typeof GitlabConfig>
 

@@ -29,6 +29,8 @@ export const words = {
     `GitLab group "${group}" was not found (HTTP 404): check its full path as in the URL (${instance}/<group>/<subgroup>) or its numeric id, and that the token's user is a member of it.`,
   unreachableHint: (instance: string) =>
     `Check the GitLab URL (${instance}; gitlab.com: https://gitlab.com; self-managed: https://HOST) and that this server can reach it.`,
+  codeownersForbidden:
+    'the token cannot read repository files (HTTP 403), so CODEOWNERS files were not read and ownership keeps the files read before; use a token with the read_api (or read_repository) scope and at least the Reporter role',
 }
 
 /** What the check says for a failure its calls raised (the client's words, and what to check when unreachable). */

@@ -20,12 +20,14 @@
  * ```
  *
  * Default tokens (githubSimTokens): `ghp_admin` (classic, repo + read:org, sees everything), `ghp_public` (classic,
- * public_repo, sees public repositories only), `github_pat_restricted` (fine-grained, 403 "Resource not accessible by
+ * public_repo, sees public repositories only), `github_pat_metadata` (fine-grained with Metadata but not Contents: sees
+ * everything, CODEOWNERS answer 403), `github_pat_restricted` (fine-grained, 403 "Resource not accessible by
  * personal access token" on org endpoints), `ghp_sso` (403 with X-GitHub-SSO), `ghp_outsider` (the org answers 404),
  * `ghs_installation` (installation token with every 5th repository selected). Any other token: 401.
  *
  * Endpoints: GET /orgs/:org/repos, /user/repos, /installation/repositories (object wrapper), /user, /orgs/:org,
- * /repos/:owner/:repo, /repositories/:id, /rate_limit. `per_page` (default 30, capped at 100) and `page`, with a real
+ * /repos/:owner/:repo, /repositories/:id, /rate_limit, and /repos/:owner/:repo/contents/:path (the CODEOWNERS files of
+ * ./codeowners.ts, base64 as GitHub sends them; other paths 404; 403 for a token with `contentsForbidden`). `per_page` (default 30, capped at 100) and `page`, with a real
  * `link` header (next/last/first/prev; omitted when everything fits on one page). Tokens in `Authorization: Bearer`
  * or `token`; unknown → 401 `{"message":"Bad credentials",...}`; no User-Agent → 403; unknown
  * `X-GitHub-Api-Version` → 410.
@@ -40,6 +42,7 @@
  *   (the client must wait a minute), remaining stays > 0.
  */
 import { type Faults, type SimRequest, type SimResponse, type Simulator, startSimulator } from '../kit/server.ts'
+import { githubCodeowners } from './codeowners.ts'
 import { createGithubDataset, type GithubVisibility } from './dataset.ts'
 
 export type { GithubVisibility } from './dataset.ts'
@@ -60,6 +63,8 @@ export interface GithubSimToken {
   ssoRequired?: boolean
   /** the token is not allowed to see the organisation at all (404, like a private org) */
   orgHidden?: boolean
+  /** repository contents answer 403 (a fine-grained token without the Contents permission) */
+  contentsForbidden?: boolean
 }
 
 export interface GithubSimulatorOptions {
@@ -81,6 +86,8 @@ export interface GithubSimulator extends Simulator {
   /** all repository ids a token can see, in creation order */
   visibleIds(token: string): number[]
   repo(id: number): Record<string, unknown> | undefined
+  /** the CODEOWNERS files of a repository (the first of GitHub's locations is the one GitHub uses) */
+  codeowners(id: number): { path: string; content: string }[]
 }
 
 /** every 5th repository is selected for the default installation token */
@@ -90,6 +97,7 @@ export const githubSimTokens = (repos: number): Record<string, GithubSimToken> =
   ghp_admin: { type: 'user', login: 'octo-admin', scopes: ['repo', 'read:org'] },
   ghp_public: { type: 'user', login: 'octo-public', visibilities: ['public'], scopes: ['public_repo'] },
   github_pat_restricted: { type: 'user', login: 'octo-fine', orgForbidden: true },
+  github_pat_metadata: { type: 'user', login: 'octo-meta', contentsForbidden: true },
   ghp_sso: { type: 'user', login: 'octo-sso', ssoRequired: true, scopes: ['repo'] },
   ghp_outsider: { type: 'user', login: 'octo-outsider', orgHidden: true, scopes: ['repo'] },
   ghs_installation: { type: 'installation', repoIds: everyFifth(repos) },
@@ -356,6 +364,40 @@ export const startGithubSimulator = async (opts: GithubSimulatorOptions = {}): P
     },
     {
       method: 'GET',
+      path: `${prefix}/repos/:owner/:repo/contents/*`,
+      handler: (req: SimRequest): SimResponse => {
+        const token = tokenOf(req)!
+        const docs = 'https://docs.github.com/rest/repos/contents#get-repository-content'
+        const i =
+          req.params.owner!.toLowerCase() === org.toLowerCase()
+            ? ds.indexOfName(req.params.repo!.replace(/\.git$/, ''))
+            : -1
+        if (i < 0 || !canSee(token, i)) return err(404, 'Not Found', docs)
+        if (tokens[token]!.contentsForbidden) return err(403, 'Resource not accessible by personal access token', docs)
+        const path = req.params['*']!.replace(/^\/+/, '')
+        const file = githubCodeowners(org, ds.name(i), i).find((f) => f.path === path)
+        if (!file) return err(404, 'Not Found', docs)
+        const bytes = Buffer.from(file.content, 'utf8')
+        const full = `${org}/${ds.name(i)}`
+        return {
+          body: {
+            type: 'file',
+            encoding: 'base64',
+            size: bytes.length,
+            name: path.split('/').pop(),
+            path,
+            sha: `${(i * 2654435761).toString(16).padStart(8, '0')}`.repeat(5).slice(0, 40),
+            // GitHub wraps the base64 at 60 characters
+            content: `${bytes.toString('base64').replace(/.{60}/g, '$&\n')}\n`,
+            url: `${baseOf(req)}${prefix}/repos/${full}/contents/${path}`,
+            html_url: `${webBaseUrl}/${full}/blob/main/${path}`,
+            download_url: `https://raw.githubusercontent.com/${full}/main/${path}`,
+          },
+        }
+      },
+    },
+    {
+      method: 'GET',
       path: `${prefix}/rate_limit`,
       handler: (req: SimRequest): SimResponse => {
         const b = budget(tokenOf(req)!)
@@ -473,6 +515,10 @@ export const startGithubSimulator = async (opts: GithubSimulatorOptions = {}): P
     repo: (id: number) => {
       const i = ds.indexOfId(id)
       return i < 0 ? undefined : ds.repo(i, apiBase)
+    },
+    codeowners: (id: number) => {
+      const i = ds.indexOfId(id)
+      return i < 0 ? [] : githubCodeowners(org, ds.name(i), i)
     },
   })
 }

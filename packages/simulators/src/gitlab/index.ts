@@ -24,7 +24,8 @@
  *
  * Endpoints (all under /api/v4): GET /user, /personal_access_tokens/self, /projects (membership, archived,
  * visibility, order_by, sort, offset and keyset pagination), /groups/:id (numeric or URL-encoded full path),
- * /groups/:id/projects (include_subgroups, with_shared), /projects/:id.
+ * /groups/:id/projects (include_subgroups, with_shared), /projects/:id, /projects/:id/repository/files/:file_path?ref=
+ * (the CODEOWNERS files of ./codeowners.ts at the default branch, base64; other files and refs 404).
  * Offset pages carry link (prev/next/first/last), x-page, x-per-page, x-next-page ('' on the last page), x-prev-page,
  * x-total and x-total-pages (the totals and rel="last" are left out above 10,000 records). Keyset pages
  * (pagination=keyset&order_by=id) carry only `link: <…id_after=N…>; rel="next"` while a page is full; the end is a
@@ -37,7 +38,9 @@
  * `gitlabRemainingZeroNext: n` the next n successful answers say RateLimit-Remaining 0 (reset in
  * `gitlabResetSeconds`, default 20).
  */
+import { createHash } from 'node:crypto'
 import { type Faults, type SimRequest, type SimResponse, type Simulator, startSimulator } from '../kit/server.ts'
+import { gitlabCodeowners, type SimFile } from './codeowners.ts'
 import { createGitlabDataset, type GitlabVisibility } from './dataset.ts'
 
 export type { GitlabGroup, GitlabVisibility } from './dataset.ts'
@@ -71,6 +74,8 @@ export interface GitlabSimulator extends Simulator {
   /** project ids a token sees through /projects?membership=true, ascending */
   visibleIds(token: string, underGroup?: string): number[]
   project(id: number): Record<string, unknown> | undefined
+  /** the CODEOWNERS file of a project (GitLab's dialect, with sections), none for every 6th */
+  codeowners(id: number): SimFile[]
   groups: Array<{ id: number; fullPath: string }>
 }
 
@@ -111,6 +116,10 @@ export const startGitlabSimulator = async (opts: GitlabSimulatorOptions = {}): P
     return a === b || a.startsWith(`${b}/`)
   }
 
+  const codeownersOf = (i: number): SimFile[] => {
+    const p = ds.project(i) as { path: string; default_branch: string | null }
+    return p.default_branch ? gitlabCodeowners(org, p.path, i) : []
+  }
   const tokenOf = (req: SimRequest): string | undefined => {
     const pt = req.headers['private-token']
     if (pt) return String(pt)
@@ -229,6 +238,17 @@ export const startGitlabSimulator = async (opts: GitlabSimulatorOptions = {}): P
           scope: 'api read_api',
         })
 
+  /** `:id` (numeric or URL-encoded path) of a project the token sees: its index, or the answer that refuses it */
+  const projectOf = (req: SimRequest): number | SimResponse => {
+    const token = tokenOf(req)!
+    const denied = scopeDenied(token)
+    if (denied) return denied
+    const id = req.params.id!
+    const i = /^\d+$/.test(id) ? ds.indexOfId(Number(id)) : ds.indexOfPath(id)
+    if (i < 0 || !visible(token).includes(i)) return json(404, { message: '404 Project Not Found' })
+    return i
+  }
+
   const routes = [
     {
       method: 'GET',
@@ -275,14 +295,35 @@ export const startGitlabSimulator = async (opts: GitlabSimulatorOptions = {}): P
       method: 'GET',
       path: '/api/v4/projects/:id',
       handler: (req: SimRequest): SimResponse => {
-        const token = tokenOf(req)!
-        const denied = scopeDenied(token)
-        if (denied) return denied
-        const id = req.params.id!
-        const i = /^\d+$/.test(id) ? ds.indexOfId(Number(id)) : ds.indexOfPath(id)
-        const v = visible(token)
-        if (i < 0 || !v.includes(i)) return json(404, { message: '404 Project Not Found' })
-        return json(200, ds.project(i))
+        const i = projectOf(req)
+        return typeof i === 'number' ? json(200, ds.project(i)) : i
+      },
+    },
+    {
+      method: 'GET',
+      path: '/api/v4/projects/:id/repository/files/:file',
+      handler: (req: SimRequest): SimResponse => {
+        const i = projectOf(req)
+        if (typeof i !== 'number') return i
+        const p = ds.project(i) as { default_branch: string | null; path_with_namespace: string; path: string }
+        const ref = req.query.get('ref')
+        if (!ref) return json(400, { error: 'ref is missing' })
+        const file = codeownersOf(i).find((f) => f.path === req.params.file)
+        if (!file || ref !== p.default_branch) return json(404, { message: '404 File Not Found' })
+        const bytes = Buffer.from(file.content, 'utf8')
+        return json(200, {
+          file_name: file.path.split('/').pop(),
+          file_path: file.path,
+          size: bytes.length,
+          encoding: 'base64',
+          content: bytes.toString('base64'),
+          content_sha256: createHash('sha256').update(bytes).digest('hex'),
+          ref,
+          blob_id: createHash('sha1').update(bytes).digest('hex'),
+          commit_id: createHash('sha1').update(`${p.path_with_namespace}@${ref}`).digest('hex'),
+          last_commit_id: createHash('sha1').update(`${p.path_with_namespace}@${ref}`).digest('hex'),
+          execute_filemode: false,
+        })
       },
     },
     {
@@ -402,6 +443,10 @@ export const startGitlabSimulator = async (opts: GitlabSimulatorOptions = {}): P
     project: (id: number) => {
       const i = ds.indexOfId(id)
       return i < 0 ? undefined : ds.project(i)
+    },
+    codeowners: (id: number) => {
+      const i = ds.indexOfId(id)
+      return i < 0 ? [] : codeownersOf(i)
     },
   })
 }
