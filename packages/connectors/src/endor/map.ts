@@ -8,6 +8,7 @@ import {
   packageDisplayName,
   packagePurl,
   purlTypeOf,
+  type ScannerOwnership,
   type Severity,
   severityFromCvss,
   splitVulnIds,
@@ -81,7 +82,20 @@ export const projectInfo = (p: EndorProject): EndorProjectInfo => {
     url,
     name,
     platformSource: p.spec?.platform_source ?? undefined,
+    ...(p.meta?.tags?.length ? { tags: p.meta.tags } : {}),
   }
+}
+
+/** What Endor says about ownership: the finding's `code_owners` (owners, labels) and its project's tags. */
+export const endorOwnership = (
+  f: EndorFinding,
+  project: EndorProjectInfo | null | undefined,
+): ScannerOwnership | undefined => {
+  const clean = (xs: readonly string[] | null | undefined) => (xs ?? []).map((x) => x.trim()).filter(Boolean)
+  const owners = clean(f.spec.code_owners?.owners)
+  const tags = [...new Set([...clean(f.spec.code_owners?.labels), ...clean(project?.tags)])]
+  if (owners.length === 0 && tags.length === 0) return undefined
+  return { label: 'Endor Labs', ...(owners.length ? { owners } : {}), ...(tags.length ? { tags } : {}) }
 }
 
 // ------------------------------------------------------------------------------------------------ helpers
@@ -305,6 +319,9 @@ export const mapEndorFinding = (raw: EndorRaw): MapResult => {
     undefined
   const detectedAt = parseEndorTime(f.meta?.create_time)
 
+  const ownership = endorOwnership(f, project)
+  // the first manifest Endor names (the others, such as the lock file beside it, stay in evidence)
+  const manifestPath = spec.dependency_file_paths?.find((p) => p.trim() !== '')
   return ids.cves.map<MappedFinding>((cve) => ({
     sourceKey: f.uuid,
     cve,
@@ -323,5 +340,7 @@ export const mapEndorFinding = (raw: EndorRaw): MapResult => {
     vendorState,
     title,
     link,
+    ...(manifestPath ? { manifestPath } : {}),
+    ...(ownership ? { ownership } : {}),
   }))
 }
