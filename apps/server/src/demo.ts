@@ -17,6 +17,7 @@ import {
   libsRepo,
   startJfrogSimulator,
 } from '@vulnsync/simulators/jfrog/index.ts'
+import { SIM_TEAM_SLUGS } from '@vulnsync/simulators/kit/ownership.ts'
 import type { Simulator } from '@vulnsync/simulators/kit/server.ts'
 import { fixturesDataset, type OxDataset, type OxSimulator, startOxSimulator } from '@vulnsync/simulators/ox/index.ts'
 import { rehomeOxDataset } from '@vulnsync/simulators/ox/rehome.ts'
@@ -394,6 +395,9 @@ export const runDemo = async (o: DemoOptions = {}): Promise<Demo> => {
     }
 
     await api('POST', '/api/v1/users', { username: DEMO_USER, password: DEMO_PASSWORD, role: 'admin' })
+    // the teams the simulators' CODEOWNERS files and scanner owners name (`@org/<slug>`, OX owner names, Endor tags)
+    for (const slug of SIM_TEAM_SLUGS)
+      await api('POST', '/api/v1/teams', { name: slug.replace(/^./, (c) => c.toUpperCase()), slug })
 
     out.write(
       [
@@ -471,6 +475,9 @@ export const runDemo = async (o: DemoOptions = {}): Promise<Demo> => {
       cursor = page.nextCursor ?? undefined
     } while (cursor)
     const unmatchedItems = (await api('GET', '/api/v1/unmatched')).items as any[]
+    const teamItems = (await api('GET', '/api/v1/teams')).items as Array<{ name: string; issues: { open: number } }>
+    const unowned = (await api('GET', '/api/v1/vulnerabilities?team=none&limit=1')).total as number
+    const owners = `${teamItems.map((t) => `${t.name} ${t.issues.open}`).join(', ')}; unowned ${unowned}`
     const readyMs = Date.now() - t0
 
     const pad = Math.max(...connections.map((c) => c.name.length))
@@ -485,6 +492,7 @@ export const runDemo = async (o: DemoOptions = {}): Promise<Demo> => {
     }
     out.write(
       `\nqueue: ${total} vulnerabilities; ${multiSource} reported by two scanners; ${unmatchedItems.length} targets wait under Unmatched (ready in ${(readyMs / 1000).toFixed(1)} s)\n` +
+        `open issues by owning team: ${owners}\n` +
         `open ${url} and sign in as ${DEMO_USER} / ${DEMO_PASSWORD}. Ctrl+C stops the demo.\n\n`,
     )
 
