@@ -5,11 +5,16 @@
 import type { ConnectorInfo as ApiConnectorInfo, Run, Severity } from '@vulnsync/api'
 
 export type {
+  Application,
   Connection,
   Factor,
   LocationItem,
   Occurrence,
+  Owner,
+  OwnershipRule,
+  OwnershipRulePreview,
   Repository,
+  RepositoryOwnership,
   Role,
   Run,
   RunCounts,
@@ -17,6 +22,7 @@ export type {
   Severity,
   SourceRef,
   Summary,
+  Team,
   UnmatchedTarget,
   User,
   Vulnerability,

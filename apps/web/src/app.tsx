@@ -6,10 +6,13 @@ import { Empty, Spinner } from './components/feedback.tsx'
 import { Icon } from './components/icon.tsx'
 import { ToastProvider } from './components/toast.tsx'
 import { useConnectors } from './connectors-cache.ts'
+import { ApplicationsPage } from './pages/applications.tsx'
 import { HubPage } from './pages/hub/index.tsx'
+import { OwnershipRulesPage } from './pages/ownership-rules.tsx'
 import { RepositoriesPage } from './pages/repositories.tsx'
 import { SignInPage } from './pages/sign-in.tsx'
 import { SyncHistoryPage } from './pages/syncs.tsx'
+import { TeamsPage } from './pages/teams.tsx'
 import { UsersPage } from './pages/users.tsx'
 import { VulnerabilitiesPage } from './pages/vulnerabilities.tsx'
 import { VulnerabilityDetailPage } from './pages/vulnerability-detail.tsx'
@@ -62,10 +65,13 @@ export function App() {
   )
 }
 
-const NAV: { to: string; label: string; icon: 'shield' | 'plug' | 'repo' | 'users'; admin?: boolean }[] = [
+const NAV: { to: string; label: string; icon: 'shield' | 'plug' | 'repo' | 'users' | 'key'; admin?: boolean }[] = [
   { to: '/vulnerabilities', label: 'Vulnerabilities', icon: 'shield' },
   { to: '/integrations', label: 'Integrations', icon: 'plug' },
   { to: '/repositories', label: 'Repositories', icon: 'repo' },
+  { to: '/teams', label: 'Teams', icon: 'users' },
+  { to: '/applications', label: 'Applications', icon: 'shield' },
+  { to: '/ownership-rules', label: 'Ownership rules', icon: 'key' },
   { to: '/users', label: 'Users', icon: 'users', admin: true },
 ]
 
@@ -172,6 +178,9 @@ function Routes({ pathname }: { pathname: string }): ReactNode {
   if (syncs) return <SyncHistoryPage key={syncs.id} connectionId={syncs.id as string} />
   if (match('/repositories', pathname)) return <RepositoriesPage tab="inventory" />
   if (match('/repositories/unmatched', pathname)) return <RepositoriesPage tab="unmatched" />
+  if (match('/teams', pathname)) return <TeamsPage />
+  if (match('/applications', pathname)) return <ApplicationsPage />
+  if (match('/ownership-rules', pathname)) return <OwnershipRulesPage />
   if (match('/users', pathname))
     return user.role === 'admin' ? <UsersPage /> : <Empty title="Only administrators manage users." />
   if (pathname === '/' || pathname === '/signin') return null

@@ -14,13 +14,25 @@ import { SeverityBadge, StatusBadge } from '../components/badges.tsx'
 import { Empty, ErrorBox, Spinner } from '../components/feedback.tsx'
 import { Icon } from '../components/icon.tsx'
 import { SourceBadge } from '../components/kind.tsx'
+import { OwnerCell, useApplications, useTeams } from '../components/owner.tsx'
 import { PageHeader } from '../components/page-header.tsx'
 import { kindDisplay, useConnectors } from '../connectors-cache.ts'
 import { cap, fmtDate, fmtDateTime, fmtNumber } from '../format.ts'
 import { useDebounced, useLoad } from '../hooks.ts'
 import { Link, navigate, useLocation } from '../router.tsx'
 
-const FILTER_KEYS = ['source', 'severity', 'priority', 'status', 'repository', 'cve', 'package', 'q'] as const
+const FILTER_KEYS = [
+  'source',
+  'severity',
+  'priority',
+  'status',
+  'team',
+  'application',
+  'repository',
+  'cve',
+  'package',
+  'q',
+] as const
 type FilterKey = (typeof FILTER_KEYS)[number]
 // typed filters applied after a pause; repository is an exact match, applied on Enter, blur or a suggestion
 const TEXT_KEYS: FilterKey[] = ['cve', 'package', 'q']
@@ -151,6 +163,8 @@ export function VulnerabilitiesPage() {
   }
 
   const activeFilters = FILTER_KEYS.filter((k) => filters[k])
+  const teams = useTeams()
+  const applications = useApplications()
   const total = list.data?.total
   const exportHref = `${BASE}/vulnerabilities/export.csv${qs({ ...apiFilters, sort: sort === 'priority' ? '' : sort })}`
   const sourceOptions = (catalogue.status === 'ready' ? catalogue.items : [])
@@ -162,6 +176,21 @@ export function VulnerabilitiesPage() {
 
   const items = list.data?.items ?? []
   const first = pageIndex >= 0 ? pageIndex * limit + 1 : null
+  const teamOptions = [
+    { value: 'none', label: 'Unowned (no team)' },
+    ...(teams.data?.items ?? []).map((t) => ({ value: t.id, label: t.name })),
+  ]
+  const appOptions = [
+    { value: 'none', label: 'No application' },
+    ...(applications.data?.items ?? []).map((a) => ({ value: a.id, label: a.name })),
+  ]
+  /** an active filter's value as people read it (a team's name rather than its id) */
+  const shown = (k: FilterKey) =>
+    k === 'team'
+      ? (teamOptions.find((o) => o.value === filters.team)?.label ?? filters.team)
+      : k === 'application'
+        ? (appOptions.find((o) => o.value === filters.application)?.label ?? filters.application)
+        : filters[k]
 
   return (
     <>
@@ -169,10 +198,19 @@ export function VulnerabilitiesPage() {
         title="Vulnerabilities"
         subtitle="One deduplicated queue of every scanner's SCA and container vulnerabilities."
         actions={
-          <a className="btn btn-secondary" href={exportHref} download>
-            <Icon name="download" />
-            Export CSV
-          </a>
+          <>
+            <Link
+              className={`btn ${filters.team === 'none' ? 'btn-primary' : 'btn-secondary'}`}
+              to="/vulnerabilities?team=none"
+              aria-current={filters.team === 'none' ? 'page' : undefined}
+            >
+              Unowned
+            </Link>
+            <a className="btn btn-secondary" href={exportHref} download>
+              <Icon name="download" />
+              Export CSV
+            </a>
+          </>
         }
       />
       <SeverityCounts
@@ -220,6 +258,22 @@ export function VulnerabilitiesPage() {
           onChange={(v) => update({ status: v === 'open' ? null : v })}
           options={[...STATUSES.map((s) => ({ value: s, label: cap(s) })), { value: 'any', label: 'Any status' }]}
         />
+        <Select
+          id="f-team"
+          label="Team"
+          value={filters.team}
+          onChange={(v) => update({ team: v || null })}
+          options={teamOptions}
+          any="Any team"
+        />
+        <Select
+          id="f-application"
+          label="Application"
+          value={filters.application}
+          onChange={(v) => update({ application: v || null })}
+          options={appOptions}
+          any="Any application"
+        />
         <RepositoryFilter value={filters.repository} onCommit={(v) => update({ repository: v || null })} />
         <TextFilter
           id="f-cve"
@@ -259,9 +313,9 @@ export function VulnerabilitiesPage() {
               type="button"
               className="chip chip-removable"
               onClick={() => update({ [k]: null })}
-              aria-label={`Remove filter ${k}: ${filters[k]}`}
+              aria-label={`Remove filter ${k}: ${shown(k)}`}
             >
-              {k === 'q' ? 'text' : k}: <strong>{filters[k]}</strong> <Icon name="close" size={12} />
+              {k === 'q' ? 'text' : k}: <strong>{shown(k)}</strong> <Icon name="close" size={12} />
             </button>
           ))}
           <button
@@ -293,6 +347,7 @@ export function VulnerabilitiesPage() {
                 onSort={(v) => update({ sort: v === 'priority' ? null : v })}
               />
               <th scope="col">Status</th>
+              <th scope="col">Owner</th>
               <th scope="col">Sources</th>
               <SortTh
                 label="Detected"
@@ -402,6 +457,9 @@ function VulnRow({ v }: { v: Vulnerability }) {
       </td>
       <td>
         <StatusBadge status={v.status} />
+      </td>
+      <td className="cell-owner">
+        <OwnerCell owner={v.owner} />
       </td>
       <td className="cell-sources">
         {v.sources.map((s) => (
