@@ -292,17 +292,28 @@ program
   .option('--status <status>', 'open or fixed', 'open')
   .option('--repository <name>', 'owner/name or id')
   .option('--cve <id>', 'CVE id or prefix')
+  .option('--team <team>', "the owning team's slug, name or id, or none for unowned issues")
+  .option('--application <id>', "an application's id, or none")
   .option('-q, --query <text>', 'free text')
   .option('--limit <n>', 'how many', '50')
   .action(async (o) => {
     const api = client()
     const qs = new URLSearchParams()
+    let team: string | undefined = o.team
+    if (team && team !== 'none' && !/^[0-9a-f-]{36}$/i.test(team)) {
+      const teams = (await api('GET', '/api/v1/teams')).items as Array<{ id: string; slug: string; name: string }>
+      const hit = teams.find((t) => t.slug === team!.toLowerCase() || t.name.toLowerCase() === team!.toLowerCase())
+      if (!hit) fail(`no team "${team}": the teams are ${teams.map((t) => t.slug).join(', ') || 'none yet'}`, 2)
+      team = hit!.id
+    }
     for (const [k, v] of Object.entries({
       source: o.source,
       severity: o.severity,
       status: o.status,
       repository: o.repository,
       cve: o.cve,
+      team,
+      application: o.application,
       q: o.query,
       limit: o.limit,
     }))
@@ -319,14 +330,43 @@ program
       `${i.package.name}@${i.versions.join(',')}`,
       i.target.name,
       i.sources.map((s: any) => s.kind).join(','),
+      i.owner.team?.name ?? '-',
       i.detectedAt?.slice(0, 10) ?? '',
     ])
-    const head = ['CVE', 'PRIORITY', 'SEVERITY', 'PACKAGE', 'TARGET', 'SOURCES', 'DETECTED']
+    const head = ['CVE', 'PRIORITY', 'SEVERITY', 'PACKAGE', 'TARGET', 'SOURCES', 'OWNER', 'DETECTED']
     const widths = head.map((h, i) =>
       Math.min(48, Math.max(h.length, ...rows.map((x: string[]) => String(x[i]).length))),
     )
     const fmt = (x: string[]) => x.map((c, i) => String(c).slice(0, widths[i]).padEnd(widths[i]!)).join('  ')
     process.stdout.write(`${fmt(head)}\n${rows.map(fmt).join('\n')}\n${r.items.length} of ${r.total}\n`)
+  })
+
+program
+  .command('teams')
+  .description('list the teams with their open issues by priority and SLA breaches (table, or --json)')
+  .option('--json', 'print JSON')
+  .action(async (o) => {
+    const r = await client()('GET', '/api/v1/teams')
+    if (o.json) {
+      process.stdout.write(`${JSON.stringify(r, null, 2)}\n`)
+      return
+    }
+    const unowned = (await client()('GET', '/api/v1/vulnerabilities?team=none&limit=1')).total
+    const levels = ['critical', 'high', 'medium', 'low', 'info']
+    const rows = (r.items as any[]).map((t) => [
+      t.slug,
+      t.name,
+      String(t.members.length),
+      String(t.issues.open),
+      levels.map((l) => t.issues.byPriority[l] ?? 0).join('/'),
+      String(t.issues.slaBreaches),
+    ])
+    const head = ['SLUG', 'NAME', 'MEMBERS', 'OPEN', 'C/H/M/L/I', 'PAST SLA']
+    const widths = head.map((h, i) => Math.max(h.length, ...rows.map((x) => x[i]!.length)))
+    const fmt = (x: string[]) => x.map((c, i) => c.padEnd(widths[i]!)).join('  ')
+    process.stdout.write(
+      `${fmt(head)}\n${rows.map(fmt).join('\n')}\n${rows.length} teams; ${unowned} open issues unowned\n`,
+    )
   })
 
 program.parseAsync(process.argv).catch((err) => {

@@ -1,3 +1,6 @@
+import { execFile } from 'node:child_process'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
 import { saveCodeowners } from '@vulnsync/db'
 import { DRIVERS } from '@vulnsync/db/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -59,6 +62,9 @@ const WEB_TABLE: [string, string, string][] = [
   ['src/README.md', 'Docs', 'CODEOWNERS [Docs] line 5 `*.md @acme/docs`'],
   ['package.json', 'Platform', 'CODEOWNERS line 1 `* @acme/platform`'],
 ]
+
+const run = promisify(execFile)
+const BIN = join(import.meta.dirname, '..', '..', 'bin', 'vulnsync.mjs')
 
 describe.each(DRIVERS)('ownership on %s', (driver) => {
   let t: TestApp
@@ -340,6 +346,31 @@ describe.each(DRIVERS)('ownership on %s', (driver) => {
     expect(pay.issues.slaBreaches).toBe(3) // detected on 2026-01-01: past every SLA
     const web = list.body.items.find((x: any) => x.name === 'Web')
     expect(web.repositories[0]).toMatchObject({ fullName: 'acme/pay-api', listed: true })
+  })
+
+  it("the CLI lists a team's issues with their owner (by slug, or none), and the teams with their counts", async () => {
+    const cli = async (...args: string[]) =>
+      (
+        await run(process.execPath, [BIN, ...args], {
+          env: { ...process.env, VULNSYNC_URL: t.url.replace(/\/+$/, ''), VULNSYNC_TOKEN: t.token },
+        })
+      ).stdout
+    const pay = JSON.parse(await cli('vulns', '--team', 'payments', '--json'))
+    expect(pay.total).toBe(3)
+    for (const i of pay.items) expect(i.owner.team.name).toBe('Payments')
+    const table = await cli('vulns', '--team', 'Payments')
+    expect(table.split('\n')[0]).toMatch(/CVE\s+PRIORITY.*OWNER\s+DETECTED/)
+    expect(table).toMatch(/ Payments +20\d\d-/)
+    const none = JSON.parse(await cli('vulns', '--team', 'none', '--json'))
+    for (const i of none.items) expect(i.owner.team).toBeNull()
+    const teamsOut = await cli('teams')
+    expect(teamsOut).toMatch(/^payments\s+Payments\s+1\s+3\s+\d+\/\d+\/\d+\/\d+\/\d+\s+3\s*$/m)
+    expect(teamsOut).toMatch(new RegExp(`teams; ${none.total} open issues unowned`))
+    const unknown = await run(process.execPath, [BIN, 'vulns', '--team', 'nope'], {
+      env: { ...process.env, VULNSYNC_URL: t.url.replace(/\/+$/, ''), VULNSYNC_TOKEN: t.token },
+    }).catch((e) => e)
+    expect(unknown.code).toBe(2)
+    expect(unknown.stderr).toContain('no team "nope"')
   })
 
   it('renaming a team slug re-resolves CODEOWNERS handles at once', async () => {
