@@ -146,6 +146,32 @@ describe('ownership in the web app', () => {
       .waitFor()
   })
 
+  it("shows a repository's CODEOWNERS with its bad lines, and sets its default team", async () => {
+    const repos = (await app.api('GET', '/api/v1/repositories?limit=100')).body.items as any[]
+    let bad: { repo: any; own: any } | undefined
+    for (const r of repos) {
+      const own = (await app.api('GET', `/api/v1/repositories/${r.id}/ownership`)).body
+      if (own.codeowners?.errors.length) {
+        bad = { repo: r, own }
+        break
+      }
+    }
+    expect(bad).toBeDefined()
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Repositories' }).click()
+    await page.getByRole('heading', { name: 'Repositories' }).waitFor()
+    await page.getByRole('button', { name: `Ownership of ${bad!.repo.fullName}`, exact: true }).click()
+    const dialog = page.getByRole('dialog')
+    const e = bad!.own.codeowners.errors[0]
+    await dialog.getByText(`${bad!.own.codeowners.path} line ${e.line}:`).waitFor()
+    expect(await dialog.textContent()).toContain(e.message)
+    await dialog.getByLabel('Default team').selectOption({ label: 'Data' })
+    await expect
+      .poll(async () => (await app.api('GET', `/api/v1/repositories/${bad!.repo.id}/ownership`)).body.defaultTeam?.name)
+      .toBe('Data')
+    await page.screenshot({ path: shot('ownership-repository') })
+    await page.keyboard.press('Escape')
+  })
+
   it('writes a rule with a live preview of what it moves, saves it, and the queue follows at once', async () => {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Ownership rules' }).click()
     await page.getByRole('heading', { name: 'Ownership rules' }).waitFor()

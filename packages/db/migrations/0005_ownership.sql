@@ -111,6 +111,8 @@ ALTER TABLE issues ADD COLUMN owner_context_id bigint;
 ALTER TABLE issues ADD COLUMN owner_team_id uuid;
 ALTER TABLE issues ADD COLUMN application_id uuid;
 CREATE INDEX issues_owner_context ON issues (owner_context_id);
+-- issues still without a context (imported before ownership existed): a full recompute looks for them first
+CREATE INDEX issues_without_owner_context ON issues (workspace_id, id) WHERE owner_context_id IS NULL;
 -- the queue filtered by team (or `none`), in priority order
 CREATE INDEX issues_owner_team ON issues (workspace_id, owner_team_id, priority_rank DESC, severity_rank DESC, id DESC);
 CREATE INDEX issues_application ON issues (application_id, priority_rank DESC, severity_rank DESC, id DESC)
