@@ -21,7 +21,10 @@ import {
   deleteRule,
   insertRule,
   insertTeam,
+  issuesWithoutOwnerContext,
   migrate,
+  pruneOwnerContexts,
+  recomputeOwnership,
   saveCodeowners,
 } from '@vulnsync/db'
 import { startEmbeddedPostgres } from '@vulnsync/db/embedded-postgres'
@@ -157,6 +160,20 @@ try {
     return { result: {} }
   })
   const deleteSecs = (performance.now() - t2) / 1000
+  // where the time goes when nothing moves: the look for issues without a context, the pruning, the resolution
+  const phases = await db.transaction(async (tx) => {
+    const at = [performance.now()]
+    await issuesWithoutOwnerContext(tx, ws, 5000)
+    at.push(performance.now())
+    await pruneOwnerContexts(tx, ws)
+    at.push(performance.now())
+    const r = await recomputeOwnership(tx, ws, { now })
+    at.push(performance.now())
+    return { ms: at.slice(1).map((t, k) => Math.round(t - at[k]!)), moved: r.issuesMoved }
+  })
+  line(
+    `a recompute that moves nothing (${phases.moved} moved): issues without context ${phases.ms[0]} ms, pruning ${phases.ms[1]} ms, resolving ${phases.ms[2]} ms`,
+  )
   line(
     `rule deleted: recomputed in ${deleteSecs.toFixed(2)} s (${removed.recompute.issuesMoved.toLocaleString('en')} issues moved back); peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB`,
   )
