@@ -203,6 +203,19 @@ describe('ownership in the web app', () => {
         /^team Identity, ownership rule 1 \(path services\/worker\/\*\*\), matched `services\/worker\//,
       )
     }
+
+    // a second rule put first takes over from the first one
+    await page.getByLabel('Manifest path (glob)').fill('services/worker/*')
+    await page.getByLabel('Team', { exact: true }).selectOption({ label: 'Commerce' })
+    await page.getByLabel('Position').fill('1')
+    await preview.getByText(/from team Identity to team Commerce/).waitFor()
+    await page.getByRole('button', { name: 'Save rule' }).click()
+    const firstRow = page
+      .getByRole('table', { name: /Ownership rules/ })
+      .locator('tbody tr')
+      .first()
+    await firstRow.getByRole('cell', { name: 'Commerce' }).waitFor()
+    expect(await firstRow.locator('td').first().textContent()).toBe('1')
     expect(pageErrors).toEqual([])
   })
 })

@@ -17,13 +17,16 @@ interface Draft {
   path: string
   teamId: string
   applicationId: string
+  /** 1 = asked first; empty = last */
+  position: string
 }
-const EMPTY: Draft = { repository: '', image: '', path: '', teamId: '', applicationId: '' }
+const EMPTY: Draft = { repository: '', image: '', path: '', teamId: '', applicationId: '', position: '' }
 
 const bodyOf = (d: Draft) => ({
   match: { repository: d.repository.trim() || null, image: d.image.trim() || null, path: d.path.trim() || null },
   teamId: d.teamId || null,
   applicationId: d.applicationId || null,
+  ...(Number(d.position) >= 1 ? { position: Math.floor(Number(d.position)) } : {}),
 })
 
 const side = (s: OwnershipRulePreview['moves'][number]['from']) =>
@@ -176,6 +179,16 @@ export function OwnershipRulesPage() {
                 ))}
               </select>
             </div>
+            <Field
+              id="rule-position"
+              label="Position"
+              type="number"
+              min={1}
+              value={draft.position}
+              placeholder={String((rules.data?.items.length ?? 0) + 1)}
+              onChange={(e) => set('position')(e.target.value)}
+              help="1 is asked first; empty puts the rule last. The rules after it move down one."
+            />
             <div className="rule-preview" aria-live="polite" aria-busy={preview.loading}>
               {!complete ? (
                 <span className="muted">Give a glob and a team or an application to see what the rule would do.</span>
