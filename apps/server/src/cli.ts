@@ -371,11 +371,20 @@ program
   .option('--sla <states>', 'breached, due_soon, ok (comma separated; open issues)')
   .option('--needs-review', 'only issues whose decision needs review')
   .option('--sort <sort>', 'priority, severity, dueAt, detectedAt, -detectedAt, cve, lastSeenAt')
+  .option('--team <team>', "the owning team's slug, name or id, or none for unowned issues")
+  .option('--application <id>', "an application's id, or none")
   .option('-q, --query <text>', 'free text')
   .option('--limit <n>', 'how many', '50')
   .action(async (o) => {
     const api = client()
     const qs = new URLSearchParams()
+    let team: string | undefined = o.team
+    if (team && team !== 'none' && !/^[0-9a-f-]{36}$/i.test(team)) {
+      const teams = (await api('GET', '/api/v1/teams')).items as Array<{ id: string; slug: string; name: string }>
+      const hit = teams.find((t) => t.slug === team!.toLowerCase() || t.name.toLowerCase() === team!.toLowerCase())
+      if (!hit) fail(`no team "${team}": the teams are ${teams.map((t) => t.slug).join(', ') || 'none yet'}`, 2)
+      team = hit!.id
+    }
     for (const [k, v] of Object.entries({
       source: o.source,
       severity: o.severity,
@@ -387,6 +396,8 @@ program
       sla: o.sla,
       needsReview: o.needsReview ? 'true' : undefined,
       sort: o.sort,
+      team,
+      application: o.application,
       q: o.query,
       limit: o.limit,
     }))
@@ -408,8 +419,9 @@ program
       `${i.package.name}@${i.versions.join(',')}`,
       i.target.name,
       i.sources.map((s: any) => s.kind).join(','),
+      i.owner.team?.name ?? '-',
     ])
-    const head = ['ID', 'CVE', 'PRIORITY', 'STAGE', 'ASSIGNEE', 'SLA', 'PACKAGE', 'TARGET', 'SOURCES']
+    const head = ['ID', 'CVE', 'PRIORITY', 'STAGE', 'ASSIGNEE', 'SLA', 'PACKAGE', 'TARGET', 'SOURCES', 'OWNER']
     const widths = head.map((h, i) =>
       Math.min(48, Math.max(h.length, ...rows.map((x: string[]) => String(x[i]).length))),
     )
@@ -500,6 +512,34 @@ program
           ? `decision ${d.id}: ${d.kind} (${d.scope})${d.expiresAt ? ` until ${d.expiresAt.slice(0, 10)}` : ''}: ${d.reason}`
           : 'decision: none',
       ].join('\n') + '\n',
+    )
+  })
+
+program
+  .command('teams')
+  .description('list the teams with their open issues by priority and SLA breaches (table, or --json)')
+  .option('--json', 'print JSON')
+  .action(async (o) => {
+    const r = await client()('GET', '/api/v1/teams')
+    if (o.json) {
+      process.stdout.write(`${JSON.stringify(r, null, 2)}\n`)
+      return
+    }
+    const unowned = (await client()('GET', '/api/v1/vulnerabilities?team=none&limit=1')).total
+    const levels = ['critical', 'high', 'medium', 'low', 'info']
+    const rows = (r.items as any[]).map((t) => [
+      t.slug,
+      t.name,
+      String(t.members.length),
+      String(t.issues.open),
+      levels.map((l) => t.issues.byPriority[l] ?? 0).join('/'),
+      String(t.issues.slaBreaches),
+    ])
+    const head = ['SLUG', 'NAME', 'MEMBERS', 'OPEN', 'C/H/M/L/I', 'PAST SLA']
+    const widths = head.map((h, i) => Math.max(h.length, ...rows.map((x) => x[i]!.length)))
+    const fmt = (x: string[]) => x.map((c, i) => c.padEnd(widths[i]!)).join('  ')
+    process.stdout.write(
+      `${fmt(head)}\n${rows.map(fmt).join('\n')}\n${rows.length} teams; ${unowned} open issues unowned\n`,
     )
   })
 

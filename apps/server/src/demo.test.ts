@@ -37,6 +37,7 @@ describe('vulnsync demo', () => {
     expect(banner).toContain('demo / password demo-password')
     expect(banner).toContain(demo!.token)
     expect(banner).toMatch(/queue: \d+ vulnerabilities/)
+    expect(banner).toMatch(/open issues by owning team: (\w+ \d+, ){4}\w+ \d+; unowned \d+/)
   })
 
   it('fills the queue, with issues two scanners report and targets waiting under Unmatched', async () => {
@@ -84,6 +85,49 @@ describe('vulnsync demo', () => {
     } while (cursor)
     expect(unscored.map((i) => i.cve).filter((c) => /^CVE-/.test(c ?? ''))).toEqual([])
     expect((await api('/api/v1/vulnerabilities?kev=true&source=jfrog&limit=1')).body.total).toBeGreaterThanOrEqual(3)
+  })
+
+  it('owns demo issues by at least three teams, each with its reason, from CODEOWNERS and the scanners', async () => {
+    const teams = (await api('/api/v1/teams')).body.items as any[]
+    expect(teams.map((t) => t.slug).sort()).toEqual(['commerce', 'data', 'identity', 'payments', 'platform'])
+    const owning: string[] = []
+    const sources = new Set<string>()
+    for (const t of teams) {
+      const q = await api(`/api/v1/vulnerabilities?team=${t.id}&limit=50`)
+      expect(q.status).toBe(200)
+      if (q.body.total === 0) continue
+      owning.push(t.slug)
+      expect(t.issues.open).toBeGreaterThan(0)
+      for (const i of q.body.items) {
+        expect(i.owner.team).toEqual({ id: t.id, name: t.name })
+        expect(i.owner.reason).toMatch(new RegExp(`^team ${t.name}, `))
+        sources.add(i.owner.source)
+      }
+    }
+    expect(owning.length).toBeGreaterThanOrEqual(3)
+    expect(sources.has('codeowners')).toBe(true)
+    // a CODEOWNERS reason names the file, the line and the pattern, and the manifest it matched
+    const co = await api('/api/v1/vulnerabilities?source=endor&limit=500')
+    const byFile = co.body.items.find(
+      (i: any) => i.owner.source === 'codeowners' && /matched `services\//.test(i.owner.reason),
+    )
+    expect(byFile.owner.reason).toMatch(
+      /^team \w+, (\.github\/|docs\/)?CODEOWNERS line \d+ `[^`]+ @[\w-]+\/\w+`, matched `services\/[^`]+`$/,
+    )
+    // the scanners' applications came with their business priority
+    const apps = (await api('/api/v1/applications')).body.items as any[]
+    expect(apps.some((a) => a.origin === 'scanner' && a.businessPriority !== null)).toBe(true)
+    // a bad CODEOWNERS line is reported on its repository, with the line and why
+    const repos = (await api('/api/v1/repositories?limit=200')).body.items as any[]
+    let reported: any
+    for (const r of repos) {
+      const o = (await api(`/api/v1/repositories/${r.id}/ownership`)).body
+      if (o.codeowners?.errors.length) {
+        reported = o.codeowners
+        break
+      }
+    }
+    expect(reported.errors[0]).toMatchObject({ line: expect.any(Number), message: expect.stringMatching(/owner/) })
   })
 
   it('serves the web app at / (built on install, or at start when missing or out of date)', async () => {

@@ -20,6 +20,7 @@ import {
   libsRepo,
   startJfrogSimulator,
 } from '@vulnsync/simulators/jfrog/index.ts'
+import { SIM_TEAM_SLUGS } from '@vulnsync/simulators/kit/ownership.ts'
 import type { Simulator } from '@vulnsync/simulators/kit/server.ts'
 import { startMavenSimulator } from '@vulnsync/simulators/maven/index.ts'
 import { startNpmRegistrySimulator } from '@vulnsync/simulators/npm-registry/index.ts'
@@ -509,6 +510,9 @@ export const runDemo = async (o: DemoOptions = {}): Promise<Demo> => {
     }
 
     await api('POST', '/api/v1/users', { username: DEMO_USER, password: DEMO_PASSWORD, role: 'admin' })
+    // the teams the simulators' CODEOWNERS files and scanner owners name (`@org/<slug>`, OX owner names, Endor tags)
+    for (const slug of SIM_TEAM_SLUGS)
+      await api('POST', '/api/v1/teams', { name: slug.replace(/^./, (c) => c.toUpperCase()), slug })
 
     out.write(
       [
@@ -599,6 +603,9 @@ export const runDemo = async (o: DemoOptions = {}): Promise<Demo> => {
       cursor = page.nextCursor ?? undefined
     } while (cursor)
     const unmatchedItems = (await api('GET', '/api/v1/unmatched')).items as any[]
+    const teamItems = (await api('GET', '/api/v1/teams')).items as Array<{ name: string; issues: { open: number } }>
+    const unowned = (await api('GET', '/api/v1/vulnerabilities?team=none&limit=1')).total as number
+    const owners = `${teamItems.map((t) => `${t.name} ${t.issues.open}`).join(', ')}; unowned ${unowned}`
     const readyMs = Date.now() - t0
 
     const pad = Math.max(...connections.map((c) => c.name.length))
@@ -619,6 +626,7 @@ export const runDemo = async (o: DemoOptions = {}): Promise<Demo> => {
     )
     out.write(
       `queue: ${total} vulnerabilities; ${multiSource} reported by two scanners; ${unmatchedItems.length} targets wait under Unmatched (ready in ${(readyMs / 1000).toFixed(1)} s)\n` +
+        `open issues by owning team: ${owners}\n` +
         `open ${url} and sign in as ${DEMO_USER} / ${DEMO_PASSWORD}. Ctrl+C stops the demo.\n\n`,
     )
 

@@ -5,6 +5,7 @@
 import type { ConnectorInfo as ApiConnectorInfo, PriorityPolicyDoc, Run, Severity } from '@vulnsync/api'
 
 export type {
+  Application,
   AssignableUser,
   BulkResult,
   Connection,
@@ -22,9 +23,13 @@ export type {
   IssueStatus,
   LocationItem,
   Occurrence,
+  Owner,
+  OwnershipRule,
+  OwnershipRulePreview,
   PriorityPolicyChange,
   PriorityPolicyDoc,
   Repository,
+  RepositoryOwnership,
   Role,
   Run,
   RunCounts,
@@ -36,6 +41,7 @@ export type {
   SourceRef,
   Stage,
   Summary,
+  Team,
   TimelineEntry,
   UnmatchedSummary,
   UnmatchedTarget,

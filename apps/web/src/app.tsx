@@ -6,15 +6,18 @@ import { Empty, Spinner } from './components/feedback.tsx'
 import { Icon } from './components/icon.tsx'
 import { ToastProvider } from './components/toast.tsx'
 import { useConnectors } from './connectors-cache.ts'
+import { ApplicationsPage } from './pages/applications.tsx'
 import { DecisionsPage } from './pages/decisions.tsx'
 import { FixPullRequestsPage } from './pages/fix-prs.tsx'
 import { HubPage } from './pages/hub/index.tsx'
+import { OwnershipRulesPage } from './pages/ownership-rules.tsx'
 import { PrioritisationPage } from './pages/prioritisation.tsx'
 import { RepositoriesPage } from './pages/repositories.tsx'
 import { RepositoryFixesPage } from './pages/repository-fixes.tsx'
 import { SettingsPage } from './pages/settings.tsx'
 import { SignInPage } from './pages/sign-in.tsx'
 import { SyncHistoryPage } from './pages/syncs.tsx'
+import { TeamsPage } from './pages/teams.tsx'
 import { UsersPage } from './pages/users.tsx'
 import { VulnerabilitiesPage } from './pages/vulnerabilities/index.tsx'
 import { VulnerabilityDetailPage } from './pages/vulnerability-detail/index.tsx'
@@ -70,7 +73,7 @@ export function App() {
 type NavItem = {
   to: string
   label: string
-  icon: 'shield' | 'plug' | 'repo' | 'users' | 'user' | 'clipboard' | 'sliders' | 'check'
+  icon: 'shield' | 'plug' | 'repo' | 'users' | 'user' | 'clipboard' | 'sliders' | 'check' | 'key'
   admin?: boolean
   /** only for a signed-in user (an API token of no user has no "me") */
   user?: boolean
@@ -82,6 +85,9 @@ const NAV: NavItem[] = [
   { to: '/integrations', label: 'Integrations', icon: 'plug' },
   { to: '/repositories', label: 'Repositories', icon: 'repo' },
   { to: '/fix-prs', label: 'Fix pull requests', icon: 'check' },
+  { to: '/teams', label: 'Teams', icon: 'users' },
+  { to: '/applications', label: 'Applications', icon: 'shield' },
+  { to: '/ownership-rules', label: 'Ownership rules', icon: 'key' },
   { to: '/users', label: 'Users', icon: 'users', admin: true },
   { to: '/prioritisation', label: 'Prioritisation', icon: 'sliders' },
   { to: '/settings', label: 'Settings', icon: 'sliders' },
@@ -202,6 +208,9 @@ function Routes({ pathname }: { pathname: string }): ReactNode {
   const fixes = match('/repositories/:id/fixes', pathname)
   if (fixes) return <RepositoryFixesPage key={fixes.id} id={fixes.id as string} />
   if (match('/fix-prs', pathname)) return <FixPullRequestsPage />
+  if (match('/teams', pathname)) return <TeamsPage />
+  if (match('/applications', pathname)) return <ApplicationsPage />
+  if (match('/ownership-rules', pathname)) return <OwnershipRulesPage />
   if (match('/users', pathname))
     return user.role === 'admin' ? <UsersPage /> : <Empty title="Only administrators manage users." />
   if (match('/decisions', pathname)) return <DecisionsPage />

@@ -109,11 +109,26 @@ export const PriorityPolicyDoc = z
       /** the most levels they may take off together */
       maxLevels: z.number().int().min(0).max(4),
     }),
+    /** the application's business priority (0–100): at or above raises one level, at or below lowers one; null: off */
+    businessPriority: z.strictObject({
+      raiseAtOrAbove: z.number().min(0).max(100).nullable(),
+      lowerAtOrBelow: z.number().min(0).max(100).nullable(),
+    }),
   })
   .refine((p) => p.epss.low <= p.epss.high, {
     path: ['epss', 'low'],
     message: 'the low EPSS threshold must not be above the high one',
   })
+  .refine(
+    (p) =>
+      p.businessPriority.raiseAtOrAbove === null ||
+      p.businessPriority.lowerAtOrBelow === null ||
+      p.businessPriority.lowerAtOrBelow < p.businessPriority.raiseAtOrAbove,
+    {
+      path: ['businessPriority', 'lowerAtOrBelow'],
+      message: 'the business priority that lowers must be below the one that raises',
+    },
+  )
 export type PriorityPolicyDoc = z.infer<typeof PriorityPolicyDoc>
 
 /** What saving a priority policy does (or would do, with dryRun). */

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { Iso, NullableIso, paged, Severity } from './common.ts'
 import { IssueEpss, IssueKev } from './feeds.ts'
+import { Owner } from './ownership.ts'
 
 export const SourceRef = z.strictObject({
   kind: z.string(),
@@ -82,6 +83,8 @@ export const Vulnerability = z.strictObject({
   kev: IssueKev.nullable(),
   /** the FIRST EPSS score of its CVE (or the highest of its CVE aliases); null when not scored */
   epss: IssueEpss.nullable(),
+  /** who owns it and why */
+  owner: Owner,
 })
 export type Vulnerability = z.infer<typeof Vulnerability>
 export const VulnerabilityPage = paged(Vulnerability)

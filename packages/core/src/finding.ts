@@ -1,4 +1,5 @@
 import type { AffectedRange } from './fix/advisory.ts'
+import type { CodeownersDialect } from './ownership/codeowners.ts'
 import type { Severity } from './severity.ts'
 
 /** Where a finding lives, as the scanner said it. Matching turns it into a repository of the workspace. */
@@ -47,6 +48,21 @@ export interface VendorFactor {
   effect?: 'raise' | 'lower' | 'none' | undefined
 }
 
+/**
+ * What a scanner says about who owns a finding, in one vendor-neutral shape: the engine stores it with the
+ * occurrence, upserts the application, and ownership resolution reads it (after rules and CODEOWNERS).
+ */
+export interface ScannerOwnership {
+  /** the tool as reasons name it: "OX", "Endor Labs" */
+  label: string
+  /** the tool's application the finding belongs to (an OX application), with its business priority (0–100) */
+  application?: { key: string; name: string; businessPriority?: number | undefined } | undefined
+  /** owners the tool names, in its order: team handles (`@org/team`), `@user`, emails or display names */
+  owners?: string[] | undefined
+  /** labels the tool attaches (Endor project tags); a tag equal to a team's slug names that team */
+  tags?: string[] | undefined
+}
+
 /** One vulnerability (one CVE) as one source reports it: the output of a connector's pure `map`. */
 export interface MappedFinding {
   /** vendor's stable id of the record (without the CVE); the occurrence key is (connection, sourceKey, cve) */
@@ -71,6 +87,8 @@ export interface MappedFinding {
   vendorFactors: VendorFactor[]
   /** vendor-specific evidence: manifest files, dependency paths, image layers … shown as given */
   evidence: Record<string, unknown>
+  /** who the tool says owns it */
+  ownership?: ScannerOwnership | undefined
   /** dismissed / excepted in the vendor tool: kept, shown, and not counted as open */
   vendorState?: 'open' | 'dismissed' | 'excepted' | undefined
   title?: string | undefined
@@ -109,4 +127,17 @@ export interface RepositoryRecord {
   defaultBranch?: string | undefined
   archived: boolean
   visibility?: string | undefined
+  /**
+   * The CODEOWNERS file at the default branch: null when the repository has none; undefined when it was not read
+   * this time (no permission, an error): what is stored stays.
+   */
+  codeowners?: CodeownersRead | null | undefined
+}
+
+/** A CODEOWNERS file as an SCM connector read it. */
+export interface CodeownersRead {
+  /** where it was found, e.g. `.github/CODEOWNERS` */
+  path: string
+  dialect: CodeownersDialect
+  content: string
 }

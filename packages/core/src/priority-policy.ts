@@ -1,3 +1,4 @@
+import { type BusinessPriorityThresholds, DEFAULT_BUSINESS_PRIORITY_THRESHOLDS } from './business-priority.ts'
 import { type Severity, severityFromRank, severityRank } from './severity.ts'
 
 /**
@@ -35,6 +36,11 @@ export interface PriorityPolicy {
     /** the most levels all lowering factors together may take off (0: never lower) */
     maxLevels: number
   }
+  /**
+   * the application's business priority (0–100): at or above `raiseAtOrAbove` raises one level, at or below
+   * `lowerAtOrBelow` lowers one (subject to `maxLevels` and `neverLowerKev`); null turns a direction off
+   */
+  businessPriority: BusinessPriorityThresholds
 }
 
 export const DEFAULT_PRIORITY_POLICY: PriorityPolicy = {
@@ -45,6 +51,7 @@ export const DEFAULT_PRIORITY_POLICY: PriorityPolicy = {
     factors: ['function_unreachable', 'dependency_unreachable', 'not_applicable', 'test_only', 'archived_repository'],
     maxLevels: 2,
   },
+  businessPriority: DEFAULT_BUSINESS_PRIORITY_THRESHOLDS,
 }
 
 /** A saved (possibly partial, possibly older) policy document over the defaults. */
@@ -53,6 +60,7 @@ export const priorityPolicyOf = (saved: Partial<PriorityPolicy> | null | undefin
   ...(saved ?? {}),
   epss: { ...DEFAULT_PRIORITY_POLICY.epss, ...(saved?.epss ?? {}) },
   lowering: { ...DEFAULT_PRIORITY_POLICY.lowering, ...(saved?.lowering ?? {}) },
+  businessPriority: { ...DEFAULT_PRIORITY_POLICY.businessPriority, ...(saved?.businessPriority ?? {}) },
 })
 
 export const isLoweringFactor = (code: string): code is LoweringFactor =>

@@ -1,3 +1,4 @@
+import { type BusinessContext, businessPriorityFactor } from './business-priority.ts'
 import { type FeedEvidence, NO_FEED_EVIDENCE } from './feeds.ts'
 import type { FindingSignals, VendorFactor } from './finding.ts'
 import { exploitFactors } from './priority-feeds.ts'
@@ -33,6 +34,8 @@ export interface SeverityFactor {
     | 'direct'
     | 'archived_repository'
     | 'vendor'
+    | 'business_critical'
+    | 'business_low'
   effect: 'raise' | 'lower' | 'none'
   /** levels moved by this factor (0 for informational ones) */
   levels: number
@@ -58,6 +61,8 @@ export interface PriorityContext {
   feeds?: FeedEvidence
   /** the workspace's priority policy; the default when omitted */
   policy?: PriorityPolicy
+  /** the issue's application, for the business-priority factor (the policy's `businessPriority` thresholds) */
+  business?: BusinessContext | null
 }
 
 /**
@@ -114,6 +119,9 @@ export const prioritise = (sources: SourceView[], ctx: PriorityContext = {}): Pr
     add({ code: 'test_only', effect: 'lower', levels: 1, text: 'used only by tests', sources: who(testOnly) })
   if (ctx.archived)
     add({ code: 'archived_repository', effect: 'lower', levels: 1, text: 'the repository is archived', sources: [] })
+  // a factor of the issue's context rather than its sources: the application's business priority
+  const business = businessPriorityFactor(ctx.business, policy.businessPriority)
+  if (business) add(business)
   const fix = views.filter((v) => v.signals.fixAvailable === true)
   const noFix = views.filter((v) => v.signals.fixAvailable === false)
   if (fix.length)

@@ -20,6 +20,7 @@ import {
 import { anyLiveDecisionFor, flagDecisionsForReview, reconcileDecisions } from './decision-store.ts'
 import type { Db, Queryable } from './driver.ts'
 import { lookupFeeds } from './feed-store.ts'
+import { lockOwnership, refreshIssueOwnership, upsertScannerApplications } from './ownership-store.ts'
 import { evidenceOf, getPriorityPolicies, getPriorityPolicy } from './priority-store.ts'
 import { getSlaPolicies, getSlaPolicy, type IssueEventInput, insertIssueEvents, SYNC_ACTOR } from './workflow-store.ts'
 
@@ -62,6 +63,8 @@ export interface OccurrenceInput {
   vendor_state: string
   title: string | null
   link: string | null
+  /** what the scanner says about owners */
+  ownership?: unknown
   raw: unknown
   content_hash: string
 }
@@ -151,6 +154,8 @@ export const writeOccurrenceBatch = async (
   if (rows.length === 0) return out
 
   return db.transaction(async (tx) => {
+    // before any issue is touched: a recompute of ownership (exclusive) never waits on this batch's rows
+    await lockOwnership(tx, workspaceId, 'shared')
     const { rows: existing } = await tx.query<Existing>(
       `SELECT o.id, o.source_key, o.cve, o.content_hash, o.state, o.repository_id, o.issue_id
          FROM jsonb_to_recordset($2::jsonb) AS x(k text, c text)
@@ -339,20 +344,22 @@ export const writeOccurrenceBatch = async (
           package_name, ecosystem, package_version, target, target_kind, target_name, target_version, match_key,
           match_display, ext_key, url_key, name_key, repository_id, issue_id, scope, severity, vendor_severity, cvss, detected_at,
           detected_at_source, fixed_versions, signals, vendor_factors, evidence, vendor_state, title, link,
-          content_hash, state, first_seen_at, last_seen_at, last_seen_run_id, absent_since, manifest_path, affected_ranges)
+          content_hash, state, first_seen_at, last_seen_at, last_seen_run_id, absent_since, manifest_path, affected_ranges,
+          ownership)
        SELECT $1, $2, x.source_key, x.cve, x.aliases, x.package_purl, x.package_key, x.package_name, x.ecosystem,
           x.package_version, x.target, x.target_kind, x.target_name, x.target_version, x.match_key, x.match_display,
           CASE WHEN x.ext_id IS NULL THEN NULL ELSE x.ext_provider || ':' || x.ext_id END, x.url_key, x.name_key,
           x.repository_id, x.issue_id, x.scope, x.severity, x.vendor_severity, x.cvss, COALESCE(x.detected_at, $3),
           CASE WHEN x.detected_at IS NULL THEN 'first_seen' ELSE 'vendor' END, x.fixed_versions, x.signals,
           x.vendor_factors, x.evidence, x.vendor_state, x.title, x.link, x.content_hash, 'present', $3, $3, $4, NULL,
-          x.manifest_path, x.affected_ranges
+          x.manifest_path, x.affected_ranges, x.ownership
          FROM json_to_recordset($5::json) AS x(source_key text, cve text, aliases jsonb, package_purl text,
           package_key text, package_name text, ecosystem text, package_version text, target json, target_kind text,
           target_name text, target_version text, match_key text, match_display text, ext_provider text, ext_id text, url_key text,
           name_key text, repository_id bigint, issue_id bigint, scope text, severity text, vendor_severity text,
           cvss json, detected_at timestamptz, fixed_versions jsonb, signals jsonb, vendor_factors jsonb, evidence json,
-          vendor_state text, title text, link text, content_hash text, manifest_path text, affected_ranges jsonb)
+          vendor_state text, title text, link text, content_hash text, manifest_path text, affected_ranges jsonb,
+          ownership jsonb)
        ON CONFLICT (connection_id, source_key, cve) DO UPDATE SET
           aliases = excluded.aliases, package_purl = excluded.package_purl, package_key = excluded.package_key,
           package_name = excluded.package_name, ecosystem = excluded.ecosystem,
@@ -370,10 +377,23 @@ export const writeOccurrenceBatch = async (
           vendor_factors = excluded.vendor_factors, evidence = excluded.evidence, vendor_state = excluded.vendor_state,
           title = excluded.title, link = excluded.link, content_hash = excluded.content_hash,
           state = 'present', last_seen_at = excluded.last_seen_at, last_seen_run_id = excluded.last_seen_run_id,
-          absent_since = NULL, manifest_path = excluded.manifest_path, affected_ranges = excluded.affected_ranges`,
+          absent_since = NULL, manifest_path = excluded.manifest_path, affected_ranges = excluded.affected_ranges,
+          ownership = excluded.ownership`,
       [workspaceId, connectionId, now, runId, json(payload)],
     )
     if (touched.size > 0) await recomputeIssues(tx, [...touched], now, { runId })
+    // ownership: the scanner's applications, then the owner of every new and changed issue
+    const apps = await upsertScannerApplications(
+      tx,
+      workspaceId,
+      connectionId,
+      write.map((w) => w.row.ownership),
+      now,
+    )
+    const createdIds = [...issueIds.values()].filter((id) => !touched.has(id))
+    const own = await refreshIssueOwnership(tx, [...createdIds, ...touched], { now, newIssueIds: createdIds })
+    const again = [...new Set([...own.reprioritise, ...apps.reprioritise])]
+    if (again.length > 0) await recomputeIssues(tx, again, now, { runId })
     return out
   })
 }
@@ -389,6 +409,7 @@ export const attachIssues = async (
   now: Date,
 ): Promise<number> => {
   if (occurrenceIds.length === 0) return 0
+  await lockOwnership(tx, workspaceId, 'shared')
   const { rows: ins } = await tx.query<{ id: number; inserted: boolean }>(
     `INSERT INTO issues AS i (workspace_id, target_key, package_key, cve, repository_id, target_kind, target_name,
         target_url, package_name, ecosystem, severity, severity_rank, priority, priority_rank, status, detected_at,
@@ -412,8 +433,11 @@ export const attachIssues = async (
       RETURNING o.issue_id`,
     [workspaceId, occurrenceIds],
   )
-  await recomputeIssues(tx, [...new Set(moved.map((m) => m.issue_id))], now)
+  const touched = [...new Set(moved.map((m) => m.issue_id))]
+  await recomputeIssues(tx, touched, now)
   const created = ins.filter((r) => r.inserted).map((r) => r.id)
+  const own = await refreshIssueOwnership(tx, touched, { now, newIssueIds: created })
+  if (own.reprioritise.length > 0) await recomputeIssues(tx, own.reprioritise, now)
   // a decision wider than one issue covers issues that joined the queue after it
   if (created.length > 0) await reconcileDecisions(tx, created, SYNC_ACTOR, { now })
   return created.length
@@ -428,6 +452,10 @@ interface IssueBefore {
   id: number
   workspace_id: string
   cve: string
+  /** the issue's application, for the business-priority factor */
+  app_name: string | null
+  app_priority: number | null
+  app_label: string | null
   status: IssueStatus
   stage: Stage
   priority: SlaLevel
@@ -468,8 +496,10 @@ export const recomputeIssues = async (
   const { rows: beforeRows } = await tx.query<IssueBefore>(
     `SELECT i.id, i.workspace_id, i.cve, i.status, i.stage, i.priority, i.sla_due_at, i.closed_at, i.versions,
             d.kind AS decision_kind, i.kev, i.epss,
-            (SELECT coalesce(json_agg(f->>'code'), '[]'::json) FROM json_array_elements(i.factors) f) AS factor_codes
+            (SELECT coalesce(json_agg(f->>'code'), '[]'::json) FROM json_array_elements(i.factors) f) AS factor_codes,
+            a.name AS app_name, a.business_priority AS app_priority, a.source_label AS app_label
        FROM issues i LEFT JOIN decisions d ON d.id = i.decision_id AND d.ended_at IS NULL
+       LEFT JOIN applications a ON a.id = i.application_id
       WHERE i.id = ANY($1::bigint[])`,
     [issueIds],
   )
@@ -524,7 +554,13 @@ export const recomputeIssues = async (
       b.cve,
       g.flatMap((r) => r.aliases),
     )
-    const agg = aggregateIssue(g, { feeds: evidence, policy: priorityPolicies.get(b.workspace_id)! })
+    const agg = aggregateIssue(g, {
+      feeds: evidence,
+      policy: priorityPolicies.get(b.workspace_id)!,
+      business: b.app_name
+        ? { application: b.app_name, businessPriority: b.app_priority, sourceLabel: b.app_label }
+        : null,
+    })
     const perConn = new Map<string, { kind: string; present: boolean }>()
     for (const r of g) {
       const s = perConn.get(r.connection_id)
@@ -679,6 +715,15 @@ const recomputeIssuesOf = async (
   }
   return total
 }
+
+/** Recomputes issues by id in chunks (after an ownership change moved their application's business tier). */
+export const recomputeIssueIds = (tx: Queryable, ids: number[], now: Date, origin: RecomputeOrigin = {}) =>
+  recomputeIssuesOf(
+    tx,
+    ids.map((issue_id) => ({ issue_id })),
+    now,
+    origin,
+  )
 
 /** Marks absent what a complete, successful run did not report, and recomputes the issues concerned. */
 export const resolveMissing = async (

@@ -90,6 +90,10 @@ interface IssueNow {
   explanation: string
   kev: KevValue | null
   epss: EpssValue | null
+  /** the issue's application, for the business-priority factor */
+  app_name: string | null
+  app_priority: number | null
+  app_label: string | null
 }
 
 type SourceOf = PrioritisedRow
@@ -151,8 +155,9 @@ interface Outcome {
 const reprioritiseChunk = async (q: Queryable, ids: number[], o: ReprioritiseOptions) => {
   const { rows: issues } = await q.query<IssueNow>(
     `SELECT i.id, i.xmin::text AS v, i.workspace_id, i.cve, i.aliases, i.status, i.priority, i.detected_at,
-            i.sla_due_at, i.factors, i.explanation, i.kev, i.epss
-       FROM issues i WHERE i.id = ANY($1::bigint[])`,
+            i.sla_due_at, i.factors, i.explanation, i.kev, i.epss,
+            a.name AS app_name, a.business_priority AS app_priority, a.source_label AS app_label
+       FROM issues i LEFT JOIN applications a ON a.id = i.application_id WHERE i.id = ANY($1::bigint[])`,
     [ids],
   )
   const { rows: sources } = await q.query<SourceOf & { issue_id: number }>(
@@ -183,7 +188,13 @@ const reprioritiseChunk = async (q: Queryable, ids: number[], o: ReprioritiseOpt
     const g = byIssue.get(i.id)
     if (!g?.length) continue // an issue without occurrences is removed by its next sync recompute
     const feeds = evidenceOf(lookup, i.cve, i.aliases)
-    const p = prioritiseSources(g, { feeds, policy: policies.get(i.workspace_id)! })
+    const p = prioritiseSources(g, {
+      feeds,
+      policy: policies.get(i.workspace_id)!,
+      business: i.app_name
+        ? { application: i.app_name, businessPriority: i.app_priority, sourceLabel: i.app_label }
+        : null,
+    })
     const next = reprioritised(
       {
         status: i.status,

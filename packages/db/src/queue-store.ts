@@ -33,6 +33,10 @@ export interface QueueFilter {
   kev?: boolean | undefined
   /** EPSS score at least this */
   epssMin?: number | undefined
+  /** the owning team's id, or null for issues no team owns */
+  team?: string | null | undefined
+  /** the application's id, or null for issues of no application */
+  application?: string | null | undefined
 }
 
 export interface QueuePage {
@@ -84,6 +88,12 @@ export interface IssueRow {
   due_sort: Date
   kev: { dateAdded: string; dueDate: string | null; knownRansomware: boolean } | null
   epss: { score: number; percentile: number; date: string } | null
+  owner_team_id: string | null
+  owner_team_name: string | null
+  application_id: string | null
+  application_name: string | null
+  /** the source and reason of the owner (null until ownership is resolved for the issue) */
+  owner: { source: string | null; reason: string | null } | null
 }
 
 export interface IssueDetailRow extends IssueRow {
@@ -135,6 +145,9 @@ export const queueWhere = (workspaceId: string, f: QueueFilter) => {
   if (f.needsReview) where.push('i.review_needed')
   if (f.kev !== undefined) where.push(f.kev ? 'i.kev IS NOT NULL' : 'i.kev IS NULL')
   if (f.epssMin !== undefined) where.push(`(i.epss->>'score')::float8 >= ${p(f.epssMin)}::float8`)
+  if (f.team !== undefined) where.push(f.team === null ? 'i.owner_team_id IS NULL' : `i.owner_team_id = ${p(f.team)}`)
+  if (f.application !== undefined)
+    where.push(f.application === null ? 'i.application_id IS NULL' : `i.application_id = ${p(f.application)}`)
   if (f.sla?.states.length) {
     // open issues only; the index on (workspace_id, sla_due_at) WHERE status = 'open' serves each range
     const now = p(f.sla.now)
@@ -213,7 +226,10 @@ const decodeCursor = (s: string, cols: SortCol[]): unknown[] => {
 export const ISSUE_COLUMNS = `i.id, i.cve, i.aliases, i.package_key, i.package_name, i.ecosystem, i.versions, i.target_kind, i.target_name,
   i.target_url, i.target_versions, i.repository_id, i.severity, i.priority, i.status, i.detected_at, i.first_seen_at, i.last_seen_at,
   i.fixed_at, i.fixed_versions, i.severity_rank, i.priority_rank, i.stage, i.assignee_id, i.sla_due_at, i.closed_at,
-  i.review_needed, i.decision_id, ${DUE_SORT} AS due_sort, i.kev, i.epss,
+  i.review_needed, i.decision_id, ${DUE_SORT} AS due_sort, i.kev, i.epss, i.owner_team_id, i.application_id,
+  (SELECT t.name FROM teams t WHERE t.id = i.owner_team_id) AS owner_team_name,
+  (SELECT a.name FROM applications a WHERE a.id = i.application_id) AS application_name,
+  (SELECT json_build_object('source', oc.source, 'reason', oc.reason) FROM owner_contexts oc WHERE oc.id = i.owner_context_id) AS owner,
   (SELECT u.username FROM users u WHERE u.id = i.assignee_id) AS assignee_name,
   (SELECT json_build_object('kind', d.kind, 'reason', d.reason, 'justification', d.justification, 'expires_at', d.expires_at,
           'scope', d.scope, 'needs_review', d.needs_review) FROM decisions d WHERE d.id = i.decision_id) AS decision,

@@ -13,6 +13,7 @@ import { connectorRoutes } from './routes/connectors.ts'
 import { decisionRoutes } from './routes/decisions.ts'
 import { feedRoutes } from './routes/feeds.ts'
 import { fixRoutes } from './routes/fixes.ts'
+import { ownershipRoutes } from './routes/ownership.ts'
 import { policyRoutes } from './routes/policies.ts'
 import { priorityPolicyRoutes } from './routes/priority-policy.ts'
 import { repositoryRoutes } from './routes/repositories.ts'
@@ -72,6 +73,7 @@ export const buildApp = async (rt: Runtime, o: { webDist?: string | null } = {})
   priorityPolicyRoutes(rt, router)
   feedRoutes(rt, router)
   repositoryRoutes(rt, router)
+  ownershipRoutes(rt, router)
   auditRoutes(rt, router)
   router.add({
     method: 'GET',

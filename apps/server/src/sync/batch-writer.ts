@@ -3,9 +3,11 @@ import {
   type Db,
   loadRepoMatcher,
   type OccurrenceInput,
+  saveCodeowners,
   writeOccurrenceBatch,
   writeRepositoryBatch,
 } from '@vulnsync/db'
+import { recomputeAfterChange } from '../ownership/ownership.ts'
 import type { ConnectionForRun } from './engine.ts'
 import type { RunState } from './run-state.ts'
 
@@ -117,6 +119,28 @@ export class BatchWriter {
       counts.created += r.created
       counts.updated += r.updated
       counts.unchanged += r.unchanged
+      await this.saveCodeowners(rows)
     }
+  }
+
+  /**
+   * The CODEOWNERS files the SCM connector read with the repositories: stored (bad lines reported on the repository,
+   * never failing the sync), and the ownership of the issues of repositories whose file changed resolved again.
+   */
+  private async saveCodeowners(rows: RepositoryRecord[]) {
+    const read = rows.filter((r) => r.codeowners !== undefined)
+    if (read.length === 0) return
+    const now = this.now()
+    const { workspaceId } = this.connection
+    const changed = await saveCodeowners(this.db, {
+      workspaceId,
+      connectionId: this.connection.id,
+      now,
+      rows: read.map((r) => ({ externalId: r.externalId, codeowners: r.codeowners ?? null })),
+    })
+    if (changed.length > 0)
+      await this.db.transaction((tx) =>
+        recomputeAfterChange(tx, workspaceId, now, { scope: { repositoryIds: changed } }),
+      )
   }
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { type MappedFinding, matchKeys, packageKey, parsePurl } from '@vulnsync/core'
+import { type MappedFinding, matchKeys, normaliseRepoPath, packageKey, parsePurl } from '@vulnsync/core'
 import type { OccurrenceInput } from '@vulnsync/db'
 
 /** What decides whether an occurrence changed: everything but the raw record and the times vulnsync saw it. */
@@ -21,6 +21,9 @@ const contentOf = (f: MappedFinding) => [
   f.vendorState ?? 'open',
   f.title ?? null,
   f.link ?? null,
+  // only when given, so findings without them keep the hash they had before ownership existed
+  ...(f.manifestPath ? [{ manifestPath: f.manifestPath }] : []),
+  ...(f.ownership ? [{ ownership: f.ownership }] : []),
 ]
 
 export class InvalidFindingError extends Error {}
@@ -63,7 +66,7 @@ export const toOccurrenceInput = (f: MappedFinding, raw: unknown, scope: string 
     cvss: f.cvss ?? null,
     detected_at: f.detectedAt ? f.detectedAt.toISOString() : null,
     fixed_versions: f.fixedVersions,
-    manifest_path: f.manifestPath ?? null,
+    manifest_path: f.manifestPath ? normaliseRepoPath(f.manifestPath) || null : null,
     affected_ranges: f.affectedRanges ?? null,
     signals: f.signals,
     vendor_factors: f.vendorFactors,
@@ -71,6 +74,7 @@ export const toOccurrenceInput = (f: MappedFinding, raw: unknown, scope: string 
     vendor_state: f.vendorState ?? 'open',
     title: f.title ?? null,
     link: f.link ?? null,
+    ownership: f.ownership ?? null,
     raw: raw ?? null,
     content_hash: createHash('sha1')
       .update(JSON.stringify(contentOf(f)))

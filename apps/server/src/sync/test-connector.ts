@@ -24,6 +24,12 @@ export interface TestRaw {
   kev?: boolean
   reachable?: 'reachable' | 'unreachable'
   bad?: boolean
+  /** the manifest the finding comes from */
+  manifest?: string
+  /** what the scanner says about owners: handles, emails or names; an application; tags */
+  owners?: string[]
+  app?: { key: string; name: string; priority?: number }
+  tags?: string[]
 }
 
 export interface TestDataset {
@@ -71,7 +77,19 @@ export const testMap = (raw: TestRaw): MapResult => {
       ...(raw.reachable ? { reachability: { function: raw.reachable } } : {}),
     },
     vendorFactors: [],
-    evidence: { id: raw.id },
+    evidence: { id: raw.id, ...(raw.manifest ? { manifest: raw.manifest } : {}) },
+    manifestPath: raw.manifest,
+    ownership:
+      raw.owners || raw.app || raw.tags
+        ? {
+            label: 'Test scanner',
+            owners: raw.owners,
+            tags: raw.tags,
+            application: raw.app
+              ? { key: raw.app.key, name: raw.app.name, businessPriority: raw.app.priority }
+              : undefined,
+          }
+        : undefined,
   }))
 }
 

@@ -178,6 +178,9 @@ type Draft = {
   low: string
   factors: LoweringFactor[]
   maxLevels: string
+  /** business priority thresholds; empty: that direction off */
+  raiseAt: string
+  lowerAt: string
 }
 
 const toDraft = (p: PriorityPolicyDoc): Draft => ({
@@ -187,13 +190,18 @@ const toDraft = (p: PriorityPolicyDoc): Draft => ({
   low: String(p.epss.low),
   factors: p.lowering.factors,
   maxLevels: String(p.lowering.maxLevels),
+  raiseAt: p.businessPriority.raiseAtOrAbove === null ? '' : String(p.businessPriority.raiseAtOrAbove),
+  lowerAt: p.businessPriority.lowerAtOrBelow === null ? '' : String(p.businessPriority.lowerAtOrBelow),
 })
+
+const orNull = (v: string) => (v.trim() === '' ? null : Number(v))
 
 const toPolicy = (d: Draft): PriorityPolicyDoc => ({
   kev: d.kev,
   neverLowerKev: d.neverLowerKev,
   epss: { high: Number(d.high), low: Number(d.low) },
   lowering: { factors: LOWERING_FACTORS.filter((f) => d.factors.includes(f)), maxLevels: Number(d.maxLevels) },
+  businessPriority: { raiseAtOrAbove: orNull(d.raiseAt), lowerAtOrBelow: orNull(d.lowerAt) },
 })
 
 function PriorityPolicyForm({
@@ -243,6 +251,26 @@ function PriorityPolicyForm({
         max={1}
         step="any"
         required
+        value={value}
+        disabled={readOnly}
+        onChange={(e) => on(e.target.value)}
+        aria-describedby={`${id}-help`}
+      />
+      <p className="help" id={`${id}-help`}>
+        {help}
+      </p>
+    </div>
+  )
+  const businessField = (id: string, label: string, value: string, on: (v: string) => void, help: string) => (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <input
+        id={id}
+        type="number"
+        inputMode="numeric"
+        min={0}
+        max={100}
+        step="any"
         value={value}
         disabled={readOnly}
         onChange={(e) => on(e.target.value)}
@@ -325,6 +353,25 @@ function PriorityPolicyForm({
             value={draft.maxLevels}
             onChange={(e) => setDraft({ ...draft, maxLevels: e.target.value })}
           />
+        </div>
+      </fieldset>
+      <fieldset className="fieldset" disabled={readOnly}>
+        <legend>Application business priority (0–100, from OX or set on the Applications page)</legend>
+        <div className="sla-days-grid">
+          {businessField(
+            'priority-business-raise',
+            'Raises one level at or above',
+            draft.raiseAt,
+            (raiseAt) => setDraft({ ...draft, raiseAt }),
+            'A business-critical application. Empty: never raises.',
+          )}
+          {businessField(
+            'priority-business-lower',
+            'Lowers one level at or below',
+            draft.lowerAt,
+            (lowerAt) => setDraft({ ...draft, lowerAt }),
+            'A low-priority application; counts towards the most levels lowered. Empty: never lowers.',
+          )}
         </div>
       </fieldset>
       {readOnly ? null : (

@@ -7,6 +7,7 @@ import { Empty, ErrorBox, Spinner } from '../components/feedback.tsx'
 import { Icon } from '../components/icon.tsx'
 import { SourceBadge } from '../components/kind.tsx'
 import { PageHeader } from '../components/page-header.tsx'
+import { RepositoryOwnershipDialog } from '../components/repository-ownership.tsx'
 import { useToast } from '../components/toast.tsx'
 import { useConnectors, useKindTitle } from '../connectors-cache.ts'
 import { fmtDate, fmtNumber } from '../format.ts'
@@ -53,6 +54,8 @@ function Inventory() {
       .join(' or ') || 'source control'
   const [q, setQ] = useState('')
   const dq = useDebounced(q.trim(), 300)
+  const [ownershipOf, setOwnershipOf] = useState<Repository | null>(null)
+  const canEditOwnership = useCan('member')
   const [cursors, setCursors] = useState<(string | null)[]>([null])
   const cursor = cursors[cursors.length - 1] ?? null
   // biome-ignore lint/correctness/useExhaustiveDependencies: reset paging on a new search
@@ -91,6 +94,7 @@ function Inventory() {
               <th scope="col">Visibility</th>
               <th scope="col">State</th>
               <th scope="col">Open vulnerabilities</th>
+              <th scope="col">Ownership</th>
             </tr>
           </thead>
           <tbody>
@@ -134,6 +138,11 @@ function Inventory() {
                     </>
                   ) : null}
                 </td>
+                <td>
+                  <button type="button" className="btn btn-ghost btn-sm" onClick={() => setOwnershipOf(r)}>
+                    Ownership<span className="visually-hidden"> of {r.fullName}</span>
+                  </button>
+                </td>
               </tr>
             ))}
           </tbody>
@@ -170,6 +179,14 @@ function Inventory() {
           Next
         </button>
       </nav>
+      {ownershipOf ? (
+        <RepositoryOwnershipDialog
+          repositoryId={ownershipOf.id}
+          name={ownershipOf.fullName}
+          canEdit={canEditOwnership}
+          onClose={() => setOwnershipOf(null)}
+        />
+      ) : null}
     </>
   )
 }

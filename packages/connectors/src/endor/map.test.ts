@@ -360,3 +360,31 @@ describe('endor map: quirks', () => {
     ).toBe(true)
   })
 })
+
+describe('endor map: ownership', () => {
+  it("carries the finding's code_owners (owners and labels), the project's tags and the first manifest path", () => {
+    const tagged = { ...PROJECT!, tags: ['payments', 'pci'] }
+    const [m] = mapped(
+      withSpec({
+        code_owners: { owners: ['@acme/payments', ' jane@acme.example '], labels: ['pci', 'backend'] },
+        dependency_file_paths: ['services/pay/pom.xml', 'services/pay/pom.lock'],
+      }),
+      tagged,
+    )
+    expect(m!.ownership).toEqual({
+      label: 'Endor Labs',
+      owners: ['@acme/payments', 'jane@acme.example'],
+      tags: ['pci', 'backend', 'payments'],
+    })
+    expect(m!.manifestPath).toBe('services/pay/pom.xml')
+    // the tags come with the project as read
+    const info = projectInfo(EndorProject.parse({ uuid: 'p1', meta: { name: 'x', tags: ['payments'] } }))
+    expect(info.tags).toEqual(['payments'])
+  })
+
+  it('says nothing about ownership when Endor has no owners, labels or tags, and no path without manifests', () => {
+    const [m] = mapped(withSpec({ code_owners: { owners: [], labels: [] }, dependency_file_paths: [] }))
+    expect(m!.ownership).toBeUndefined()
+    expect(m!.manifestPath).toBeUndefined()
+  })
+})

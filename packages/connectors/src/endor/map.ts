@@ -9,6 +9,7 @@ import {
   packageDisplayName,
   packagePurl,
   purlTypeOf,
+  type ScannerOwnership,
   type Severity,
   severityFromCvss,
   splitVulnIds,
@@ -82,7 +83,20 @@ export const projectInfo = (p: EndorProject): EndorProjectInfo => {
     url,
     name,
     platformSource: p.spec?.platform_source ?? undefined,
+    ...(p.meta?.tags?.length ? { tags: p.meta.tags } : {}),
   }
+}
+
+/** What Endor says about ownership: the finding's `code_owners` (owners, labels) and its project's tags. */
+export const endorOwnership = (
+  f: EndorFinding,
+  project: EndorProjectInfo | null | undefined,
+): ScannerOwnership | undefined => {
+  const clean = (xs: readonly string[] | null | undefined) => (xs ?? []).map((x) => x.trim()).filter(Boolean)
+  const owners = clean(f.spec.code_owners?.owners)
+  const tags = [...new Set([...clean(f.spec.code_owners?.labels), ...clean(project?.tags)])]
+  if (owners.length === 0 && tags.length === 0) return undefined
+  return { label: 'Endor Labs', ...(owners.length ? { owners } : {}), ...(tags.length ? { tags } : {}) }
 }
 
 // ------------------------------------------------------------------------------------------------ helpers
@@ -325,6 +339,7 @@ export const mapEndorFinding = (raw: EndorRaw): MapResult => {
     undefined
   const detectedAt = parseEndorTime(f.meta?.create_time)
 
+  const ownership = endorOwnership(f, project)
   return ids.cves.map<MappedFinding>((cve) => ({
     sourceKey: f.uuid,
     cve,
@@ -345,5 +360,6 @@ export const mapEndorFinding = (raw: EndorRaw): MapResult => {
     vendorState,
     title,
     link,
+    ...(ownership ? { ownership } : {}),
   }))
 }

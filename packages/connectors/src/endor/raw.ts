@@ -106,6 +106,8 @@ export const EndorFindingSpec = z.looseObject({
   snooze: z.looseObject({}).nullish(),
   ignore: z.looseObject({}).nullish(),
   finding_metadata: z.looseObject({ vulnerability: EndorVuln.nullish(), cvss_version: str }).nullish(),
+  /** who owns the finding's code, as Endor worked it out (owner handles or emails, and labels) */
+  code_owners: z.looseObject({ owners: strList, labels: strList }).nullish(),
 })
 
 export const EndorFinding = z.looseObject({
@@ -139,7 +141,7 @@ export const EndorGitSpec = z.looseObject({
 export const EndorProject = z.looseObject({
   uuid: z.string().min(1),
   tenant_meta: z.looseObject({ namespace: str }).nullish(),
-  meta: z.looseObject({ name: str, create_time: str }).nullish(),
+  meta: z.looseObject({ name: str, create_time: str, tags: strList }).nullish(),
   spec: z
     .looseObject({
       git: EndorGitSpec.nullish(),
@@ -177,6 +179,8 @@ export interface EndorProjectInfo {
   /** display name: spec.git.full_name, else the name derived from the URL, else meta.name */
   name: string
   platformSource?: string | undefined
+  /** the project's `meta.tags` (a tag equal to a team's slug names that team) */
+  tags?: string[] | undefined
 }
 
 export interface EndorRaw {

@@ -34,13 +34,17 @@ export const GithubConfig = z.object({
     help: 'Sent as X-GitHub-Api-Version. Leave empty for 2022-11-28.',
     placeholder: '2022-11-28',
   }),
+  skipCodeowners: z.boolean().optional().meta({
+    label: 'Do not read CODEOWNERS files',
+    help: 'CODEOWNERS files at the default branch say which team owns which path; reading them costs up to three calls per repository (.github/CODEOWNERS, CODEOWNERS, docs/CODEOWNERS) on each sync, and stops by itself when the rate-limit budget runs low. Tick to skip them (ownership then comes from rules, the scanners and default teams).',
+  }),
 })
 export type GithubConfig = z.infer<typeof GithubConfig>
 
 export const GithubSecrets = z.object({
   token: z.string().trim().min(1, 'the token is required').meta({
     label: 'Token',
-    help: 'A fine-grained personal access token (GitHub → Settings → Developer settings → Personal access tokens → Fine-grained tokens) with the organisation as resource owner, "All repositories" and the read-only "Metadata" repository permission; or a classic token with the "repo" scope (plus "read:org"), authorised for SAML SSO if the organisation enforces it; or a GitHub App installation token (ghs_…) of an app with "Metadata: read". Only public repositories are listed with the "public_repo" scope.',
+    help: 'A fine-grained personal access token (GitHub → Settings → Developer settings → Personal access tokens → Fine-grained tokens) with the organisation as resource owner, "All repositories" and the read-only "Metadata" and "Contents" repository permissions (Contents: to read CODEOWNERS files); or a classic token with the "repo" scope (plus "read:org"), authorised for SAML SSO if the organisation enforces it; or a GitHub App installation token (ghs_…) of an app with "Metadata: read". Only public repositories are listed with the "public_repo" scope.',
     placeholder: 'github_pat_… or ghp_… or ghs_…',
     secret: true,
   }),

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { createConnectorContext } from '../kit/context.ts'
 import type { GithubConfig, GithubSecrets } from './config.ts'
 import { githubConnector } from './index.ts'
-import type { GithubRepo } from './raw.ts'
+import type { GithubRecord, GithubRepo } from './raw.ts'
 import type { GithubCursor } from './read.ts'
 
 const REPOS = 1234
@@ -196,7 +196,8 @@ describe('github read against the simulator', () => {
 
   it('fails the run (never an empty result) when the token is revoked mid-run', async () => {
     sim.setFaults({ authFailAfter: 3 })
-    const { ctx } = ctxFor(sim, 'ghp_admin')
+    // three listing calls only: CODEOWNERS reads would spend the calls before the revocation
+    const { ctx } = ctxFor(sim, 'ghp_admin', { org: 'acme-corp', skipCodeowners: true })
     const seen: Ev[] = []
     const err = await (async () => {
       for await (const e of githubConnector.read(ctx, { selection: null, cursor: null })) seen.push(e)
@@ -231,6 +232,93 @@ describe('github read against the simulator', () => {
       expect((await githubConnector.check(ctx)).ok).toBe(true)
     } finally {
       await s.close()
+    }
+  })
+})
+
+describe('github CODEOWNERS read with the repositories', () => {
+  it("reads each repository's file at the first of GitHub's locations, base64-decoded, and none where there is none", async () => {
+    const small = await startGithubSimulator({ seed: 3, repos: 30, org: 'Acme-Corp' })
+    try {
+      const { ctx } = ctxFor(small, 'ghp_admin')
+      const evs = await collect(githubConnector.read(ctx, { selection: null, cursor: null }))
+      const recs = records(evs) as GithubRecord[]
+      expect(recs).toHaveLength(30)
+      const withFile = recs.filter((r) => r.codeowners)
+      const without = recs.filter((r) => r.codeowners === null)
+      expect(withFile.length).toBeGreaterThan(20)
+      expect(without.length).toBeGreaterThan(0)
+      expect(withFile.length + without.length).toBe(30)
+      for (const r of recs) {
+        const files = small.codeowners(r.id)
+        // GitHub uses the first location that has a file: .github/, then the root, then docs/
+        const first = ['.github/CODEOWNERS', 'CODEOWNERS', 'docs/CODEOWNERS']
+          .map((p) => files.find((f) => f.path === p))
+          .find(Boolean)
+        if (!first) expect(r.codeowners).toBeNull()
+        else expect(r.codeowners).toEqual({ path: first.path, dialect: 'github', content: first.content })
+      }
+      // a repository with two files: the stale root one is never the one used
+      expect(recs.some((r) => small.codeowners(r.id).length === 2)).toBe(true)
+      const mapped = githubConnector.map(withFile[0]!, { fetchedAt: new Date() })
+      expect(mapped).toMatchObject({ codeowners: withFile[0]!.codeowners })
+      expect(evs.filter((e) => e.type === 'warning')).toEqual([])
+    } finally {
+      await small.close()
+    }
+  })
+
+  it('warns once and keeps what was stored when the token may not read contents (403)', async () => {
+    const { ctx } = ctxFor(sim, 'github_pat_metadata')
+    const evs = await collect(githubConnector.read(ctx, { selection: null, cursor: null }))
+    const recs = records(evs) as GithubRecord[]
+    expect(recs.length).toBeGreaterThan(0)
+    // no file, and not "none" either: what vulnsync stored stays
+    expect(recs.every((r) => !('codeowners' in r))).toBe(true)
+    const warnings = evs.filter((e) => e.type === 'warning')
+    expect(warnings).toHaveLength(1)
+    expect(warnings[0]).toMatchObject({ code: 'codeowners_forbidden' })
+    expect((warnings[0] as { message: string }).message).toContain('"Contents" permission')
+    expect('codeowners' in (githubConnector.map(recs[0]!, { fetchedAt: new Date() }) as object)).toBe(false)
+  })
+
+  it('stops reading files when the rate-limit budget runs low, keeping it for the inventory, and says how many were not read', async () => {
+    const tight = await startGithubSimulator({ seed: 5, repos: 150, org: 'Acme-Corp', rateLimit: 300 })
+    try {
+      const { ctx } = ctxFor(tight, 'ghp_admin')
+      const evs = await collect(githubConnector.read(ctx, { selection: null, cursor: null }))
+      const recs = records(evs) as GithubRecord[]
+      expect(recs).toHaveLength(150)
+      const unread = recs.filter((r) => !('codeowners' in r)).length
+      expect(unread).toBeGreaterThan(0)
+      expect(unread).toBeLessThan(150)
+      const w = evs.find((e) => e.type === 'warning' && e.code === 'codeowners_budget') as { message: string }
+      expect(w.message).toContain(`of ${unread} repositories were not read`)
+      // the budget kept: a fifth of the limit is left (give or take the eight files asked for at once)
+      expect(tight.stats.requests).toBeLessThanOrEqual(300 - 60 + 8)
+    } finally {
+      await tight.close()
+    }
+  })
+
+  it('does not read files when told not to', async () => {
+    const { ctx } = ctxFor(sim, 'ghp_admin', { org: 'acme-corp', skipCodeowners: true })
+    sim.resetStats()
+    const evs = await collect(githubConnector.read(ctx, { selection: null, cursor: null }))
+    expect(records(evs).every((r) => !('codeowners' in r))).toBe(true)
+    expect(sim.stats.byRoute['GET /repos/:owner/:repo/contents/*']).toBeUndefined()
+  })
+
+  it('fails the run when the token is revoked while files are read', async () => {
+    const small = await startGithubSimulator({ seed: 3, repos: 30, org: 'Acme-Corp' })
+    try {
+      small.setFaults({ authFailAfter: 5 })
+      const { ctx } = ctxFor(small, 'ghp_admin')
+      const err = await collect(githubConnector.read(ctx, { selection: null, cursor: null })).catch((e) => e)
+      expect(err).toBeInstanceOf(UpstreamError)
+      expect(err.kind).toBe('auth')
+    } finally {
+      await small.close()
     }
   })
 })

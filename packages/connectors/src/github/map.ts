@@ -1,5 +1,5 @@
 import type { RepositoryRecord, Skip } from '@vulnsync/core'
-import type { GithubRepo } from './raw.ts'
+import type { GithubRecord } from './raw.ts'
 
 const VISIBILITIES = new Set(['public', 'private', 'internal'])
 
@@ -9,7 +9,7 @@ const VISIBILITIES = new Set(['public', 'private', 'internal'])
  * GitHub gave them; when a field is missing the web URL is derived from the API `url` (…/repos/o/r → host/o/r) only
  * for github.com. `visibility` falls back to `private` → 'private' / 'public' for old GHES answers without the field.
  */
-export const mapGithubRepo = (r: GithubRepo): RepositoryRecord | Skip => {
+export const mapGithubRepo = (r: GithubRecord): RepositoryRecord | Skip => {
   let webUrl = r.html_url ?? undefined
   if (!webUrl && r.url && /^https:\/\/api\.github\.com\/repos\//.test(r.url))
     webUrl = `https://github.com/${r.full_name}`
@@ -33,5 +33,7 @@ export const mapGithubRepo = (r: GithubRepo): RepositoryRecord | Skip => {
     defaultBranch: r.default_branch ?? undefined,
     archived: r.archived === true,
     visibility,
+    // read with the repository (kit/codeowners.ts): absent when it could not be read, so what is stored stays
+    ...('codeowners' in r ? { codeowners: r.codeowners ?? null } : {}),
   }
 }

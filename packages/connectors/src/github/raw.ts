@@ -1,3 +1,4 @@
+import type { CodeownersRead } from '@vulnsync/core'
 import { z } from 'zod'
 
 /**
@@ -24,6 +25,9 @@ export const GithubRepo = z.looseObject({
   visibility: z.string().nullish(),
 })
 export type GithubRepo = z.infer<typeof GithubRepo>
+
+/** What `read` yields: the repository, and its CODEOWNERS file when read (added by vulnsync, not a GitHub field). */
+export type GithubRecord = GithubRepo & { codeowners?: CodeownersRead | null | undefined }
 
 /** GET /installation/repositories wraps the array (scm.md §1.4). */
 export const GithubInstallationRepos = z.looseObject({

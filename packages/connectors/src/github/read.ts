@@ -1,10 +1,13 @@
 import type { ConnectorContext, Location, ReadEvent, ReadInput } from '@vulnsync/core'
+import { withCodeowners } from '../kit/codeowners.ts'
 import { repositoryLocation } from '../kit/locations.ts'
 import { readPages } from '../kit/paging.ts'
 import { recordEvent, selectedRecord } from '../kit/records.ts'
 import { createGithubClient, type GithubClient, type GithubPage } from './client.ts'
+import { readGithubCodeowners } from './codeowners.ts'
 import type { GithubConfig, GithubSecrets } from './config.ts'
-import { GithubRepo } from './raw.ts'
+import { type GithubRecord, GithubRepo } from './raw.ts'
+import { words } from './words.ts'
 
 type Ctx = ConnectorContext<GithubConfig, GithubSecrets>
 type Event = ReadEvent<GithubRepo, GithubCursor>
@@ -143,11 +146,23 @@ async function* readSelection(
   }
 }
 
-/** Every repository the configuration names (or the selection), page by page with a checkpoint after each. */
-export async function* read(ctx: Ctx, input: ReadInput<GithubCursor>): AsyncGenerator<Event> {
+/**
+ * Every repository the configuration names (or the selection), page by page with a checkpoint after each, each with
+ * its CODEOWNERS file at the default branch.
+ */
+export async function* read(
+  ctx: Ctx,
+  input: ReadInput<GithubCursor>,
+): AsyncGenerator<ReadEvent<GithubRecord, GithubCursor>> {
   const gh = createGithubClient(ctx)
-  if (input.selection && input.selection.length > 0) yield* readSelection(ctx, gh, input.selection, input.cursor)
-  else yield* listAll(ctx, gh, input.cursor)
+  const repos =
+    input.selection && input.selection.length > 0
+      ? readSelection(ctx, gh, input.selection, input.cursor)
+      : listAll(ctx, gh, input.cursor)
+  yield* withCodeowners(repos, (repo, budget) => readGithubCodeowners(gh, repo, budget), {
+    forbidden: words.codeownersForbidden,
+    skip: ctx.config.skipCodeowners,
+  })
 }
 
 const ORGANISATION = 'every repository of the organisation, including ones created later'

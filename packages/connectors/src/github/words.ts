@@ -32,6 +32,8 @@ export const words = {
     'Check the API base URL (github.com: https://api.github.com; GitHub Enterprise Server: https://HOST/api/v3) and that this server can reach it.',
   noRepoScope:
     ' Note: the token has no "repo" scope, so private repositories are not listed; add "repo" (and "read:org") to import them.',
+  codeownersForbidden:
+    'the token cannot read repository contents (HTTP 403), so CODEOWNERS files were not read and ownership keeps the files read before; give a fine-grained token the read-only "Contents" permission (a classic token has it with "repo")',
 }
 
 /** What the check says for a failure its calls raised (the client's words, and what to check when unreachable). */

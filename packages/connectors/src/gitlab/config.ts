@@ -35,6 +35,10 @@ export const GitlabConfig = z.object({
     label: 'Open fix merge requests',
     help: 'Let vulnsync open merge requests that upgrade vulnerable dependencies (one per project and manifest directory, on a vulnsync/fix/… branch). The token then needs the api scope and at least the Developer role on the projects.',
   }),
+  skipCodeowners: z.boolean().optional().meta({
+    label: 'Do not read CODEOWNERS files',
+    help: 'CODEOWNERS files at the default branch say which team owns which path; reading them costs up to three calls per project (CODEOWNERS, docs/CODEOWNERS, .gitlab/CODEOWNERS) on each sync, and stops by itself when the rate-limit budget runs low. Tick to skip them (ownership then comes from rules, the scanners and default teams).',
+  }),
 })
 export type GitlabConfig = z.infer<typeof GitlabConfig>
 

@@ -1,11 +1,12 @@
 import type { ProgressUpdate, ReadEvent } from '@vulnsync/core'
-import { UpstreamError } from '@vulnsync/core'
+import { matchCodeowners, parseCodeowners, UpstreamError } from '@vulnsync/core'
+import { GITLAB_MALFORMED_LINE } from '@vulnsync/simulators/gitlab/codeowners.ts'
 import { type GitlabSimulator, startGitlabSimulator } from '@vulnsync/simulators/gitlab/index.ts'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { createConnectorContext } from '../kit/context.ts'
 import type { GitlabConfig, GitlabSecrets } from './config.ts'
 import { gitlabConnector } from './index.ts'
-import type { GitlabProject } from './raw.ts'
+import type { GitlabProject, GitlabRecord } from './raw.ts'
 import type { GitlabCursor } from './read.ts'
 
 const PROJECTS = 1234
@@ -207,6 +208,56 @@ describe('gitlab read against the simulator', () => {
     expect(recs.slice(0, 2).map((r) => r.id)).toEqual([ids[2], ids[5]])
     expect(recs.slice(2).map((r) => r.id)).toEqual(sim.visibleIds('glpat-admin', 'acme/data'))
     expect(evs.find((e) => e.type === 'warning')).toMatchObject({ code: 'repository_not_found' })
+  })
+})
+
+describe('gitlab CODEOWNERS read with the projects', () => {
+  it("reads each project's file (GitLab's locations, sections and all) at the default branch, and none where there is none", async () => {
+    const small = await startGitlabSimulator({ seed: 4, repos: 40, org: 'acme' })
+    try {
+      const { ctx } = ctxFor(small.url, 'glpat-admin')
+      const evs = await collect(gitlabConnector.read(ctx, { selection: null, cursor: null }))
+      const recs = records(evs) as GitlabRecord[]
+      expect(recs).toHaveLength(40)
+      for (const r of recs) {
+        const files = small.codeowners(r.id)
+        if (files.length === 0) expect(r.codeowners).toBeNull()
+        else expect(r.codeowners).toEqual({ path: files[0]!.path, dialect: 'gitlab', content: files[0]!.content })
+      }
+      const read = recs.filter((r) => r.codeowners)
+      expect(read.length).toBeGreaterThan(25)
+      expect(new Set(read.map((r) => r.codeowners!.path))).toEqual(
+        new Set(['CODEOWNERS', 'docs/CODEOWNERS', '.gitlab/CODEOWNERS']),
+      )
+      // what was read parses as GitLab's dialect: sections, and the malformed line reported with its number
+      const parsed = parseCodeowners(read[0]!.codeowners!.content, 'gitlab')
+      expect(parsed.sections).toEqual([null, 'Services', 'Documentation', 'Deploy'])
+      const bad = read.map((r) => parseCodeowners(r.codeowners!.content, 'gitlab')).filter((f) => f.errors.length)
+      expect(bad.length).toBeGreaterThan(0)
+      expect(bad[0]!.errors).toEqual([expect.objectContaining({ line: GITLAB_MALFORMED_LINE })])
+      const m = matchCodeowners(parsed, 'services/pay/pom.xml')
+      expect(m.map((x) => x.section)).toEqual([null, 'Services'])
+      expect(evs.filter((e) => e.type === 'warning')).toEqual([])
+    } finally {
+      await small.close()
+    }
+  })
+
+  it('reads no file for an empty project, and none when told not to', async () => {
+    const { ctx } = ctxFor(sim.url, 'glpat-admin', { skipCodeowners: true })
+    const evs = await collect(gitlabConnector.read(ctx, { selection: null, cursor: null }))
+    expect(records(evs).every((r) => !('codeowners' in r))).toBe(true)
+    expect(sim.stats.byRoute['GET /api/v4/projects/:id/repository/files/:file']).toBeUndefined()
+    const small = await startGitlabSimulator({ seed: 4, repos: 40, org: 'acme' })
+    try {
+      const recs = records(
+        await collect(gitlabConnector.read(ctxFor(small.url, 'glpat-admin').ctx, { selection: null, cursor: null })),
+      ) as GitlabRecord[]
+      const empty = recs.filter((r) => r.empty_repo || !r.default_branch)
+      for (const r of empty) expect(r.codeowners).toBeNull()
+    } finally {
+      await small.close()
+    }
   })
 })
 

@@ -4,11 +4,11 @@ import { check } from './check.ts'
 import { GitlabConfig, GitlabSecrets, gitlabApiBase } from './config.ts'
 import { mapGitlabProject } from './map.ts'
 import { gitlabMergeRequests } from './merge-requests.ts'
-import type { GitlabProject } from './raw.ts'
+import type { GitlabProject, GitlabRecord } from './raw.ts'
 import { discover, type GitlabCursor, read } from './read.ts'
 
 export const gitlabConnector = defineConnector<
-  ScmConnector<'gitlab', GitlabConfig, GitlabSecrets, GitlabProject, GitlabCursor>
+  ScmConnector<'gitlab', GitlabConfig, GitlabSecrets, GitlabRecord, GitlabCursor>
 >({
   kind: 'gitlab',
   role: 'scm',

@@ -1,5 +1,5 @@
 import type { RepositoryRecord, Skip } from '@vulnsync/core'
-import type { GitlabProject } from './raw.ts'
+import type { GitlabRecord } from './raw.ts'
 
 /**
  * Pure: a GitLab project (validated by `read`) → a RepositoryRecord. externalId is GitLab's numeric project id
@@ -7,7 +7,7 @@ import type { GitlabProject } from './raw.ts'
  * (`acme/platform/backend/api`). URLs are kept as GitLab gave them (ssh_url_to_repo may be `ssh://git@host:PORT/…` on
  * a self-managed instance).
  */
-export const mapGitlabProject = (p: GitlabProject): RepositoryRecord | Skip => {
+export const mapGitlabProject = (p: GitlabRecord): RepositoryRecord | Skip => {
   const webUrl = p.web_url ?? (p.http_url_to_repo ? p.http_url_to_repo.replace(/\.git$/, '') : undefined)
   if (!webUrl) return { skip: 'invalid_record', detail: `project ${p.id} has no web_url` }
   return {
@@ -20,5 +20,7 @@ export const mapGitlabProject = (p: GitlabProject): RepositoryRecord | Skip => {
     defaultBranch: p.default_branch ?? undefined,
     archived: p.archived === true,
     visibility: p.visibility ?? undefined,
+    // read with the project (kit/codeowners.ts): absent when it could not be read, so what is stored stays
+    ...('codeowners' in p ? { codeowners: p.codeowners ?? null } : {}),
   }
 }

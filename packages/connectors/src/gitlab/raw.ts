@@ -1,3 +1,4 @@
+import type { CodeownersRead } from '@vulnsync/core'
 import { z } from 'zod'
 
 /**
@@ -27,6 +28,9 @@ export const GitlabProject = z.looseObject({
     .nullish(),
 })
 export type GitlabProject = z.infer<typeof GitlabProject>
+
+/** What `read` yields: the project, and its CODEOWNERS file when read (added by vulnsync, not a GitLab field). */
+export type GitlabRecord = GitlabProject & { codeowners?: CodeownersRead | null | undefined }
 
 /** `{"message":"401 Unauthorized"}`, `{"error":"insufficient_scope","error_description":…}`, or plain text. */
 export const GitlabErrorBody = z.looseObject({

@@ -1,10 +1,13 @@
 import type { ConnectorContext, Location, ReadEvent, ReadInput } from '@vulnsync/core'
+import { withCodeowners } from '../kit/codeowners.ts'
 import { repositoryLocation } from '../kit/locations.ts'
 import { readPages } from '../kit/paging.ts'
 import { recordEvent, selectedRecord } from '../kit/records.ts'
 import { createGitlabClient, type GitlabClient, type GitlabPage } from './client.ts'
+import { readGitlabCodeowners } from './codeowners.ts'
 import type { GitlabConfig, GitlabSecrets } from './config.ts'
-import { GitlabProject } from './raw.ts'
+import { GitlabProject, type GitlabRecord } from './raw.ts'
+import { words } from './words.ts'
 
 type Ctx = ConnectorContext<GitlabConfig, GitlabSecrets>
 type Event = ReadEvent<GitlabProject, GitlabCursor>
@@ -134,10 +137,20 @@ async function* readSelection(
 }
 
 /** Every project the configuration names (or the selection), page by page with a checkpoint after each. */
-export async function* read(ctx: Ctx, input: ReadInput<GitlabCursor>): AsyncGenerator<Event> {
+export async function* read(
+  ctx: Ctx,
+  input: ReadInput<GitlabCursor>,
+): AsyncGenerator<ReadEvent<GitlabRecord, GitlabCursor>> {
   const gl = createGitlabClient(ctx)
-  if (input.selection && input.selection.length > 0) yield* readSelection(ctx, gl, input.selection, input.cursor)
-  else yield* listAll(ctx, gl, input.cursor)
+  const projects =
+    input.selection && input.selection.length > 0
+      ? readSelection(ctx, gl, input.selection, input.cursor)
+      : listAll(ctx, gl, input.cursor)
+  // each project with its CODEOWNERS file at the default branch
+  yield* withCodeowners(projects, (p, budget) => readGitlabCodeowners(gl, p, budget), {
+    forbidden: words.codeownersForbidden,
+    skip: ctx.config.skipCodeowners,
+  })
 }
 
 /** The group (when configured), then every project with its target, and each other group the first time it appears. */

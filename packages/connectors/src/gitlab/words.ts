@@ -33,6 +33,8 @@ export const words = {
     `GitLab refused to let the token ${what} (HTTP 403${said}): fix merge requests need a token with the api scope whose user has at least the Developer role on the project (and may push to unprotected branches).`,
   unreachableHint: (instance: string) =>
     `Check the GitLab URL (${instance}; gitlab.com: https://gitlab.com; self-managed: https://HOST) and that this server can reach it.`,
+  codeownersForbidden:
+    'the token cannot read repository files (HTTP 403), so CODEOWNERS files were not read and ownership keeps the files read before; use a token with the read_api (or read_repository) scope and at least the Reporter role',
 }
 
 /** What the check says for a failure its calls raised (the client's words, and what to check when unreachable). */

@@ -319,3 +319,40 @@ describe('OX map: container issues, severity, repositories', () => {
     })
   })
 })
+
+describe('OX map: ownership', () => {
+  it('carries the application with its business priority, the owners OX mapped and the manifest path (real capture)', () => {
+    const [f] = findings({ ...single, createdAt: listRowOfSingle.createdAt })
+    expect(f!.ownership).toEqual({
+      label: 'OX',
+      application: { key: '584352228', name: 'OX-Security-Demo/Bank-Website', businessPriority: 97 },
+      owners: ['Kostya Zhuruev'],
+    })
+    // "pom.xml line: 31" names the manifest; the line is not part of the path
+    expect(f!.manifestPath).toBe('pom.xml')
+  })
+
+  it('gives no application for a fakeApp pseudo-application, and nothing without application or owners', () => {
+    const fake = { ...single, app: { ...single.app, fakeApp: true }, owners: [] }
+    expect(findings(fake)[0]!.ownership).toBeUndefined()
+    const ownersOnly = { ...single, app: { ...single.app, fakeApp: true }, owners: ['  ', 'Payments'] }
+    expect(findings(ownersOnly)[0]!.ownership).toEqual({ label: 'OX', owners: ['Payments'] })
+    // a business priority outside 0–100 is not one
+    const odd = { ...single, app: { ...single.app, businessPriority: 170 } }
+    expect(findings(odd)[0]!.ownership!.application).toEqual({
+      key: '584352228',
+      name: 'OX-Security-Demo/Bank-Website',
+      businessPriority: undefined,
+    })
+  })
+
+  it('takes the manifest path from the aggregation when there is no SBOM location, and none for an image', () => {
+    const agg = {
+      ...single,
+      sbom: null,
+      aggregations: { type: 'sca', items: [{ filePath: 'services/pay/package-lock.json', pkgName: 'x' }] },
+    }
+    expect(findings(agg)[0]!.manifestPath).toBe('services/pay/package-lock.json')
+    expect(findings(container).every((f) => f.manifestPath === undefined)).toBe(true)
+  })
+})

@@ -9,6 +9,7 @@ import {
   packageKey,
   purlTypeOf,
   purlTypeOfManifest,
+  type ScannerOwnership,
   type Skip,
   splitVulnIds,
   type TargetRef,
@@ -230,6 +231,31 @@ const PROVIDERS: Record<string, string> = {
   bitbucket: 'bitbucket',
   azure: 'azure',
   azuredevops: 'azure',
+}
+
+/**
+ * What OX says about ownership: the issue's application (not a `fakeApp` pseudo-app) with its business priority,
+ * and the owners OX mapped to the issue (display names).
+ */
+export const oxOwnership = (issue: OxIssue): ScannerOwnership | undefined => {
+  const app = issue.app
+  const key = app && app.fakeApp !== true ? text(app.id) : undefined
+  const owners = (issue.owners ?? []).map(text).filter((o): o is string => Boolean(o))
+  if (!key && owners.length === 0) return undefined
+  const priority = toNumber(app?.businessPriority)
+  return {
+    label: 'OX',
+    ...(key
+      ? {
+          application: {
+            key,
+            name: text(app?.name) ?? key,
+            businessPriority: priority !== undefined && priority >= 0 && priority <= 100 ? priority : undefined,
+          },
+        }
+      : {}),
+    ...(owners.length ? { owners } : {}),
+  }
 }
 
 /** The repository an OX application stands for: getApplications link, else the app's flows, else organisation + repo name. */
@@ -481,6 +507,7 @@ export const mapOxIssue = (raw: OxRaw): MapResult => {
   const sbom = sboms[0]
   const uiBase = (raw.uiBase ?? 'https://app.ox.security').replace(/\/+$/, '')
   const link = text(issue.link) ?? `${uiBase}/issues?issueId=${encodeURIComponent(issue.issueId)}`
+  const ownership = oxOwnership(issue)
 
   const out: MappedFinding[] = []
   const byCveAndPackage = new Map<string, MappedFinding>()
@@ -591,6 +618,7 @@ export const mapOxIssue = (raw: OxRaw): MapResult => {
         vendorState: 'open',
         title: text(issue.mainTitle),
         link,
+        ...(ownership ? { ownership } : {}),
       }
       byCveAndPackage.set(dedupe, finding)
       packageKeyOf.set(finding, key)

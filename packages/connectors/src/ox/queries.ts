@@ -6,7 +6,7 @@
  */
 
 const ISSUE_CORE = `
-      id issueId mainTitle secondTitle name created createdAt scanId severity originalToolSeverity occurrences
+      id issueId mainTitle secondTitle name created createdAt scanId severity originalToolSeverity occurrences owners
       category { name categoryId }
       policy { id name }
       app { id name type businessPriority fakeApp }`

@@ -136,6 +136,8 @@ export const OxIssue = z.looseObject({
   ruleId: str,
   cwe: z.array(z.string()).nullish(),
   sourceTools: z.array(z.string()).nullish(),
+  /** display names of the issue's owners (OX's owner mapping) */
+  owners: z.array(z.string()).nullish(),
   category: OxCategory.nullish(),
   policy: z.looseObject({ id: str, name: str }).nullish(),
   app: OxIssueApp.nullish(),

@@ -1,3 +1,4 @@
+import { simTeamOf } from '../kit/ownership.ts'
 import { type Rng, rngFor } from '../kit/random.ts'
 
 /**
@@ -120,6 +121,14 @@ export const createEndorDataset = (opts: EndorDatasetOptions = {}): EndorDataset
   const projectCount = opts.projectUrls?.length ?? opts.projects ?? 12
   const findingCount = opts.findings ?? 300
 
+  /** the team of a project, by its repository's name (`…/payments-api.git` → payments) */
+  const projectTeam = (name: string) =>
+    simTeamOf(
+      name
+        .replace(/\.git\/?$|\/$/g, '')
+        .split(/[/:]/)
+        .pop() ?? '',
+    )
   const projectCache = new Map<number, any>()
   const project = (i: number): any => {
     const hit = projectCache.get(i)
@@ -196,10 +205,12 @@ export const createEndorDataset = (opts: EndorDatasetOptions = {}): EndorDataset
         git = { http_clone_url: '', git_clone_url: name, full_name: `acme/tools-${i}` }
         platform = 'PLATFORM_SOURCE_BITBUCKET'
     }
+    // every 4th project is tagged with the team that owns it (a tag equal to a team's slug names that team)
+    const tags = i % 4 === 1 ? { tags: [projectTeam(name)] } : {}
     const obj = {
       uuid,
       tenant_meta: { namespace: pns },
-      meta: { kind: 'Project', version: 'v1', name, create_time: created, update_time: created },
+      meta: { kind: 'Project', version: 'v1', name, create_time: created, update_time: created, ...tags },
       processing_status: { scan_state: 'SCAN_STATE_IDLE', scan_time: created },
       spec: {
         ...(git ? { git } : {}),
@@ -402,6 +413,8 @@ export const createEndorDataset = (opts: EndorDatasetOptions = {}): EndorDataset
         target_dependency_version: version,
         dependency_file_paths: [manifestPath],
         location_urls: web ? { [manifestPath]: `${web}/blob/main/${manifestPath}` } : {},
+        // every 5th finding: the owners Endor read from the repository's CODEOWNERS
+        ...(i % 5 === 0 ? { code_owners: { owners: [`@acme/${projectTeam(p.meta.name)}`], labels: ['sca'] } } : {}),
         source_code_version: { ref: 'main', sha: r.hex(40) },
         summary: `Vulnerability in ${depName}`,
         explanation:

@@ -20,12 +20,14 @@
  * ```
  *
  * Default tokens (githubSimTokens): `ghp_admin` (classic, repo + read:org, sees everything), `ghp_public` (classic,
- * public_repo, sees public repositories only), `github_pat_restricted` (fine-grained, 403 "Resource not accessible by
+ * public_repo, sees public repositories only), `github_pat_metadata` (fine-grained with Metadata but not Contents: sees
+ * everything, CODEOWNERS answer 403), `github_pat_restricted` (fine-grained, 403 "Resource not accessible by
  * personal access token" on org endpoints), `ghp_sso` (403 with X-GitHub-SSO), `ghp_outsider` (the org answers 404),
  * `ghs_installation` (installation token with every 5th repository selected). Any other token: 401.
  *
  * Endpoints: GET /orgs/:org/repos, /user/repos, /installation/repositories (object wrapper), /user, /orgs/:org,
- * /repos/:owner/:repo, /repositories/:id, /rate_limit. `per_page` (default 30, capped at 100) and `page`, with a real
+ * /repos/:owner/:repo, /repositories/:id, /rate_limit, and /repos/:owner/:repo/contents/:path (the CODEOWNERS files of
+ * ./codeowners.ts, base64 as GitHub sends them; other paths 404; 403 for a token with `contentsForbidden`). `per_page` (default 30, capped at 100) and `page`, with a real
  * `link` header (next/last/first/prev; omitted when everything fits on one page). Tokens in `Authorization: Bearer`
  * or `token`; unknown → 401 `{"message":"Bad credentials",...}`; no User-Agent → 403; unknown
  * `X-GitHub-Api-Version` → 410.
@@ -49,6 +51,7 @@ import {
   startSimulator,
   takeFault,
 } from '../kit/server.ts'
+import { githubCodeowners } from './codeowners.ts'
 import { createGithubDataset, type GithubVisibility } from './dataset.ts'
 
 export type { GithubVisibility } from './dataset.ts'
@@ -71,6 +74,8 @@ export interface GithubSimToken {
   orgHidden?: boolean
   /** the token may write contents and pull requests (default false: writes answer 403) */
   write?: boolean
+  /** repository contents answer 403 (a fine-grained token without the Contents permission) */
+  contentsForbidden?: boolean
 }
 
 export interface GithubSimulatorOptions {
@@ -100,6 +105,8 @@ export interface GithubSimulator extends Simulator {
   mergePullRequest(fullName: string, number: number): SimPull
   /** closes a pull request without merging */
   closePullRequest(fullName: string, number: number): SimPull
+  /** the CODEOWNERS files of a repository (the first of GitHub's locations is the one GitHub uses) */
+  codeowners(id: number): { path: string; content: string }[]
 }
 
 /** every 5th repository is selected for the default installation token */
@@ -109,6 +116,7 @@ export const githubSimTokens = (repos: number): Record<string, GithubSimToken> =
   ghp_admin: { type: 'user', login: 'octo-admin', scopes: ['repo', 'read:org'], write: true },
   ghp_public: { type: 'user', login: 'octo-public', visibilities: ['public'], scopes: ['public_repo'] },
   github_pat_restricted: { type: 'user', login: 'octo-fine', orgForbidden: true },
+  github_pat_metadata: { type: 'user', login: 'octo-meta', contentsForbidden: true },
   ghp_sso: { type: 'user', login: 'octo-sso', ssoRequired: true, scopes: ['repo'] },
   ghp_outsider: { type: 'user', login: 'octo-outsider', orgHidden: true, scopes: ['repo'] },
   ghs_installation: { type: 'installation', repoIds: everyFifth(repos), write: true },
@@ -290,13 +298,44 @@ export const startGithubSimulator = async (opts: GithubSimulatorOptions = {}): P
     url: `${baseOf(req)}${prefix}/repos/${git.fullName}/git/refs/heads/${branch}`,
     object: { type: 'commit', sha: git.refs.get(branch)! },
   })
+  /** GET contents of a repository without a git store: its CODEOWNERS files (codeowners.ts), other paths 404 */
+  const codeownersContent = (req: SimRequest): SimResponse => {
+    const token = tokenOf(req)!
+    const docs = 'https://docs.github.com/rest/repos/contents#get-repository-content'
+    const i =
+      req.params.owner!.toLowerCase() === org.toLowerCase()
+        ? ds.indexOfName(req.params.repo!.replace(/\.git$/, ''))
+        : -1
+    if (i < 0 || !canSee(token, i)) return err(404, 'Not Found', docs)
+    if (tokens[token]!.contentsForbidden) return err(403, 'Resource not accessible by personal access token', docs)
+    const path = req.params['*']!.replace(/^\/+/, '')
+    const file = githubCodeowners(org, ds.name(i), i).find((f) => f.path === path)
+    if (!file) return err(404, 'Not Found', docs)
+    const bytes = Buffer.from(file.content, 'utf8')
+    const full = `${org}/${ds.name(i)}`
+    return {
+      body: {
+        type: 'file',
+        encoding: 'base64',
+        size: bytes.length,
+        name: path.split('/').pop(),
+        path,
+        sha: `${(i * 2654435761).toString(16).padStart(8, '0')}`.repeat(5).slice(0, 40),
+        // GitHub wraps the base64 at 60 characters
+        content: `${bytes.toString('base64').replace(/.{60}/g, '$&\n')}\n`,
+        url: `${baseOf(req)}${prefix}/repos/${full}/contents/${path}`,
+        html_url: `${webBaseUrl}/${full}/blob/main/${path}`,
+        download_url: `https://raw.githubusercontent.com/${full}/main/${path}`,
+      },
+    }
+  }
   const gitRoutes = [
     {
       method: 'GET',
       path: `${prefix}/repos/:owner/:repo/contents/*`,
       handler: (req: SimRequest): SimResponse => {
-        const { git, denied } = gitOf(req)
-        if (!git) return denied!
+        const { git } = gitOf(req)
+        if (!git) return codeownersContent(req)
         const ref = req.query.get('ref') ?? git.defaultBranch
         const path = req.params['*']!
         const content = git.file(path, ref)
@@ -838,6 +877,10 @@ export const startGithubSimulator = async (opts: GithubSimulatorOptions = {}): P
       const g = gits.get(fullName.toLowerCase())
       if (!g) throw new Error(`${fullName} has no files in the simulator`)
       return g.close(number)
+    },
+    codeowners: (id: number) => {
+      const i = ds.indexOfId(id)
+      return i < 0 ? [] : githubCodeowners(org, ds.name(i), i)
     },
   })
 }

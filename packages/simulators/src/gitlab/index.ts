@@ -24,8 +24,10 @@
  *
  * Endpoints (all under /api/v4): GET /user, /personal_access_tokens/self, /projects (membership, archived,
  * visibility, order_by, sort, offset and keyset pagination), /groups/:id (numeric or URL-encoded full path),
- * /groups/:id/projects (include_subgroups, with_shared), /projects/:id; for projects given files with `setFiles`, the
- * write API of fix merge requests (repository files, branches, commits with actions, merge requests: write.ts).
+ * /groups/:id/projects (include_subgroups, with_shared), /projects/:id, /projects/:id/repository/files/:file_path?ref=
+ * (the CODEOWNERS files of ./codeowners.ts at the default branch, base64; other files and refs 404); for projects
+ * given files with `setFiles`, their files and the write API of fix merge requests (branches, commits with actions,
+ * merge requests: write.ts).
  * Offset pages carry link (prev/next/first/last), x-page, x-per-page, x-next-page ('' on the last page), x-prev-page,
  * x-total and x-total-pages (the totals and rel="last" are left out above 10,000 records). Keyset pages
  * (pagination=keyset&order_by=id) carry only `link: <…id_after=N…>; rel="next"` while a page is full; the end is a
@@ -39,8 +41,10 @@
  * `gitlabResetSeconds`, default 20).
  */
 
+import { createHash } from 'node:crypto'
 import type { GitRepo, SimPull } from '../kit/git.ts'
 import { type Faults, type SimRequest, type SimResponse, type Simulator, startSimulator } from '../kit/server.ts'
+import { gitlabCodeowners, type SimFile } from './codeowners.ts'
 import { createGitlabDataset, type GitlabVisibility } from './dataset.ts'
 import { createGitlabWrites } from './write.ts'
 
@@ -77,6 +81,8 @@ export interface GitlabSimulator extends Simulator {
   /** project ids a token sees through /projects?membership=true, ascending */
   visibleIds(token: string, underGroup?: string): number[]
   project(id: number): Record<string, unknown> | undefined
+  /** the CODEOWNERS file of a project (GitLab's dialect, with sections), none for every 6th */
+  codeowners(id: number): SimFile[]
   groups: Array<{ id: number; fullPath: string }>
   /** gives a project files on its default branch (the write API then works on it; see write.ts) */
   setFiles(pathWithNamespace: string, files: Record<string, string>): void
@@ -127,6 +133,10 @@ export const startGitlabSimulator = async (opts: GitlabSimulatorOptions = {}): P
     return a === b || a.startsWith(`${b}/`)
   }
 
+  const codeownersOf = (i: number): SimFile[] => {
+    const p = ds.project(i) as { path: string; default_branch: string | null }
+    return p.default_branch ? gitlabCodeowners(org, p.path, i) : []
+  }
   const tokenOf = (req: SimRequest): string | undefined => {
     const pt = req.headers['private-token']
     if (pt) return String(pt)
@@ -265,9 +275,21 @@ export const startGitlabSimulator = async (opts: GitlabSimulatorOptions = {}): P
     faults: () => sim.faults,
     webBaseUrl: opts.webBaseUrl ?? 'https://gitlab.com',
   })
+  /** `:id` (numeric or URL-encoded path) of a project the token sees: its index, or the answer that refuses it */
+  const projectOf = (req: SimRequest): number | SimResponse => {
+    const token = tokenOf(req)!
+    const denied = scopeDenied(token)
+    if (denied) return denied
+    const i = projectIndex(req.params.id!, token)
+    return i < 0 ? json(404, { message: '404 Project Not Found' }) : i
+  }
 
+  // a project given files serves them from its git store; any other serves its CODEOWNERS files (below)
+  const filesRoute = writes.routes.find(
+    (r) => r.method === 'GET' && r.path === '/api/v4/projects/:id/repository/files/:file',
+  )!
   const routes = [
-    ...writes.routes,
+    ...writes.routes.filter((r) => r !== filesRoute),
     {
       method: 'GET',
       path: '/api/v4/user',
@@ -313,12 +335,36 @@ export const startGitlabSimulator = async (opts: GitlabSimulatorOptions = {}): P
       method: 'GET',
       path: '/api/v4/projects/:id',
       handler: (req: SimRequest): SimResponse => {
-        const token = tokenOf(req)!
-        const denied = scopeDenied(token)
-        if (denied) return denied
-        const i = projectIndex(req.params.id!, token)
-        if (i < 0) return json(404, { message: '404 Project Not Found' })
-        return json(200, ds.project(i))
+        const i = projectOf(req)
+        return typeof i === 'number' ? json(200, ds.project(i)) : i
+      },
+    },
+    {
+      method: 'GET',
+      path: '/api/v4/projects/:id/repository/files/:file',
+      handler: (req: SimRequest): SimResponse => {
+        const i = projectOf(req)
+        if (typeof i !== 'number') return i
+        const p = ds.project(i) as { default_branch: string | null; path_with_namespace: string; path: string }
+        if (writes.git(p.path_with_namespace)) return filesRoute.handler(req)
+        const ref = req.query.get('ref')
+        if (!ref) return json(400, { error: 'ref is missing' })
+        const file = codeownersOf(i).find((f) => f.path === req.params.file)
+        if (!file || ref !== p.default_branch) return json(404, { message: '404 File Not Found' })
+        const bytes = Buffer.from(file.content, 'utf8')
+        return json(200, {
+          file_name: file.path.split('/').pop(),
+          file_path: file.path,
+          size: bytes.length,
+          encoding: 'base64',
+          content: bytes.toString('base64'),
+          content_sha256: createHash('sha256').update(bytes).digest('hex'),
+          ref,
+          blob_id: createHash('sha1').update(bytes).digest('hex'),
+          commit_id: createHash('sha1').update(`${p.path_with_namespace}@${ref}`).digest('hex'),
+          last_commit_id: createHash('sha1').update(`${p.path_with_namespace}@${ref}`).digest('hex'),
+          execute_filemode: false,
+        })
       },
     },
     {
@@ -448,5 +494,9 @@ export const startGitlabSimulator = async (opts: GitlabSimulatorOptions = {}): P
     git: writes.git,
     mergeMergeRequest: writes.merge,
     closeMergeRequest: writes.close,
+    codeowners: (id: number) => {
+      const i = ds.indexOfId(id)
+      return i < 0 ? [] : codeownersOf(i)
+    },
   })
 }

@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs'
 import { type Rng, rngFor } from '../kit/random.ts'
 
+/** the owners OX names on generated issues: team display names (a name equal to a team's slug names that team) */
+const OX_OWNERS = ['Payments', 'Identity', 'Commerce', 'Data', 'Platform']
+
 /**
  * OX datasets for the simulator.
  *
@@ -409,7 +412,8 @@ export const generatedDataset = (opts: OxDatasetOptions): OxDataset => {
       scanId: '00000000-0000-4000-8000-000000000001',
       severity,
       originalToolSeverity: severity === 'Appoxalypse' ? 'Critical' : rng.pick(['Critical', 'High', 'Medium', 'Low']),
-      owners: ['Generated Owner'],
+      // OX's owner mapping, by display name: the team of the application (see ../kit/ownership.ts)
+      owners: [OX_OWNERS[(block % appCount) % OX_OWNERS.length]!],
       comment: null,
       app,
     }

@@ -1,4 +1,13 @@
-import type { IssueDecision, Occurrence, Severity, Sla, Stage, Vulnerability, VulnerabilityDetail } from '@vulnsync/api'
+import type {
+  IssueDecision,
+  Occurrence,
+  Owner,
+  Severity,
+  Sla,
+  Stage,
+  Vulnerability,
+  VulnerabilityDetail,
+} from '@vulnsync/api'
 import { type SlaPolicy, slaState } from '@vulnsync/core'
 import type { IssueDetailRow, IssueRow, OccurrenceRow } from '@vulnsync/db'
 import { iso } from './time.ts'
@@ -32,6 +41,14 @@ const presentDecision = (i: IssueRow): IssueDecision | null =>
       }
     : null
 
+/** Who owns the issue and why (an issue imported before ownership existed says it is not resolved yet). */
+export const presentOwner = (i: IssueRow): Owner => ({
+  team: i.owner_team_id ? { id: i.owner_team_id, name: i.owner_team_name ?? '(removed team)' } : null,
+  application: i.application_id ? { id: i.application_id, name: i.application_name ?? '(removed application)' } : null,
+  source: (i.owner?.source ?? 'default') as Owner['source'],
+  reason: i.owner?.reason ?? 'not resolved yet: ownership is computed for it at the next sync or ownership change',
+})
+
 export const presentIssue = (i: IssueRow, ctx: IssueContext): Vulnerability => ({
   id: String(i.id),
   cve: i.cve,
@@ -55,6 +72,7 @@ export const presentIssue = (i: IssueRow, ctx: IssueContext): Vulnerability => (
   decision: presentDecision(i),
   kev: i.kev,
   epss: i.epss,
+  owner: presentOwner(i),
 })
 
 export const presentOccurrence = (o: OccurrenceRow): Occurrence => ({

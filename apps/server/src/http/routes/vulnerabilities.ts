@@ -32,7 +32,7 @@ import { changeIssues, lockIssues, MAX_COMMENT } from '../../workflow/issues.ts'
 import { ApiError } from '../errors.ts'
 import { type IssueContext, presentIssue, presentIssueDetail } from '../presenters/issue.ts'
 import { presentTimeline } from '../presenters/timeline.ts'
-import { actorOf, eventActor } from '../principal.ts'
+import { eventActor } from '../principal.ts'
 import type { Router } from '../route.ts'
 import { DbId, DbIdParams } from '../schemas.ts'
 import { DecisionFields } from './decisions.ts'
@@ -101,6 +101,22 @@ export const QueueFilterQuery = z.object({
   package: z.string().max(300).optional(),
   q: z.string().max(200).optional(),
   connectionId: z.string().uuid().optional(),
+  /** the owning team's id, or `none` for issues no team owns */
+  team: z
+    .string()
+    .trim()
+    .optional()
+    .refine((v) => v === undefined || v === 'none' || z.string().uuid().safeParse(v).success, {
+      message: 'use a team id or none',
+    }),
+  /** an application's id, or `none` */
+  application: z
+    .string()
+    .trim()
+    .optional()
+    .refine((v) => v === undefined || v === 'none' || z.string().uuid().safeParse(v).success, {
+      message: 'use an application id or none',
+    }),
 })
 type QueueFilterQuery = z.infer<typeof QueueFilterQuery>
 
@@ -122,6 +138,8 @@ export const toQueueFilter = (q: QueueFilterQuery, principal: Principal, policy:
   } else assignee = q.assignee
   return {
     ...q,
+    team: q.team === 'none' ? null : q.team,
+    application: q.application === 'none' ? null : q.application,
     assignee,
     needsReview: q.needsReview === 'true',
     kev: q.kev === undefined ? undefined : q.kev === 'true',

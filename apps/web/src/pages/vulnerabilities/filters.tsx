@@ -1,11 +1,12 @@
-// The queue's filter form: source, levels, status (decisions too), stage, SLA, assignee, needs review, repository,
+// The queue's filter form: source, levels, KEV, EPSS, status (decisions too), stage, SLA, assignee, team, application,
+// needs review, repository,
 // CVE, package, free text and sort. Every value lives in the URL (see query.ts).
 import { type ReactNode, useEffect, useState } from 'react'
 import { type AssignableUser, api, type Page, qs, type Repository, SEVERITIES } from '../../api.ts'
 import { cap } from '../../format.ts'
 import { useDebounced, useLoad } from '../../hooks.ts'
 import { SLA_STATE_LABEL, STAGE_LABEL, STAGES } from '../../workflow.ts'
-import { EPSS_FLOORS, type Filters, SORTS, STATUS_OPTIONS } from './query.ts'
+import { EPSS_FLOORS, type Filters, type NamedOptions, SORTS, STATUS_OPTIONS } from './query.ts'
 
 export function FilterForm({
   filters,
@@ -16,6 +17,7 @@ export function FilterForm({
   sourceOptions,
   users,
   me,
+  named,
 }: {
   filters: Filters
   /** the typed text filters (applied to the URL after a pause) */
@@ -27,6 +29,8 @@ export function FilterForm({
   users: AssignableUser[]
   /** the signed-in user has an id (an API token of no user has no "me") */
   me: boolean
+  /** the team and application options (value: id) */
+  named: NamedOptions
 }) {
   const assigneeOptions = [
     ...(me ? [{ value: 'me', label: 'Me' }] : []),
@@ -117,6 +121,22 @@ export function FilterForm({
         onChange={(v) => update({ assignee: v })}
         options={assigneeOptions}
         any="Anyone"
+      />
+      <Select
+        id="f-team"
+        label="Team"
+        value={filters.team}
+        onChange={(v) => update({ team: v || null })}
+        options={named.team ?? []}
+        any="Any team"
+      />
+      <Select
+        id="f-application"
+        label="Application"
+        value={filters.application}
+        onChange={(v) => update({ application: v || null })}
+        options={named.application ?? []}
+        any="Any application"
       />
       <RepositoryFilter value={filters.repository} onCommit={(v) => update({ repository: v || null })} />
       <TextFilter

@@ -5,6 +5,7 @@ import { api, BASE, type BulkResult, type Page, qs, SEVERITIES, type Summary, ty
 import { useAuth, useCan } from '../../auth.tsx'
 import { Empty, ErrorBox, Spinner } from '../../components/feedback.tsx'
 import { Icon } from '../../components/icon.tsx'
+import { useApplications, useTeams } from '../../components/owner.tsx'
 import { PageHeader } from '../../components/page-header.tsx'
 import { kindDisplay, useConnectors } from '../../connectors-cache.ts'
 import { fmtNumber } from '../../format.ts'
@@ -21,6 +22,7 @@ import {
   FILTER_NAME,
   filtersFrom,
   LIMITS,
+  type NamedOptions,
   SORTS,
   TEXT_KEYS,
 } from './query.ts'
@@ -58,6 +60,18 @@ export function VulnerabilitiesPage() {
   const canTriage = useCan('member')
   const users = useAssignableUsers()
   const userList = users.data?.items ?? []
+  const teams = useTeams()
+  const applications = useApplications()
+  const named: NamedOptions = {
+    team: [
+      { value: 'none', label: 'Unowned (no team)' },
+      ...(teams.data?.items ?? []).map((t) => ({ value: t.id, label: t.name })),
+    ],
+    application: [
+      { value: 'none', label: 'No application' },
+      ...(applications.data?.items ?? []).map((a) => ({ value: a.id, label: a.name })),
+    ],
+  }
 
   /** Replaces some query keys; any filter change goes back to the first page. */
   const update = (patch: Record<string, string | null>, opts: { replace?: boolean } = {}) => {
@@ -192,10 +206,19 @@ export function VulnerabilitiesPage() {
             : "One deduplicated queue of every scanner's SCA and container vulnerabilities."
         }
         actions={
-          <a className="btn btn-secondary" href={exportHref} download>
-            <Icon name="download" />
-            Export CSV
-          </a>
+          <>
+            <Link
+              className={`btn ${filters.team === 'none' ? 'btn-primary' : 'btn-secondary'}`}
+              to="/vulnerabilities?team=none"
+              aria-current={filters.team === 'none' ? 'page' : undefined}
+            >
+              Unowned
+            </Link>
+            <a className="btn btn-secondary" href={exportHref} download>
+              <Icon name="download" />
+              Export CSV
+            </a>
+          </>
         }
       />
       <SeverityCounts
@@ -219,6 +242,7 @@ export function VulnerabilitiesPage() {
         update={update}
         sourceOptions={sourceOptions}
         users={userList}
+        named={named}
         me={!!user.id}
       />
       {activeFilters.length ? (
@@ -229,9 +253,10 @@ export function VulnerabilitiesPage() {
               type="button"
               className="chip chip-removable"
               onClick={() => update({ [k]: null })}
-              aria-label={`Remove filter ${FILTER_NAME[k]}: ${chipText(k, filters[k], userList)}`}
+              aria-label={`Remove filter ${FILTER_NAME[k]}: ${chipText(k, filters[k], userList, named)}`}
             >
-              {FILTER_NAME[k]}: <strong>{chipText(k, filters[k], userList)}</strong> <Icon name="close" size={12} />
+              {FILTER_NAME[k]}: <strong>{chipText(k, filters[k], userList, named)}</strong>{' '}
+              <Icon name="close" size={12} />
             </button>
           ))}
           <button

@@ -14,6 +14,8 @@ export const FILTER_KEYS = [
   'stage',
   'sla',
   'assignee',
+  'team',
+  'application',
   'needsReview',
   'repository',
   'cve',
@@ -65,8 +67,11 @@ export function bulkFilterOf(f: Filters): Record<string, string> {
   return Object.fromEntries(Object.entries(apiFiltersOf(f)).filter(([, v]) => v !== ''))
 }
 
-/** How an active filter reads on its chip. */
-export function chipText(k: FilterKey, v: string, users: AssignableUser[]): string {
+/** Value → label of the filters whose values are ids (teams, applications). */
+export type NamedOptions = Partial<Record<FilterKey, { value: string; label: string }[]>>
+
+/** How an active filter reads on its chip (a team's or application's name rather than its id). */
+export function chipText(k: FilterKey, v: string, users: AssignableUser[], named: NamedOptions = {}): string {
   const list = (f: (x: string) => string) => v.split(',').map(f).join(', ')
   switch (k) {
     case 'status':
@@ -83,6 +88,9 @@ export function chipText(k: FilterKey, v: string, users: AssignableUser[]): stri
       return v === 'true' ? 'listed' : v === 'false' ? 'not listed' : v
     case 'epssMin':
       return `≥ ${v}`
+    case 'team':
+    case 'application':
+      return named[k]?.find((o) => o.value === v)?.label ?? v
     case 'severity':
     case 'priority':
       return list(cap)
@@ -101,6 +109,8 @@ export const FILTER_NAME: Record<FilterKey, string> = {
   stage: 'stage',
   sla: 'SLA',
   assignee: 'assignee',
+  team: 'team',
+  application: 'application',
   needsReview: 'needs review',
   repository: 'repository',
   cve: 'CVE',

@@ -6,6 +6,7 @@ import { SeverityBadge } from '../../components/badges.tsx'
 import { FeedChips } from '../../components/feed-chips.tsx'
 import { Icon } from '../../components/icon.tsx'
 import { SourceBadge } from '../../components/kind.tsx'
+import { OwnerCell } from '../../components/owner.tsx'
 import { IssueStatusBadge, SlaBadge, StageBadge } from '../../components/workflow-badges.tsx'
 import { fmtDate, fmtDateTime } from '../../format.ts'
 import { Link, navigate } from '../../router.tsx'
@@ -63,6 +64,9 @@ export function VulnTable({
           <SortTh className="col-sla" label="SLA" sort={sort} asc="dueAt" onSort={onSort} />
           <th scope="col" className="col-assignee">
             Assignee
+          </th>
+          <th scope="col" className="col-owner">
+            Owner
           </th>
           <th scope="col" className="col-sources">
             Sources
@@ -171,6 +175,9 @@ function VulnRow({ v, selection }: { v: Vulnerability; selection: RowSelection |
         ) : (
           <span className="muted small">Unassigned</span>
         )}
+      </td>
+      <td className="cell-owner">
+        <OwnerCell owner={v.owner} />
       </td>
       <td className="cell-sources">
         {v.sources.map((s) => (
