@@ -110,10 +110,13 @@ export const PriorityPolicyDoc = z
       maxLevels: z.number().int().min(0).max(4),
     }),
     /** the application's business priority (0–100): at or above raises one level, at or below lowers one; null: off */
-    businessPriority: z.strictObject({
-      raiseAtOrAbove: z.number().min(0).max(100).nullable(),
-      lowerAtOrBelow: z.number().min(0).max(100).nullable(),
-    }),
+    businessPriority: z
+      .strictObject({
+        raiseAtOrAbove: z.number().min(0).max(100).nullable(),
+        lowerAtOrBelow: z.number().min(0).max(100).nullable(),
+      })
+      // a document written before the thresholds existed gets the defaults
+      .default({ raiseAtOrAbove: 90, lowerAtOrBelow: 10 }),
   })
   .refine((p) => p.epss.low <= p.epss.high, {
     path: ['epss', 'low'],

@@ -264,6 +264,7 @@ describe.each(DRIVERS)('prioritisation feeds on %s', (driver) => {
         ],
         maxLevels: 2,
       },
+      businessPriority: { raiseAtOrAbove: 90, lowerAtOrBelow: 10 },
     })
     // EPSS ≥ 0.05 raises; a low EPSS may lower; KEV only raises one level and may be lowered
     const next = {
