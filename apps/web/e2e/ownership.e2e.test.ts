@@ -1,6 +1,7 @@
 // Ownership in the web app (issue 14), in real Chromium against a real server and the GitHub and Endor simulators:
 // the owner and its reason in the queue and the detail, the Unowned view, the Teams and Applications pages, and an
-// ownership rule written with its live preview, saved, and taking over at once.
+// ownership rule written with its live preview, saved, and taking over at once; a saved rule edited (the preview of
+// the edit, Save, Cancel) and moved up and down with the keyboard, the new order shown at once and a refusal in place.
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { startTestApp, type TestApp } from '@vulnsync/server/testing.ts'
@@ -217,5 +218,126 @@ describe('ownership in the web app', () => {
     await firstRow.getByRole('cell', { name: 'Commerce' }).waitFor()
     expect(await firstRow.locator('td').first().textContent()).toBe('1')
     expect(pageErrors).toEqual([])
+  })
+
+  it('edits a saved rule with the preview of the edit, and cancels an edit', async () => {
+    const table = page.getByRole('table', { name: /Ownership rules/ })
+    const form = page.getByRole('form', { name: 'Edit ownership rule 1' })
+    await page.getByRole('button', { name: 'Edit rule 1', exact: true }).click()
+    await form.waitFor()
+    await page.getByRole('heading', { name: 'Edit rule 1' }).waitFor()
+    expect(await page.getByLabel('Manifest path (glob)').inputValue()).toBe('services/worker/*')
+    expect(await page.getByLabel('Position').inputValue()).toBe('1')
+    // the cursor is in the form
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('rule-repository')
+    const preview = page.locator('.rule-preview')
+    await preview.getByText('No issue would change owner: the rule as saved.').waitFor()
+    await page.getByLabel('Team', { exact: true }).selectOption({ label: 'Data' })
+    await preview.getByText(/from team Commerce to team Data/).waitFor()
+    await page.screenshot({ path: shot('ownership-rule-edit') })
+    await form.getByRole('button', { name: 'Save changes' }).click()
+    const first = table.locator('tbody tr').first()
+    await first.getByRole('cell', { name: 'Data', exact: true }).waitFor()
+    await page.getByRole('heading', { name: 'New rule' }).waitFor()
+    expect(await page.getByLabel('Manifest path (glob)').inputValue()).toBe('')
+    const rules = (await app.api('GET', '/api/v1/ownership-rules')).body.items as any[]
+    expect(rules.map((r) => [r.position, r.match.path, r.team?.name])).toEqual([
+      [1, 'services/worker/*', 'Data'],
+      [2, 'services/worker/**', 'Identity'],
+    ])
+    const data = ((await app.api('GET', '/api/v1/teams')).body.items as any[]).find((t) => t.slug === 'data')
+    const owned = (await app.api('GET', `/api/v1/vulnerabilities?limit=100&team=${data.id}`)).body.items as any[]
+    const ruled = owned.filter((i) => i.owner.source === 'rule')
+    expect(ruled.length).toBeGreaterThan(0)
+    for (const i of ruled) expect(i.owner.reason).toMatch(/^team Data, ownership rule 1 \(path services\/worker\/\*\)/)
+
+    // Cancel (or Escape) leaves the rule as it was and gives the focus back to its Edit button
+    await page.getByRole('button', { name: 'Edit rule 2', exact: true }).click()
+    await page.getByRole('heading', { name: 'Edit rule 2' }).waitFor()
+    await page.getByLabel('Manifest path (glob)').fill('services/other/**')
+    await page.getByRole('button', { name: 'Cancel' }).click()
+    await page.getByRole('heading', { name: 'New rule' }).waitFor()
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe('Edit rule 2')
+    expect(((await app.api('GET', '/api/v1/ownership-rules')).body.items as any[])[1].match.path).toBe(
+      'services/worker/**',
+    )
+    expect(pageErrors).toEqual([])
+  })
+
+  it('moves a rule up with the keyboard, showing the new order at once, and shows a refusal in place', async () => {
+    const rows = page.getByRole('table', { name: /Ownership rules/ }).locator('tbody tr')
+    const paths = () => rows.locator('td:nth-child(2)').allTextContents()
+    expect(await paths()).toEqual(['path services/worker/*', 'path services/worker/**'])
+    // the server answers late: the page shows the new order before it does
+    let release: () => void = () => {}
+    const held = new Promise<void>((r) => {
+      release = r
+    })
+    await page.route('**/api/v1/ownership-rules/*', async (route) => {
+      if (route.request().method() === 'PATCH') await held
+      await route.continue()
+    })
+    await page.getByRole('button', { name: 'Move rule 2 up' }).focus()
+    await page.keyboard.press('Enter')
+    await expect.poll(paths).toEqual(['path services/worker/**', 'path services/worker/*'])
+    expect(await rows.first().locator('td').first().textContent()).toBe('1')
+    expect(((await app.api('GET', '/api/v1/ownership-rules')).body.items as any[])[0].match.path).toBe(
+      'services/worker/*',
+    )
+    release()
+    await page.getByText('Rule moved to position 1; ownership recomputed.').waitFor({ state: 'attached' })
+    // the moved rule keeps the focus: on its Move down button, Move up being disabled at the top
+    await expect
+      .poll(() => page.evaluate(() => document.activeElement?.getAttribute('aria-label')))
+      .toBe('Move rule 1 down')
+    expect(await page.getByRole('button', { name: 'Move rule 1 up' }).isDisabled()).toBe(true)
+    const rules = (await app.api('GET', '/api/v1/ownership-rules')).body.items as any[]
+    expect(rules.map((r) => [r.position, r.match.path])).toEqual([
+      [1, 'services/worker/**'],
+      [2, 'services/worker/*'],
+    ])
+    // the broader rule answers first now: the issues of the edited rule went to Identity
+    const identity = ((await app.api('GET', '/api/v1/teams')).body.items as any[]).find((t) => t.slug === 'identity')
+    const owned = (await app.api('GET', `/api/v1/vulnerabilities?limit=100&team=${identity.id}`)).body.items as any[]
+    const ruled = owned.filter((i) => i.owner.source === 'rule')
+    expect(ruled.length).toBeGreaterThan(0)
+    for (const i of ruled)
+      expect(i.owner.reason).toMatch(/^team Identity, ownership rule 1 \(path services\/worker\/\*\*\)/)
+    await page.screenshot({ path: shot('ownership-rule-moved') })
+
+    // someone else deletes the second rule: moving the first down is refused, the order goes back, the reason shows
+    expect((await app.api('DELETE', `/api/v1/ownership-rules/${rules[1].id}`)).status).toBe(204)
+    await page.getByRole('button', { name: 'Move rule 1 down' }).focus()
+    await page.keyboard.press('Enter')
+    const alert = page.getByRole('alert').filter({ hasText: 'Rule 1 not moved' })
+    await alert.waitFor()
+    expect(await alert.textContent()).toMatch(/position: 2 is past the last rule; there is 1 rule/i)
+    expect(await alert.textContent()).toMatch(/give 1 to 1/)
+    expect((await paths())[0]).toBe('path services/worker/**')
+    await page.unroute('**/api/v1/ownership-rules/*')
+    expect(pageErrors).toEqual([])
+  })
+
+  it('a viewer sees the rules without Edit or Move buttons, and no form', async () => {
+    const viewer = { username: 'owner-viewer', password: 'viewer-password-1234' }
+    expect((await app.api('POST', '/api/v1/users', { ...viewer, role: 'viewer' })).status).toBe(201)
+    const b = await launch()
+    try {
+      const p = await b.context.newPage()
+      await p.goto(`${base}/signin`)
+      await p.getByLabel('User name', { exact: true }).fill(viewer.username)
+      await p.getByLabel('Password', { exact: true }).fill(viewer.password)
+      await p.getByRole('button', { name: 'Sign in' }).click()
+      await p.getByRole('heading', { name: 'Vulnerabilities' }).waitFor()
+      await p.goto(`${base}/ownership-rules`)
+      await p
+        .getByRole('table', { name: /Ownership rules/ })
+        .getByRole('cell', { name: 'Identity' })
+        .waitFor()
+      expect(await p.getByRole('button', { name: /^(Move rule|Edit rule|Delete rule)/ }).count()).toBe(0)
+      expect(await p.getByRole('heading', { name: /^(New rule|Edit rule)/ }).count()).toBe(0)
+    } finally {
+      await b.close()
+    }
   })
 })

@@ -153,7 +153,7 @@ describe.each(DRIVERS)('HTTP API on %s', (driver) => {
         // the prioritisation feeds
         'kev',
         'epss',
-        // ownership
+        // who owns the issue, and why
         'owner',
       ].sort(),
     )
@@ -191,6 +191,8 @@ describe.each(DRIVERS)('HTTP API on %s', (driver) => {
     const csv = await t.api('GET', '/api/v1/vulnerabilities/export.csv?severity=low')
     expect(csv.headers.get('content-type')).toMatch(/text\/csv/)
     expect(csv.text.trim().split('\n')).toHaveLength(8)
+    // the owner columns come last
+    expect(csv.text.split('\n')[0]).toMatch(/,fixed_versions,owner_team,application,owner_source,owner_reason$/)
   })
 
   it('shows an issue with its occurrences, evidence and factors', async () => {

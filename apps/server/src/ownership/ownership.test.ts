@@ -359,8 +359,11 @@ describe.each(DRIVERS)('ownership on %s', (driver) => {
     expect(pay.total).toBe(3)
     for (const i of pay.items) expect(i.owner.team.name).toBe('Payments')
     const table = await cli('vulns', '--team', 'Payments')
-    expect(table.split('\n')[0]).toMatch(/CVE\s+PRIORITY.*OWNER\s*$/)
-    expect(table).toMatch(/ Payments\s*$/m)
+    // the queue table's columns since the workflow (stage, assignee, SLA): OWNER is the last one
+    expect(table.split('\n')[0]).toMatch(/CVE\s+PRIORITY\s+STAGE.*SOURCES\s+OWNER\s*$/)
+    const lines = table.trim().split('\n')
+    expect(lines.slice(1, -1)).toHaveLength(3)
+    for (const line of lines.slice(1, -1)) expect(line).toMatch(/ Payments\s*$/)
     const none = JSON.parse(await cli('vulns', '--team', 'none', '--json'))
     for (const i of none.items) expect(i.owner.team).toBeNull()
     const teamsOut = await cli('teams')
@@ -412,4 +415,172 @@ describe.each(DRIVERS)('ownership on %s', (driver) => {
     expect(del.body.error.message).toMatch(/ownership rule \d+ names this team/)
     await t.api('DELETE', `/api/v1/ownership-rules/${rule.body.id}`)
   })
+
+  it('editing a saved rule (previewed with its id) and moving it up and down move the issues at once, with the rule number in the reason', async () => {
+    const rules = async () =>
+      (await t.api('GET', '/api/v1/ownership-rules')).body.items.map((r: any) => [r.position, r.id])
+    const before = (await rules()).length // the Sandbox rule of an earlier test
+    const a = await t.api('POST', '/api/v1/ownership-rules', { match: { path: 'services/pay/**' }, teamId: teams.Sec })
+    const b = await t.api('POST', '/api/v1/ownership-rules', { match: { path: 'services/**' }, teamId: teams.Docs })
+    expect([a.body.position, b.body.position]).toEqual([before + 1, before + 2])
+    expect((await issueOf('services/pay/package.json', PAY)).owner.team.name).toBe('Sec')
+
+    // the edit, previewed first as the rule would be: the go.mod falls through to the next rule
+    const edit = { match: { path: 'services/pay/*.json' }, teamId: teams.Platform }
+    const preview = await t.api('POST', '/api/v1/ownership-rules/preview', { ...edit, id: a.body.id })
+    expect(preview.status).toBe(200)
+    expect(preview.body.moves).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          from: expect.objectContaining({ team: expect.objectContaining({ name: 'Sec' }) }),
+          to: expect.objectContaining({ team: expect.objectContaining({ name: 'Platform' }) }),
+          issues: 1,
+        }),
+        expect.objectContaining({
+          from: expect.objectContaining({ team: expect.objectContaining({ name: 'Sec' }) }),
+          to: expect.objectContaining({ team: expect.objectContaining({ name: 'Docs' }) }),
+          issues: 2,
+        }),
+      ]),
+    )
+    expect((await issueOf('services/pay/package.json', PAY)).owner.team.name).toBe('Sec') // nothing saved
+    const edited = await t.api('PATCH', `/api/v1/ownership-rules/${a.body.id}`, edit)
+    expect(edited.status).toBe(200)
+    expect(edited.body).toMatchObject({
+      id: a.body.id,
+      position: before + 1,
+      match: { repository: null, image: null, path: 'services/pay/*.json' },
+      team: { name: 'Platform' },
+      application: null,
+    })
+    expect((await issueOf('services/pay/package.json', PAY)).owner.reason).toBe(
+      `team Platform, ownership rule ${before + 1} (path services/pay/*.json), matched \`services/pay/package.json\``,
+    )
+    expect((await issueOf('services/pay/api/go.mod', PAY)).owner).toMatchObject({
+      source: 'rule',
+      team: { name: 'Docs' },
+    })
+
+    // move the broader rule up: it answers first now
+    const up = await t.api('PATCH', `/api/v1/ownership-rules/${b.body.id}`, { position: before + 1 })
+    expect(up.body.position).toBe(before + 1)
+    expect((await rules()).slice(before)).toEqual([
+      [before + 1, b.body.id],
+      [before + 2, a.body.id],
+    ])
+    expect((await issueOf('services/pay/package.json', PAY)).owner.team.name).toBe('Docs')
+    // and the edited rule to the very top: positions stay 1..n, and the reasons name the new numbers
+    await t.api('PATCH', `/api/v1/ownership-rules/${a.body.id}`, { position: 1 })
+    expect((await rules()).map((r: any) => r[0])).toEqual(Array.from({ length: before + 2 }, (_, i) => i + 1))
+    expect((await rules())[0][1]).toBe(a.body.id)
+    expect((await issueOf('services/pay/package.json', PAY)).owner.reason).toMatch(
+      /^team Platform, ownership rule 1 \(path services\/pay\/\*\.json\)/,
+    )
+    expect((await issueOf('services/pay/api/go.mod', PAY)).owner.reason).toMatch(
+      new RegExp(`^team Docs, ownership rule ${before + 2} \\(path services/\\*\\*\\)`),
+    )
+    // the audit log keeps what it was and what it became
+    const log = await t.api('GET', '/api/v1/audit?limit=1')
+    expect(log.body.items[0]).toMatchObject({
+      action: 'ownership_rule.update',
+      target: a.body.id,
+      detail: { before: { position: before + 2 }, after: { position: 1 } },
+    })
+
+    // refused, naming the field, and nothing changed
+    const n = before + 2
+    for (const [body, message] of [
+      [{ position: 0 }, /^body\.position: must be 1 or more/],
+      [{ position: 1.5 }, /^body\.position: must be a whole number/],
+      [{ position: 'first' }, /^body\.position: must be a whole number/],
+      [{ position: n + 1 }, new RegExp(`^position: ${n + 1} is past the last rule; there are ${n} rules`)],
+      [{}, /send at least one of match, teamId, applicationId or position/],
+      [{ teamId: null, applicationId: null }, /^teamId: /],
+      [{ match: { path: 'a/[b]' } }, /^match\.path: /],
+    ] as const) {
+      const r = await t.api('PATCH', `/api/v1/ownership-rules/${a.body.id}`, body)
+      expect(r.status, JSON.stringify(body)).toBe(422)
+      expect(r.body.error.message, JSON.stringify(body)).toMatch(message)
+    }
+    expect((await rules())[0][1]).toBe(a.body.id)
+    const gone = await t.api('PATCH', '/api/v1/ownership-rules/00000000-0000-4000-8000-000000000000', { position: 1 })
+    expect(gone.status).toBe(404)
+    const viewer = (await t.api('POST', '/api/v1/tokens', { name: 'rules-viewer', role: 'viewer' })).body.token
+    const denied = await t.api('PATCH', `/api/v1/ownership-rules/${a.body.id}`, { position: 2 }, { token: viewer })
+    expect(denied.status).toBe(403)
+
+    for (const id of [a.body.id, b.body.id])
+      expect((await t.api('DELETE', `/api/v1/ownership-rules/${id}`)).status).toBe(204)
+    expect((await rules()).map((r: any) => r[0])).toEqual(Array.from({ length: before }, (_, i) => i + 1))
+    expect((await issueOf('services/pay/package.json', PAY)).owner.source).toBe('codeowners')
+  })
+
+  it('the CSV export carries the owner team, application, source and reason of each issue', async () => {
+    const res = await fetch(`${t.url}/api/v1/vulnerabilities/export.csv?sort=cve`, {
+      headers: { authorization: `Bearer ${t.token}` },
+    })
+    expect(res.status).toBe(200)
+    const table = parseCsv(await res.text())
+    const head = table[0]!
+    expect(head.slice(-4)).toEqual(['owner_team', 'application', 'owner_source', 'owner_reason'])
+    const col = (row: string[], name: string) => row[head.indexOf(name)]
+    const byCve = new Map(table.slice(1).map((row) => [col(row, 'cve'), row]))
+    const queue = await t.api('GET', '/api/v1/vulnerabilities?limit=500')
+    expect(byCve.size).toBe(queue.body.total)
+    for (const i of queue.body.items) {
+      const row = byCve.get(i.cve)!
+      expect(col(row, 'owner_team'), i.cve).toBe(i.owner.team?.name ?? '')
+      expect(col(row, 'application'), i.cve).toBe(i.owner.application?.name ?? '')
+      expect(col(row, 'owner_source'), i.cve).toBe(i.owner.source)
+      expect(col(row, 'owner_reason'), i.cve).toBe(i.owner.reason)
+    }
+    const pay = byCve.get((await issueOf('services/pay/package.json', PAY)).cve)!
+    expect(pay.slice(-4)).toEqual([
+      'Payments',
+      '',
+      'codeowners',
+      'team Payments, .github/CODEOWNERS line 3 `/services/pay/          @acme/payments`, matched `services/pay/package.json`',
+    ])
+    const bank = byCve.get((await issueOf('bank/package.json', INFRA)).cve)!
+    expect(col(bank, 'application')).toBe('Bank-Website')
+    // the filters apply: the unowned view
+    const none = parseCsv(
+      await (
+        await fetch(`${t.url}/api/v1/vulnerabilities/export.csv?team=none`, {
+          headers: { authorization: `Bearer ${t.token}` },
+        })
+      ).text(),
+    )
+    expect(none.length).toBeGreaterThan(1)
+    for (const row of none.slice(1)) expect(col(row, 'owner_team')).toBe('')
+  })
 })
+
+/** RFC 4180: quoted cells may hold commas, quotes (doubled) and line breaks */
+const parseCsv = (text: string): string[][] => {
+  const rows: string[][] = []
+  let row: string[] = []
+  let cell = ''
+  let quoted = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') {
+        cell += '"'
+        i++
+      } else if (c === '"') quoted = false
+      else cell += c
+    } else if (c === '"') quoted = true
+    else if (c === ',') {
+      row.push(cell)
+      cell = ''
+    } else if (c === '\n') {
+      row.push(cell)
+      rows.push(row)
+      row = []
+      cell = ''
+    } else if (c !== '\r') cell += c
+  }
+  if (cell || row.length) rows.push([...row, cell])
+  return rows
+}

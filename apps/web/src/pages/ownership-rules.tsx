@@ -1,4 +1,4 @@
-import { type FormEvent, useState } from 'react'
+import { type FormEvent, Fragment, useEffect, useRef, useState } from 'react'
 import { ApiError, api, errorText, type OwnershipRule, type OwnershipRulePreview } from '../api.ts'
 import { ConfirmDialog } from '../components/confirm-dialog.tsx'
 import { Empty, ErrorBox, Spinner } from '../components/feedback.tsx'
@@ -22,12 +22,35 @@ interface Draft {
 }
 const EMPTY: Draft = { repository: '', image: '', path: '', teamId: '', applicationId: '', position: '' }
 
-const bodyOf = (d: Draft) => ({
+/** The rule as the form holds it: what an edit starts from. */
+const draftOf = (r: OwnershipRule): Draft => ({
+  repository: r.match.repository ?? '',
+  image: r.match.image ?? '',
+  path: r.match.path ?? '',
+  teamId: r.team?.id ?? '',
+  applicationId: r.application?.id ?? '',
+  position: String(r.position),
+})
+
+/** `keepPosition`: an edit whose position field still says where the rule was leaves its place alone. */
+const bodyOf = (d: Draft, keepPosition?: number) => ({
   match: { repository: d.repository.trim() || null, image: d.image.trim() || null, path: d.path.trim() || null },
   teamId: d.teamId || null,
   applicationId: d.applicationId || null,
-  ...(Number(d.position) >= 1 ? { position: Math.floor(Number(d.position)) } : {}),
+  ...(d.position.trim() !== '' && d.position.trim() !== String(keepPosition)
+    ? // the server says what is wrong with a position that is not a whole number from 1
+      { position: Number(d.position) }
+    : {}),
 })
+
+/** The list with one rule moved to `position` (1 first), numbered again 1..n: what the server does on a move. */
+const moved = (items: OwnershipRule[], id: string, position: number): OwnershipRule[] => {
+  const rule = items.find((r) => r.id === id)
+  if (!rule) return items
+  const rest = items.filter((r) => r.id !== id)
+  rest.splice(position - 1, 0, rule)
+  return rest.map((r, i) => ({ ...r, position: i + 1 }))
+}
 
 const side = (s: OwnershipRulePreview['moves'][number]['from']) =>
   [s.team ? `team ${s.team.name}` : 'no team', ...(s.application ? [`application ${s.application.name}`] : [])].join(
@@ -49,25 +72,69 @@ export function OwnershipRulesPage() {
   const [draft, setDraft] = useState<Draft>(EMPTY)
   const [saving, setSaving] = useState(false)
   const [saveError, setSaveError] = useState<unknown>(null)
-  const { canEdit, deleting, setDeleting } = useEditableList<OwnershipRule>('Ownership rules')
+  const { canEdit, editing, setEditing, deleting, setDeleting } = useEditableList<OwnershipRule>('Ownership rules')
+  const edited = editing && editing !== 'new' ? editing : null
+  const formRef = useRef<HTMLFormElement>(null)
 
-  // the live preview: what saving the rule as written would do (nothing is saved)
+  // a move shows the new order at once; the server's answer then confirms it (reload) or undoes it (error in place)
+  const [order, setOrder] = useState<OwnershipRule[] | null>(null)
+  const [moving, setMoving] = useState<string | null>(null)
+  const [moveError, setMoveError] = useState<{ id: string; error: unknown } | null>(null)
+  const [announce, setAnnounce] = useState('')
+  // biome-ignore lint/correctness/useExhaustiveDependencies: new data from the server replaces the shown order
+  useEffect(() => setOrder(null), [rules.data])
+  const items = order ?? rules.data?.items ?? []
+  // the rule being edited moved (its buttons, or another rule's): the form follows unless its position was changed
+  const livePosition = edited ? items.find((r) => r.id === edited.id)?.position : undefined
+  // biome-ignore lint/correctness/useExhaustiveDependencies: only a new position of the edited rule matters
+  useEffect(() => {
+    if (!edited || livePosition === undefined || livePosition === edited.position) return
+    setDraft((d) => (d.position === String(edited.position) ? { ...d, position: String(livePosition) } : d))
+    setEditing({ ...edited, position: livePosition })
+  }, [livePosition])
+
+  // the live preview: what saving the rule as written would do (nothing is saved); an edit is previewed as replacing
+  // the saved rule
   const debounced = useDebounced(draft, 400)
   const complete =
     (debounced.repository.trim() || debounced.image.trim() || debounced.path.trim()) &&
     (debounced.teamId || debounced.applicationId)
-  const preview = useLoad(complete ? `preview:${JSON.stringify(debounced)}` : null, (s) =>
-    api<OwnershipRulePreview>('POST', '/ownership-rules/preview', bodyOf(debounced), s),
+  const previewBody = { ...bodyOf(debounced, edited?.position), ...(edited ? { id: edited.id } : {}) }
+  const preview = useLoad(complete ? `preview:${JSON.stringify(previewBody)}` : null, (s) =>
+    api<OwnershipRulePreview>('POST', '/ownership-rules/preview', previewBody, s),
   )
 
   const set = (k: keyof Draft) => (v: string) => setDraft((d) => ({ ...d, [k]: v }))
+  const startEdit = (r: OwnershipRule) => {
+    setEditing(r)
+    setDraft(draftOf(r))
+    setSaveError(null)
+    // the form is below the table: bring it into view and put the cursor in its first field
+    requestAnimationFrame(() => {
+      formRef.current?.scrollIntoView?.({ block: 'nearest' })
+      formRef.current?.querySelector<HTMLInputElement>('input')?.focus()
+    })
+  }
+  const cancelEdit = () => {
+    const id = edited?.id
+    setEditing(null)
+    setDraft(EMPTY)
+    setSaveError(null)
+    if (id) requestAnimationFrame(() => document.getElementById(`rule-${id}-edit`)?.focus())
+  }
   const save = async (e: FormEvent) => {
     e.preventDefault()
     setSaving(true)
     setSaveError(null)
     try {
-      await api('POST', '/ownership-rules', bodyOf(draft))
-      toast('Rule saved; ownership recomputed', 'ok')
+      if (edited) {
+        await api('PATCH', `/ownership-rules/${encodeURIComponent(edited.id)}`, bodyOf(draft, edited.position))
+        toast(`Rule ${edited.position} saved; ownership recomputed`, 'ok')
+        setEditing(null)
+      } else {
+        await api('POST', '/ownership-rules', bodyOf(draft))
+        toast('Rule saved; ownership recomputed', 'ok')
+      }
       setDraft(EMPTY)
       rules.reload()
       teams.reload()
@@ -78,6 +145,42 @@ export function OwnershipRulesPage() {
     }
   }
 
+  /**
+   * A moved row keeps the keyboard focus (the rows are re-ordered in the DOM, which can drop it): on the button
+   * pressed, or on the other one when that ends disabled at the top or bottom.
+   */
+  const refocus = (id: string, dir: 'up' | 'down') =>
+    requestAnimationFrame(() => {
+      const want = document.getElementById(`rule-${id}-${dir}`) as HTMLButtonElement | null
+      const other = document.getElementById(`rule-${id}-${dir === 'up' ? 'down' : 'up'}`) as HTMLButtonElement | null
+      const target = want && !want.disabled ? want : other
+      if (target && document.activeElement !== target) target.focus()
+    })
+  const move = async (r: OwnershipRule, by: -1 | 1) => {
+    if (moving) return
+    const to = r.position + by
+    if (to < 1 || to > items.length) return
+    const before = items
+    setMoveError(null)
+    const dir = by < 0 ? 'up' : 'down'
+    setOrder(moved(items, r.id, to))
+    setMoving(r.id)
+    refocus(r.id, dir)
+    setAnnounce(`Rule ${r.position} moved to position ${to}; saving.`)
+    try {
+      await api('PATCH', `/ownership-rules/${encodeURIComponent(r.id)}`, { position: to })
+      setAnnounce(`Rule moved to position ${to}; ownership recomputed.`)
+      rules.reload()
+      teams.reload()
+    } catch (err) {
+      setOrder(before)
+      setMoveError({ id: r.id, error: err })
+      refocus(r.id, dir)
+      setAnnounce(`Rule ${r.position} not moved.`)
+    } finally {
+      setMoving(null)
+    }
+  }
   return (
     <>
       <PageHeader
@@ -92,8 +195,11 @@ export function OwnershipRulesPage() {
       />
       <ErrorBox error={rules.error} />
       {rules.loading && !rules.data ? <Spinner /> : null}
-      {rules.data && rules.data.items.length === 0 ? <Empty title="No ownership rules yet." /> : null}
-      {rules.data?.items.length ? (
+      {rules.data && items.length === 0 ? <Empty title="No ownership rules yet." /> : null}
+      <p className="visually-hidden" aria-live="polite">
+        {announce}
+      </p>
+      {items.length ? (
         <div className="table-wrap">
           <table className="table">
             <caption className="visually-hidden">Ownership rules, in the order they are asked</caption>
@@ -109,20 +215,66 @@ export function OwnershipRulesPage() {
               </tr>
             </thead>
             <tbody>
-              {rules.data.items.map((r) => (
-                <tr key={r.id}>
-                  <td>{r.position}</td>
-                  <td className="mono small">
-                    {r.match.repository ? <div>repository {r.match.repository}</div> : null}
-                    {r.match.image ? <div>image {r.match.image}</div> : null}
-                    {r.match.path ? <div>path {r.match.path}</div> : null}
-                  </td>
-                  <td>{r.team?.name ?? <span className="muted">–</span>}</td>
-                  <td>{r.application?.name ?? <span className="muted">–</span>}</td>
-                  <td className="cell-actions">
-                    {canEdit ? <RowActions name={`rule ${r.position}`} onDelete={() => setDeleting(r)} /> : null}
-                  </td>
-                </tr>
+              {items.map((r) => (
+                <Fragment key={r.id}>
+                  <tr className={edited?.id === r.id ? 'row-selected' : undefined}>
+                    <td>{r.position}</td>
+                    <td className="mono small">
+                      {r.match.repository ? <div>repository {r.match.repository}</div> : null}
+                      {r.match.image ? <div>image {r.match.image}</div> : null}
+                      {r.match.path ? <div>path {r.match.path}</div> : null}
+                    </td>
+                    <td>{r.team?.name ?? <span className="muted">–</span>}</td>
+                    <td>{r.application?.name ?? <span className="muted">–</span>}</td>
+                    <td className="cell-actions">
+                      {canEdit ? (
+                        <>
+                          <button
+                            type="button"
+                            id={`rule-${r.id}-up`}
+                            className="btn btn-ghost btn-sm"
+                            aria-label={`Move rule ${r.position} up`}
+                            title="Move up: asked earlier"
+                            disabled={r.position === 1}
+                            aria-disabled={moving ? true : undefined}
+                            onClick={() => move(r, -1)}
+                          >
+                            <span aria-hidden="true">↑</span> Up
+                          </button>
+                          <button
+                            type="button"
+                            id={`rule-${r.id}-down`}
+                            className="btn btn-ghost btn-sm"
+                            aria-label={`Move rule ${r.position} down`}
+                            title="Move down: asked later"
+                            disabled={r.position === items.length}
+                            aria-disabled={moving ? true : undefined}
+                            onClick={() => move(r, 1)}
+                          >
+                            <span aria-hidden="true">↓</span> Down
+                          </button>
+                          <button
+                            type="button"
+                            id={`rule-${r.id}-edit`}
+                            className="btn btn-ghost btn-sm"
+                            aria-pressed={edited?.id === r.id}
+                            onClick={() => startEdit(r)}
+                          >
+                            Edit<span className="visually-hidden"> rule {r.position}</span>
+                          </button>
+                          <RowActions name={`rule ${r.position}`} onDelete={() => setDeleting(r)} />
+                        </>
+                      ) : null}
+                    </td>
+                  </tr>
+                  {moveError?.id === r.id ? (
+                    <tr>
+                      <td colSpan={5}>
+                        <ErrorBox error={moveError.error} title={`Rule ${r.position} not moved`} />
+                      </td>
+                    </tr>
+                  ) : null}
+                </Fragment>
               ))}
             </tbody>
           </table>
@@ -130,11 +282,22 @@ export function OwnershipRulesPage() {
       ) : null}
 
       {canEdit ? (
-        <section className="card" aria-labelledby="new-rule">
-          <h2 id="new-rule" className="card-title">
-            New rule
+        <section className="card" aria-labelledby="rule-form-title">
+          <h2 id="rule-form-title" className="card-title">
+            {edited ? `Edit rule ${edited.position}` : 'New rule'}
           </h2>
-          <form className="form" onSubmit={save} aria-label="New ownership rule">
+          <form
+            className="form"
+            onSubmit={save}
+            ref={formRef}
+            aria-label={edited ? `Edit ownership rule ${edited.position}` : 'New ownership rule'}
+            onKeyDown={(e) => {
+              if (e.key === 'Escape' && edited) {
+                e.preventDefault()
+                cancelEdit()
+              }
+            }}
+          >
             <Field
               id="rule-repository"
               label="Repository (glob)"
@@ -185,9 +348,14 @@ export function OwnershipRulesPage() {
               type="number"
               min={1}
               value={draft.position}
-              placeholder={String((rules.data?.items.length ?? 0) + 1)}
+              max={edited ? items.length : items.length + 1}
+              placeholder={String(edited ? edited.position : items.length + 1)}
               onChange={(e) => set('position')(e.target.value)}
-              help="1 is asked first; empty puts the rule last. The rules after it move down one."
+              help={
+                edited
+                  ? `1 is asked first, ${items.length} last; the rules in between shift by one.`
+                  : '1 is asked first; empty puts the rule last. The rules after it move down one.'
+              }
             />
             <div className="rule-preview" aria-live="polite" aria-busy={preview.loading}>
               {!complete ? (
@@ -200,7 +368,9 @@ export function OwnershipRulesPage() {
                 <>
                   <strong>
                     {preview.data.issues === 0
-                      ? 'No issue would change owner.'
+                      ? edited
+                        ? 'No issue would change owner: the rule as saved.'
+                        : 'No issue would change owner.'
                       : `${fmtNumber(preview.data.issues)} issues (${fmtNumber(preview.data.openIssues)} open) would change owner.`}
                   </strong>
                   {preview.data.moves.length ? (
@@ -227,10 +397,15 @@ export function OwnershipRulesPage() {
               )}
             </div>
             <ErrorBox error={saveError} title="Rule not saved" />
-            <div>
+            <div className="form-actions">
               <button type="submit" className="btn btn-primary" disabled={saving}>
-                {saving ? 'Saving…' : 'Save rule'}
+                {saving ? 'Saving…' : edited ? 'Save changes' : 'Save rule'}
               </button>
+              {edited ? (
+                <button type="button" className="btn" onClick={cancelEdit} disabled={saving}>
+                  Cancel
+                </button>
+              ) : null}
             </div>
           </form>
         </section>
@@ -242,6 +417,10 @@ export function OwnershipRulesPage() {
           onClose={() => setDeleting(null)}
           onConfirm={async () => {
             await api('DELETE', `/ownership-rules/${encodeURIComponent(deleting.id)}`)
+            if (edited?.id === deleting.id) {
+              setEditing(null)
+              setDraft(EMPTY)
+            }
             setDeleting(null)
             toast('Rule deleted; ownership recomputed', 'ok')
             rules.reload()

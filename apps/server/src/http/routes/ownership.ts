@@ -26,6 +26,7 @@ import {
   listApplications,
   listRules,
   listTeams,
+  lockOwnership,
   ownedCounts,
   ownedRepositories,
   setRepositoryDefaultTeam,
@@ -53,11 +54,17 @@ const Ids = (max: number) => z.array(z.string().uuid('must be a UUID')).max(max)
 const RepositoryIds = z.array(DbId).max(10_000)
 const BusinessPriority = z.number().min(0, 'must be 0 to 100').max(100, 'must be 0 to 100').nullable()
 const Glob = z.string().max(500).nullable().optional()
+/** where a rule is asked: 1 first */
+const Position = z
+  .number({ message: 'must be a whole number, 1 for the rule asked first' })
+  .int('must be a whole number, 1 for the rule asked first')
+  .min(1, 'must be 1 or more: 1 is the rule asked first')
+  .max(100_000, 'must be at most 100000')
 const RuleFields = z.object({
   match: z.object({ repository: Glob, image: Glob, path: Glob }),
   teamId: z.string().uuid('must be a UUID').nullable().optional(),
   applicationId: z.string().uuid('must be a UUID').nullable().optional(),
-  position: z.number().int().min(1).max(100_000).optional(),
+  position: Position.optional(),
 })
 
 /**
@@ -395,6 +402,7 @@ export const ownershipRoutes = (rt: Runtime, r: Router) => {
     status: 201,
     handler: async ({ body, principal }) => {
       const { id } = await changeOwnership(rt.db, rt.workspaceId, rt.now(), async (tx) => {
+        await lockOwnership(tx, rt.workspaceId, 'exclusive')
         const rule = await checkRule(tx, rt.workspaceId, body)
         return {
           result: {
@@ -445,28 +453,44 @@ export const ownershipRoutes = (rt: Runtime, r: Router) => {
     method: 'PATCH',
     url: '/api/v1/ownership-rules/:id',
     access: 'member',
-    summary: 'Change a rule (its globs, team, application or position); issues are moved at once',
+    summary:
+      'Change a rule: its globs (match replaces all three), team, application, or position (1 to the number of rules: it is taken out and put back there, the rules between shift by one); issues are moved at once',
     tags: ['ownership'],
     params: UuidParams,
-    body: z.object({
-      match: z.object({ repository: Glob, image: Glob, path: Glob }).optional(),
-      teamId: z.string().uuid('must be a UUID').nullable().optional(),
-      applicationId: z.string().uuid('must be a UUID').nullable().optional(),
-      position: z.number().int().min(1).max(100_000).optional(),
-    }),
+    body: z
+      .object({
+        match: z.object({ repository: Glob, image: Glob, path: Glob }).optional(),
+        teamId: z.string().uuid('must be a UUID').nullable().optional(),
+        applicationId: z.string().uuid('must be a UUID').nullable().optional(),
+        position: Position.optional(),
+      })
+      .refine((b) => Object.values(b).some((v) => v !== undefined), {
+        message: 'send at least one of match, teamId, applicationId or position',
+      }),
     response: OwnershipRule,
     handler: async ({ params, body, principal }) => {
-      const old = await getRule(rt.db, rt.workspaceId, params.id)
-      if (!old) throw notFound('ownership-rule', params.id)
-      await changeOwnership(rt.db, rt.workspaceId, rt.now(), async (tx) => {
+      const before = await changeOwnership(rt.db, rt.workspaceId, rt.now(), async (tx) => {
+        // rule changes one at a time: positions read here stay true until this transaction ends
+        await lockOwnership(tx, rt.workspaceId, 'exclusive')
+        const all = await listRules(tx, rt.workspaceId)
+        const old = all.find((r) => r.id === params.id)
+        if (!old) throw notFound('ownership-rule', params.id)
+        if (body.position !== undefined && body.position > all.length)
+          throw new InputError(
+            'invalid_request',
+            `position: ${body.position} is past the last rule; there ${all.length === 1 ? 'is 1 rule' : `are ${all.length} rules`}`,
+            `give 1 to ${all.length} (1 is asked first); list them with GET /api/v1/ownership-rules`,
+            422,
+          )
         const rule = await checkRule(tx, rt.workspaceId, {
           match: body.match ?? { repository: old.match_repository, image: old.match_image, path: old.match_path },
           teamId: body.teamId === undefined ? old.team_id : body.teamId,
           applicationId: body.applicationId === undefined ? old.application_id : body.applicationId,
         })
         await updateRule(tx, rt.workspaceId, old.id, { ...rule, position: body.position })
-        return { result: {} }
+        return { result: { old } }
       })
+      const old = before.old
       const saved = (await getRule(rt.db, rt.workspaceId, old.id))!
       await audit(rt.db, {
         workspaceId: rt.workspaceId,
@@ -490,6 +514,7 @@ export const ownershipRoutes = (rt: Runtime, r: Router) => {
       const old = await getRule(rt.db, rt.workspaceId, params.id)
       if (!old) throw notFound('ownership-rule', params.id)
       await changeOwnership(rt.db, rt.workspaceId, rt.now(), async (tx) => {
+        await lockOwnership(tx, rt.workspaceId, 'exclusive')
         await deleteRule(tx, rt.workspaceId, old.id)
         return { result: {} }
       })

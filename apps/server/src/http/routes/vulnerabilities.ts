@@ -153,13 +153,14 @@ const csvCell = (v: unknown) => {
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
 }
 
+/** the owner columns come last, so a spreadsheet built on the earlier columns keeps working */
 const CSV_HEADER =
-  'id,cve,aliases,package,ecosystem,versions,target_kind,target,severity,priority,status,sources,detected_at,first_seen_at,last_seen_at,fixed_at,fixed_versions\n'
+  'id,cve,aliases,package,ecosystem,versions,target_kind,target,severity,priority,status,sources,detected_at,first_seen_at,last_seen_at,fixed_at,fixed_versions,owner_team,application,owner_source,owner_reason\n'
 
 const csvRows = (items: Vulnerability[]) => {
   let out = ''
   for (const i of items)
-    out += `${[i.id, i.cve, i.aliases, i.package.purl, i.package.ecosystem, i.versions, i.target.kind, i.target.name, i.severity, i.priority, i.status, i.sources.map((s) => s.kind), i.detectedAt, i.firstSeenAt, i.lastSeenAt, i.fixedAt, i.fixedVersions].map(csvCell).join(',')}\n`
+    out += `${[i.id, i.cve, i.aliases, i.package.purl, i.package.ecosystem, i.versions, i.target.kind, i.target.name, i.severity, i.priority, i.status, i.sources.map((s) => s.kind), i.detectedAt, i.firstSeenAt, i.lastSeenAt, i.fixedAt, i.fixedVersions, i.owner.team?.name, i.owner.application?.name, i.owner.source, i.owner.reason].map(csvCell).join(',')}\n`
   return out
 }
 
