@@ -334,7 +334,7 @@ describe('vulnsync doctor', () => {
     expect(p).toEqual([
       { ok: false, subject: sync, problem: 'never synced', fix: `npx vulnsync sync "${CONNECTION}" --wait` },
     ])
-  })
+  }, 180_000)
 
   it('on PostgreSQL: a good setup passes, and a server it cannot reach is reported without its password', async () => {
     const url = await createTestDatabaseUrl()
@@ -379,5 +379,5 @@ describe('vulnsync doctor', () => {
     )
     expect(broken.stdout).toMatch(/\n\n1 thing to fix\n$/)
     expect(broken.status).toBe(1)
-  }, 60_000)
+  }, 180_000)
 })

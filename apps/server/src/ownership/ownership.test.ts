@@ -554,6 +554,41 @@ describe.each(DRIVERS)('ownership on %s', (driver) => {
     expect(none.length).toBeGreaterThan(1)
     for (const row of none.slice(1)) expect(col(row, 'owner_team')).toBe('')
   })
+
+  it("the priority policy's business-priority thresholds: a dry run counts what the save does, and null turns a direction off", async () => {
+    const policy = (await t.api('GET', '/api/v1/policies/priority')).body
+    expect(policy.businessPriority).toEqual({ raiseAtOrAbove: 90, lowerAtOrBelow: 10 })
+    // Bank-Website's scanner priority is 50 by now: raising at 50 makes its high issue critical
+    const bank = await issueOf('bank/package.json', INFRA)
+    expect(bank.priority).toBe('high')
+    const next = { ...policy, businessPriority: { raiseAtOrAbove: 50, lowerAtOrBelow: null } }
+    const dry = await t.api('PUT', '/api/v1/policies/priority?dryRun=true', next)
+    expect(dry.status).toBe(200)
+    expect((await issueOf('bank/package.json', INFRA)).priority).toBe('high')
+    const saved = await t.api('PUT', '/api/v1/policies/priority', next)
+    expect(saved.status).toBe(200)
+    expect(saved.body.moves).toEqual(dry.body.moves)
+    expect(saved.body.moves).toContainEqual(expect.objectContaining({ from: 'high', to: 'critical' }))
+    const after = await t.api('GET', `/api/v1/vulnerabilities/${bank.id}`)
+    expect(after.body.priority).toBe('critical')
+    expect(after.body.explanation).toBe(
+      'High → Critical because business-critical application (Test scanner business priority 50)',
+    )
+    const timeline = (await t.api('GET', `/api/v1/vulnerabilities/${bank.id}/timeline`)).body.items
+    expect(timeline.filter((e: any) => e.type === 'priority').at(-1)).toMatchObject({
+      detail: { from: 'high', to: 'critical', cause: 'policy_change' },
+    })
+    // the lowering threshold must stay below the raising one
+    const bad = await t.api('PUT', '/api/v1/policies/priority', {
+      ...policy,
+      businessPriority: { raiseAtOrAbove: 40, lowerAtOrBelow: 60 },
+    })
+    expect(bad.status).toBe(422)
+    expect(bad.body.error.message).toMatch(/businessPriority\.lowerAtOrBelow/)
+    // back to the defaults: the issue is high again
+    await t.api('PUT', '/api/v1/policies/priority', policy)
+    expect((await issueOf('bank/package.json', INFRA)).priority).toBe('high')
+  })
 })
 
 /** RFC 4180: quoted cells may hold commas, quotes (doubled) and line breaks */

@@ -62,7 +62,7 @@ describe('the triage CLI', () => {
     expect(mine.code).toBe(0)
     expect(mine.out).toMatch(/CVE-2023-1111\s+critical\s+in_progress\s+admin\s+breached -\d+d/)
     expect(mine.out).toMatch(/1 of 1\n$/)
-  })
+  }, 180_000)
 
   it('records decisions and refuses incomplete ones with a clear message', async () => {
     const list = JSON.parse((await cli('vulns', '--json')).out).items
@@ -83,5 +83,5 @@ describe('the triage CLI', () => {
     const nothing = await cli('triage', crit.id)
     expect(nothing.code).toBe(2)
     expect(nothing.err).toMatch(/nothing to do/)
-  })
+  }, 180_000)
 })
