@@ -29,6 +29,19 @@ export const EnvSchema = z.object({
   VULNSYNC_TRUST_PROXY: bool,
   /** check every API response against its schema (the test suite turns it on; it costs time per request) */
   VULNSYNC_VALIDATE_RESPONSES: bool,
+  /** the address people reach vulnsync at, for links in tickets, webhooks and Slack (default http://HOST:PORT) */
+  VULNSYNC_PUBLIC_URL: z
+    .string()
+    .regex(/^https?:\/\/[^\s]+$/, 'VULNSYNC_PUBLIC_URL must be an http(s) URL such as https://vulnsync.example.com')
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
+  /** /metrics on the main listener, for requests with Authorization: Bearer <this token> */
+  VULNSYNC_METRICS_TOKEN: z.string().min(16, 'VULNSYNC_METRICS_TOKEN must be at least 16 characters').optional(),
+  /** /metrics on a listener of its own (host:port, e.g. 127.0.0.1:9464), without authentication */
+  VULNSYNC_METRICS_LISTEN: z
+    .string()
+    .regex(/^(\[[0-9a-fA-F:]+\]|[^\s:]+):\d{1,5}$/, 'VULNSYNC_METRICS_LISTEN must be host:port, e.g. 127.0.0.1:9464')
+    .optional(),
 })
 
 export interface AppConfig {
@@ -45,6 +58,9 @@ export interface AppConfig {
   secureCookies: boolean
   trustProxy: boolean
   validateResponses: boolean
+  publicUrl: string
+  /** how /metrics is served: a token on the main listener, a listener of its own, both, or neither (off) */
+  metrics: { token: string | undefined; listen: { host: string; port: number } | undefined }
 }
 
 export class ConfigError extends Error {}
@@ -70,6 +86,22 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): AppConfig => {
     secureCookies: e.VULNSYNC_SECURE_COOKIES,
     trustProxy: e.VULNSYNC_TRUST_PROXY,
     validateResponses: e.VULNSYNC_VALIDATE_RESPONSES,
+    publicUrl: (e.VULNSYNC_PUBLIC_URL ?? `http://${e.HOST === '0.0.0.0' ? '127.0.0.1' : e.HOST}:${e.PORT}`).replace(
+      /\/+$/,
+      '',
+    ),
+    metrics: {
+      token: e.VULNSYNC_METRICS_TOKEN,
+      listen: e.VULNSYNC_METRICS_LISTEN
+        ? {
+            host: e.VULNSYNC_METRICS_LISTEN.slice(0, e.VULNSYNC_METRICS_LISTEN.lastIndexOf(':')).replace(
+              /^\[|\]$/g,
+              '',
+            ),
+            port: Number(e.VULNSYNC_METRICS_LISTEN.slice(e.VULNSYNC_METRICS_LISTEN.lastIndexOf(':') + 1)),
+          }
+        : undefined,
+    },
   }
 }
 

@@ -4,12 +4,16 @@ import type { AppLogger } from './logger.ts'
 
 export const SYNC_QUEUE = 'vulnsync-sync'
 export const TICK_QUEUE = 'vulnsync-tick'
+/** the outbound job: the outbox, webhook and Slack deliveries, ticket pushes; apart from syncs */
+export const OUTBOUND_QUEUE = 'vulnsync-outbound'
 
 export const PRIORITY = { manual: 10, initial: 5, scheduled: 0, rematch: 0 } as const
 
 export interface JobSystem {
   start(o: { workers: boolean; scheduler: boolean }): Promise<void>
   enqueueRun(runId: string, priority: number): Promise<string | null>
+  /** asks for an outbound pass soon (one waits at most: a second request while one is queued is dropped) */
+  enqueueOutbound(): Promise<void>
   stop(): Promise<void>
   readonly boss: PgBoss
 }
@@ -19,6 +23,8 @@ export interface JobHandlers {
   runSync(runId: string, signal: AbortSignal): Promise<void>
   /** the scheduler's minute: enqueue due connections, recover runs whose process died */
   tick(): Promise<void>
+  /** one pass of the outbound job */
+  outbound(): Promise<void>
 }
 
 export class BusyError extends Error {}
@@ -65,6 +71,12 @@ export const createJobSystem = (o: {
         retryLimit: 0,
         expireInSeconds: 600,
       } as any)
+      await boss.createQueue(OUTBOUND_QUEUE, {
+        name: OUTBOUND_QUEUE,
+        policy: 'singleton',
+        retryLimit: 0,
+        expireInSeconds: 900,
+      } as any)
       if (scheduler) await boss.schedule(TICK_QUEUE, '* * * * *', {}, { tz: 'UTC' })
       if (workers) {
         const polling = o.pollingIntervalSeconds ?? 2
@@ -75,10 +87,16 @@ export const createJobSystem = (o: {
         await boss.work(TICK_QUEUE, { batchSize: 1, pollingIntervalSeconds: Math.max(polling, 5) }, async () => {
           await o.handlers.tick()
         })
+        await boss.work(OUTBOUND_QUEUE, { batchSize: 1, pollingIntervalSeconds: Math.max(polling, 2) }, async () => {
+          await o.handlers.outbound()
+        })
       }
     },
     async enqueueRun(runId, priority) {
       return boss.send(SYNC_QUEUE, { runId }, { priority })
+    },
+    async enqueueOutbound() {
+      if (started) await boss.send(OUTBOUND_QUEUE, {}, { singletonKey: 'outbound' } as any)
     },
     async stop() {
       if (!started) return

@@ -2,6 +2,8 @@ import type { Db, RunOwner } from '@vulnsync/db'
 import type { AppConfig } from './config.ts'
 import { createJobSystem, type JobSystem } from './jobs.ts'
 import type { AppLogger } from './logger.ts'
+import type { Metrics } from './metrics/vulnsync.ts'
+import { runOutbound } from './outbound/job.ts'
 import type { SecretBox } from './secrets.ts'
 import type { Registry } from './sync/connection.ts'
 import type { EngineOptions } from './sync/engine.ts'
@@ -29,6 +31,8 @@ export interface Runtime {
   now: () => Date
   /** this process, as recorded on the runs it starts; its lease is held for as long as the database is open */
   owner: RunOwner
+  /** this process's counters and the database gauges of /metrics */
+  metrics: Metrics
 }
 
 /** The job system of a runtime: sync runs, and the scheduler's minute. */
@@ -37,18 +41,23 @@ export const createRuntimeJobs = (
   o: { pollingIntervalSeconds?: number } = {},
 ): JobSystem => {
   const deps = rt as Runtime
-  return createJobSystem({
+  const jobs = createJobSystem({
     db: rt.db,
     logger: rt.logger,
     concurrency: rt.config.workerConcurrency,
     pollingIntervalSeconds: o.pollingIntervalSeconds,
     handlers: {
       runSync: (runId, signal) => runSyncJob(deps, runId, signal),
-      // the scheduler's minute: due syncs and dead processes' runs, and decisions whose expiry passed
+      // the scheduler's minute: due syncs and dead processes' runs, decisions whose expiry passed, an outbound pass
       tick: async () => {
         await tick(deps)
         await expireDecisions(deps.db, deps.now())
+        await jobs.enqueueOutbound()
+      },
+      outbound: async () => {
+        await runOutbound(deps)
       },
     },
   })
+  return jobs
 }
