@@ -6,5 +6,6 @@
 export * from './auth.ts'
 export * from './common.ts'
 export * from './connections.ts'
+export * from './outbound.ts'
 export * from './repositories.ts'
 export * from './vulnerabilities.ts'

@@ -133,7 +133,7 @@ export const levelAtLeast = (level: SlaLevel, min: SlaLevel): boolean => RANK[le
 export const ticketGroupKey = (
   issue: { id: string; targetKey: string; packageKey: string },
   grouping: TicketRules['grouping'],
-): string => (grouping === 'issue' ? `issue:${issue.id}` : `fix:${issue.targetKey}\u0000${issue.packageKey}`)
+): string => (grouping === 'issue' ? `issue:${issue.id}` : `fix:${issue.targetKey}|${issue.packageKey}`)
 
 /** Does a rule pick this issue on its own (not by hand)? */
 export const ruleMatches = (

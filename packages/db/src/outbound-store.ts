@@ -431,3 +431,17 @@ export const outboundBacklog = async (db: Queryable) =>
               (SELECT count(*)::int FROM tracker_tickets WHERE pending) AS tickets`,
     )
   ).rows[0]!
+
+/** Deliveries per subscription and status (the list's counts). */
+export const deliveryCounts = async (db: Queryable, subscriptionIds: string[]) => {
+  const out = new Map<string, { pending: number; delivered: number; failed: number }>()
+  if (subscriptionIds.length === 0) return out
+  const { rows } = await db.query<{ subscription_id: string; status: 'pending' | 'delivered' | 'failed'; n: number }>(
+    `SELECT subscription_id, status, count(*)::int AS n FROM webhook_deliveries
+      WHERE subscription_id = ANY($1::uuid[]) GROUP BY subscription_id, status`,
+    [subscriptionIds],
+  )
+  for (const id of subscriptionIds) out.set(id, { pending: 0, delivered: 0, failed: 0 })
+  for (const r of rows) out.get(r.subscription_id)![r.status] = r.n
+  return out
+}

@@ -1,6 +1,8 @@
 import cookie from '@fastify/cookie'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { z } from 'zod'
+import { metricsRoute } from '../metrics/serve.ts'
+import { statusClass } from '../metrics/vulnsync.ts'
 import type { Runtime } from '../runtime.ts'
 import { WEB_APP } from '../web-build.ts'
 import { createAuthenticator } from './authenticate.ts'
@@ -11,10 +13,14 @@ import { authRoutes } from './routes/auth.ts'
 import { connectionRoutes } from './routes/connections.ts'
 import { connectorRoutes } from './routes/connectors.ts'
 import { decisionRoutes } from './routes/decisions.ts'
+import { exportRoutes } from './routes/exports.ts'
+import { hookRoutes } from './routes/hooks.ts'
+import { notificationRoutes } from './routes/notifications.ts'
 import { policyRoutes } from './routes/policies.ts'
 import { repositoryRoutes } from './routes/repositories.ts'
 import { syncRoutes } from './routes/syncs.ts'
 import { tokenRoutes } from './routes/tokens.ts'
+import { trackerRoutes } from './routes/trackers.ts'
 import { userRoutes } from './routes/users.ts'
 import { vulnerabilityRoutes } from './routes/vulnerabilities.ts'
 import { installSecurityHeaders } from './security-headers.ts'
@@ -42,6 +48,13 @@ export const buildApp = async (rt: Runtime, o: { webDist?: string | null } = {})
   await app.register(cookie)
   installErrorHandler(app)
   installSecurityHeaders(app)
+  // the request-duration histogram, by route pattern (never the raw URL: ids would make the labels unbounded)
+  app.addHook('onResponse', async (req, reply) => {
+    rt.metrics.httpDuration.observe(
+      { route: req.routeOptions.url ?? 'unmatched', method: req.method, status_class: statusClass(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    )
+  })
 
   const { authenticate, authenticateToken } = createAuthenticator(rt)
 
@@ -67,6 +80,11 @@ export const buildApp = async (rt: Runtime, o: { webDist?: string | null } = {})
   policyRoutes(rt, router)
   repositoryRoutes(rt, router)
   auditRoutes(rt, router)
+  notificationRoutes(rt, router)
+  trackerRoutes(rt, router)
+  exportRoutes(rt, router)
+  await app.register(async (scope) => hookRoutes(rt, scope))
+  metricsRoute(rt, app)
   router.add({
     method: 'GET',
     url: '/api/v1/openapi.json',
