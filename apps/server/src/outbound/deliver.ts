@@ -106,10 +106,9 @@ export const deliverDue = async (
         subs.set(delivery.subscription_id, row.rows[0] ?? null)
       }
       const sub = subs.get(delivery.subscription_id)
-      const result: Outcome =
-        !sub || !sub.enabled
-          ? { ok: false, status: null, error: 'the subscription was removed or paused', ms: 0 }
-          : await sendOnce(d, sub, delivery)
+      const result: Outcome = !sub?.enabled
+        ? { ok: false, status: null, error: 'the subscription was removed or paused', ms: 0 }
+        : await sendOnce(d, sub, delivery)
       out.attempted++
       const at = d.now()
       const next =

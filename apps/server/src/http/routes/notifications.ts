@@ -4,7 +4,6 @@ import {
   NotificationEvent,
   Severity,
   SubscriptionCreated,
-  SubscriptionEnvelope,
   SubscriptionList,
 } from '@vulnsync/api'
 import { refusedHost } from '@vulnsync/connectors'
