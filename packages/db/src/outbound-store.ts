@@ -164,7 +164,7 @@ export const storeEvents = async (
   if (rows.length === 0) return { events: 0, deliveries: 0 }
   const fanned = await tx.query(
     `INSERT INTO webhook_deliveries (subscription_id, event_id, status, next_attempt_at, created_at)
-     SELECT s.id, e.id, 'pending', $2, $2
+     SELECT s.id, e.id, 'pending', $2::timestamptz, $2::timestamptz
        FROM outbound_events e
        JOIN webhook_subscriptions s ON s.workspace_id = e.workspace_id AND s.enabled AND s.deleted_at IS NULL
                                    AND s.events ? e.type
@@ -383,10 +383,10 @@ export const recordAttempt = (
   },
 ) =>
   db.query(
-    `UPDATE webhook_deliveries SET attempts = attempts + 1, last_attempt_at = $2, last_status = $3, last_error = $4,
+    `UPDATE webhook_deliveries SET attempts = attempts + 1, last_attempt_at = $2::timestamptz, last_status = $3, last_error = $4,
             duration_ms = $5,
             status = CASE WHEN $6::boolean THEN 'delivered' WHEN $7::timestamptz IS NULL THEN 'failed' ELSE 'pending' END,
-            delivered_at = CASE WHEN $6::boolean THEN $2 ELSE NULL END, next_attempt_at = $7
+            delivered_at = CASE WHEN $6::boolean THEN $2::timestamptz ELSE NULL END, next_attempt_at = $7
       WHERE id = $1`,
     [id, a.now, a.status, a.error, a.durationMs, a.ok, a.nextAttemptAt],
   )
