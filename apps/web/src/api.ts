@@ -6,8 +6,10 @@ import type { ConnectorInfo as ApiConnectorInfo, Run, Severity } from '@vulnsync
 
 export type {
   Connection,
+  Delivery,
   Factor,
   LocationItem,
+  NotificationEvent,
   Occurrence,
   Repository,
   Role,
@@ -16,7 +18,9 @@ export type {
   RunStatus,
   Severity,
   SourceRef,
+  Subscription,
   Summary,
+  Ticket,
   UnmatchedTarget,
   User,
   Vulnerability,

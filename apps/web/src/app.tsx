@@ -7,6 +7,7 @@ import { Icon } from './components/icon.tsx'
 import { ToastProvider } from './components/toast.tsx'
 import { useConnectors } from './connectors-cache.ts'
 import { HubPage } from './pages/hub/index.tsx'
+import { NotificationsPage } from './pages/notifications.tsx'
 import { RepositoriesPage } from './pages/repositories.tsx'
 import { SignInPage } from './pages/sign-in.tsx'
 import { SyncHistoryPage } from './pages/syncs.tsx'
@@ -62,9 +63,10 @@ export function App() {
   )
 }
 
-const NAV: { to: string; label: string; icon: 'shield' | 'plug' | 'repo' | 'users'; admin?: boolean }[] = [
+const NAV: { to: string; label: string; icon: 'shield' | 'plug' | 'repo' | 'users' | 'alert'; admin?: boolean }[] = [
   { to: '/vulnerabilities', label: 'Vulnerabilities', icon: 'shield' },
   { to: '/integrations', label: 'Integrations', icon: 'plug' },
+  { to: '/notifications', label: 'Notifications', icon: 'alert' },
   { to: '/repositories', label: 'Repositories', icon: 'repo' },
   { to: '/users', label: 'Users', icon: 'users', admin: true },
 ]
@@ -170,6 +172,7 @@ function Routes({ pathname }: { pathname: string }): ReactNode {
   if (match('/integrations', pathname)) return <HubPage />
   const syncs = match('/connections/:id/syncs', pathname)
   if (syncs) return <SyncHistoryPage key={syncs.id} connectionId={syncs.id as string} />
+  if (match('/notifications', pathname)) return <NotificationsPage />
   if (match('/repositories', pathname)) return <RepositoriesPage tab="inventory" />
   if (match('/repositories/unmatched', pathname)) return <RepositoriesPage tab="unmatched" />
   if (match('/users', pathname))

@@ -15,6 +15,8 @@ import { Empty, ErrorBox, Spinner } from '../components/feedback.tsx'
 import { Icon } from '../components/icon.tsx'
 import { SourceBadge } from '../components/kind.tsx'
 import { PageHeader } from '../components/page-header.tsx'
+import { CreateTicketsButton } from '../components/tickets.tsx'
+import { VexExportLinks } from '../components/vex-links.tsx'
 import { kindDisplay, useConnectors } from '../connectors-cache.ts'
 import { cap, fmtDate, fmtDateTime, fmtNumber } from '../format.ts'
 import { useDebounced, useLoad } from '../hooks.ts'
@@ -154,7 +156,7 @@ export function VulnerabilitiesPage() {
   const total = list.data?.total
   const exportHref = `${BASE}/vulnerabilities/export.csv${qs({ ...apiFilters, sort: sort === 'priority' ? '' : sort })}`
   const sourceOptions = (catalogue.status === 'ready' ? catalogue.items : [])
-    .filter((c) => c.role !== 'scm')
+    .filter((c) => c.role === 'scanner')
     .map((c) => ({ value: c.kind, label: c.title }))
   // a shared link may filter by a kind this server does not ship (or the catalogue did not load): keep it selectable
   if (filters.source && !sourceOptions.some((o) => o.value === filters.source))
@@ -169,10 +171,14 @@ export function VulnerabilitiesPage() {
         title="Vulnerabilities"
         subtitle="One deduplicated queue of every scanner's SCA and container vulnerabilities."
         actions={
-          <a className="btn btn-secondary" href={exportHref} download>
-            <Icon name="download" />
-            Export CSV
-          </a>
+          <>
+            <CreateTicketsButton filter={apiFilters} count={total ?? undefined} />
+            <a className="btn btn-secondary" href={exportHref} download>
+              <Icon name="download" />
+              Export CSV
+            </a>
+            <VexExportLinks query={qs(apiFilters)} />
+          </>
         }
       />
       <SeverityCounts
