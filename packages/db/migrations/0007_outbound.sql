@@ -2,7 +2,7 @@
 
 -- the outbox cursor: every timeline entry and every new issue carries the transaction that wrote it, so a reader
 -- that takes only rows of finished transactions (tx below the snapshot's xmin), in (tx, id) order, never skips a row
--- that a slower transaction commits later (ADR 0006). Existing rows keep NULL: they are before every cursor.
+-- that a slower transaction commits later (ADR 0012). Existing rows keep NULL: they are before every cursor.
 ALTER TABLE issue_events ADD COLUMN tx xid8;
 ALTER TABLE issue_events ALTER COLUMN tx SET DEFAULT pg_current_xact_id();
 CREATE INDEX issue_events_outbox ON issue_events (tx, id) WHERE tx IS NOT NULL;

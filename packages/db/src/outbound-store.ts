@@ -1,7 +1,7 @@
 import type { Queryable } from './driver.ts'
 
 /**
- * The outbox (ADR 0006): readers of the timeline (`issue_events`) and of new issues keep a cursor of (transaction,
+ * The outbox (ADR 0012): readers of the timeline (`issue_events`) and of new issues keep a cursor of (transaction,
  * id) and take only rows of finished transactions, so nothing in a sync or the workflow waits for a receiver and
  * no row is skipped. What subscribers see are `outbound_events` (once each, by a dedupe key), fanned out to
  * `webhook_deliveries` that the delivery job sends with retries.
