@@ -20,9 +20,13 @@ const explain = (errors: ErrorObject[] | null | undefined) =>
     .join('\n')
 
 export const cyclonedxValidator = () => {
-  // draft-07; the schema's own formats (iri-reference, idn-email …) come from ajv-formats
+  // draft-07; most of the schema's formats come from ajv-formats, the two it lacks are checked here rather than
+  // ignored: an IRI reference (RFC 3987: relative allowed, non-ASCII allowed, no spaces or controls) and an
+  // internationalised email address
   const ajv = new Ajv({ strict: false, allErrors: true })
   ;(addFormats as any).default ? (addFormats as any).default(ajv) : (addFormats as any)(ajv)
+  ajv.addFormat('iri-reference', /^[^\s\u0000-\u001f<>"{}|\\^`]*$/u)
+  ajv.addFormat('idn-email', /^[^\s@]+@[^\s@]+\.[^\s@]+$/u)
   ajv.addSchema(load('spdx.schema.json'))
   ajv.addSchema(load('jsf-0.82.schema.json'))
   const validate = ajv.compile(load('bom-1.6.schema.json'))
