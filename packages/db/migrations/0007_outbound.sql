@@ -18,6 +18,8 @@ CREATE TABLE outbound_cursors (
   issue_tx     xid8 NOT NULL,
   issue_id     bigint NOT NULL DEFAULT 0,
   scanned_at   timestamptz NOT NULL,
+  -- when the reader began: scans that look back (runs that ended) never reach before it
+  started_at   timestamptz NOT NULL,
   updated_at   timestamptz NOT NULL DEFAULT now()
 );
 

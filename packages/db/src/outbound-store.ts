@@ -26,19 +26,21 @@ export interface OutboxCursor {
   issue_tx: string
   issue_id: number
   scanned_at: Date
+  /** when the reader began: what happened before is not news */
+  started_at: Date
 }
 
 /** The cursor of a reader, locked for the caller's transaction; a new one starts at what is committed now. */
 export const lockCursor = async (tx: Queryable, name: string, now: Date): Promise<OutboxCursor> => {
   await tx.query(
-    `INSERT INTO outbound_cursors (name, event_tx, issue_tx, scanned_at)
-     SELECT $1, x, x, $2 FROM (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS x) s
+    `INSERT INTO outbound_cursors (name, event_tx, issue_tx, scanned_at, started_at)
+     SELECT $1, x, x, $2, $2 FROM (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS x) s
      ON CONFLICT (name) DO NOTHING`,
     [name, now],
   )
   return (
     await tx.query<OutboxCursor>(
-      `SELECT name, event_tx::text AS event_tx, event_id, issue_tx::text AS issue_tx, issue_id, scanned_at
+      `SELECT name, event_tx::text AS event_tx, event_id, issue_tx::text AS issue_tx, issue_id, scanned_at, started_at
          FROM outbound_cursors WHERE name = $1 FOR UPDATE`,
       [name],
     )

@@ -93,6 +93,7 @@ describe.each(DRIVERS)('webhooks and Slack on %s', (driver) => {
     )
 
   beforeAll(async () => {
+    rows = [] // the scanner's data is module state: the other driver's run must not leave issues here
     hook = await startReceiver()
     slack = await startReceiver()
     t = await startTestApp({ driver, connectors: { test: scanner as any, broken: broken as any }, now })
@@ -263,6 +264,71 @@ describe.each(DRIVERS)('webhooks and Slack on %s', (driver) => {
       pending: 0,
       delivered: 0,
       failed: 1,
+    })
+  })
+
+  it('tells of an SLA due soon, a decision about to expire and a merged fix, each once', async () => {
+    const ops = await t.api('POST', '/api/v1/notifications/subscriptions', {
+      name: 'Ops',
+      kind: 'webhook',
+      url: hook.url,
+      events: ['sla.due_soon', 'decision.expiring', 'issue.fix_merged'],
+    })
+    expect(ops.status).toBe(201)
+    const policy = (await t.api('GET', '/api/v1/policies/sla')).body
+    const soon = policy.dueSoonDays * DAY
+    // an issue whose SLA comes within the due-soon window two hours from now
+    rows = [
+      ...rows,
+      row('s1', 'CVE-2025-0011', 'medium', new Date(now().getTime() - policy.days.medium * DAY + soon + 2 * HOUR)),
+      row('s2', 'CVE-2025-0012', 'medium', now()),
+      row('s3', 'CVE-2025-0013', 'medium', now()),
+    ]
+    await sync(scannerId)
+    await runOutbound(t.rt)
+    const issueOf = async (cve: string) => (await t.api('GET', `/api/v1/vulnerabilities?cve=${cve}`)).body.items[0]
+    // an acceptance that comes within the window two hours from now
+    const accepted = await t.api('POST', '/api/v1/decisions', {
+      issueId: (await issueOf('CVE-2025-0012')).id,
+      kind: 'accepted',
+      reason: 'internal only',
+      expiresAt: new Date(now().getTime() + soon + 2 * HOUR).toISOString(),
+    })
+    expect(accepted.status, JSON.stringify(accepted.body)).toBe(201)
+    // a fix merged (the fix pull request's merge, or a person saying so)
+    const merged = await t.api('PATCH', `/api/v1/vulnerabilities/${(await issueOf('CVE-2025-0013')).id}`, {
+      stage: 'fix_merged',
+    })
+    expect(merged.status, JSON.stringify(merged.body)).toBe(200)
+    const before = hook.got.length
+    await runOutbound(t.rt)
+    expect(types(hook.got.slice(before))).toContain('issue.fix_merged')
+    skipped += 3 * HOUR
+    await runOutbound(t.rt)
+    await runOutbound(t.rt) // nothing twice
+    const ours = hook.got
+      .slice(before)
+      .filter((r) => ['sla.due_soon', 'decision.expiring', 'issue.fix_merged'].includes(r.json.type))
+    expect(types(ours).sort()).toEqual(['decision.expiring', 'issue.fix_merged', 'sla.due_soon'])
+    for (const r of ours)
+      expect(
+        verifySignature(
+          ops.body.secret,
+          {
+            signature: r.headers['x-vulnsync-signature'] as string,
+            timestamp: r.headers['x-vulnsync-timestamp'] as string,
+          },
+          r.body,
+          // checked as the receiver did on arrival: the merged fix went out before the clock moved three hours
+          new Date(now().getTime() - (r.json.type === 'issue.fix_merged' ? 3 * HOUR : 0)),
+        ),
+      ).toEqual({ ok: true })
+    const byType = new Map(ours.map((r) => [r.json.type, r.json.data]))
+    expect(byType.get('sla.due_soon').issue.cve).toBe('CVE-2025-0011')
+    expect(byType.get('decision.expiring').decision).toMatchObject({ kind: 'accepted', cve: 'CVE-2025-0012' })
+    expect(byType.get('issue.fix_merged')).toMatchObject({
+      issue: { cve: 'CVE-2025-0013' },
+      by: { actor: expect.any(String) },
     })
   })
 })

@@ -177,7 +177,9 @@ export const produceOutbound = async (
             at: now.toISOString(),
           })
         }
-      for (const r of await endedRunsBetween(tx, new Date(from.getTime() - RUN_LAG_MS), now)) {
+      // the look-back never reaches before the outbox began (a run that failed before it is not news)
+      const since = Math.max(from.getTime() - RUN_LAG_MS, new Date(c.started_at).getTime())
+      for (const r of await endedRunsBetween(tx, new Date(since), now)) {
         const type = r.status === 'held' ? 'sync.held' : 'sync.failed'
         drafts.push({
           workspace_id: r.workspace_id,
