@@ -59,6 +59,9 @@ const broken = {
   }),
   kind: 'broken',
 }
+/** a scanner whose findings all vanish at once: its run is held */
+let collapsing: TestRaw[] = []
+const collapse = { ...createTestConnector(() => arrayDataset(collapsing), { pageSize: 100 }), kind: 'collapse' }
 const row = (id: string, cve: string, severity: string, detectedAt: Date): TestRaw => ({
   id,
   ids: [cve],
@@ -96,7 +99,11 @@ describe.each(DRIVERS)('webhooks and Slack on %s', (driver) => {
     rows = [] // the scanner's data is module state: the other driver's run must not leave issues here
     hook = await startReceiver()
     slack = await startReceiver()
-    t = await startTestApp({ driver, connectors: { test: scanner as any, broken: broken as any }, now })
+    t = await startTestApp({
+      driver,
+      connectors: { test: scanner as any, broken: broken as any, collapse: collapse as any },
+      now,
+    })
     await seedRepositories(t.db, t.rt.workspaceId, [{ fullName: 'acme/web', externalId: 'w1' }])
     const s = await t.api('POST', '/api/v1/connections', { kind: 'test', name: 'Scanner', secrets: { token: 't' } })
     scannerId = s.body.connection.id
@@ -330,5 +337,35 @@ describe.each(DRIVERS)('webhooks and Slack on %s', (driver) => {
       issue: { cve: 'CVE-2025-0013' },
       by: { actor: expect.any(String) },
     })
+  })
+
+  it('tells when a sync is held because most findings vanished at once', async () => {
+    const held = await t.api('POST', '/api/v1/notifications/subscriptions', {
+      name: 'Held',
+      kind: 'webhook',
+      url: hook.url,
+      events: ['sync.held'],
+    })
+    expect(held.status).toBe(201)
+    collapsing = Array.from({ length: 60 }, (_, i) => row(`k${i}`, `CVE-2025-${String(1000 + i)}`, 'low', now()))
+    const c = await t.api('POST', '/api/v1/connections', {
+      kind: 'collapse',
+      name: 'Collapsing',
+      secrets: { token: 't' },
+    })
+    await t.waitForRun(c.body.run.id)
+    await runOutbound(t.rt)
+    const before = hook.got.length
+    collapsing = []
+    expect((await sync(c.body.connection.id)).status).toBe('held')
+    await runOutbound(t.rt)
+    await runOutbound(t.rt)
+    const told = hook.got.slice(before).filter((r) => r.json.type === 'sync.held')
+    expect(told).toHaveLength(1)
+    expect(told[0]!.json.data.run).toMatchObject({
+      status: 'held',
+      connection: { name: 'Collapsing', kind: 'collapse' },
+    })
+    expect(told[0]!.json.data.run.error.message).toMatch(/60/)
   })
 })
