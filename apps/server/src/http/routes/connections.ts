@@ -7,7 +7,7 @@ import {
   RunEnvelope,
 } from '@vulnsync/api'
 import { connectionContext } from '@vulnsync/connectors'
-import { type AnyConnector, type Location, matchKeys } from '@vulnsync/core'
+import { type AnyConnector, isSourceConnector, type Location, matchKeys } from '@vulnsync/core'
 import {
   audit,
   type ConnectionRow,
@@ -320,7 +320,8 @@ export const connectionRoutes = (rt: Runtime, r: Router) => {
     response: LocationList,
     handler: async ({ params }) => {
       const { row, connector } = await loadConnection(rt, params.id)
-      if (!connector.discover) return { items: [], selection: row.locations, selectable: false }
+      if (!isSourceConnector(connector) || !connector.discover)
+        return { items: [], selection: row.locations, selectable: false }
       const c = connectionForRun(rt.box, row)
       const ctx = connectionContext(connector, 'discover', {
         config: c.config,

@@ -154,12 +154,24 @@ const csvCell = (v: unknown) => {
 }
 
 const CSV_HEADER =
-  'id,cve,aliases,package,ecosystem,versions,target_kind,target,severity,priority,status,sources,detected_at,first_seen_at,last_seen_at,fixed_at,fixed_versions\n'
+  'id,cve,aliases,package,ecosystem,versions,target_kind,target,severity,priority,status,sources,detected_at,first_seen_at,last_seen_at,fixed_at,fixed_versions,stage,assignee,sla_due_at,sla_state,sla_days_left,decision,decision_reason,decision_expires_at\n'
+
+/** The workflow, owner and SLA columns of a row (after the finding's own). */
+const workflowCells = (i: Vulnerability) => [
+  i.stage,
+  i.assignee?.username,
+  i.sla?.dueAt,
+  i.sla ? (i.sla.metSla === undefined ? i.sla.state : i.sla.metSla ? 'met' : 'missed') : undefined,
+  i.sla?.daysLeft,
+  i.decision?.kind,
+  i.decision?.reason,
+  i.decision?.expiresAt,
+]
 
 const csvRows = (items: Vulnerability[]) => {
   let out = ''
   for (const i of items)
-    out += `${[i.id, i.cve, i.aliases, i.package.purl, i.package.ecosystem, i.versions, i.target.kind, i.target.name, i.severity, i.priority, i.status, i.sources.map((s) => s.kind), i.detectedAt, i.firstSeenAt, i.lastSeenAt, i.fixedAt, i.fixedVersions].map(csvCell).join(',')}\n`
+    out += `${[i.id, i.cve, i.aliases, i.package.purl, i.package.ecosystem, i.versions, i.target.kind, i.target.name, i.severity, i.priority, i.status, i.sources.map((s) => s.kind), i.detectedAt, i.firstSeenAt, i.lastSeenAt, i.fixedAt, i.fixedVersions, ...workflowCells(i)].map(csvCell).join(',')}\n`
   return out
 }
 
