@@ -78,6 +78,8 @@ export interface JsonSchemaProp {
   description?: string
   placeholder?: string
   secret?: boolean
+  /** a list of ids picked from the workspace's records rather than typed (`teams`: a team picker) */
+  picker?: 'teams'
 }
 
 export interface JsonSchema {

@@ -46,12 +46,13 @@ describe('ticket rules', () => {
   const rules = (over: Partial<TicketRules> = {}): TicketRules => ({
     minPriority: 'high',
     repositories: [],
+    teams: [],
     grouping: 'fix',
     backfill: false,
     ...over,
   })
   it('picks open issues at or above the priority, in the chosen repositories only', () => {
-    const at = { priority: 'high' as const, targetName: 'acme/web', status: 'open' as const }
+    const at = { priority: 'high' as const, targetName: 'acme/web', status: 'open' as const, ownerTeamId: null }
     expect(ruleMatches(rules(), at)).toBe(true)
     expect(ruleMatches(rules(), { ...at, priority: 'critical' })).toBe(true)
     expect(ruleMatches(rules(), { ...at, priority: 'medium' })).toBe(false)
@@ -59,9 +60,27 @@ describe('ticket rules', () => {
     expect(ruleMatches(rules({ repositories: ['ACME/Web'] }), at)).toBe(true)
     expect(ruleMatches(rules({ repositories: ['acme/api'] }), at)).toBe(false)
   })
+  it("picks a team's issues only when the rule names teams, and never an issue no team owns", () => {
+    const payments = '6f1c1f0e-0000-4000-8000-000000000001'
+    const web = '6f1c1f0e-0000-4000-8000-000000000002'
+    const at = { priority: 'high' as const, targetName: 'acme/web', status: 'open' as const, ownerTeamId: payments }
+    expect(ruleMatches(rules(), at)).toBe(true)
+    expect(ruleMatches(rules({ teams: [payments] }), at)).toBe(true)
+    expect(ruleMatches(rules({ teams: [web, payments] }), at)).toBe(true)
+    expect(ruleMatches(rules({ teams: [web] }), at)).toBe(false)
+    expect(ruleMatches(rules({ teams: [payments] }), { ...at, ownerTeamId: null })).toBe(false)
+    // every criterion holds at once: the team's issue in another repository is not picked
+    expect(ruleMatches(rules({ teams: [payments], repositories: ['acme/api'] }), at)).toBe(false)
+    expect(ruleMatches(rules({ teams: [payments] }), { ...at, priority: 'low' })).toBe(false)
+  })
   it('picks nothing by itself when tickets are made by hand only', () => {
     expect(
-      ruleMatches(rules({ minPriority: null }), { priority: 'critical', targetName: 'acme/web', status: 'open' }),
+      ruleMatches(rules({ minPriority: null }), {
+        priority: 'critical',
+        targetName: 'acme/web',
+        status: 'open',
+        ownerTeamId: null,
+      }),
     ).toBe(false)
   })
 })

@@ -77,6 +77,8 @@ export interface TicketRules {
   minPriority: SlaLevel | null
   /** only issues of these targets (repository names); empty: every target */
   repositories: string[]
+  /** only issues whose owner team (`issues.owner_team_id`) is one of these team ids; empty: any owner, or none */
+  teams: string[]
   /** `fix`: one ticket per target + package (default); `issue`: one per issue (one CVE) */
   grouping: 'fix' | 'issue'
   /** also ticket matching issues detected before the connection was made */
@@ -135,16 +137,20 @@ export const ticketGroupKey = (
   grouping: TicketRules['grouping'],
 ): string => (grouping === 'issue' ? `issue:${issue.id}` : `fix:${issue.targetKey}|${issue.packageKey}`)
 
-/** Does a rule pick this issue on its own (not by hand)? */
+/**
+ * Does a rule pick this issue on its own (not by hand)? Every criterion given must hold: the priority, one of the
+ * repositories, one of the teams (an issue no team owns is never one of a team's).
+ */
 export const ruleMatches = (
   rules: TicketRules,
-  issue: { priority: SlaLevel; targetName: string; status: IssueStatus },
+  issue: { priority: SlaLevel; targetName: string; status: IssueStatus; ownerTeamId: string | null },
 ): boolean =>
   issue.status === 'open' &&
   rules.minPriority !== null &&
   levelAtLeast(issue.priority, rules.minPriority) &&
   (rules.repositories.length === 0 ||
-    rules.repositories.some((r) => r.toLowerCase() === issue.targetName.toLowerCase()))
+    rules.repositories.some((r) => r.toLowerCase() === issue.targetName.toLowerCase())) &&
+  (rules.teams.length === 0 || (issue.ownerTeamId !== null && rules.teams.includes(issue.ownerTeamId)))
 
 const closedWhy: Record<Exclude<IssueStatus, 'open'>, string> = {
   fixed: 'fixed: no scanner reports it any more',

@@ -71,11 +71,11 @@ export const saveTrackerState = (
     [connectionId, s.accountId ?? null, s.reconciledAt ?? null],
   )
 
-/** Open issues a connection's rule picks that have no ticket of it yet. */
+/** Open issues a connection's rule picks (priority, repositories, owner teams) that have no ticket of it yet. */
 export const ticketCandidates = async (
   db: Queryable,
   c: { id: string; workspaceId: string; since: Date | null },
-  rule: { minRank: number; repositories: string[] },
+  rule: { minRank: number; repositories: string[]; teams: string[] },
   limit: number,
 ): Promise<{ id: number; target_key: string; package_key: string }[]> =>
   (
@@ -83,11 +83,12 @@ export const ticketCandidates = async (
       `SELECT i.id, i.target_key, i.package_key FROM issues i
         WHERE i.workspace_id = $1 AND i.status = 'open' AND i.priority_rank >= $2
           AND (cardinality($3::text[]) = 0 OR lower(i.target_name) = ANY($3::text[]))
+          AND (cardinality($7::uuid[]) = 0 OR i.owner_team_id = ANY($7::uuid[]))
           AND ($4::timestamptz IS NULL OR i.created_at >= $4)
           AND NOT EXISTS (SELECT 1 FROM tracker_ticket_issues l JOIN tracker_tickets t ON t.id = l.ticket_id
                            WHERE l.issue_id = i.id AND t.connection_id = $5)
         ORDER BY i.priority_rank DESC, i.id LIMIT $6`,
-      [c.workspaceId, rule.minRank, rule.repositories.map((r) => r.toLowerCase()), c.since, c.id, limit],
+      [c.workspaceId, rule.minRank, rule.repositories.map((r) => r.toLowerCase()), c.since, c.id, limit, rule.teams],
     )
   ).rows
 

@@ -217,6 +217,19 @@ export const produceOutbound = async (
   })
 }
 
+/** The tracker connections of a workspace whose ticket rule names a team (a team they name is not deleted). */
+export const trackerRulesNamingTeam = async (
+  db: Queryable,
+  registry: Registry,
+  workspaceId: string,
+  teamId: string,
+): Promise<{ id: string; name: string }[]> => {
+  const kinds = trackerKinds(registry)
+  return (await trackerConnections(db, [...kinds.keys()]))
+    .filter((c) => c.workspace_id === workspaceId && kinds.get(c.kind)!.rules(c.config).teams.includes(teamId))
+    .map((c) => ({ id: c.id, name: c.name }))
+}
+
 /** Puts the open issues each tracker's rule picks, and that have no ticket of it yet, into their group's ticket. */
 export const applyTicketRules = async (tx: Queryable, registry: Registry): Promise<number> => {
   const kinds = trackerKinds(registry)
@@ -227,7 +240,7 @@ export const applyTicketRules = async (tx: Queryable, registry: Registry): Promi
     const picked = await ticketCandidates(
       tx,
       { id: conn.id, workspaceId: conn.workspace_id, since: rules.backfill ? null : new Date(conn.created_at) },
-      { minRank: severityRank(rules.minPriority as SlaLevel), repositories: rules.repositories },
+      { minRank: severityRank(rules.minPriority as SlaLevel), repositories: rules.repositories, teams: rules.teams },
       RULE_BATCH,
     )
     const links = picked.map((i) => ({

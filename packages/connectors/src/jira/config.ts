@@ -34,6 +34,15 @@ export const JiraConfig = z.object({
     help: 'Repository names (owner/name), comma-separated; empty: every repository. Tickets made by hand ignore this.',
     placeholder: 'acme/api, acme/web',
   }),
+  teams: z
+    .array(z.string().trim().uuid('a team is named by its id (GET /api/v1/teams lists them)'))
+    .max(100)
+    .default([])
+    .meta({
+      label: 'Only these teams',
+      help: 'Only issues a chosen team owns (the Owner column of the queue); empty: whoever owns them, or nobody. Combined with the priority and the repositories. Tickets made by hand ignore this.',
+      picker: 'teams',
+    }),
   grouping: z.enum(['fix', 'issue']).default('fix').meta({
     label: 'One ticket per',
     help: '"fix": one ticket per package in a repository, however many CVEs one upgrade fixes (the default); "issue": one ticket per CVE.',

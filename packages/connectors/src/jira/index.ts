@@ -22,6 +22,7 @@ export const jiraConnector = defineConnector<TrackerConnector<'jira', JiraConfig
   rules: (config) => ({
     minPriority: config.minPriority === 'none' ? null : config.minPriority,
     repositories: config.repositories,
+    teams: [...new Set(config.teams.map((t) => t.toLowerCase()))],
     grouping: config.grouping,
     backfill: config.backfill,
   }),
