@@ -435,8 +435,21 @@ queueFilterOptions(
       i.target.name,
       i.sources.map((s: any) => s.kind).join(','),
       i.owner.team?.name ?? '-',
+      i.detectedAt ? String(i.detectedAt).slice(0, 10) : '-',
     ])
-    const head = ['ID', 'CVE', 'PRIORITY', 'STAGE', 'ASSIGNEE', 'SLA', 'PACKAGE', 'TARGET', 'SOURCES', 'OWNER']
+    const head = [
+      'ID',
+      'CVE',
+      'PRIORITY',
+      'STAGE',
+      'ASSIGNEE',
+      'SLA',
+      'PACKAGE',
+      'TARGET',
+      'SOURCES',
+      'OWNER',
+      'DETECTED',
+    ]
     const widths = head.map((h, i) =>
       Math.min(48, Math.max(h.length, ...rows.map((x: string[]) => String(x[i]).length))),
     )

@@ -1,7 +1,7 @@
 // Outbound in the web app, in real Chromium against a real server, the Jira Cloud simulator and a webhook receiver:
 // Jira among the ticket trackers with its webhook URL, a ticket made by hand from the detail page, tickets for what a
-// queue filter matches, the VEX downloads, and the Notifications page (a signed webhook whose secret shows once, its
-// delivery log filled by the outbound job, a redelivery).
+// queue filter matches, the VEX downloads, the Notifications page (a signed webhook whose secret shows once, its
+// delivery log filled by the outbound job, a redelivery), and the team picker of Jira's ticket rule.
 import { existsSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -197,6 +197,33 @@ describe('outbound in the web app', () => {
     await runOutbound(app.rt)
     await expect.poll(() => received.length).toBe(2)
     expect(JSON.parse(received[1]!.body).id).toBe(JSON.parse(got.body).id) // the same event, again
+    expect(pageErrors).toEqual([])
+  })
+
+  it("edits the Jira rule's teams with a team picker: picked teams are saved as ids and shown picked again", async () => {
+    const payments = (await app.api('POST', '/api/v1/teams', { name: 'Payments' })).body.id
+    await app.api('POST', '/api/v1/teams', { name: 'Platform' })
+    const jira = (await app.api('GET', '/api/v1/connections')).body.items.find((c: any) => c.kind === 'jira')
+    await page.goto(`${base}/integrations`)
+    const trackers = page.getByRole('region', { name: 'Ticket trackers' })
+    await trackers.getByRole('button', { name: 'Configure Jira' }).click()
+    const dialog = page.getByRole('dialog', { name: 'Configure Jira' })
+    const picker = dialog.getByRole('group', { name: /Only these teams/ })
+    await picker.getByRole('checkbox', { name: 'Payments' }).check()
+    expect(await picker.getByRole('checkbox', { name: 'Platform' }).isChecked()).toBe(false)
+    await page.screenshot({ path: shot('outbound-04-rule-teams') })
+    await dialog.getByRole('button', { name: 'Save' }).click()
+    await dialog.waitFor({ state: 'detached' })
+    expect((await app.api('GET', `/api/v1/connections/${jira.id}`)).body.connection.config.teams).toEqual([payments])
+
+    // open again: Payments is picked; taking it out saves an empty list (every team)
+    await trackers.getByRole('button', { name: 'Configure Jira' }).click()
+    const again = page.getByRole('dialog', { name: 'Configure Jira' }).getByRole('group', { name: /Only these teams/ })
+    expect(await again.getByRole('checkbox', { name: 'Payments' }).isChecked()).toBe(true)
+    await again.getByRole('checkbox', { name: 'Payments' }).uncheck()
+    await page.getByRole('dialog', { name: 'Configure Jira' }).getByRole('button', { name: 'Save' }).click()
+    await page.getByRole('dialog', { name: 'Configure Jira' }).waitFor({ state: 'detached' })
+    expect((await app.api('GET', `/api/v1/connections/${jira.id}`)).body.connection.config.teams).toEqual([])
     expect(pageErrors).toEqual([])
   })
 })

@@ -153,6 +153,8 @@ describe.each(DRIVERS)('HTTP API on %s', (driver) => {
         // the prioritisation feeds
         'kev',
         'epss',
+        // who owns it (issue 14)
+        'owner',
       ].sort(),
     )
     expect(first.detectedAt).toBe('2023-06-01T00:00:00.000Z')
