@@ -13,7 +13,7 @@ import { createConnectorContext } from '@vulnsync/connectors'
 import { endorConnector } from '@vulnsync/connectors/endor/index.ts'
 import { jfrogConnector } from '@vulnsync/connectors/jfrog/index.ts'
 import { oxConnector } from '@vulnsync/connectors/ox/index.ts'
-import { type AnyConnector, canonicalRepo } from '@vulnsync/core'
+import { canonicalRepo, type SourceConnector } from '@vulnsync/core'
 import { createPgliteDb, migrate } from '@vulnsync/db'
 import { startEndorSimulator, startJfrogSimulator, startOxSimulator } from '@vulnsync/simulators'
 import { generatedRepo } from '@vulnsync/simulators/jfrog/dataset.ts'
@@ -27,7 +27,7 @@ const silent = { debug() {}, info() {}, warn() {}, error() {} }
 
 interface Case {
   name: string
-  connector: AnyConnector
+  connector: SourceConnector
   start(): Promise<{ url: string; config: unknown; secrets: unknown; requests: () => number; close(): Promise<void> }>
 }
 

@@ -9,10 +9,14 @@ import { generateToken, hashToken, tokenPrefix } from './auth.ts'
 import type { AppConfig } from './config.ts'
 import { afterSyncRun } from './fixes/tracking.ts'
 import type { AppLogger } from './logger.ts'
+import { createMetrics, statusClass } from './metrics/vulnsync.ts'
 import { createRuntimeJobs, type Registry, type Runtime } from './runtime.ts'
 import { createSecretBox, loadOrCreateKey } from './secrets.ts'
 import type { EngineOptions } from './sync/engine.ts'
 import { LEASE_CLASS } from './sync/scheduler.ts'
+
+/** the version /metrics reports (vulnsync_build_info) */
+export const VERSION = '0.1.0'
 
 export const defaultRegistry = (): Registry => ({ ...CONNECTORS })
 
@@ -104,7 +108,9 @@ export const createRuntime = async (
   const owner = { host: hostname(), pid: process.pid, lease: randomInt(1, 2 ** 31 - 1), driver: db.driver }
   await db.holdLease(LEASE_CLASS, owner.lease)
   const now = o.now ?? (() => new Date())
+  const metrics = createMetrics({ db, version: VERSION })
   const base = {
+    metrics,
     owner,
     config: cfg,
     db,
@@ -112,7 +118,18 @@ export const createRuntime = async (
     box: createSecretBox(key),
     connectors: o.connectors ?? defaultRegistry(),
     workspaceId,
-    engine: { db, logger, allowPrivateNetworks: cfg.allowPrivateNetworks, now, owner, ...o.engine },
+    engine: {
+      db,
+      logger,
+      allowPrivateNetworks: cfg.allowPrivateNetworks,
+      now,
+      owner,
+      observe: (kind: string, status: number) => {
+        metrics.upstreamRequests.inc({ connector_kind: kind, status_class: statusClass(status) })
+        if (status === 429) metrics.upstreamRateLimited.inc({ connector_kind: kind })
+      },
+      ...o.engine,
+    },
     now,
     registries: createPackageRegistries({
       urls: cfg.registries,

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { CONNECTOR_KINDS, FEED_NAMES, isFeedName } from '@vulnsync/core'
 import { ensureWorkspace, insertToken, loadMigrations, migrate, openDb } from '@vulnsync/db'
@@ -212,7 +212,7 @@ const client = () => {
       return fail(`could not reach vulnsync at ${c.url}: start it with \`vulnsync serve\` or set VULNSYNC_URL`)
     }
     const text = await res.text()
-    const json = text ? JSON.parse(text) : null
+    const json = text && /json/.test(res.headers.get('content-type') ?? '') ? JSON.parse(text) : text || null
     if (!res.ok)
       fail(`${json?.error?.message ?? `HTTP ${res.status}`}${json?.error?.hint ? `\n  hint: ${json.error.hint}` : ''}`)
     return json
@@ -353,55 +353,70 @@ fix
     }
   })
 
-program
-  .command('vulns')
-  .description('list the queue (table, or --json)')
-  .option('--json', 'print JSON')
-  .option('--source <kinds>', 'source tools, comma separated')
-  .option('--severity <levels>', 'critical,high,medium,low,info')
-  .option(
-    '--status <status>',
-    'open, fixed, excluded, accepted, false_positive, not_affected (comma separated), or all',
-    'open',
-  )
-  .option('--repository <name>', 'owner/name or id')
-  .option('--cve <id>', 'CVE id or prefix')
-  .option('--assignee <who>', 'me, none, or a user id')
-  .option('--stage <stages>', 'new, triaged, in_progress, fix_proposed, fix_merged (comma separated)')
-  .option('--sla <states>', 'breached, due_soon, ok (comma separated; open issues)')
-  .option('--needs-review', 'only issues whose decision needs review')
+/** The queue's filters as options (`vulns`, `export`). */
+const queueFilterOptions = (cmd: Command) =>
+  cmd
+    .option('--source <kinds>', 'source tools, comma separated')
+    .option('--severity <levels>', 'critical,high,medium,low,info')
+    .option(
+      '--status <status>',
+      'open, fixed, excluded, accepted, false_positive, not_affected (comma separated), or all',
+      'open',
+    )
+    .option('--repository <name>', 'owner/name or id')
+    .option('--cve <id>', 'CVE id or prefix')
+    .option('--assignee <who>', 'me, none, or a user id')
+    .option('--stage <stages>', 'new, triaged, in_progress, fix_proposed, fix_merged (comma separated)')
+    .option('--sla <states>', 'breached, due_soon, ok (comma separated; open issues)')
+    .option('--needs-review', 'only issues whose decision needs review')
+    .option('--team <team>', "the owning team's slug, name or id, or none for unowned issues")
+    .option('--application <id>', "an application's id, or none")
+    .option('-q, --query <text>', 'free text')
+
+/** A team id from its slug, name or id (`none` stays none: unowned issues). */
+const resolveTeam = async (api: ReturnType<typeof client>, team: string): Promise<string> => {
+  if (team === 'none' || /^[0-9a-f-]{36}$/i.test(team)) return team
+  const teams = (await api('GET', '/api/v1/teams')).items as Array<{ id: string; slug: string; name: string }>
+  const hit = teams.find((t) => t.slug === team.toLowerCase() || t.name.toLowerCase() === team.toLowerCase())
+  if (!hit) fail(`no team "${team}": the teams are ${teams.map((t) => t.slug).join(', ') || 'none yet'}`, 2)
+  return hit!.id
+}
+
+/** The queue's filter options as API query parameters (a team given by slug or name is looked up). */
+const queueFilterParams = async (
+  api: ReturnType<typeof client>,
+  o: Record<string, any>,
+  extra: Record<string, string | undefined> = {},
+) => {
+  const qs = new URLSearchParams()
+  const team = o.team ? await resolveTeam(api, o.team) : undefined
+  for (const [k, v] of Object.entries({
+    source: o.source,
+    severity: o.severity,
+    status: o.status === 'all' ? undefined : o.status,
+    repository: o.repository,
+    cve: o.cve,
+    assignee: o.assignee,
+    stage: o.stage,
+    sla: o.sla,
+    needsReview: o.needsReview ? 'true' : undefined,
+    team,
+    application: o.application,
+    q: o.query,
+    ...extra,
+  }))
+    if (v) qs.set(k, String(v))
+  return qs
+}
+
+queueFilterOptions(
+  program.command('vulns').description('list the queue (table, or --json)').option('--json', 'print JSON'),
+)
   .option('--sort <sort>', 'priority, severity, dueAt, detectedAt, -detectedAt, cve, lastSeenAt')
-  .option('--team <team>', "the owning team's slug, name or id, or none for unowned issues")
-  .option('--application <id>', "an application's id, or none")
-  .option('-q, --query <text>', 'free text')
   .option('--limit <n>', 'how many', '50')
   .action(async (o) => {
     const api = client()
-    const qs = new URLSearchParams()
-    let team: string | undefined = o.team
-    if (team && team !== 'none' && !/^[0-9a-f-]{36}$/i.test(team)) {
-      const teams = (await api('GET', '/api/v1/teams')).items as Array<{ id: string; slug: string; name: string }>
-      const hit = teams.find((t) => t.slug === team!.toLowerCase() || t.name.toLowerCase() === team!.toLowerCase())
-      if (!hit) fail(`no team "${team}": the teams are ${teams.map((t) => t.slug).join(', ') || 'none yet'}`, 2)
-      team = hit!.id
-    }
-    for (const [k, v] of Object.entries({
-      source: o.source,
-      severity: o.severity,
-      status: o.status === 'all' ? undefined : o.status,
-      repository: o.repository,
-      cve: o.cve,
-      assignee: o.assignee,
-      stage: o.stage,
-      sla: o.sla,
-      needsReview: o.needsReview ? 'true' : undefined,
-      sort: o.sort,
-      team,
-      application: o.application,
-      q: o.query,
-      limit: o.limit,
-    }))
-      if (v) qs.set(k, String(v))
+    const qs = await queueFilterParams(api, o, { sort: o.sort, limit: o.limit })
     const r = await api('GET', `/api/v1/vulnerabilities?${qs}`)
     if (o.json) {
       process.stdout.write(`${JSON.stringify(r, null, 2)}\n`)
@@ -420,14 +435,49 @@ program
       i.target.name,
       i.sources.map((s: any) => s.kind).join(','),
       i.owner.team?.name ?? '-',
+      i.detectedAt ? String(i.detectedAt).slice(0, 10) : '-',
     ])
-    const head = ['ID', 'CVE', 'PRIORITY', 'STAGE', 'ASSIGNEE', 'SLA', 'PACKAGE', 'TARGET', 'SOURCES', 'OWNER']
+    const head = [
+      'ID',
+      'CVE',
+      'PRIORITY',
+      'STAGE',
+      'ASSIGNEE',
+      'SLA',
+      'PACKAGE',
+      'TARGET',
+      'SOURCES',
+      'OWNER',
+      'DETECTED',
+    ]
     const widths = head.map((h, i) =>
       Math.min(48, Math.max(h.length, ...rows.map((x: string[]) => String(x[i]).length))),
     )
     const fmt = (x: string[]) => x.map((c, i) => String(c).slice(0, widths[i]).padEnd(widths[i]!)).join('  ')
     process.stdout.write(`${fmt(head)}\n${rows.map(fmt).join('\n')}\n${r.items.length} of ${r.total}\n`)
   })
+
+const EXPORTS: Record<string, { path: string; json: boolean }> = {
+  'cyclonedx-vex': { path: '/api/v1/exports/cyclonedx-vex', json: true },
+  openvex: { path: '/api/v1/exports/openvex', json: true },
+  csv: { path: '/api/v1/vulnerabilities/export.csv', json: false },
+}
+
+queueFilterOptions(
+  program
+    .command('export <format>')
+    .description('export what the queue filters match: cyclonedx-vex (CycloneDX 1.6), openvex (OpenVEX 0.2.0) or csv')
+    .option('-o, --output <file>', 'write to this file instead of standard output'),
+).action(async (format: string, o) => {
+  const e = EXPORTS[format] ?? fail(`unknown format ${format}: use ${Object.keys(EXPORTS).join(', ')}`, 2)
+  const api = client()
+  const body = await api('GET', `${e.path}?${await queueFilterParams(api, o)}`)
+  const text = e.json ? `${JSON.stringify(body, null, 2)}\n` : String(body ?? '')
+  if (o.output) {
+    writeFileSync(o.output, text)
+    process.stderr.write(`vulnsync: wrote ${o.output}\n`)
+  } else process.stdout.write(text)
+})
 
 /** A user id from `me`, `none` (null), an id, or a user name (names need the admin's user list). */
 const resolveUser = async (api: ReturnType<typeof client>, who: string): Promise<string | null> => {

@@ -46,6 +46,19 @@ export const EnvSchema = z.object({
   VULNSYNC_KEV_URL: feedUrl.default(DEFAULT_FEED_URLS.kev),
   /** the FIRST EPSS daily scores (CSV, gzip); PATCH /api/v1/feeds/epss overrides it */
   VULNSYNC_EPSS_URL: feedUrl.default(DEFAULT_FEED_URLS.epss),
+  /** the address people reach vulnsync at, for links in tickets, webhooks and Slack (default http://HOST:PORT) */
+  VULNSYNC_PUBLIC_URL: z
+    .string()
+    .regex(/^https?:\/\/[^\s]+$/, 'VULNSYNC_PUBLIC_URL must be an http(s) URL such as https://vulnsync.example.com')
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
+  /** /metrics on the main listener, for requests with Authorization: Bearer <this token> */
+  VULNSYNC_METRICS_TOKEN: z.string().min(16, 'VULNSYNC_METRICS_TOKEN must be at least 16 characters').optional(),
+  /** /metrics on a listener of its own (host:port, e.g. 127.0.0.1:9464), without authentication */
+  VULNSYNC_METRICS_LISTEN: z
+    .string()
+    .regex(/^(\[[0-9a-fA-F:]+\]|[^\s:]+):\d{1,5}$/, 'VULNSYNC_METRICS_LISTEN must be host:port, e.g. 127.0.0.1:9464')
+    .optional(),
 })
 
 export interface AppConfig {
@@ -66,6 +79,9 @@ export interface AppConfig {
   registries: RegistryUrls
   /** the configured feed URLs (a URL saved with PATCH /api/v1/feeds/{name} takes precedence) */
   feedUrls: { kev: string; epss: string }
+  publicUrl: string
+  /** how /metrics is served: a token on the main listener, a listener of its own, both, or neither (off) */
+  metrics: { token: string | undefined; listen: { host: string; port: number } | undefined }
 }
 
 export class ConfigError extends Error {}
@@ -97,6 +113,22 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): AppConfig => {
       maven: registryUrl(e.VULNSYNC_MAVEN_URL, DEFAULT_REGISTRY_URLS.maven, 'VULNSYNC_MAVEN_URL'),
     },
     feedUrls: { kev: e.VULNSYNC_KEV_URL, epss: e.VULNSYNC_EPSS_URL },
+    publicUrl: (e.VULNSYNC_PUBLIC_URL ?? `http://${e.HOST === '0.0.0.0' ? '127.0.0.1' : e.HOST}:${e.PORT}`).replace(
+      /\/+$/,
+      '',
+    ),
+    metrics: {
+      token: e.VULNSYNC_METRICS_TOKEN,
+      listen: e.VULNSYNC_METRICS_LISTEN
+        ? {
+            host: e.VULNSYNC_METRICS_LISTEN.slice(0, e.VULNSYNC_METRICS_LISTEN.lastIndexOf(':')).replace(
+              /^\[|\]$/g,
+              '',
+            ),
+            port: Number(e.VULNSYNC_METRICS_LISTEN.slice(e.VULNSYNC_METRICS_LISTEN.lastIndexOf(':') + 1)),
+          }
+        : undefined,
+    },
   }
 }
 

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Demo, runDemo } from './demo.ts'
+import { cyclonedxValidator, openvexValidator } from './exports/schemas.ts'
 
 /** `vulnsync demo` end to end: five simulators, a fresh server, five connections made through the public API. */
 describe('vulnsync demo', () => {
@@ -170,6 +171,48 @@ describe('vulnsync demo', () => {
     const [pr] = ((await res.json()) as any).pullRequests
     expect(pr.changes.map((c: any) => c.path)).toEqual(['package.json', 'package-lock.json'])
     expect(pr.changes[0].diff).toContain('+    "lodash": "^4.17.21"')
+  }, 60_000)
+
+  it("exports the demo's issues as CycloneDX 1.6 VEX and OpenVEX 0.2.0 that validate against the official schemas", async () => {
+    const post = async (path: string, body: unknown) => {
+      const res = await fetch(`${demo!.url}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${demo!.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      })
+      expect(res.status, await res.clone().text()).toBe(201)
+    }
+    // every status a VEX statement exists for (excluded issues are outside the scanned locations: none)
+    const EVERY = 'open,fixed,accepted,false_positive,not_affected'
+    // decisions of every kind, so the documents carry analyses and statements beyond "in triage"
+    const [a, b, c] = (await api('/api/v1/vulnerabilities?limit=3')).body.items
+    await post('/api/v1/decisions', {
+      issueId: a.id,
+      kind: 'not_affected',
+      reason: 'the vulnerable function is never called',
+      justification: 'vulnerable_code_not_in_execute_path',
+    })
+    await post('/api/v1/decisions', { issueId: b.id, kind: 'false_positive', reason: 'wrong package matched' })
+    await post('/api/v1/decisions', {
+      issueId: c.id,
+      kind: 'accepted',
+      reason: 'internal tool',
+      expiresAt: new Date(Date.now() + 30 * 86_400_000).toISOString(),
+    })
+    const all = await api(`/api/v1/vulnerabilities?status=${EVERY}&limit=1`)
+    const cdx = await api(`/api/v1/exports/cyclonedx-vex?status=${EVERY}`)
+    expect(cdx.status).toBe(200)
+    expect(cyclonedxValidator()(cdx.body).errors).toBe('')
+    expect(cdx.body.vulnerabilities.length).toBeGreaterThan(1000)
+    const states = new Set(cdx.body.vulnerabilities.map((v: any) => v.analysis.state))
+    for (const s of ['in_triage', 'not_affected', 'false_positive']) expect(states).toContain(s)
+    const ovx = await api(`/api/v1/exports/openvex?status=${EVERY}`)
+    expect(ovx.status).toBe(200)
+    expect(openvexValidator()(ovx.body).errors).toBe('')
+    expect(ovx.body.statements).toHaveLength(all.body.total)
+    expect(new Set(ovx.body.statements.map((s: any) => s.status))).toEqual(
+      new Set(['under_investigation', 'not_affected', 'affected']),
+    )
   }, 60_000)
 
   it('refuses to wipe a directory it did not make', async () => {

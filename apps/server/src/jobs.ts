@@ -6,6 +6,8 @@ export const SYNC_QUEUE = 'vulnsync-sync'
 export const TICK_QUEUE = 'vulnsync-tick'
 /** refreshes of the prioritisation feeds: at most one queued and one running per feed (stately, keyed by name) */
 export const FEED_QUEUE = 'vulnsync-feeds'
+/** the outbound job: the outbox, webhook and Slack deliveries, ticket pushes; apart from syncs */
+export const OUTBOUND_QUEUE = 'vulnsync-outbound'
 
 export const PRIORITY = { manual: 10, initial: 5, scheduled: 0, rematch: 0 } as const
 
@@ -14,6 +16,8 @@ export interface JobSystem {
   enqueueRun(runId: string, priority: number): Promise<string | null>
   /** null when a refresh of that feed is queued already */
   enqueueFeedRefresh(feed: string): Promise<string | null>
+  /** asks for an outbound pass soon (one waits at most: a second request while one is queued is dropped) */
+  enqueueOutbound(): Promise<void>
   stop(): Promise<void>
   readonly boss: PgBoss
 }
@@ -25,6 +29,8 @@ export interface JobHandlers {
   tick(): Promise<void>
   /** downloads and loads one prioritisation feed */
   refreshFeed(feed: string, signal: AbortSignal): Promise<void>
+  /** one pass of the outbound job */
+  outbound(): Promise<void>
 }
 
 export class BusyError extends Error {}
@@ -78,6 +84,12 @@ export const createJobSystem = (o: {
         retryLimit: 0,
         expireInSeconds: 2 * 3600,
       } as any)
+      await boss.createQueue(OUTBOUND_QUEUE, {
+        name: OUTBOUND_QUEUE,
+        policy: 'singleton',
+        retryLimit: 0,
+        expireInSeconds: 900,
+      } as any)
       if (scheduler) await boss.schedule(TICK_QUEUE, '* * * * *', {}, { tz: 'UTC' })
       if (workers) {
         const polling = o.pollingIntervalSeconds ?? 2
@@ -91,6 +103,9 @@ export const createJobSystem = (o: {
         await boss.work(FEED_QUEUE, { batchSize: 1, pollingIntervalSeconds: polling }, async (jobs: any[]) => {
           for (const job of jobs) await o.handlers.refreshFeed(job.data.feed, shutdown.signal)
         })
+        await boss.work(OUTBOUND_QUEUE, { batchSize: 1, pollingIntervalSeconds: Math.max(polling, 2) }, async () => {
+          await o.handlers.outbound()
+        })
       }
     },
     async enqueueRun(runId, priority) {
@@ -98,6 +113,9 @@ export const createJobSystem = (o: {
     },
     async enqueueFeedRefresh(feed) {
       return boss.send(FEED_QUEUE, { feed }, { singletonKey: feed })
+    },
+    async enqueueOutbound() {
+      if (started) await boss.send(OUTBOUND_QUEUE, {}, { singletonKey: 'outbound' } as any)
     },
     async stop() {
       if (!started) return

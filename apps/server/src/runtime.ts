@@ -4,6 +4,8 @@ import type { AppConfig } from './config.ts'
 import { requestDueFeeds, runFeedJob } from './feeds/jobs.ts'
 import { createJobSystem, type JobSystem } from './jobs.ts'
 import type { AppLogger } from './logger.ts'
+import type { Metrics } from './metrics/vulnsync.ts'
+import { runOutbound } from './outbound/job.ts'
 import type { SecretBox } from './secrets.ts'
 import type { Registry } from './sync/connection.ts'
 import type { EngineOptions } from './sync/engine.ts'
@@ -33,6 +35,8 @@ export interface Runtime {
   owner: RunOwner
   /** fix plans' package registries (a short cache shared by every request) */
   registries: PackageRegistries
+  /** this process's counters and the database gauges of /metrics */
+  metrics: Metrics
 }
 
 /** The job system of a runtime: sync runs, and the scheduler's minute. */
@@ -41,20 +45,26 @@ export const createRuntimeJobs = (
   o: { pollingIntervalSeconds?: number } = {},
 ): JobSystem => {
   const deps = rt as Runtime
-  return createJobSystem({
+  const jobs = createJobSystem({
     db: rt.db,
     logger: rt.logger,
     concurrency: rt.config.workerConcurrency,
     pollingIntervalSeconds: o.pollingIntervalSeconds,
     handlers: {
       runSync: (runId, signal) => runSyncJob(deps, runId, signal),
-      // the scheduler's minute: due syncs and dead processes' runs, decisions whose expiry passed, due feed refreshes
+      // the scheduler's minute: due syncs and dead processes' runs, decisions whose expiry passed, due feed refreshes,
+      // an outbound pass
       tick: async () => {
         await tick(deps)
         await expireDecisions(deps.db, deps.now())
         await requestDueFeeds(deps)
+        await jobs.enqueueOutbound()
+      },
+      outbound: async () => {
+        await runOutbound(deps)
       },
       refreshFeed: (feed, signal) => runFeedJob(deps, feed, signal),
     },
   })
+  return jobs
 }

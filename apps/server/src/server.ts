@@ -3,6 +3,7 @@ import { createRuntime } from './bootstrap.ts'
 import type { AppConfig } from './config.ts'
 import { buildApp } from './http/app.ts'
 import type { AppLogger } from './logger.ts'
+import { startMetricsListener } from './metrics/serve.ts'
 import type { Runtime } from './runtime.ts'
 import { tick } from './sync/scheduler.ts'
 import { type EnsureResult, ensureWebApp } from './web-build.ts'
@@ -13,6 +14,8 @@ export interface Running {
   url?: string
   /** serve: whether the web app was built at start, or why it could not be */
   web?: EnsureResult
+  /** /metrics on its own listener (VULNSYNC_METRICS_LISTEN) */
+  metricsUrl?: string
   stop(): Promise<void>
 }
 
@@ -27,6 +30,7 @@ export const startProcess = async (
   await rt.jobs.start({ workers: true, scheduler: true })
   // catch up at once on what became due while nothing ran (and recover runs of a process that died)
   await tick(rt).catch((err) => logger.warn({ err: err.message }, 'first scheduler tick failed'))
+  const metrics = await startMetricsListener(rt)
   let app: FastifyInstance | undefined
   let url: string | undefined
   let web: EnsureResult | undefined
@@ -55,11 +59,12 @@ export const startProcess = async (
     stopping ??= (async () => {
       logger.info('shutting down: finishing or checkpointing runs in progress')
       await app?.close().catch(() => {})
+      await metrics?.close().catch(() => {})
       await rt.jobs.stop().catch((err) => logger.warn({ err: err.message }, 'job system stop failed'))
       await rt.db.close().catch(() => {})
       logger.info('stopped')
     })()
     return stopping
   }
-  return { rt, app, url, web, stop }
+  return { rt, app, url, web, stop, ...(metrics ? { metricsUrl: metrics.url } : {}) }
 }

@@ -48,6 +48,8 @@ export interface TestAppOptions {
   env?: Record<string, string>
   /** run sync workers in this process (default true); false leaves runs queued for other processes */
   workers?: boolean
+  /** the runtime's clock (a test moves it to prove schedules without waiting) */
+  now?: () => Date
 }
 
 const FINISHED = new Set(['succeeded', 'failed', 'partial', 'cancelled', 'held'])
@@ -85,6 +87,7 @@ export const startTestApp = async (o: TestAppOptions = {}): Promise<TestApp> => 
     connectors: { ...defaultRegistry(), ...(o.connectors ?? {}) },
     engine: { sleep, http: { backoffMs: 5, ...(o.engine?.http ?? {}) }, ...o.engine },
     pollingIntervalSeconds: 0.5,
+    ...(o.now ? { now: o.now } : {}),
   })
   await rt.jobs.start({ workers: o.workers ?? true, scheduler: false })
   const app = await buildApp(rt, { webDist: o.serveWeb ? WEB_APP.dist : null })

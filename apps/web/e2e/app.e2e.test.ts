@@ -130,7 +130,7 @@ describe('vulnsync web app in Chromium', () => {
       logoLetters: string
       description: string
     }[]
-    expect(catalogue.map((c) => c.kind)).toEqual(['ox', 'endor', 'jfrog', 'github', 'gitlab'])
+    expect(catalogue.map((c) => c.kind)).toEqual(['ox', 'endor', 'jfrog', 'github', 'gitlab', 'jira'])
     await page.goto(`${base}/integrations`)
     for (const c of catalogue) {
       const card = page.locator(`article[data-kind="${c.kind}"]`)
@@ -139,10 +139,10 @@ describe('vulnsync web app in Chromium', () => {
       expect(await card.locator('.kind-icon').textContent()).toBe(c.logoLetters)
       expect(await card.locator('.connector-desc').textContent()).toBe(c.description)
     }
-    // the cards keep the catalogue's order: scanners first, then source control
+    // the cards keep the catalogue's order: scanners first, then source control, then ticket trackers
     expect(
       await page.locator('article[data-kind]').evaluateAll((els) => els.map((e) => e.getAttribute('data-kind'))),
-    ).toEqual(['ox', 'endor', 'jfrog', 'github', 'gitlab'])
+    ).toEqual(['ox', 'endor', 'jfrog', 'github', 'gitlab', 'jira'])
   })
 
   it('connects Endor Labs: a failing check shows its message in place, then a working one starts a sync', async () => {

@@ -12,6 +12,7 @@ export type {
   Decision,
   DecisionKind,
   DecisionScope,
+  Delivery,
   Factor,
   Feed,
   FixPlan,
@@ -22,6 +23,7 @@ export type {
   IssueDecision,
   IssueStatus,
   LocationItem,
+  NotificationEvent,
   Occurrence,
   Owner,
   OwnershipRule,
@@ -40,8 +42,10 @@ export type {
   SlaPolicyDoc,
   SourceRef,
   Stage,
+  Subscription,
   Summary,
   Team,
+  Ticket,
   TimelineEntry,
   UnmatchedSummary,
   UnmatchedTarget,
@@ -74,6 +78,8 @@ export interface JsonSchemaProp {
   description?: string
   placeholder?: string
   secret?: boolean
+  /** a list of ids picked from the workspace's records rather than typed (`teams`: a team picker) */
+  picker?: 'teams'
 }
 
 export interface JsonSchema {

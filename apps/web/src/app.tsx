@@ -10,6 +10,7 @@ import { ApplicationsPage } from './pages/applications.tsx'
 import { DecisionsPage } from './pages/decisions.tsx'
 import { FixPullRequestsPage } from './pages/fix-prs.tsx'
 import { HubPage } from './pages/hub/index.tsx'
+import { NotificationsPage } from './pages/notifications.tsx'
 import { OwnershipRulesPage } from './pages/ownership-rules.tsx'
 import { PrioritisationPage } from './pages/prioritisation.tsx'
 import { RepositoriesPage } from './pages/repositories.tsx'
@@ -73,7 +74,7 @@ export function App() {
 type NavItem = {
   to: string
   label: string
-  icon: 'shield' | 'plug' | 'repo' | 'users' | 'user' | 'clipboard' | 'sliders' | 'check' | 'key'
+  icon: 'shield' | 'plug' | 'repo' | 'users' | 'user' | 'clipboard' | 'sliders' | 'check' | 'key' | 'alert'
   admin?: boolean
   /** only for a signed-in user (an API token of no user has no "me") */
   user?: boolean
@@ -83,6 +84,7 @@ const NAV: NavItem[] = [
   { to: '/vulnerabilities?assignee=me', label: 'Assigned to me', icon: 'user', user: true },
   { to: '/decisions', label: 'Decisions', icon: 'clipboard' },
   { to: '/integrations', label: 'Integrations', icon: 'plug' },
+  { to: '/notifications', label: 'Notifications', icon: 'alert' },
   { to: '/repositories', label: 'Repositories', icon: 'repo' },
   { to: '/fix-prs', label: 'Fix pull requests', icon: 'check' },
   { to: '/teams', label: 'Teams', icon: 'users' },
@@ -203,6 +205,7 @@ function Routes({ pathname }: { pathname: string }): ReactNode {
   if (match('/integrations', pathname)) return <HubPage />
   const syncs = match('/connections/:id/syncs', pathname)
   if (syncs) return <SyncHistoryPage key={syncs.id} connectionId={syncs.id as string} />
+  if (match('/notifications', pathname)) return <NotificationsPage />
   if (match('/repositories', pathname)) return <RepositoriesPage tab="inventory" />
   if (match('/repositories/unmatched', pathname)) return <RepositoriesPage tab="unmatched" />
   const fixes = match('/repositories/:id/fixes', pathname)

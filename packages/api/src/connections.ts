@@ -95,7 +95,7 @@ export const ConnectorInfo = z.strictObject({
   logoLetters: z.string(),
   description: z.string(),
   help: z.string(),
-  role: z.enum(['scanner', 'scm']),
+  role: z.enum(['scanner', 'scm', 'tracker']),
   configSchema: JsonSchemaDoc,
   secretsSchema: JsonSchemaDoc,
   secretFields: z.array(z.string()),

@@ -3,6 +3,7 @@ import { endorConnector } from './endor/index.ts'
 import { githubConnector } from './github/index.ts'
 import { gitlabConnector } from './gitlab/index.ts'
 import { jfrogConnector } from './jfrog/index.ts'
+import { jiraConnector } from './jira/index.ts'
 import type { ShippedConnector } from './kit/define.ts'
 import { oxConnector } from './ox/index.ts'
 
@@ -18,4 +19,5 @@ export const CONNECTORS = {
   jfrog: jfrogConnector,
   github: githubConnector,
   gitlab: gitlabConnector,
+  jira: jiraConnector,
 } as const satisfies { [K in ConnectorKind]: ShippedConnector & { kind: K } }

@@ -1,12 +1,20 @@
 import type { z } from 'zod'
 import type { MapResult, RepositoryRecord, Skip, TargetRef } from './finding.ts'
+import type { TrackerOps } from './tracker.ts'
 
 /**
  * Every integration kind vulnsync ships. A kind listed here without an entry in packages/connectors/src/registry.ts,
  * or a connector declared with `defineConnector` whose kind is not listed, fails to compile.
  */
-export const CONNECTOR_KINDS = ['ox', 'endor', 'jfrog', 'github', 'gitlab'] as const
+export const CONNECTOR_KINDS = ['ox', 'endor', 'jfrog', 'github', 'gitlab', 'jira'] as const
 export type ConnectorKind = (typeof CONNECTOR_KINDS)[number]
+
+/**
+ * What a connection is for: a `scanner` brings vulnerabilities, an `scm` the repository inventory, a `tracker`
+ * (Jira) receives tickets and sends their status back; its "sync" is the reconciliation of those tickets.
+ */
+export const CONNECTOR_ROLES = ['scanner', 'scm', 'tracker'] as const
+export type ConnectorRole = (typeof CONNECTOR_ROLES)[number]
 
 export interface Logger {
   debug(obj: object | string, msg?: string): void
@@ -148,7 +156,8 @@ export interface ReadInput<Cursor> {
   cursor: Cursor | null
 }
 
-interface ConnectorBase<Kind extends string, Config, Secrets, Raw, Cursor> {
+/** What every connector has, whatever its role: who it is, its forms, its host and its check. */
+interface ConnectorIdentity<Kind extends string, Config, Secrets> {
   kind: Kind
   title: string
   /** two or three letters the web app shows as the connector's badge (vulnsync shows no vendor logos) */
@@ -158,14 +167,19 @@ interface ConnectorBase<Kind extends string, Config, Secrets, Raw, Cursor> {
   help: string
   configSchema: z.ZodType<Config>
   secretsSchema: z.ZodType<Secrets>
+  /** hosts the connector calls, for the SSRF guard and the client's base URL */
+  baseUrl(config: Config): string
+  check(ctx: ConnectorContext<Config, Secrets>): Promise<CheckResult>
+}
+
+/** A connector that reads records (a scanner or source control). */
+interface ConnectorBase<Kind extends string, Config, Secrets, Raw, Cursor>
+  extends ConnectorIdentity<Kind, Config, Secrets> {
   /**
    * true when the connector says which scopes it read completely (`scope-complete` events): a run then resolves only
    * those, so a location that vanished from what the credentials can see (a permission removed) is never resolved
    */
   resolvesByScope?: boolean
-  /** hosts the connector calls, for the SSRF guard and the client's base URL */
-  baseUrl(config: Config): string
-  check(ctx: ConnectorContext<Config, Secrets>): Promise<CheckResult>
   discover?(ctx: ConnectorContext<Config, Secrets>): AsyncIterable<Location>
   read(ctx: ConnectorContext<Config, Secrets>, input: ReadInput<Cursor>): AsyncIterable<ReadEvent<Raw, Cursor>>
 }
@@ -232,7 +246,21 @@ export interface PullRequestWriter<Config, Secrets> {
   state(ctx: ConnectorContext<Config, Secrets>, repo: RepoRef, number: number): Promise<PullRequestState>
 }
 
-export type AnyConnector = ScannerConnector | ScmConnector
+/**
+ * A ticket tracker (Jira): vulnsync creates tickets for issues its rules pick, moves them as the work moves, and
+ * applies the tracker's changes (by webhook and by the reconciliation its runs do) through the workflow.
+ */
+export interface TrackerConnector<Kind extends string = string, Config = any, Secrets = any>
+  extends ConnectorIdentity<Kind, Config, Secrets>,
+    TrackerOps<Config, Secrets> {
+  role: 'tracker'
+}
+
+/** A connector whose runs read records into the queue or the inventory. */
+export type SourceConnector = ScannerConnector | ScmConnector
+export type AnyConnector = SourceConnector | TrackerConnector
+
+export const isSourceConnector = (c: AnyConnector): c is SourceConnector => c.role !== 'tracker'
 
 /** Marks a field of a config or secrets schema for the UI form (help text, masked input, placeholder). */
 export interface FieldMeta {

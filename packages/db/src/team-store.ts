@@ -192,6 +192,24 @@ export const assertTeam = async (db: Queryable, workspaceId: string, id: string,
     )
 }
 
+/** Every id is a team of the workspace; the first that is not is refused (422), naming the field. */
+export const assertTeams = async (db: Queryable, workspaceId: string, ids: string[], field: string) => {
+  if (ids.length === 0) return
+  const { rows } = await db.query<{ id: string }>(
+    `SELECT id FROM teams WHERE workspace_id = $1 AND id = ANY($2::uuid[])`,
+    [workspaceId, ids],
+  )
+  const known = new Set(rows.map((r) => r.id))
+  const missing = ids.find((id) => !known.has(id))
+  if (missing)
+    throw new InputError(
+      'invalid_request',
+      `${field}: team ${missing} does not exist`,
+      'pick teams from GET /api/v1/teams (the Teams page), or leave the list empty for every team',
+      422,
+    )
+}
+
 // ------------------------------------------------------------------ counts for the Teams and Applications pages
 
 export interface OwnedCounts {

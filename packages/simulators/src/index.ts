@@ -3,6 +3,7 @@ export { type FeedsSimulator, type FeedsSimulatorOptions, startFeedsSimulator } 
 export { type GithubSimulator, type GithubSimulatorOptions, startGithubSimulator } from './github/index.ts'
 export { type GitlabSimulator, type GitlabSimulatorOptions, startGitlabSimulator } from './gitlab/index.ts'
 export { type JfrogSimulator, type JfrogSimulatorOptions, startJfrogSimulator } from './jfrog/index.ts'
+export { type JiraSimulator, type JiraSimulatorOptions, startJiraSimulator } from './jira/index.ts'
 export * from './kit/random.ts'
 export * from './kit/server.ts'
 export {

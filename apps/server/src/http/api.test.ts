@@ -192,7 +192,9 @@ describe.each(DRIVERS)('HTTP API on %s', (driver) => {
     expect(csv.headers.get('content-type')).toMatch(/text\/csv/)
     expect(csv.text.trim().split('\n')).toHaveLength(8)
     // the owner columns come last
-    expect(csv.text.split('\n')[0]).toMatch(/,fixed_versions,owner_team,application,owner_source,owner_reason$/)
+    expect(csv.text.split('\n')[0]).toMatch(
+      /,fixed_versions,stage,.*,decision_expires_at,owner_team,application,owner_source,owner_reason$/,
+    )
   })
 
   it('shows an issue with its occurrences, evidence and factors', async () => {

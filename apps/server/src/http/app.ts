@@ -1,6 +1,8 @@
 import cookie from '@fastify/cookie'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { z } from 'zod'
+import { metricsRoute } from '../metrics/serve.ts'
+import { statusClass } from '../metrics/vulnsync.ts'
 import type { Runtime } from '../runtime.ts'
 import { WEB_APP } from '../web-build.ts'
 import { createAuthenticator } from './authenticate.ts'
@@ -11,14 +13,18 @@ import { authRoutes } from './routes/auth.ts'
 import { connectionRoutes } from './routes/connections.ts'
 import { connectorRoutes } from './routes/connectors.ts'
 import { decisionRoutes } from './routes/decisions.ts'
+import { exportRoutes } from './routes/exports.ts'
 import { feedRoutes } from './routes/feeds.ts'
 import { fixRoutes } from './routes/fixes.ts'
+import { hookRoutes } from './routes/hooks.ts'
+import { notificationRoutes } from './routes/notifications.ts'
 import { ownershipRoutes } from './routes/ownership.ts'
 import { policyRoutes } from './routes/policies.ts'
 import { priorityPolicyRoutes } from './routes/priority-policy.ts'
 import { repositoryRoutes } from './routes/repositories.ts'
 import { syncRoutes } from './routes/syncs.ts'
 import { tokenRoutes } from './routes/tokens.ts'
+import { trackerRoutes } from './routes/trackers.ts'
 import { userRoutes } from './routes/users.ts'
 import { vulnerabilityRoutes } from './routes/vulnerabilities.ts'
 import { installSecurityHeaders } from './security-headers.ts'
@@ -46,6 +52,13 @@ export const buildApp = async (rt: Runtime, o: { webDist?: string | null } = {})
   await app.register(cookie)
   installErrorHandler(app)
   installSecurityHeaders(app)
+  // the request-duration histogram, by route pattern (never the raw URL: ids would make the labels unbounded)
+  app.addHook('onResponse', async (req, reply) => {
+    rt.metrics.httpDuration.observe(
+      { route: req.routeOptions.url ?? 'unmatched', method: req.method, status_class: statusClass(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    )
+  })
 
   const { authenticate, authenticateToken } = createAuthenticator(rt)
 
@@ -75,6 +88,11 @@ export const buildApp = async (rt: Runtime, o: { webDist?: string | null } = {})
   repositoryRoutes(rt, router)
   ownershipRoutes(rt, router)
   auditRoutes(rt, router)
+  notificationRoutes(rt, router)
+  trackerRoutes(rt, router)
+  exportRoutes(rt, router)
+  await app.register(async (scope) => hookRoutes(rt, scope))
+  metricsRoute(rt, app)
   router.add({
     method: 'GET',
     url: '/api/v1/openapi.json',

@@ -359,11 +359,11 @@ describe.each(DRIVERS)('ownership on %s', (driver) => {
     expect(pay.total).toBe(3)
     for (const i of pay.items) expect(i.owner.team.name).toBe('Payments')
     const table = await cli('vulns', '--team', 'Payments')
-    // the queue table's columns since the workflow (stage, assignee, SLA): OWNER is the last one
-    expect(table.split('\n')[0]).toMatch(/CVE\s+PRIORITY\s+STAGE.*SOURCES\s+OWNER\s*$/)
+    // the queue table's columns since the workflow (stage, assignee, SLA): OWNER, then DETECTED
+    expect(table.split('\n')[0]).toMatch(/CVE\s+PRIORITY\s+STAGE.*SOURCES\s+OWNER\s+DETECTED\s*$/)
     const lines = table.trim().split('\n')
     expect(lines.slice(1, -1)).toHaveLength(3)
-    for (const line of lines.slice(1, -1)) expect(line).toMatch(/ Payments\s*$/)
+    for (const line of lines.slice(1, -1)) expect(line).toMatch(/ Payments +(20\d\d-\d\d-\d\d|-)\s*$/)
     const none = JSON.parse(await cli('vulns', '--team', 'none', '--json'))
     for (const i of none.items) expect(i.owner.team).toBeNull()
     const teamsOut = await cli('teams')

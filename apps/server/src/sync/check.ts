@@ -4,7 +4,7 @@ import type { EngineOptions } from './engine.ts'
 
 /** Runs a connector's check with a connection's (decrypted or candidate) credentials, under the check policy. */
 export const runCheck = (
-  engine: Pick<EngineOptions, 'logger' | 'allowPrivateNetworks' | 'http' | 'sleep'>,
+  engine: Pick<EngineOptions, 'logger' | 'allowPrivateNetworks' | 'http' | 'sleep' | 'observe'>,
   connector: AnyConnector,
   config: unknown,
   secrets: unknown,
@@ -16,7 +16,7 @@ export const runCheck = (
       secrets,
       logger: engine.logger,
       allowPrivateNetworks: engine.allowPrivateNetworks,
-      http: engine.http,
+      http: { ...engine.http, afterResponse: (res) => engine.observe?.(connector.kind, res.status) },
       sleep: engine.sleep,
     }),
   )

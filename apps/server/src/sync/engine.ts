@@ -1,5 +1,5 @@
 import { connectionContext, describeRunError } from '@vulnsync/connectors'
-import type { AnyConnector, Logger } from '@vulnsync/core'
+import type { Logger, SourceConnector } from '@vulnsync/core'
 import {
   type Db,
   emptyCounts,
@@ -42,7 +42,9 @@ export interface EngineOptions {
   /** this process, recorded on the runs it starts so another process can tell when it has died */
   owner?: RunOwner
   /** called when a run completed (succeeded), before it is marked finished: what else a sync updates (fix PRs) */
-  afterRun?: (connector: AnyConnector, connection: ConnectionForRun, run: RunRow) => Promise<void>
+  afterRun?: (connector: SourceConnector, connection: ConnectionForRun, run: RunRow) => Promise<void>
+  /** told of every upstream answer (metrics: requests and 429s by connector kind) */
+  observe?: (connectorKind: string, status: number) => void
 }
 
 export interface RunOutcome {
@@ -58,7 +60,7 @@ export interface RunOutcome {
  */
 export const executeRun = async (
   opts: EngineOptions,
-  connector: AnyConnector,
+  connector: SourceConnector,
   connection: ConnectionForRun,
   runId: string,
   signal: AbortSignal,
@@ -89,7 +91,7 @@ export const executeRun = async (
     now,
     sleep: opts.sleep,
     progress: state.onProgress,
-    http: opts.http,
+    http: { ...opts.http, afterResponse: (res) => opts.observe?.(connection.kind, res.status) },
   })
   const { counts, progress } = state
   state.startHeartbeat()

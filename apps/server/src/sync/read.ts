@@ -1,4 +1,4 @@
-import { type AnyConnector, type ConnectorContext, isSkip, type Logger, type RepositoryRecord } from '@vulnsync/core'
+import { type ConnectorContext, isSkip, type Logger, type RepositoryRecord, type SourceConnector } from '@vulnsync/core'
 import type { BatchWriter } from './batch-writer.ts'
 import { InvalidFindingError, toOccurrenceInput } from './prepare.ts'
 import type { RunState } from './run-state.ts'
@@ -15,7 +15,7 @@ export class ShutdownError extends Error {
  * completely or not remembered for resolution.
  */
 export const readIntoBatches = async (
-  connector: AnyConnector,
+  connector: SourceConnector,
   ctx: ConnectorContext<unknown, unknown>,
   input: { selection: string[] | null; cursor: unknown },
   writer: BatchWriter,

@@ -1,4 +1,4 @@
-import type { AnyConnector, Logger } from '@vulnsync/core'
+import type { Logger, SourceConnector } from '@vulnsync/core'
 import {
   type Db,
   excludeDeselected,
@@ -23,7 +23,7 @@ export const DEFAULT_COLLAPSE: CollapseRule = { minMissing: 50, ratio: 0.9 }
 /** What a completed read may resolve: the connection's selection, minus incomplete scopes, within complete ones. */
 export interface ResolutionInput {
   db: Db
-  connector: Pick<AnyConnector, 'role' | 'resolvesByScope'>
+  connector: Pick<SourceConnector, 'role' | 'resolvesByScope'>
   connection: Pick<ConnectionForRun, 'id' | 'workspaceId' | 'locations'>
   runId: string
   incompleteScopes: string[]
@@ -98,7 +98,7 @@ export const confirmHeldRun = async (
   db: Db,
   run: RunRow,
   connection: ConnectionForRun,
-  connector: Pick<AnyConnector, 'role' | 'resolvesByScope'>,
+  connector: Pick<SourceConnector, 'role' | 'resolvesByScope'>,
   now: Date,
 ): Promise<RunCounts> => {
   const counts = { ...run.counts }

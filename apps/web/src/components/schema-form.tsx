@@ -1,7 +1,10 @@
-// Builds form fields from a connector's JSON Schema (zod 4 toJSONSchema with label/help/placeholder/secret meta).
+// Builds form fields from a connector's JSON Schema (zod 4 toJSONSchema with label/help/placeholder/secret meta;
+// `picker: 'teams'` makes a list of team ids a team picker).
 import { useState } from 'react'
 import type { JsonSchema, JsonSchemaProp } from '../api.ts'
 import { humanize } from '../format.ts'
+import { ErrorBox } from './feedback.tsx'
+import { useTeams } from './owner.tsx'
 
 export type FormValues = Record<string, string | boolean>
 
@@ -12,7 +15,7 @@ interface FieldSpec {
   placeholder?: string | undefined
   required: boolean
   secret: boolean
-  kind: 'text' | 'url' | 'number' | 'boolean' | 'enum' | 'list'
+  kind: 'text' | 'url' | 'number' | 'boolean' | 'enum' | 'list' | 'teams'
   options?: string[]
   default?: unknown
 }
@@ -37,7 +40,7 @@ export function fieldsOf(schema: JsonSchema | undefined): FieldSpec[] {
       options = p.enum.map(String)
     } else if (type === 'boolean') kind = 'boolean'
     else if (type === 'number' || type === 'integer') kind = 'number'
-    else if (type === 'array') kind = 'list'
+    else if (type === 'array') kind = p.picker === 'teams' ? 'teams' : 'list'
     else if (p.format === 'uri' || p.format === 'url') kind = 'url'
     const spec: FieldSpec = {
       name,
@@ -67,7 +70,7 @@ export function initialValues(schema: JsonSchema | undefined, current?: Record<s
   return v
 }
 
-/** Converts form strings back to typed values; empty optional fields are left out. */
+/** Converts form strings back to typed values; empty optional fields are left out (an empty list is `[]`). */
 export function toPayload(
   schema: JsonSchema | undefined,
   values: FormValues,
@@ -81,12 +84,17 @@ export function toPayload(
       continue
     }
     const s = typeof v === 'string' ? v.trim() : ''
+    if (s === '' && (f.kind === 'list' || f.kind === 'teams')) {
+      // an emptied list is an empty list (left out, a saved one would stay as it was)
+      out[f.name] = []
+      continue
+    }
     if (s === '') {
       if (!opts.omitEmpty && f.required) out[f.name] = ''
       continue
     }
     if (f.kind === 'number') out[f.name] = Number(s)
-    else if (f.kind === 'list')
+    else if (f.kind === 'list' || f.kind === 'teams')
       out[f.name] = s
         .split(/[,\n]/)
         .map((x) => x.trim())
@@ -141,6 +149,16 @@ function Field({
 }) {
   const [reveal, setReveal] = useState(false)
   const helpId = f.help ? `${id}-help` : undefined
+  if (f.kind === 'teams')
+    return (
+      <TeamsField
+        f={f}
+        value={typeof value === 'string' ? value : ''}
+        onChange={onChange}
+        id={id}
+        disabled={disabled}
+      />
+    )
   if (f.kind === 'boolean')
     return (
       <div className="field field-check">
@@ -230,5 +248,79 @@ function Field({
         </p>
       ) : null}
     </div>
+  )
+}
+
+/** A list of team ids as checkboxes of the workspace's teams (the value stays "id, id" like any list field). */
+function TeamsField({
+  f,
+  value,
+  onChange,
+  id,
+  disabled,
+}: {
+  f: FieldSpec
+  value: string
+  onChange: (v: string) => void
+  id: string
+  disabled?: boolean | undefined
+}) {
+  const teams = useTeams()
+  const helpId = f.help ? `${id}-help` : undefined
+  const picked = value
+    .split(/[,\n]/)
+    .map((x) => x.trim())
+    .filter(Boolean)
+  const items = teams.data?.items ?? []
+  // a saved id no team has any more (deleted since): shown so it can be taken out
+  const unknown = teams.data ? picked.filter((t) => !items.some((x) => x.id === t)) : []
+  const toggle = (teamId: string, on: boolean) =>
+    onChange((on ? [...picked, teamId] : picked.filter((x) => x !== teamId)).join(', '))
+  return (
+    <fieldset className="field plain-fieldset" aria-describedby={helpId} data-testid={`${id}-picker`}>
+      <legend className="label-row">
+        <span className="team-picker-label">{f.label}</span>
+        {f.required ? null : <span className="optional"> optional</span>}
+      </legend>
+      <ErrorBox error={teams.error} title="Could not load the teams" />
+      {teams.data && items.length === 0 && unknown.length === 0 ? (
+        <p className="muted small">No team yet: make teams on the Teams page to pick them here.</p>
+      ) : null}
+      <div className="team-picker">
+        {items.map((t) => (
+          <label key={t.id} className="field-check team-picker-item">
+            <input
+              type="checkbox"
+              name={f.name}
+              value={t.id}
+              checked={picked.includes(t.id)}
+              disabled={disabled}
+              onChange={(e) => toggle(t.id, e.target.checked)}
+            />
+            <span>{t.name}</span>
+          </label>
+        ))}
+        {unknown.map((t) => (
+          <label key={t} className="field-check team-picker-item">
+            <input
+              type="checkbox"
+              name={f.name}
+              value={t}
+              checked
+              disabled={disabled}
+              onChange={(e) => toggle(t, e.target.checked)}
+            />
+            <span className="muted">
+              a team that no longer exists (<span className="mono">{t}</span>)
+            </span>
+          </label>
+        ))}
+      </div>
+      {f.help ? (
+        <p className="help" id={helpId}>
+          {f.help}
+        </p>
+      ) : null}
+    </fieldset>
   )
 }

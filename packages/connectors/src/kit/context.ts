@@ -50,8 +50,8 @@ export const createConnectorContext = <C, S>(o: ContextOptions<C, S>): Connector
   }
 }
 
-/** What a context is for: a check a person waits on, the location picker, or a sync run. */
-export type ContextPurpose = 'check' | 'discover' | 'read'
+/** What a context is for: a check a person waits on, the location picker, a sync run, or one ticket push. */
+export type ContextPurpose = 'check' | 'discover' | 'read' | 'push'
 
 /** The one retry/timeout policy: how long each purpose may take in all, and how the HTTP client retries inside it. */
 export const CONTEXT_POLICY: Record<ContextPurpose, { deadlineMs?: number; http: Partial<HttpClientOptions> }> = {
@@ -61,6 +61,8 @@ export const CONTEXT_POLICY: Record<ContextPurpose, { deadlineMs?: number; http:
   discover: { deadlineMs: 120_000, http: {} },
   // a sync: the client's retries, as long as it takes (it ends through the run's signal)
   read: { http: {} },
+  // one ticket pushed to a tracker by the outbound job: two minutes, then the outbox tries again later
+  push: { deadlineMs: 120_000, http: { maxRetries: 2, timeoutMs: 30_000 } },
 }
 
 export interface ConnectionContextOptions<C, S> {

@@ -1,9 +1,10 @@
-import type { ConnectorKind, ScannerConnector, ScmConnector } from '@vulnsync/core'
+import type { ConnectorKind, ScannerConnector, ScmConnector, TrackerConnector } from '@vulnsync/core'
 
 /** A connector vulnsync ships: its kind is one of CONNECTOR_KINDS. */
 export type ShippedConnector =
   | ScannerConnector<ConnectorKind, any, any, any, any>
   | ScmConnector<ConnectorKind, any, any, any, any>
+  | TrackerConnector<ConnectorKind, any, any>
 
 /**
  * Declares a shipped connector (its folder's `index.ts`). The kind must be listed in CONNECTOR_KINDS

@@ -7,8 +7,9 @@ import {
   RunEnvelope,
 } from '@vulnsync/api'
 import { connectionContext } from '@vulnsync/connectors'
-import { type AnyConnector, type Location, matchKeys } from '@vulnsync/core'
+import { type AnyConnector, isSourceConnector, type Location, matchKeys } from '@vulnsync/core'
 import {
+  assertTeams,
   audit,
   type ConnectionRow,
   cancelQueuedRuns,
@@ -54,6 +55,12 @@ const parseWith = <T>(schema: z.ZodType<T>, value: unknown, where: 'config' | 's
       r.error.issues,
     )
   return r.data
+}
+
+/** A tracker's rule names teams of this workspace only (checked before the tracker is asked anything). */
+const assertRuleTeams = async (rt: Runtime, connector: AnyConnector, config: unknown) => {
+  if (connector.role !== 'tracker') return
+  await assertTeams(rt.db, rt.workspaceId, connector.rules(config).teams, 'config.teams')
 }
 
 const checkOrThrow = async (rt: Runtime, connector: AnyConnector, config: unknown, secrets: unknown) => {
@@ -161,6 +168,7 @@ export const connectionRoutes = (rt: Runtime, r: Router) => {
         )
       const config = parseWith(connector.configSchema, body.config, 'config')
       const secrets = parseWith(connector.secretsSchema, body.secrets, 'secrets')
+      await assertRuleTeams(rt, connector, config)
       const cron = body.scheduleCron ?? rt.config.defaultSchedule
       const cronError = validateCron(cron)
       if (cronError)
@@ -245,6 +253,7 @@ export const connectionRoutes = (rt: Runtime, r: Router) => {
         const config = parseWith(connector.configSchema, { ...row.config, ...(body.config ?? {}) }, 'config')
         const current = connectionForRun(rt.box, row).secrets as Record<string, unknown>
         const secrets = parseWith(connector.secretsSchema, { ...current, ...(body.secrets ?? {}) }, 'secrets')
+        await assertRuleTeams(rt, connector, config)
         await checkOrThrow(rt, connector, config, secrets)
         patch.config = config
         if (body.secrets) patch.secretsEnc = rt.box.seal(secrets)
@@ -320,7 +329,8 @@ export const connectionRoutes = (rt: Runtime, r: Router) => {
     response: LocationList,
     handler: async ({ params }) => {
       const { row, connector } = await loadConnection(rt, params.id)
-      if (!connector.discover) return { items: [], selection: row.locations, selectable: false }
+      if (!isSourceConnector(connector) || !connector.discover)
+        return { items: [], selection: row.locations, selectable: false }
       const c = connectionForRun(rt.box, row)
       const ctx = connectionContext(connector, 'discover', {
         config: c.config,

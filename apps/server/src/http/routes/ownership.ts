@@ -36,6 +36,7 @@ import {
   updateTeam,
 } from '@vulnsync/db'
 import { z } from 'zod'
+import { trackerRulesNamingTeam } from '../../outbound/outbox.ts'
 import { changeOwnership, checkRule, previewRule, teamSlug } from '../../ownership/ownership.ts'
 import type { Runtime } from '../../runtime.ts'
 import { notFound } from '../errors.ts'
@@ -214,13 +215,22 @@ export const ownershipRoutes = (rt: Runtime, r: Router) => {
     method: 'DELETE',
     url: '/api/v1/teams/:id',
     access: 'member',
-    summary: 'Delete a team no ownership rule names; its issues are owned by the next source that answers',
+    summary:
+      'Delete a team no ownership rule and no ticket rule names; its issues are owned by the next source that answers',
     tags: ['ownership'],
     params: UuidParams,
     handler: async ({ params, principal }) => {
       const t = await getTeam(rt.db, rt.workspaceId, params.id)
       if (!t) throw notFound('team', params.id)
       await changeOwnership(rt.db, rt.workspaceId, rt.now(), async (tx) => {
+        const trackers = await trackerRulesNamingTeam(tx, rt.connectors, rt.workspaceId, t.id)
+        if (trackers.length > 0)
+          throw new InputError(
+            'conflict',
+            `the ticket rule of ${trackers.map((c) => JSON.stringify(c.name)).join(', ')} names this team`,
+            'take the team out of "Only these teams" on those connections first (Integrations, or PATCH /api/v1/connections/{id})',
+            409,
+          )
         await deleteTeam(tx, rt.workspaceId, t.id)
         return { result: {} }
       })

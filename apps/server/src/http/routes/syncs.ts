@@ -1,4 +1,5 @@
 import { Run, RunList, RunStatus } from '@vulnsync/api'
+import { isSourceConnector } from '@vulnsync/core'
 import { audit, getRun, hasNewerRun, listRuns } from '@vulnsync/db'
 import { z } from 'zod'
 import type { Runtime } from '../../runtime.ts'
@@ -59,6 +60,8 @@ export const syncRoutes = (rt: Runtime, r: Router) => {
       if (await hasNewerRun(rt.db, run))
         throw new ApiError(409, 'stale', 'a newer run of this connection exists; confirm that one instead')
       const { row, connector } = await loadConnection(rt, run.connection_id)
+      if (!isSourceConnector(connector))
+        throw new ApiError(409, 'not_held', `run ${run.id} is a ticket reconciliation: it holds nothing back`)
       await confirmHeldRun(rt.db, run, connectionForRun(rt.box, row), connector, rt.now())
       await audit(rt.db, {
         workspaceId: rt.workspaceId,

@@ -155,12 +155,24 @@ const csvCell = (v: unknown) => {
 
 /** the owner columns come last, so a spreadsheet built on the earlier columns keeps working */
 const CSV_HEADER =
-  'id,cve,aliases,package,ecosystem,versions,target_kind,target,severity,priority,status,sources,detected_at,first_seen_at,last_seen_at,fixed_at,fixed_versions,owner_team,application,owner_source,owner_reason\n'
+  'id,cve,aliases,package,ecosystem,versions,target_kind,target,severity,priority,status,sources,detected_at,first_seen_at,last_seen_at,fixed_at,fixed_versions,stage,assignee,sla_due_at,sla_state,sla_days_left,decision,decision_reason,decision_expires_at,owner_team,application,owner_source,owner_reason\n'
+
+/** The workflow, SLA and decision columns of a row (after the finding's own; the owner's come last). */
+const workflowCells = (i: Vulnerability) => [
+  i.stage,
+  i.assignee?.username,
+  i.sla?.dueAt,
+  i.sla ? (i.sla.metSla === undefined ? i.sla.state : i.sla.metSla ? 'met' : 'missed') : undefined,
+  i.sla?.daysLeft,
+  i.decision?.kind,
+  i.decision?.reason,
+  i.decision?.expiresAt,
+]
 
 const csvRows = (items: Vulnerability[]) => {
   let out = ''
   for (const i of items)
-    out += `${[i.id, i.cve, i.aliases, i.package.purl, i.package.ecosystem, i.versions, i.target.kind, i.target.name, i.severity, i.priority, i.status, i.sources.map((s) => s.kind), i.detectedAt, i.firstSeenAt, i.lastSeenAt, i.fixedAt, i.fixedVersions, i.owner.team?.name, i.owner.application?.name, i.owner.source, i.owner.reason].map(csvCell).join(',')}\n`
+    out += `${[i.id, i.cve, i.aliases, i.package.purl, i.package.ecosystem, i.versions, i.target.kind, i.target.name, i.severity, i.priority, i.status, i.sources.map((s) => s.kind), i.detectedAt, i.firstSeenAt, i.lastSeenAt, i.fixedAt, i.fixedVersions, ...workflowCells(i), i.owner.team?.name, i.owner.application?.name, i.owner.source, i.owner.reason].map(csvCell).join(',')}\n`
   return out
 }
 

@@ -16,8 +16,11 @@ export function ConfigureDialog({ connector, connection, onClose, onDone }: Conn
   const submit = async () => {
     // only what changed: a new configuration is re-checked against the vendor, a rename is not
     const next = toPayload(connector.configSchema, config, { omitEmpty: true })
+    // an empty list is no change from a setting the connection was made without
     const configChanged = Object.entries(next).some(
-      ([k, v]) => JSON.stringify(v) !== JSON.stringify(connection.config[k]),
+      ([k, v]) =>
+        JSON.stringify(v) !==
+        JSON.stringify(connection.config[k] ?? (Array.isArray(v) && v.length === 0 ? [] : undefined)),
     )
     const body: Record<string, unknown> = {}
     if (name.trim() !== connection.name) body.name = name.trim()

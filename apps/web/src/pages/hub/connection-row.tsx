@@ -39,6 +39,8 @@ export function ConnectionRow({
 }) {
   const isAdmin = useCan('admin')
   const canSync = useCan('member')
+  // a ticket tracker has no locations; Jira calls its webhook URL
+  const tracker = connector.role === 'tracker'
   const toast = useToast()
   const [busy, setBusy] = useState(false)
   const running = isRunning(c.lastRun)
@@ -65,7 +67,7 @@ export function ConnectionRow({
             label={c.status === 'active' ? 'Active' : c.status === 'error' ? 'Error' : undefined}
           />
           <strong>{c.name}</strong>
-          {c.locations ? (
+          {tracker ? null : c.locations ? (
             <span className="chip" title="Only the chosen locations are synced">
               {c.locations.length} location{c.locations.length === 1 ? '' : 's'}
             </span>
@@ -74,8 +76,23 @@ export function ConnectionRow({
           )}
         </div>
         <dl className="connection-facts">
+          {tracker ? (
+            <div>
+              <dt>Webhook URL</dt>
+              <dd>
+                <span className="mono break" data-testid="tracker-webhook-url">
+                  {`${window.location.origin}/api/v1/hooks/${c.id}`}
+                </span>
+                <span className="muted small">
+                  {c.secretFields.includes('webhookSecret')
+                    ? " · put the webhook secret in Jira's Secret field"
+                    : ' · no webhook secret set: Jira changes arrive through the reconciliation only'}
+                </span>
+              </dd>
+            </div>
+          ) : null}
           <div>
-            <dt>Last sync</dt>
+            <dt>{tracker ? 'Last reconciliation' : 'Last sync'}</dt>
             <dd>
               {run ? (
                 running ? (
@@ -150,15 +167,17 @@ export function ConnectionRow({
             >
               Configure
             </button>
-            <button
-              type="button"
-              className="btn-icon"
-              onClick={() => onModal({ type: 'locations', connector, connection: c })}
-              aria-label={`Choose what ${c.name} syncs`}
-              title={connector.role === 'scm' ? 'Choose repositories' : 'Choose projects and repositories'}
-            >
-              <Icon name="gear" />
-            </button>
+            {tracker ? null : (
+              <button
+                type="button"
+                className="btn-icon"
+                onClick={() => onModal({ type: 'locations', connector, connection: c })}
+                aria-label={`Choose what ${c.name} syncs`}
+                title={connector.role === 'scm' ? 'Choose repositories' : 'Choose projects and repositories'}
+              >
+                <Icon name="gear" />
+              </button>
+            )}
             <button
               type="button"
               className="btn btn-ghost btn-sm"

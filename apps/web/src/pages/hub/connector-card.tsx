@@ -30,7 +30,9 @@ export function ConnectorCard({
           <p className="muted small">
             {connector.role === 'scm'
               ? 'Source control · repository inventory'
-              : 'Scanner · SCA and container vulnerabilities'}
+              : connector.role === 'tracker'
+                ? 'Ticket tracker · two-way tickets'
+                : 'Scanner · SCA and container vulnerabilities'}
           </p>
         </div>
         <div className="connector-state">

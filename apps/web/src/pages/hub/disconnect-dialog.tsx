@@ -26,6 +26,11 @@ export function DisconnectDialog({ connector, connection, onClose, onDone }: Con
           The repositories it found stay in the inventory, and findings already mapped to them stay in the queue, but
           the inventory no longer updates.
         </p>
+      ) : connector.role === 'tracker' ? (
+        <p>
+          vulnsync stops creating and moving tickets in {connector.title} and deletes its stored credentials. The
+          tickets already made stay in {connector.title}; their changes no longer come back to vulnsync.
+        </p>
       ) : (
         <>
           <p>vulnsync stops syncing from this {connector.title} connection and deletes its stored credentials.</p>

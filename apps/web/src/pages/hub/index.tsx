@@ -1,4 +1,4 @@
-// The Integrations page (Integration Hub): scanners and source control, one card per connector kind.
+// The Integrations page (Integration Hub): scanners, source control and ticket trackers, one card per connector kind.
 import { useEffect, useState } from 'react'
 import { api, type Connection, isRunning } from '../../api.ts'
 import { ErrorBox, Spinner } from '../../components/feedback.tsx'
@@ -25,8 +25,9 @@ export function HubPage() {
   const anyRunning = (connections.data?.items ?? []).some((c) => isRunning(c.lastRun))
   useInterval(connections.reload, anyRunning ? 2000 : 30000, true)
 
-  const scanners = connectors.filter((c) => c.role !== 'scm')
+  const scanners = connectors.filter((c) => c.role === 'scanner')
   const scms = connectors.filter((c) => c.role === 'scm')
+  const trackers = connectors.filter((c) => c.role === 'tracker')
   const byKind = (kind: string) => (connections.data?.items ?? []).filter((c) => c.kind === kind)
 
   const close = () => setModal(null)
@@ -39,13 +40,14 @@ export function HubPage() {
     <>
       <PageHeader
         title="Integrations"
-        subtitle="Connect your scanners to import their vulnerabilities, and your source control to map them to repositories."
+        subtitle="Connect your scanners to import their vulnerabilities, your source control to map them to repositories, and your ticket tracker to work them there."
       />
       <ErrorBox error={(catalogue.status === 'failed' ? catalogue.error : null) ?? connections.error} />
       {catalogue.status === 'loading' ? <Spinner /> : null}
       {[
         { id: 'hub-scanners', title: 'Scanners', items: scanners },
         { id: 'hub-scm', title: 'Source control', items: scms },
+        { id: 'hub-trackers', title: 'Ticket trackers', items: trackers },
       ].map((group) =>
         group.items.length ? (
           <section key={group.id} aria-labelledby={group.id}>

@@ -7,6 +7,8 @@ import { Empty, ErrorBox, Spinner } from '../../components/feedback.tsx'
 import { Icon } from '../../components/icon.tsx'
 import { useApplications, useTeams } from '../../components/owner.tsx'
 import { PageHeader } from '../../components/page-header.tsx'
+import { CreateTicketsButton } from '../../components/tickets.tsx'
+import { VexExportLinks } from '../../components/vex-links.tsx'
 import { kindDisplay, useConnectors } from '../../connectors-cache.ts'
 import { fmtNumber } from '../../format.ts'
 import { useDebounced, useLoad } from '../../hooks.ts'
@@ -158,7 +160,7 @@ export function VulnerabilitiesPage() {
   const total = list.data?.total ?? null
   const exportHref = `${BASE}/vulnerabilities/export.csv${qs({ ...apiFilters, sort: sort === 'priority' ? '' : sort })}`
   const sourceOptions = (catalogue.status === 'ready' ? catalogue.items : [])
-    .filter((c) => c.role !== 'scm')
+    .filter((c) => c.role === 'scanner')
     .map((c) => ({ value: c.kind, label: c.title }))
   // a shared link may filter by a kind this server does not ship (or the catalogue did not load): keep it selectable
   if (filters.source && !sourceOptions.some((o) => o.value === filters.source))
@@ -214,10 +216,12 @@ export function VulnerabilitiesPage() {
             >
               Unowned
             </Link>
+            <CreateTicketsButton filter={bulkFilterOf(filters)} count={total ?? undefined} />
             <a className="btn btn-secondary" href={exportHref} download>
               <Icon name="download" />
               Export CSV
             </a>
+            <VexExportLinks query={qs(apiFilters)} />
           </>
         }
       />
