@@ -1,4 +1,4 @@
-import { isStorableText } from '@vulnsync/core'
+import { type EpssValue, isStorableText, renderEpssMarks, renderFactors, type SeverityFactor } from '@vulnsync/core'
 import type { Queryable } from './driver.ts'
 import { InputError } from './errors.ts'
 
@@ -31,7 +31,7 @@ export interface QueueFilter {
   needsReview?: boolean | undefined
   /** listed in CISA KEV (true) or not (false) */
   kev?: boolean | undefined
-  /** EPSS score at least this */
+  /** EPSS score at least this (the feed's current score, of its CVE or a CVE alias) */
   epssMin?: number | undefined
 }
 
@@ -83,7 +83,8 @@ export interface IssueRow {
   } | null
   due_sort: Date
   kev: { dateAdded: string; dueDate: string | null; knownRansomware: boolean } | null
-  epss: { score: number; percentile: number; date: string } | null
+  /** the feed's current score (the highest of its CVEs), joined from epss_scores when read */
+  epss: EpssValue | null
 }
 
 export interface IssueDetailRow extends IssueRow {
@@ -134,7 +135,11 @@ export const queueWhere = (workspaceId: string, f: QueueFilter) => {
   if (f.stage?.length) where.push(`i.stage = ANY(${p(f.stage)}::text[])`)
   if (f.needsReview) where.push('i.review_needed')
   if (f.kev !== undefined) where.push(f.kev ? 'i.kev IS NOT NULL' : 'i.kev IS NULL')
-  if (f.epssMin !== undefined) where.push(`(i.epss->>'score')::float8 >= ${p(f.epssMin)}::float8`)
+  if (f.epssMin !== undefined)
+    // the feed's current scores: one primary-key probe of epss_scores per CVE of the issue
+    where.push(
+      `EXISTS (SELECT 1 FROM epss_scores e WHERE e.cve = ANY(issue_feed_keys(i.cve, i.aliases)) AND e.score >= ${p(f.epssMin)}::float8)`,
+    )
   if (f.sla?.states.length) {
     // open issues only; the index on (workspace_id, sla_due_at) WHERE status = 'open' serves each range
     const now = p(f.sla.now)
@@ -210,10 +215,18 @@ const decodeCursor = (s: string, cols: SortCol[]): unknown[] => {
   )
 }
 
+/**
+ * An issue's EPSS value as it is now: the highest current score among its CVE and CVE aliases (as feedEvidence picks
+ * it), read from epss_scores; an issue stores only which side of its policy's thresholds the score is on.
+ */
+export const EPSS_NOW = `(SELECT json_build_object('score', e.score, 'percentile', e.percentile, 'date', e.scored_on::text)
+     FROM epss_scores e WHERE e.cve = ANY(issue_feed_keys(i.cve, i.aliases))
+    ORDER BY e.score DESC, e.cve = upper(btrim(i.cve)) DESC, e.cve LIMIT 1) AS epss`
+
 export const ISSUE_COLUMNS = `i.id, i.cve, i.aliases, i.package_key, i.package_name, i.ecosystem, i.versions, i.target_kind, i.target_name,
   i.target_url, i.target_versions, i.repository_id, i.severity, i.priority, i.status, i.detected_at, i.first_seen_at, i.last_seen_at,
   i.fixed_at, i.fixed_versions, i.severity_rank, i.priority_rank, i.stage, i.assignee_id, i.sla_due_at, i.closed_at,
-  i.review_needed, i.decision_id, ${DUE_SORT} AS due_sort, i.kev, i.epss,
+  i.review_needed, i.decision_id, ${DUE_SORT} AS due_sort, i.kev, ${EPSS_NOW},
   (SELECT u.username FROM users u WHERE u.id = i.assignee_id) AS assignee_name,
   (SELECT json_build_object('kind', d.kind, 'reason', d.reason, 'justification', d.justification, 'expires_at', d.expires_at,
           'scope', d.scope, 'needs_review', d.needs_review) FROM decisions d WHERE d.id = i.decision_id) AS decision,
@@ -279,14 +292,21 @@ export const summarizeIssues = async (db: Queryable, workspaceId: string, f: Que
   return rows
 }
 
-/** One issue with its explanation and factors, or null. */
-export const getIssue = async (db: Queryable, workspaceId: string, id: string): Promise<IssueDetailRow | null> =>
-  (
+/** One issue with its explanation and factors (the EPSS value they quote is the one read with it), or null. */
+export const getIssue = async (db: Queryable, workspaceId: string, id: string): Promise<IssueDetailRow | null> => {
+  const row = (
     await db.query<IssueDetailRow>(
       `SELECT ${ISSUE_COLUMNS}, i.factors, i.explanation FROM issues i WHERE i.workspace_id = $1 AND i.id = $2`,
       [workspaceId, id],
     )
-  ).rows[0] ?? null
+  ).rows[0]
+  if (!row) return null
+  return {
+    ...row,
+    factors: renderFactors(row.factors as SeverityFactor[], row.epss),
+    explanation: renderEpssMarks(row.explanation, row.epss),
+  }
+}
 
 export interface OccurrenceRow {
   id: number
