@@ -135,11 +135,16 @@ export const queueWhere = (workspaceId: string, f: QueueFilter) => {
   if (f.stage?.length) where.push(`i.stage = ANY(${p(f.stage)}::text[])`)
   if (f.needsReview) where.push('i.review_needed')
   if (f.kev !== undefined) where.push(f.kev ? 'i.kev IS NOT NULL' : 'i.kev IS NULL')
-  if (f.epssMin !== undefined)
-    // the feed's current scores: one primary-key probe of epss_scores per CVE of the issue
+  if (f.epssMin !== undefined) {
+    // the feed's current scores, of the issue's CVE (a primary-key probe, or one hash of the scores at or above the
+    // bound when many issues are looked at) or, for the few issues with CVE aliases, of any of its CVEs
+    const min = p(f.epssMin)
     where.push(
-      `EXISTS (SELECT 1 FROM epss_scores e WHERE e.cve = ANY(issue_feed_keys(i.cve, i.aliases)) AND e.score >= ${p(f.epssMin)}::float8)`,
+      `(EXISTS (SELECT 1 FROM epss_scores e WHERE e.cve = i.cve AND e.score >= ${min}::float8)
+        OR (i.aliases::text ILIKE '%cve-%' AND EXISTS (SELECT 1 FROM epss_scores e
+              WHERE e.cve = ANY(issue_feed_keys(i.cve, i.aliases)) AND e.score >= ${min}::float8)))`,
     )
+  }
   if (f.sla?.states.length) {
     // open issues only; the index on (workspace_id, sla_due_at) WHERE status = 'open' serves each range
     const now = p(f.sla.now)
@@ -220,7 +225,8 @@ const decodeCursor = (s: string, cols: SortCol[]): unknown[] => {
  * it), read from epss_scores; an issue stores only which side of its policy's thresholds the score is on.
  */
 export const EPSS_NOW = `(SELECT json_build_object('score', e.score, 'percentile', e.percentile, 'date', e.scored_on::text)
-     FROM epss_scores e WHERE e.cve = ANY(issue_feed_keys(i.cve, i.aliases))
+     FROM epss_scores e
+    WHERE e.cve = ANY(CASE WHEN i.aliases::text ILIKE '%cve-%' THEN issue_feed_keys(i.cve, i.aliases) ELSE ARRAY[i.cve] END)
     ORDER BY e.score DESC, e.cve = upper(btrim(i.cve)) DESC, e.cve LIMIT 1) AS epss`
 
 export const ISSUE_COLUMNS = `i.id, i.cve, i.aliases, i.package_key, i.package_name, i.ecosystem, i.versions, i.target_kind, i.target_name,
