@@ -26,8 +26,10 @@ import {
 } from './workflow-store.ts'
 
 /**
- * Priority recomputation without a sync: after a feed refresh (the issues of the CVEs whose feed values changed) and
- * after a policy change (every issue of the workspace). Set-based: issues are read, recomputed in memory with the one
+ * Priority recomputation without a sync: after a feed refresh (the issues of the CVEs whose feed values changed in a
+ * way that can move a priority: a KEV entry, an EPSS score that appeared, left or crossed a policy threshold) and
+ * after a policy change (every issue of the workspace). An issue stores the EPSS value only as a mark in its factor
+ * text and sentence (the value is joined when it is read), so a score that moved within its band changes nothing. Set-based: issues are read, recomputed in memory with the one
  * pure prioritisation (packages/core) and written back in chunks, a constant number of statements per chunk.
  */
 
@@ -107,8 +109,8 @@ const time = (d: Date | null) => (d ? new Date(d).getTime() : null)
 
 /**
  * Recomputes the priority of these issues from their sources, the feeds and their workspace's policy; writes what
- * changed (priority, factors, sentence, feed values, an open issue's due date) and a timeline entry with the cause
- * for every change of level. A row another writer changed between the read and the write (a sync, a person) is
+ * changed (priority, factors, sentence, KEV entry, an open issue's due date) and a timeline entry with the cause
+ * for every change of level (its sentence with the EPSS value of the day). A row another writer changed between the read and the write (a sync, a person) is
  * not overwritten: it is read again and recomputed. The dry run counts with the same code.
  */
 export const reprioritiseIssues = async (
