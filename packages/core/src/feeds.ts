@@ -98,6 +98,45 @@ export const formatPercentile = (p: number): string =>
 export const describeEpss = (score: number, percentile?: number, date?: string): string =>
   `EPSS ${formatEpss(score)}${percentile === undefined ? '' : ` (${formatPercentile(percentile)})`}${date ? `, ${date}` : ''}`
 
+/**
+ * The feed's EPSS value as a factor states it: the score, its percentile and date, and each scanner whose own score
+ * reads differently ("EPSS 0.43 (97th percentile), 2026-12-01; endor says 0.38"). `says`: each scanner's score,
+ * sorted by kind. Null (the CVE left the feed and its issue waits for its recompute): said so.
+ */
+export const describeFeedEpss = (epss: EpssValue | null, says: readonly (readonly [string, number])[]): string => {
+  if (!epss) return 'EPSS: no longer scored by FIRST'
+  const reference = formatEpss(epss.score)
+  const differ = says.filter(([, s]) => formatEpss(s) !== reference).map(([kind, s]) => `${kind} says ${formatEpss(s)}`)
+  return `${describeEpss(epss.score, epss.percentile, epss.date)}${differ.length ? `; ${differ.join(', ')}` : ''}`
+}
+
+/**
+ * What an issue stores in place of the feed's EPSS value, in its factor text and its sentence: a mark holding only
+ * what does not change with the daily file (the scanners' own scores). The value is joined when the issue is read
+ * (`renderEpssMarks`), so a daily file that moves a score without moving it across a policy threshold rewrites no
+ * issue.
+ */
+export const epssMark = (says: readonly (readonly [string, number])[]): string =>
+  `{{epss${says.map(([kind, s]) => ` ${encodeURIComponent(kind)}=${s}`).join('')}}}`
+
+const EPSS_MARKS = /\{\{epss((?: [^\s=}]+=[-+.e0-9]+)*)\}\}/g
+
+const parseSays = (args: string): [string, number][] =>
+  args
+    .trim()
+    .split(' ')
+    .filter((a) => a !== '')
+    .map((a) => {
+      const at = a.lastIndexOf('=')
+      return [decodeURIComponent(a.slice(0, at)), Number(a.slice(at + 1))]
+    })
+
+/** A stored factor text or sentence with the feed's EPSS value in place of its marks (the value read with it). */
+export const renderEpssMarks = (text: string, epss: EpssValue | null): string =>
+  text.includes('{{epss')
+    ? text.replace(EPSS_MARKS, (_, args: string) => describeFeedEpss(epss, parseSays(args)))
+    : text
+
 /** "listed in CISA KEV since 2024-05-02 (known ransomware use)" */
 export const describeKev = (k: KevValue): string =>
   `listed in CISA KEV since ${k.dateAdded}${k.knownRansomware ? ' (known ransomware use)' : ''}`

@@ -1,4 +1,12 @@
-import { describeEpss, describeKev, type FeedEvidence, formatEpss } from './feeds.ts'
+import {
+  describeEpss,
+  describeFeedEpss,
+  describeKev,
+  type EpssValue,
+  epssMark,
+  type FeedEvidence,
+  renderEpssMarks,
+} from './feeds.ts'
 import type { SeverityFactor, SourceView } from './priority.ts'
 import type { PriorityPolicy } from './priority-policy.ts'
 
@@ -8,9 +16,16 @@ const who = (views: SourceView[]): string[] => [...new Set(views.map((v) => v.ki
  * The exploitation factors of an issue (pure): KEV, exploited in the wild, EPSS. The public feeds are the reference
  * every source is judged by; what a scanner says stays, attributed to it, and where it disagrees with the feed the
  * factor's text says both ("EPSS 0.43 (97th percentile), 2026-12-01; endor says 0.38"). Without a feed entry the
- * scanners' own signals decide, as they did before the feeds.
+ * scanners' own signals decide, as they did before the feeds. Only which side of the policy's EPSS thresholds the
+ * feed's score is on moves the priority; the value itself is only shown.
  */
-export const exploitFactors = (views: SourceView[], feeds: FeedEvidence, policy: PriorityPolicy): SeverityFactor[] => {
+export const exploitFactors = (
+  views: SourceView[],
+  feeds: FeedEvidence,
+  policy: PriorityPolicy,
+  /** the form an issue stores: the feed's EPSS value left out as a mark (`epssMark`), joined when read */
+  stored = false,
+): SeverityFactor[] => {
   const out: SeverityFactor[] = []
   const kevMove =
     policy.kev === 'critical'
@@ -56,16 +71,12 @@ export const exploitFactors = (views: SourceView[], feeds: FeedEvidence, policy:
   const scored = views.filter((v) => v.signals.epss !== undefined)
   let epss: { score: number; text: string; sources: string[] } | null = null
   if (feeds.epss) {
-    const reference = formatEpss(feeds.epss.score)
     const perKind = new Map<string, number>()
     for (const v of scored) perKind.set(v.kind, Math.max(perKind.get(v.kind) ?? 0, v.signals.epss!.score))
-    const differ = [...perKind]
-      .filter(([, s]) => formatEpss(s) !== reference)
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([kind, s]) => `${kind} says ${formatEpss(s)}`)
+    const says = [...perKind].sort(([a], [b]) => a.localeCompare(b))
     epss = {
       score: feeds.epss.score,
-      text: `${describeEpss(feeds.epss.score, feeds.epss.percentile, feeds.epss.date)}${differ.length ? `; ${differ.join(', ')}` : ''}`,
+      text: stored ? epssMark(says) : describeFeedEpss(feeds.epss, says),
       sources: [],
     }
   } else if (scored.length) {
@@ -98,3 +109,15 @@ export const exploitFactors = (views: SourceView[], feeds: FeedEvidence, policy:
   }
   return out
 }
+
+/**
+ * An issue's stored factors as read: the feed's EPSS value (joined when the issue is read) in place of the mark its
+ * EPSS factor holds (`stored` form). Other factors, and a scanner's own EPSS factor, are as stored.
+ */
+export const renderFactors = <F extends { code: string; text: string; sources: readonly string[] }>(
+  factors: readonly F[],
+  epss: EpssValue | null,
+): F[] =>
+  factors.map((f) =>
+    f.code.startsWith('epss') && f.sources.length === 0 ? { ...f, text: renderEpssMarks(f.text, epss) } : f,
+  )

@@ -38,19 +38,35 @@ export interface CauseEvidence {
   factorCodes: readonly string[]
   /** the feed values the priority was computed with */
   kev: KevValue | null
-  epss: EpssValue | null
+  epss?: EpssValue | null | undefined
+  /**
+   * what an issue keeps of the feed's EPSS value: the code of the factor it gave (`epss_high`, `epss_low`, `epss`;
+   * null when the feed does not score it), i.e. which side of the policy's thresholds the score was on
+   */
+  epssBand?: string | null | undefined
 }
+
+/** The code of the factor the feed's EPSS score gave (factors from a scanner's own score name their sources). */
+export const feedEpssBand = (factors: readonly { code: string; sources: readonly string[] }[]): string | null =>
+  factors.find((f) => f.code.startsWith('epss') && f.sources.length === 0)?.code ?? null
 
 /**
  * The cause of a priority change a sync's recompute made: a new source, then a change in reachability, a source gone,
- * feed values that changed since the issue was last computed (a sync ran before the refresh's own recompute), else
+ * feed values that changed since the issue was last computed (a sync ran before the refresh's own recompute; of EPSS
+ * an issue keeps only the side of the thresholds its score was on), else
  * what a scanner reports changed.
  */
 export const syncPriorityCause = (before: CauseEvidence, after: CauseEvidence): PriorityCause => {
   if (after.present.some((s) => !before.present.includes(s))) return 'new_source'
   if (reachability(before.factorCodes) !== reachability(after.factorCodes)) return 'reachability_changed'
   if (before.present.some((s) => !after.present.includes(s))) return 'source_gone'
-  if (!sameKev(before.kev, after.kev) || !sameEpss(before.epss, after.epss)) return 'feed_refresh'
+  if (
+    !sameKev(before.kev, after.kev) ||
+    !sameEpss(before.epss ?? null, after.epss ?? null) ||
+    (before.epssBand ?? null) !== (after.epssBand ?? null)
+  )
+    return 'feed_refresh'
+
   return 'scanner_update'
 }
 

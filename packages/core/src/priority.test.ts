@@ -1,14 +1,18 @@
 import { describe, expect, it } from 'vitest'
 import {
   describeEpss,
+  describeFeedEpss,
   type EpssValue,
+  epssMark,
   type FeedEvidence,
   feedEvidence,
   feedKeys,
   formatPercentile,
   type KevValue,
+  renderEpssMarks,
 } from './feeds.ts'
 import { prioritise, type SourceView } from './priority.ts'
+import { renderFactors } from './priority-feeds.ts'
 import { reprioritised, syncPriorityCause } from './priority-history.ts'
 import { DEFAULT_PRIORITY_POLICY, type PriorityPolicy, priorityPolicyOf } from './priority-policy.ts'
 import { DEFAULT_SLA_POLICY } from './workflow.ts'
@@ -223,5 +227,47 @@ describe('priority history', () => {
         'feed_refresh',
       ).timeline,
     ).toEqual([])
+  })
+})
+
+describe('what an issue stores of the EPSS value', () => {
+  const sources = [
+    view('endor', { severity: 'high', signals: { epss: { score: 0.02 } } }),
+    view('ox', { severity: 'high', signals: { epss: { score: 0.4312 } } }),
+    view('a b=c', { severity: 'high', signals: { epss: { score: 0.0000123 } } }),
+  ]
+
+  it('the stored form holds a mark in place of the value; read with the value it is the text computed with it', () => {
+    for (const epss of [EPSS, { score: 0.003, percentile: 0.12, date: '2026-12-02' }, { ...EPSS, score: 0.05 }]) {
+      const ctx = { feeds: feeds({ epss }), policy: policy({ lowering: { factors: ['epss_low'], maxLevels: 1 } }) }
+      const shown = prioritise(sources, ctx)
+      const stored = prioritise(sources, { ...ctx, stored: true })
+      expect(JSON.stringify(stored)).not.toMatch(/EPSS \d/)
+      expect(stored.priority).toBe(shown.priority)
+      expect(renderFactors(stored.factors, epss)).toEqual(shown.factors)
+      expect(renderEpssMarks(stored.explanation, epss)).toBe(shown.explanation)
+    }
+  })
+
+  it('a score that moves within its band stores the same; across a threshold it does not', () => {
+    const at = (score: number, date: string) =>
+      prioritise(sources, { feeds: feeds({ epss: { score, percentile: 0.5, date } }), stored: true })
+    expect(at(0.2, '2026-12-01')).toEqual(at(0.31, '2026-12-02'))
+    expect(at(0.2, '2026-12-01')).not.toEqual(at(0.09, '2026-12-02'))
+    // a scanner's own score (no feed entry) is stored as it is: it changes only with a sync
+    const own = prioritise(sources, { feeds: feeds(), stored: true })
+    expect(own.factors.find((f) => f.code === 'epss_high')?.text).toBe('EPSS 0.43')
+  })
+
+  it('a mark whose CVE left the feed says so', () => {
+    expect(renderEpssMarks(`${epssMark([['endor', 0.02]])}: exploitation unlikely`, null)).toBe(
+      'EPSS: no longer scored by FIRST: exploitation unlikely',
+    )
+    expect(
+      describeFeedEpss(EPSS, [
+        ['endor', 0.43],
+        ['ox', 0.2],
+      ]),
+    ).toBe('EPSS 0.43 (97th percentile), 2026-12-01; ox says 0.20')
   })
 })

@@ -63,6 +63,11 @@ export interface PriorityContext {
   policy?: PriorityPolicy
   /** the issue's application, for the business-priority factor (the policy's `businessPriority` thresholds) */
   business?: BusinessContext | null
+  /**
+   * The form an issue stores: the feed's EPSS value (score, percentile, date) is left out of the factor text and the
+   * sentence as a mark (`epssMark`) and joined when the issue is read (`renderEpssMarks`). Off: the text as read.
+   */
+  stored?: boolean
 }
 
 /**
@@ -77,7 +82,7 @@ export const prioritise = (sources: SourceView[], ctx: PriorityContext = {}): Pr
   const factors: SeverityFactor[] = []
   const add = (f: SeverityFactor) => factors.push(f)
 
-  for (const f of exploitFactors(views, ctx.feeds ?? NO_FEED_EVIDENCE, policy)) add(f)
+  for (const f of exploitFactors(views, ctx.feeds ?? NO_FEED_EVIDENCE, policy, ctx.stored === true)) add(f)
   const fnReach = views.filter((v) => v.signals.reachability?.function === 'reachable')
   const fnUnreach = views.filter((v) => v.signals.reachability?.function === 'unreachable')
   const depUnreach = views.filter((v) => v.signals.reachability?.dependency === 'unreachable')

@@ -1,5 +1,13 @@
-import type { EpssValue, FeedName, KevValue } from '@vulnsync/core'
+import {
+  DEFAULT_PRIORITY_POLICY,
+  type EpssValue,
+  type FeedName,
+  type KevValue,
+  type PriorityPolicy,
+  priorityPolicyOf,
+} from '@vulnsync/core'
 import type { Db, Queryable } from './driver.ts'
+import { PRIORITY_POLICY } from './workflow-store.ts'
 
 /**
  * The prioritisation feeds' SQL: each feed's settings and last refresh, the staging a download is read into, the
@@ -151,50 +159,89 @@ export const stagedCount = async (db: Queryable, name: FeedName, loadId: string)
   ).rows[0]!.n
 
 /**
+ * The EPSS thresholds of every workspace's priority policy (the defaults' among them): the scores at which a priority
+ * can move. A score that moves without crossing one of them changes no issue.
+ */
+export const epssThresholdsInUse = async (db: Queryable): Promise<number[]> => {
+  const { rows } = await db.query<{ body: Partial<PriorityPolicy> }>(`SELECT body FROM policies WHERE name = $1`, [
+    PRIORITY_POLICY,
+  ])
+  const out = new Set<number>()
+  for (const p of [DEFAULT_PRIORITY_POLICY, ...rows.map((r) => priorityPolicyOf(r.body))]) {
+    if (Number.isFinite(p.epss.high)) out.add(p.epss.high)
+    if (Number.isFinite(p.epss.low)) out.add(p.epss.low)
+  }
+  return [...out].sort((a, b) => a - b)
+}
+
+/**
  * Swaps a staged load in, in one transaction under the exclusive feed lock: entries are upserted where their values
- * changed, entries no longer in the feed are removed, and every CVE that changed is recorded in `feed_changes` for
- * the recompute (or `*`, every issue, on the feed's first load: a KEV catalog that now exists changes what a scanner's
- * own KEV claim is contrasted with). A duplicate CVE in a file counts once (the last row). Returns how many changed.
+ * changed, entries no longer in the feed are removed, and the CVEs whose change can move a priority are recorded in
+ * `feed_changes` for the recompute (or `*`, every issue, on the feed's first load: a KEV catalog that now exists
+ * changes what a scanner's own KEV claim is contrasted with). For KEV that is every changed entry (the issue shows
+ * and stores its listing); for EPSS a CVE that appears or leaves, or whose score crosses a threshold of some
+ * workspace's policy (`epssThresholdsInUse`): a score that moves within its band is updated here and shown when an
+ * issue is read, and no issue is rewritten for it. A duplicate CVE in a file counts once (the last row). Returns how
+ * many entries changed and how many CVEs were recorded for the recompute.
  */
 export const mergeStaged = async (
   db: Db,
   name: FeedName,
   loadId: string,
   o: { feedDate: string; firstLoad: boolean },
-): Promise<{ changed: number }> =>
+): Promise<{ changed: number; recorded: number }> =>
   db.transaction(async (tx) => {
     await tx.query(`SELECT pg_advisory_xact_lock(${FEED_LOCK})`)
-    const sql =
+    const { rows } =
       name === 'kev'
-        ? `WITH s AS (SELECT DISTINCT ON (cve) * FROM kev_staging WHERE load_id = $1 ORDER BY cve, ctid DESC),
-           up AS (
-             INSERT INTO kev_entries AS k (cve, date_added, due_date, known_ransomware, vendor_project, product, name)
-             SELECT cve, date_added, due_date, known_ransomware, vendor_project, product, name FROM s
-             ON CONFLICT (cve) DO UPDATE SET date_added = excluded.date_added, due_date = excluded.due_date,
-               known_ransomware = excluded.known_ransomware, vendor_project = excluded.vendor_project,
-               product = excluded.product, name = excluded.name
-             WHERE (k.date_added, k.due_date, k.known_ransomware) IS DISTINCT FROM
-                   (excluded.date_added, excluded.due_date, excluded.known_ransomware)
-                OR (k.vendor_project, k.product, k.name) IS DISTINCT FROM (excluded.vendor_project, excluded.product, excluded.name)
-             RETURNING cve),
-           gone AS (DELETE FROM kev_entries k WHERE NOT EXISTS (SELECT 1 FROM s WHERE s.cve = k.cve) RETURNING cve)
-           INSERT INTO feed_changes (feed, cve) SELECT 'kev', cve FROM up UNION SELECT 'kev', cve FROM gone
-           ON CONFLICT DO NOTHING`
-        : `WITH s AS (SELECT DISTINCT ON (cve) * FROM epss_staging WHERE load_id = $1 ORDER BY cve, ctid DESC),
-           up AS (
-             INSERT INTO epss_scores AS e (cve, score, percentile, scored_on)
-             SELECT cve, score, percentile, $2::date FROM s
-             ON CONFLICT (cve) DO UPDATE SET score = excluded.score, percentile = excluded.percentile,
-               scored_on = excluded.scored_on
-             WHERE (e.score, e.percentile) IS DISTINCT FROM (excluded.score, excluded.percentile)
-             RETURNING cve),
-           gone AS (DELETE FROM epss_scores e WHERE NOT EXISTS (SELECT 1 FROM s WHERE s.cve = e.cve) RETURNING cve)
-           INSERT INTO feed_changes (feed, cve) SELECT 'epss', cve FROM up UNION SELECT 'epss', cve FROM gone
-           ON CONFLICT DO NOTHING`
-    const r = await tx.query(sql, name === 'kev' ? [loadId] : [loadId, o.feedDate])
+        ? await tx.query<{ changed: number; recorded: number }>(
+            `WITH s AS (SELECT DISTINCT ON (cve) * FROM kev_staging WHERE load_id = $1 ORDER BY cve, ctid DESC),
+             up AS (
+               INSERT INTO kev_entries AS k (cve, date_added, due_date, known_ransomware, vendor_project, product, name)
+               SELECT cve, date_added, due_date, known_ransomware, vendor_project, product, name FROM s
+               ON CONFLICT (cve) DO UPDATE SET date_added = excluded.date_added, due_date = excluded.due_date,
+                 known_ransomware = excluded.known_ransomware, vendor_project = excluded.vendor_project,
+                 product = excluded.product, name = excluded.name
+               WHERE (k.date_added, k.due_date, k.known_ransomware) IS DISTINCT FROM
+                     (excluded.date_added, excluded.due_date, excluded.known_ransomware)
+                  OR (k.vendor_project, k.product, k.name) IS DISTINCT FROM (excluded.vendor_project, excluded.product, excluded.name)
+               RETURNING cve),
+             gone AS (DELETE FROM kev_entries k WHERE NOT EXISTS (SELECT 1 FROM s WHERE s.cve = k.cve) RETURNING cve),
+             rec AS (
+               INSERT INTO feed_changes (feed, cve) SELECT 'kev', cve FROM up UNION SELECT 'kev', cve FROM gone
+               ON CONFLICT DO NOTHING RETURNING cve)
+             SELECT (SELECT count(*) FROM up)::int + (SELECT count(*) FROM gone)::int AS changed,
+                    (SELECT count(*) FROM rec)::int AS recorded`,
+            [loadId],
+          )
+        : await tx.query<{ changed: number; recorded: number }>(
+            // d: what changed, with the score it had (the CTEs all read the table as it was before this statement)
+            `WITH s AS (SELECT DISTINCT ON (cve) * FROM epss_staging WHERE load_id = $1 ORDER BY cve, ctid DESC),
+             d AS (
+               SELECT s.cve, s.score, s.percentile, e.score AS was
+                 FROM s LEFT JOIN epss_scores e ON e.cve = s.cve
+                WHERE e.cve IS NULL OR (e.score, e.percentile) IS DISTINCT FROM (s.score, s.percentile)),
+             up AS (
+               INSERT INTO epss_scores AS e (cve, score, percentile, scored_on)
+               SELECT cve, score, percentile, $2::date FROM d
+               ON CONFLICT (cve) DO UPDATE SET score = excluded.score, percentile = excluded.percentile,
+                 scored_on = excluded.scored_on
+               RETURNING cve),
+             gone AS (DELETE FROM epss_scores e WHERE NOT EXISTS (SELECT 1 FROM s WHERE s.cve = e.cve) RETURNING cve),
+             rec AS (
+               INSERT INTO feed_changes (feed, cve)
+               SELECT 'epss', cve FROM d
+                WHERE d.was IS NULL
+                   OR EXISTS (SELECT 1 FROM unnest($3::float8[]) t WHERE (d.was >= t) <> (d.score >= t))
+               UNION SELECT 'epss', cve FROM gone
+               ON CONFLICT DO NOTHING RETURNING cve)
+             SELECT (SELECT count(*) FROM up)::int + (SELECT count(*) FROM gone)::int AS changed,
+                    (SELECT count(*) FROM rec)::int AS recorded`,
+            [loadId, o.feedDate, await epssThresholdsInUse(tx)],
+          )
     if (o.firstLoad)
       await tx.query(`INSERT INTO feed_changes (feed, cve) VALUES ($1, '*') ON CONFLICT DO NOTHING`, [name])
-    return { changed: r.rowCount }
+    return { changed: rows[0]!.changed, recorded: rows[0]!.recorded }
   })
 
 /** How many CVEs of a feed wait for their issues' recompute (`*` counts as every issue). */
@@ -214,13 +261,16 @@ export const issuesOfFeedChanges = async (db: Queryable, name: FeedName): Promis
   const { all } = await pendingFeedChanges(db, name)
   const { rows } = all
     ? await db.query<{ id: number }>(`SELECT id FROM issues ORDER BY id`)
-    : await db.query<{ id: number }>(
-        `SELECT i.id FROM issues i JOIN feed_changes c ON c.feed = $1 AND c.cve = i.cve
+    : // by CVE through the (workspace_id, cve) index, one probe per workspace and changed CVE; by alias, the issues
+      // that have a CVE among their aliases
+      await db.query<{ id: number }>(
+        `SELECT i.id FROM feed_changes c CROSS JOIN workspaces w
+           JOIN issues i ON i.workspace_id = w.id AND i.cve = c.cve
+          WHERE c.feed = $1
          UNION
          SELECT i.id FROM issues i
-          WHERE i.aliases::text LIKE '%"CVE-%'
-            AND EXISTS (SELECT 1 FROM jsonb_array_elements_text(i.aliases) a
-                         JOIN feed_changes c ON c.feed = $1 AND c.cve = upper(a))
+          WHERE i.aliases::text ILIKE '%cve-%'
+            AND issue_feed_keys(i.cve, i.aliases) && ARRAY(SELECT cve FROM feed_changes WHERE feed = $1)
          ORDER BY 1`,
         [name],
       )

@@ -1,5 +1,15 @@
-import { type AffectedRange, closedAtAfter, draftsOf, type IssueStatus, type Stage, transition } from '@vulnsync/core'
+import {
+  type AffectedRange,
+  closedAtAfter,
+  draftsOf,
+  type EpssValue,
+  type IssueStatus,
+  renderEpssMarks,
+  type Stage,
+  transition,
+} from '@vulnsync/core'
 import type { Queryable } from './driver.ts'
+import { EPSS_NOW } from './queue-store.ts'
 import { type Actor, type IssueEventInput, insertIssueEvents } from './workflow-store.ts'
 
 /**
@@ -112,8 +122,8 @@ export interface FixIssueFacts {
 
 export const listFixIssueFacts = async (db: Queryable, issueIds: number[]): Promise<FixIssueFacts[]> =>
   (
-    await db.query<FixIssueFacts>(
-      `SELECT i.id, i.cve, i.severity, i.priority, i.explanation,
+    await db.query<FixIssueFacts & { epss: EpssValue | null }>(
+      `SELECT i.id, i.cve, i.severity, i.priority, i.explanation, ${EPSS_NOW},
               (SELECT json_agg(json_build_object('kind', c.kind, 'name', c.name, 'evidence', o.evidence,
                       'version', o.package_version, 'manifest', o.manifest_path) ORDER BY c.kind)
                  FROM occurrences o JOIN connections c ON c.id = o.connection_id
@@ -121,7 +131,13 @@ export const listFixIssueFacts = async (db: Queryable, issueIds: number[]): Prom
          FROM issues i WHERE i.id = ANY($1::bigint[]) ORDER BY i.priority_rank DESC, i.cve`,
       [issueIds],
     )
-  ).rows.map((r) => ({ ...r, id: Number(r.id), sources: r.sources ?? [] }))
+  ).rows.map(({ epss, ...r }) => ({
+    ...r,
+    id: Number(r.id),
+    // the sentence with the EPSS value as it is now
+    explanation: renderEpssMarks(r.explanation, epss),
+    sources: r.sources ?? [],
+  }))
 
 // ------------------------------------------------------------------ fix pull requests
 

@@ -2,12 +2,13 @@ import {
   aggregateIssue,
   createRepoMatcher,
   type DecisionKind,
-  type EpssValue,
   type FindingSignals,
+  feedEpssBand,
   feedKeys,
   type IssueStatus,
   type KevValue,
   type RepoMatcher,
+  renderEpssMarks,
   type Severity,
   type SlaLevel,
   type SourceRow,
@@ -256,6 +257,7 @@ export const writeOccurrenceBatch = async (
               g.flatMap((w) => w.row.aliases),
             ),
             policy: priorityPolicy,
+            stored: true,
           },
         )
         const due = slaDueAt(
@@ -278,18 +280,18 @@ export const writeOccurrenceBatch = async (
         `INSERT INTO issues (workspace_id, target_key, package_key, cve, repository_id, target_kind, target_name, target_url,
             package_name, ecosystem, aliases, versions, fixed_versions, severity, severity_rank, priority, priority_rank,
             factors, explanation, status, detected_at, first_seen_at, last_seen_at, created_at, updated_at, sla_due_at,
-            target_versions, kev, epss)
+            target_versions, kev)
          SELECT $1, x.target_key, x.package_key, x.cve, x.repository_id, x.target_kind,
             CASE WHEN x.target_kind = 'repository' THEN r.full_name ELSE x.target_name END,
             CASE WHEN x.target_kind = 'repository' THEN r.web_url ELSE NULL END,
             x.package_name, x.ecosystem, x.aliases, x.versions, x.fixed_versions, x.severity, x.severity_rank, x.priority,
             x.priority_rank, x.factors, x.explanation, 'open', x.detected_at, $2, $2, $2, $2, x.sla_due_at,
-            x.target_versions, x.kev, x.epss
+            x.target_versions, x.kev
            FROM json_to_recordset($3::json) AS x(target_key text, package_key text, cve text, repository_id bigint,
              target_kind text, target_name text, package_name text, ecosystem text, aliases jsonb, versions jsonb,
              fixed_versions jsonb, severity text, severity_rank smallint, priority text, priority_rank smallint,
              factors json, explanation text, detected_at timestamptz, sla_due_at timestamptz, target_versions jsonb,
-             kev jsonb, epss jsonb)
+             kev jsonb)
            LEFT JOIN repositories r ON r.id = x.repository_id
          ON CONFLICT (workspace_id, target_key, package_key, cve) DO NOTHING
          RETURNING id, target_key, package_key, cve`,
@@ -461,7 +463,8 @@ interface IssueBefore {
   priority: SlaLevel
   factor_codes: string[]
   kev: KevValue | null
-  epss: EpssValue | null
+  /** the code of the factor the feed's EPSS score gave (feedEpssBand) */
+  epss_band: string | null
   sla_due_at: Date | null
   closed_at: Date | null
   versions: string[]
@@ -495,8 +498,10 @@ export const recomputeIssues = async (
   )
   const { rows: beforeRows } = await tx.query<IssueBefore>(
     `SELECT i.id, i.workspace_id, i.cve, i.status, i.stage, i.priority, i.sla_due_at, i.closed_at, i.versions,
-            d.kind AS decision_kind, i.kev, i.epss,
+            d.kind AS decision_kind, i.kev,
             (SELECT coalesce(json_agg(f->>'code'), '[]'::json) FROM json_array_elements(i.factors) f) AS factor_codes,
+            (SELECT f->>'code' FROM json_array_elements(i.factors) f
+              WHERE f->>'code' LIKE 'epss%' AND json_array_length(f->'sources') = 0 LIMIT 1) AS epss_band,
             a.name AS app_name, a.business_priority AS app_priority, a.source_label AS app_label
        FROM issues i LEFT JOIN decisions d ON d.id = i.decision_id AND d.ended_at IS NULL
        LEFT JOIN applications a ON a.id = i.application_id
@@ -560,6 +565,7 @@ export const recomputeIssues = async (
       business: b.app_name
         ? { application: b.app_name, businessPriority: b.app_priority, sourceLabel: b.app_label }
         : null,
+      stored: true,
     })
     const perConn = new Map<string, { kind: string; present: boolean }>()
     for (const r of g) {
@@ -583,7 +589,8 @@ export const recomputeIssues = async (
         evidence: agg.status,
         priority: agg.priority,
         severity: agg.severity,
-        explanation: agg.explanation,
+        // the timeline keeps the sentence as it reads now, with the EPSS value that moved it
+        explanation: renderEpssMarks(agg.explanation, evidence.epss),
         detectedAt: new Date(agg.detected_at),
         fixedAt: agg.fixed_at ? new Date(agg.fixed_at) : null,
         sources: [...perConn.keys()],
@@ -596,13 +603,13 @@ export const recomputeIssues = async (
                   present: presentBefore.get(id) ?? [],
                   factorCodes: b.factor_codes ?? [],
                   kev: b.kev,
-                  epss: b.epss,
+                  epssBand: b.epss_band,
                 },
                 {
                   present: [...perConn].filter(([, s]) => s.present).map(([c]) => c),
                   factorCodes: agg.factors.map((f) => f.code),
                   kev: agg.kev,
-                  epss: agg.epss,
+                  epssBand: feedEpssBand(agg.factors),
                 },
               ),
       },
@@ -639,7 +646,7 @@ export const recomputeIssues = async (
            priority_rank smallint, factors json, explanation text, status text, stage text, detected_at timestamptz,
            first_seen_at timestamptz, last_seen_at timestamptz, fixed_at timestamptz, versions jsonb,
            fixed_versions jsonb, aliases jsonb, sla_due_at timestamptz, closed_at timestamptz, reopened int,
-           review boolean, target_versions jsonb, asset_repository_id bigint, kev jsonb, epss jsonb))
+           review boolean, target_versions jsonb, asset_repository_id bigint, kev jsonb))
        UPDATE issues i SET severity = u.severity, severity_rank = u.severity_rank, priority = u.priority,
          priority_rank = u.priority_rank, factors = u.factors, explanation = u.explanation, status = u.status,
          stage = u.stage, detected_at = u.detected_at, first_seen_at = u.first_seen_at, last_seen_at = u.last_seen_at,
@@ -648,7 +655,7 @@ export const recomputeIssues = async (
          review_needed = i.review_needed OR u.review, target_versions = u.target_versions,
          repository_id = CASE WHEN i.target_kind = 'repository' THEN i.repository_id
                               ELSE COALESCE(u.asset_repository_id, i.repository_id) END,
-         kev = u.kev, epss = u.epss, updated_at = $2
+         kev = u.kev, updated_at = $2
        FROM u WHERE i.id = u.id`,
       [json(updates), now],
     )

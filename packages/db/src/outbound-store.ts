@@ -1,4 +1,6 @@
+import { type EpssValue, renderEpssMarks } from '@vulnsync/core'
 import type { Queryable } from './driver.ts'
+import { EPSS_NOW } from './queue-store.ts'
 
 /**
  * The outbox (ADR 0012): readers of the timeline (`issue_events`) and of new issues keep a cursor of (transaction,
@@ -120,20 +122,21 @@ export interface IssueBriefRow {
   sources: string[] | null
 }
 
+/** What tickets and events say of issues; the sentence with the EPSS value as it is now (stored as a mark). */
 export const issueBriefs = async (db: Queryable, ids: number[]): Promise<IssueBriefRow[]> =>
   ids.length === 0
     ? []
     : (
-        await db.query<IssueBriefRow>(
+        await db.query<IssueBriefRow & { epss: EpssValue | null }>(
           `SELECT i.id, i.workspace_id, i.cve, i.aliases, i.target_key, i.target_name, i.target_url, i.package_key,
                   i.package_name, i.ecosystem, i.versions, i.fixed_versions, i.severity, i.priority, i.priority_rank,
-                  i.explanation, i.status, i.stage, i.sla_due_at,
+                  i.explanation, ${EPSS_NOW}, i.status, i.stage, i.sla_due_at,
                   (SELECT u.username FROM users u WHERE u.id = i.assignee_id) AS assignee_name,
                   (SELECT json_agg(DISTINCT s.kind) FROM issue_sources s WHERE s.issue_id = i.id AND s.present) AS sources
              FROM issues i WHERE i.id = ANY($1::bigint[]) ORDER BY i.id`,
           [ids],
         )
-      ).rows
+      ).rows.map(({ epss, ...r }) => ({ ...r, explanation: renderEpssMarks(r.explanation, epss) }))
 
 export interface EventDraft {
   workspace_id: string

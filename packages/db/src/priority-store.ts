@@ -1,5 +1,4 @@
 import {
-  type EpssValue,
   feedEvidence,
   feedKeys,
   type IssueStatus,
@@ -9,6 +8,7 @@ import {
   type PriorityPolicy,
   prioritiseSources,
   priorityPolicyOf,
+  renderEpssMarks,
   reprioritised,
   type SeverityFactor,
   type SlaLevel,
@@ -16,14 +16,22 @@ import {
 } from '@vulnsync/core'
 import type { Db, Queryable } from './driver.ts'
 import { type FeedLookup, lookupFeeds } from './feed-store.ts'
-import { type Actor, getPolicy, getSlaPolicies, type IssueEventInput, insertIssueEvents } from './workflow-store.ts'
+import {
+  type Actor,
+  getPolicy,
+  getSlaPolicies,
+  type IssueEventInput,
+  insertIssueEvents,
+  PRIORITY_POLICY,
+} from './workflow-store.ts'
 
 /**
- * Priority recomputation without a sync: after a feed refresh (the issues of the CVEs whose feed values changed) and
- * after a policy change (every issue of the workspace). Set-based: issues are read, recomputed in memory with the one
+ * Priority recomputation without a sync: after a feed refresh (the issues of the CVEs whose feed values changed in a
+ * way that can move a priority: a KEV entry, an EPSS score that appeared, left or crossed a policy threshold) and
+ * after a policy change (every issue of the workspace). An issue stores the EPSS value only as a mark in its factor
+ * text and sentence (the value is joined when it is read), so a score that moved within its band changes nothing. Set-based: issues are read, recomputed in memory with the one
  * pure prioritisation (packages/core) and written back in chunks, a constant number of statements per chunk.
  */
-export const PRIORITY_POLICY = 'priority'
 
 /** The workspace's priority policy: the saved one over the defaults. */
 export const getPriorityPolicy = async (db: Queryable, workspaceId: string): Promise<PriorityPolicy> =>
@@ -57,7 +65,10 @@ export interface ReprioritiseResult {
   changed: number
   /** issues looked at */
   examined: number
-  /** issues written (level, factors, sentence, feed values or due date changed); 0 on a dry run */
+  /**
+   * issues written (level, factors, sentence, KEV entry or due date changed; a moved EPSS score alone changes none of
+   * them: an issue stores only which side of the thresholds it is on); 0 on a dry run
+   */
   written: number
 }
 
@@ -89,7 +100,6 @@ interface IssueNow {
   factors: SeverityFactor[]
   explanation: string
   kev: KevValue | null
-  epss: EpssValue | null
   /** the issue's application, for the business-priority factor */
   app_name: string | null
   app_priority: number | null
@@ -103,8 +113,8 @@ const time = (d: Date | null) => (d ? new Date(d).getTime() : null)
 
 /**
  * Recomputes the priority of these issues from their sources, the feeds and their workspace's policy; writes what
- * changed (priority, factors, sentence, feed values, an open issue's due date) and a timeline entry with the cause
- * for every change of level. A row another writer changed between the read and the write (a sync, a person) is
+ * changed (priority, factors, sentence, KEV entry, an open issue's due date) and a timeline entry with the cause
+ * for every change of level (its sentence with the EPSS value of the day). A row another writer changed between the read and the write (a sync, a person) is
  * not overwritten: it is read again and recomputed. The dry run counts with the same code.
  */
 export const reprioritiseIssues = async (
@@ -155,7 +165,7 @@ interface Outcome {
 const reprioritiseChunk = async (q: Queryable, ids: number[], o: ReprioritiseOptions) => {
   const { rows: issues } = await q.query<IssueNow>(
     `SELECT i.id, i.xmin::text AS v, i.workspace_id, i.cve, i.aliases, i.status, i.priority, i.detected_at,
-            i.sla_due_at, i.factors, i.explanation, i.kev, i.epss,
+            i.sla_due_at, i.factors, i.explanation, i.kev,
             a.name AS app_name, a.business_priority AS app_priority, a.source_label AS app_label
        FROM issues i LEFT JOIN applications a ON a.id = i.application_id WHERE i.id = ANY($1::bigint[])`,
     [ids],
@@ -188,12 +198,14 @@ const reprioritiseChunk = async (q: Queryable, ids: number[], o: ReprioritiseOpt
     const g = byIssue.get(i.id)
     if (!g?.length) continue // an issue without occurrences is removed by its next sync recompute
     const feeds = evidenceOf(lookup, i.cve, i.aliases)
+    // the form the issue stores: the EPSS value as a mark, so a score that moved within its band changes nothing
     const p = prioritiseSources(g, {
       feeds,
       policy: policies.get(i.workspace_id)!,
       business: i.app_name
         ? { application: i.app_name, businessPriority: i.app_priority, sourceLabel: i.app_label }
         : null,
+      stored: true,
     })
     const next = reprioritised(
       {
@@ -211,7 +223,6 @@ const reprioritiseChunk = async (q: Queryable, ids: number[], o: ReprioritiseOpt
       p.explanation === i.explanation &&
       same(p.factors, i.factors) &&
       same(feeds.kev, i.kev) &&
-      same(feeds.epss, i.epss) &&
       time(next.slaDueAt) === time(i.sla_due_at)
     outcomes.push({
       id: i.id,
@@ -227,14 +238,14 @@ const reprioritiseChunk = async (q: Queryable, ids: number[], o: ReprioritiseOpt
             factors: p.factors,
             explanation: p.explanation,
             kev: feeds.kev,
-            epss: feeds.epss,
             sla_due_at: next.slaDueAt?.toISOString() ?? null,
           },
       events: next.timeline.map((d) => ({
         issue_id: i.id,
         workspace_id: i.workspace_id,
         type: d.type,
-        detail: { ...d },
+        // the history keeps the sentence as it read then, with the value that moved it
+        detail: d.type === 'priority' ? { ...d, explanation: renderEpssMarks(d.explanation, feeds.epss) } : { ...d },
       })),
     })
   }
@@ -243,9 +254,9 @@ const reprioritiseChunk = async (q: Queryable, ids: number[], o: ReprioritiseOpt
   if (!o.dryRun && writes.length > 0) {
     const { rows: written } = await q.query<{ id: number }>(
       `UPDATE issues i SET priority = x.priority, priority_rank = x.priority_rank, factors = x.factors,
-          explanation = x.explanation, kev = x.kev, epss = x.epss, sla_due_at = x.sla_due_at, updated_at = $2
+          explanation = x.explanation, kev = x.kev, sla_due_at = x.sla_due_at, updated_at = $2
          FROM jsonb_to_recordset($1::jsonb) AS x(id bigint, v text, priority text, priority_rank smallint,
-           factors json, explanation text, kev jsonb, epss jsonb, sla_due_at timestamptz)
+           factors json, explanation text, kev jsonb, sla_due_at timestamptz)
         WHERE i.id = x.id AND i.xmin::text = x.v
         RETURNING i.id`,
       [JSON.stringify(writes.map((w) => w.write)), o.now],

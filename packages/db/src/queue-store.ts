@@ -1,4 +1,4 @@
-import { isStorableText } from '@vulnsync/core'
+import { type EpssValue, isStorableText, renderEpssMarks, renderFactors, type SeverityFactor } from '@vulnsync/core'
 import type { Queryable } from './driver.ts'
 import { InputError } from './errors.ts'
 
@@ -31,7 +31,7 @@ export interface QueueFilter {
   needsReview?: boolean | undefined
   /** listed in CISA KEV (true) or not (false) */
   kev?: boolean | undefined
-  /** EPSS score at least this */
+  /** EPSS score at least this (the feed's current score, of its CVE or a CVE alias) */
   epssMin?: number | undefined
   /** the owning team's id, or null for issues no team owns */
   team?: string | null | undefined
@@ -87,7 +87,8 @@ export interface IssueRow {
   } | null
   due_sort: Date
   kev: { dateAdded: string; dueDate: string | null; knownRansomware: boolean } | null
-  epss: { score: number; percentile: number; date: string } | null
+  /** the feed's current score (the highest of its CVEs), joined from epss_scores when read */
+  epss: EpssValue | null
   owner_team_id: string | null
   owner_team_name: string | null
   application_id: string | null
@@ -144,7 +145,16 @@ export const queueWhere = (workspaceId: string, f: QueueFilter) => {
   if (f.stage?.length) where.push(`i.stage = ANY(${p(f.stage)}::text[])`)
   if (f.needsReview) where.push('i.review_needed')
   if (f.kev !== undefined) where.push(f.kev ? 'i.kev IS NOT NULL' : 'i.kev IS NULL')
-  if (f.epssMin !== undefined) where.push(`(i.epss->>'score')::float8 >= ${p(f.epssMin)}::float8`)
+  if (f.epssMin !== undefined) {
+    // the feed's current scores, of the issue's CVE (a primary-key probe, or one hash of the scores at or above the
+    // bound when many issues are looked at) or, for the few issues with CVE aliases, of any of its CVEs
+    const min = p(f.epssMin)
+    where.push(
+      `(EXISTS (SELECT 1 FROM epss_scores e WHERE e.cve = i.cve AND e.score >= ${min}::float8)
+        OR (i.aliases::text ILIKE '%cve-%' AND EXISTS (SELECT 1 FROM epss_scores e
+              WHERE e.cve = ANY(issue_feed_keys(i.cve, i.aliases)) AND e.score >= ${min}::float8)))`,
+    )
+  }
   if (f.team !== undefined) where.push(f.team === null ? 'i.owner_team_id IS NULL' : `i.owner_team_id = ${p(f.team)}`)
   if (f.application !== undefined)
     where.push(f.application === null ? 'i.application_id IS NULL' : `i.application_id = ${p(f.application)}`)
@@ -223,10 +233,19 @@ const decodeCursor = (s: string, cols: SortCol[]): unknown[] => {
   )
 }
 
+/**
+ * An issue's EPSS value as it is now: the highest current score among its CVE and CVE aliases (as feedEvidence picks
+ * it), read from epss_scores; an issue stores only which side of its policy's thresholds the score is on.
+ */
+export const EPSS_NOW = `(SELECT json_build_object('score', e.score, 'percentile', e.percentile, 'date', e.scored_on::text)
+     FROM epss_scores e
+    WHERE e.cve = ANY(CASE WHEN i.aliases::text ILIKE '%cve-%' THEN issue_feed_keys(i.cve, i.aliases) ELSE ARRAY[i.cve] END)
+    ORDER BY e.score DESC, e.cve = upper(btrim(i.cve)) DESC, e.cve LIMIT 1) AS epss`
+
 export const ISSUE_COLUMNS = `i.id, i.cve, i.aliases, i.package_key, i.package_name, i.ecosystem, i.versions, i.target_kind, i.target_name,
   i.target_url, i.target_versions, i.repository_id, i.severity, i.priority, i.status, i.detected_at, i.first_seen_at, i.last_seen_at,
   i.fixed_at, i.fixed_versions, i.severity_rank, i.priority_rank, i.stage, i.assignee_id, i.sla_due_at, i.closed_at,
-  i.review_needed, i.decision_id, ${DUE_SORT} AS due_sort, i.kev, i.epss, i.owner_team_id, i.application_id,
+  i.review_needed, i.decision_id, ${DUE_SORT} AS due_sort, i.kev, ${EPSS_NOW}, i.owner_team_id, i.application_id,
   (SELECT t.name FROM teams t WHERE t.id = i.owner_team_id) AS owner_team_name,
   (SELECT a.name FROM applications a WHERE a.id = i.application_id) AS application_name,
   (SELECT json_build_object('source', oc.source, 'reason', oc.reason) FROM owner_contexts oc WHERE oc.id = i.owner_context_id) AS owner,
@@ -295,14 +314,21 @@ export const summarizeIssues = async (db: Queryable, workspaceId: string, f: Que
   return rows
 }
 
-/** One issue with its explanation and factors, or null. */
-export const getIssue = async (db: Queryable, workspaceId: string, id: string): Promise<IssueDetailRow | null> =>
-  (
+/** One issue with its explanation and factors (the EPSS value they quote is the one read with it), or null. */
+export const getIssue = async (db: Queryable, workspaceId: string, id: string): Promise<IssueDetailRow | null> => {
+  const row = (
     await db.query<IssueDetailRow>(
       `SELECT ${ISSUE_COLUMNS}, i.factors, i.explanation FROM issues i WHERE i.workspace_id = $1 AND i.id = $2`,
       [workspaceId, id],
     )
-  ).rows[0] ?? null
+  ).rows[0]
+  if (!row) return null
+  return {
+    ...row,
+    factors: renderFactors(row.factors as SeverityFactor[], row.epss),
+    explanation: renderEpssMarks(row.explanation, row.epss),
+  }
+}
 
 export interface OccurrenceRow {
   id: number

@@ -7,6 +7,8 @@ import type { Queryable } from './driver.ts'
  */
 
 export const SLA_POLICY = 'sla'
+/** the name the workspace's priority policy is saved under (priority-store.ts) */
+export const PRIORITY_POLICY = 'priority'
 
 /** Who caused an event. */
 export interface Actor {

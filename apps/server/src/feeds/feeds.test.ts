@@ -248,6 +248,46 @@ describe.each(DRIVERS)('prioritisation feeds on %s', (driver) => {
     expect((await issueOf(KEV_ONLY)).priority).toBe('medium')
   })
 
+  it('a score that moves within its band rewrites no issue; the issue shows the new score when read', async () => {
+    const stamp = async () =>
+      (await t.db.query<{ id: number; updated_at: Date }>(`SELECT id, updated_at FROM issues ORDER BY id`)).rows.map(
+        (r) => [r.id, new Date(r.updated_at).getTime()],
+      )
+    const before = await stamp()
+    const hotHistory = await priorityHistory(HOT)
+    // the day after: COLD moves from 0.003 to 0.0045 (still under the 0.005 threshold), MID from 0.05 to 0.06
+    sim.setEpss({
+      ...EPSS,
+      scores: {
+        ...EPSS.scores,
+        [HOT]: { score: 0.05, percentile: 0.89 },
+        [COLD]: { score: 0.0045, percentile: 0.45 },
+        [MID]: { score: 0.06, percentile: 0.9 },
+      },
+      day: 2,
+    })
+    const f = await refresh('epss')
+    expect(f.lastOutcome.changedCves).toBeGreaterThan(1500)
+    expect(f.lastOutcome.issuesExamined).toBe(0)
+    expect(await stamp()).toEqual(before)
+    const cold = await detailOf(COLD)
+    expect(cold.epss).toEqual({ score: 0.0045, percentile: 0.45, date: '2026-12-03' })
+    expect(cold.factors.find((x: any) => x.code === 'epss_low')).toMatchObject({
+      effect: 'none',
+      text: 'EPSS 0.0045 (45th percentile), 2026-12-03: exploitation unlikely',
+    })
+    expect((await issueOf(MID)).epss).toEqual({ score: 0.06, percentile: 0.9, date: '2026-12-03' })
+    // the history keeps the sentence as it read when the level moved, with the value of the day
+    expect(await priorityHistory(HOT)).toEqual(hotHistory)
+    expect(hotHistory[0].detail.explanation).toBe(
+      'High → Critical because EPSS 0.43 (97th percentile), 2026-12-01; other says 0.02',
+    )
+    // the filter reads the feed's current scores
+    const filtered = await t.api('GET', '/api/v1/vulnerabilities?epssMin=0.004')
+    expect(filtered.body.items.map((i: any) => i.cve).sort()).toEqual([HOT, HOT, COLD, MID, RANSOM].sort())
+    expect(filtered.body.total).toBe(5)
+  })
+
   it('the priority policy: a dry run counts exactly what the save then does, and each move is on the timeline', async () => {
     const policy = (await t.api('GET', '/api/v1/policies/priority')).body
     expect(policy).toEqual({
