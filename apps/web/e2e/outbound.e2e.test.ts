@@ -226,4 +226,25 @@ describe('outbound in the web app', () => {
     expect((await app.api('GET', `/api/v1/connections/${jira.id}`)).body.connection.config.teams).toEqual([])
     expect(pageErrors).toEqual([])
   })
+
+  it('puts the rows chosen in the queue into a ticket from the bulk bar', async () => {
+    rows = [...rows, row('d', 'CVE-2026-1104', 'high', 'mid-pad')]
+    await app.waitForRun((await app.api('POST', `/api/v1/connections/${scannerId}/syncs`)).body.run.id)
+    const id = await issueId('CVE-2026-1104')
+    expect((await app.api('GET', `/api/v1/vulnerabilities/${id}/tickets`)).body.items).toEqual([])
+    await page.goto(`${base}/vulnerabilities?cve=CVE-2026-1104`)
+    await page.getByLabel('Select CVE-2026-1104 in acme/web').check()
+    const bar = page.getByRole('region', { name: 'Bulk actions' })
+    await bar.getByRole('button', { name: 'Create tickets…' }).click()
+    const dialog = page.getByRole('dialog', { name: 'Create a ticket' })
+    await dialog.getByRole('button', { name: 'Create' }).click()
+    await dialog.waitFor({ state: 'detached' })
+    await page.getByText(/SEC-\d+ ready/).waitFor()
+    const tickets = (await app.api('GET', `/api/v1/vulnerabilities/${id}/tickets`)).body.items
+    expect(tickets.map((t: any) => t.key)).toEqual([expect.stringMatching(/^SEC-\d+$/)])
+    expect(sim.issue(tickets[0].key).summary).toBe('CVE-2026-1104 in mid-pad 1.0.0 (acme/web)')
+    // the selection is cleared once the tickets are asked for
+    expect(await page.getByRole('region', { name: 'Bulk actions' }).count()).toBe(0)
+    expect(pageErrors).toEqual([])
+  })
 })

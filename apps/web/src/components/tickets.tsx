@@ -111,6 +111,40 @@ export function CreateTicketsButton({ filter, count }: { filter: Record<string, 
   )
 }
 
+/** The bulk bar's action: the selected rows (or every issue the view matches) into tickets. */
+export function BulkTicketsButton({
+  target,
+  count,
+  onDone,
+}: {
+  target: { ids: string[] } | { filter: Record<string, string> }
+  count: number
+  onDone: () => void
+}) {
+  const trackers = useTrackers()
+  const [making, setMaking] = useState(false)
+  if (trackers.length === 0) return null
+  return (
+    <>
+      <button type="button" className="btn btn-secondary btn-sm" onClick={() => setMaking(true)}>
+        Create tickets…
+      </button>
+      {making ? (
+        <CreateTicketsDialog
+          target={'filter' in target ? { filter: { ...target.filter, status: 'open' } } : target}
+          count={count}
+          trackers={trackers}
+          onClose={() => setMaking(false)}
+          onDone={() => {
+            setMaking(false)
+            onDone()
+          }}
+        />
+      ) : null}
+    </>
+  )
+}
+
 function CreateTicketsDialog({
   target,
   count,
@@ -132,7 +166,9 @@ function CreateTicketsDialog({
   return (
     <FormDialog
       title={
-        'ids' in target ? 'Create a ticket' : `Create tickets for ${fmtNumber(count)} issue${count === 1 ? '' : 's'}`
+        'ids' in target && target.ids.length === 1
+          ? 'Create a ticket'
+          : `Create tickets for ${fmtNumber(count)} issue${count === 1 ? '' : 's'}`
       }
       formId="create-tickets"
       submitLabel="Create"

@@ -1,5 +1,5 @@
 // The bulk action bar: what is selected (rows, or every issue the view matches), and one action on all of it —
-// assign, move the stage, record a decision, comment. The server applies it all or nothing and says how many issues
+// assign, move the stage, record a decision, comment, create tickets (with a Jira connection). The server applies it all or nothing and says how many issues
 // it matched and changed; a refusal is shown in the action's dialog, and nothing changed.
 import { useState } from 'react'
 import { type AssignableUser, api, type BulkResult, type Stage } from '../../api.ts'
@@ -7,6 +7,7 @@ import { useAuth } from '../../auth.tsx'
 import { DecisionDialog } from '../../components/decision-dialog.tsx'
 import { FormDialog } from '../../components/form-dialog.tsx'
 import { TextArea } from '../../components/text-area.tsx'
+import { BulkTicketsButton } from '../../components/tickets.tsx'
 import { fmtNumber } from '../../format.ts'
 import { DECISION_LABEL, MAX_COMMENT, STAGE_LABEL, STAGES } from '../../workflow.ts'
 
@@ -72,6 +73,7 @@ export function BulkBar({
         <button type="button" className="btn btn-secondary btn-sm" onClick={() => setOpen('comment')}>
           Comment…
         </button>
+        <BulkTicketsButton target={target} count={count} onDone={onClear} />
       </div>
       {open === 'assign' ? (
         <AssignDialog many={many} users={users} onClose={() => setOpen(null)} apply={apply} />
