@@ -46,6 +46,8 @@ export const EnvSchema = z.object({
   VULNSYNC_KEV_URL: feedUrl.default(DEFAULT_FEED_URLS.kev),
   /** the FIRST EPSS daily scores (CSV, gzip); PATCH /api/v1/feeds/epss overrides it */
   VULNSYNC_EPSS_URL: feedUrl.default(DEFAULT_FEED_URLS.epss),
+  /** how many days of insight history (daily snapshots) to keep; older days are dropped by the daily job */
+  VULNSYNC_INSIGHTS_RETENTION_DAYS: z.coerce.number().int().min(30).max(3660).default(730),
 })
 
 export interface AppConfig {
@@ -66,6 +68,8 @@ export interface AppConfig {
   registries: RegistryUrls
   /** the configured feed URLs (a URL saved with PATCH /api/v1/feeds/{name} takes precedence) */
   feedUrls: { kev: string; epss: string }
+  /** days of insight history kept (VULNSYNC_INSIGHTS_RETENTION_DAYS, default 730) */
+  insightsRetentionDays: number
 }
 
 export class ConfigError extends Error {}
@@ -97,6 +101,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): AppConfig => {
       maven: registryUrl(e.VULNSYNC_MAVEN_URL, DEFAULT_REGISTRY_URLS.maven, 'VULNSYNC_MAVEN_URL'),
     },
     feedUrls: { kev: e.VULNSYNC_KEV_URL, epss: e.VULNSYNC_EPSS_URL },
+    insightsRetentionDays: e.VULNSYNC_INSIGHTS_RETENTION_DAYS,
   }
 }
 

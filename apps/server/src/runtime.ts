@@ -2,6 +2,7 @@ import type { PackageRegistries } from '@vulnsync/connectors'
 import type { Db, RunOwner } from '@vulnsync/db'
 import type { AppConfig } from './config.ts'
 import { requestDueFeeds, runFeedJob } from './feeds/jobs.ts'
+import { keepDailyHistory } from './insights/history.ts'
 import { createJobSystem, type JobSystem } from './jobs.ts'
 import type { AppLogger } from './logger.ts'
 import type { SecretBox } from './secrets.ts'
@@ -48,11 +49,13 @@ export const createRuntimeJobs = (
     pollingIntervalSeconds: o.pollingIntervalSeconds,
     handlers: {
       runSync: (runId, signal) => runSyncJob(deps, runId, signal),
-      // the scheduler's minute: due syncs and dead processes' runs, decisions whose expiry passed, due feed refreshes
+      // the scheduler's minute: due syncs and dead processes' runs, decisions whose expiry passed, due feed refreshes,
+      // the day's insight snapshot
       tick: async () => {
         await tick(deps)
         await expireDecisions(deps.db, deps.now())
         await requestDueFeeds(deps)
+        await keepDailyHistory(deps)
       },
       refreshFeed: (feed, signal) => runFeedJob(deps, feed, signal),
     },

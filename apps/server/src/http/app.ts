@@ -13,6 +13,7 @@ import { connectorRoutes } from './routes/connectors.ts'
 import { decisionRoutes } from './routes/decisions.ts'
 import { feedRoutes } from './routes/feeds.ts'
 import { fixRoutes } from './routes/fixes.ts'
+import { insightRoutes } from './routes/insights.ts'
 import { ownershipRoutes } from './routes/ownership.ts'
 import { policyRoutes } from './routes/policies.ts'
 import { priorityPolicyRoutes } from './routes/priority-policy.ts'
@@ -67,6 +68,7 @@ export const buildApp = async (rt: Runtime, o: { webDist?: string | null } = {})
   connectionRoutes(rt, router)
   syncRoutes(rt, router)
   vulnerabilityRoutes(rt, router)
+  insightRoutes(rt, router)
   decisionRoutes(rt, router)
   fixRoutes(rt, router)
   policyRoutes(rt, router)
