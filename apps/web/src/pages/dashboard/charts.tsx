@@ -106,7 +106,7 @@ export function OpenByPriorityChart({
         <XAxis dataKey="label" {...axisProps} />
         <YAxis allowDecimals={false} {...axisProps} />
         <Tooltip />
-        <Legend wrapperStyle={{ fontSize: 12 }} />
+        <Legend wrapperStyle={{ fontSize: 12 }} itemSorter={null} />
         {PRIORITIES.map((p) => (
           <Bar
             key={p}
@@ -194,7 +194,7 @@ export function FlowChart({
         <XAxis dataKey="label" {...axisProps} />
         <YAxis allowDecimals={false} {...axisProps} />
         <Tooltip />
-        <Legend wrapperStyle={{ fontSize: 12 }} />
+        <Legend wrapperStyle={{ fontSize: 12 }} itemSorter={null} />
         {FLOWS.map((f) => (
           <Bar
             key={f.key}
@@ -256,7 +256,7 @@ export function TimeToFixChart({ rows, href }: { rows: TimeToFixRow[]; href: (r:
         <XAxis dataKey="name" {...axisProps} />
         <YAxis unit=" d" {...axisProps} />
         <Tooltip formatter={(v) => fmtDays(v as number)} />
-        <Legend wrapperStyle={{ fontSize: 12 }} />
+        <Legend wrapperStyle={{ fontSize: 12 }} itemSorter={null} />
         <Bar
           dataKey="medianDays"
           name="Median"
@@ -330,7 +330,7 @@ export function SlaChart({ series, interval, href }: { series: SlaPoint[]; inter
         <YAxis yAxisId="share" domain={[0, 100]} unit="%" {...axisProps} />
         <YAxis yAxisId="open" orientation="right" allowDecimals={false} {...axisProps} />
         <Tooltip />
-        <Legend wrapperStyle={{ fontSize: 12 }} />
+        <Legend wrapperStyle={{ fontSize: 12 }} itemSorter={null} />
         <Bar yAxisId="share" dataKey="sharePct" name="Fixed within SLA (%)" fill="#1f7a4d" isAnimationActive={false} />
         <Line
           yAxisId="open"
@@ -439,7 +439,7 @@ export function OverlapChart({
         <XAxis type="number" allowDecimals={false} {...axisProps} />
         <YAxis type="category" dataKey="pair" width={150} {...axisProps} />
         <Tooltip />
-        <Legend wrapperStyle={{ fontSize: 12 }} />
+        <Legend wrapperStyle={{ fontSize: 12 }} itemSorter={null} />
         <Bar
           dataKey="onlyA"
           name="First scanner alone"
