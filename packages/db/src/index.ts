@@ -1,6 +1,7 @@
 export * from './app-store.ts'
 export * from './audit-store.ts'
 export * from './decision-store.ts'
+export * from './demo-history-store.ts'
 export * from './driver.ts'
 export * from './errors.ts'
 export * from './feed-store.ts'
