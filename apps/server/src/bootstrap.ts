@@ -8,6 +8,7 @@ import { type Db, ensureWorkspace, insertToken, insertUser, migrate, openDb } fr
 import { generateToken, hashToken, tokenPrefix } from './auth.ts'
 import type { AppConfig } from './config.ts'
 import { afterSyncRun } from './fixes/tracking.ts'
+import { snapshotAfterSync } from './insights/history.ts'
 import type { AppLogger } from './logger.ts'
 import { createMetrics, statusClass } from './metrics/vulnsync.ts'
 import { createRuntimeJobs, type Registry, type Runtime } from './runtime.ts'
@@ -140,7 +141,14 @@ export const createRuntime = async (
   }
   const rt = base as Runtime
   // after each sync run: fix pull requests refreshed (SCM) or verified (scanners)
-  rt.engine.afterRun = (connector, connection, run) => afterSyncRun(rt, connector, connection, run)
+  // and today's insight snapshot taken again (its own failure is logged apart)
+  rt.engine.afterRun = async (connector, connection, run) => {
+    try {
+      await afterSyncRun(rt, connector, connection, run)
+    } finally {
+      await snapshotAfterSync(rt)
+    }
+  }
   rt.jobs = createRuntimeJobs(rt, { pollingIntervalSeconds: o.pollingIntervalSeconds })
   return rt
 }

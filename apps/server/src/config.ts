@@ -59,6 +59,8 @@ export const EnvSchema = z.object({
     .string()
     .regex(/^(\[[0-9a-fA-F:]+\]|[^\s:]+):\d{1,5}$/, 'VULNSYNC_METRICS_LISTEN must be host:port, e.g. 127.0.0.1:9464')
     .optional(),
+  /** how many days of insight history (daily snapshots) to keep; older days are dropped by the daily job */
+  VULNSYNC_INSIGHTS_RETENTION_DAYS: z.coerce.number().int().min(30).max(3660).default(730),
 })
 
 export interface AppConfig {
@@ -82,6 +84,8 @@ export interface AppConfig {
   publicUrl: string
   /** how /metrics is served: a token on the main listener, a listener of its own, both, or neither (off) */
   metrics: { token: string | undefined; listen: { host: string; port: number } | undefined }
+  /** days of insight history kept (VULNSYNC_INSIGHTS_RETENTION_DAYS, default 730) */
+  insightsRetentionDays: number
 }
 
 export class ConfigError extends Error {}
@@ -129,6 +133,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): AppConfig => {
           }
         : undefined,
     },
+    insightsRetentionDays: e.VULNSYNC_INSIGHTS_RETENTION_DAYS,
   }
 }
 

@@ -43,7 +43,8 @@ describe('vulnsync demo', () => {
 
   it('fills the queue, with issues two scanners report and targets waiting under Unmatched', async () => {
     const q = await api('/api/v1/vulnerabilities?limit=1')
-    expect(q.body.total).toBe(demo!.total)
+    // the scanners' issues, and those the generated past found and fixed
+    expect(q.body.total).toBe(demo!.total + demo!.history.issues)
     expect(demo!.total).toBeGreaterThan(1000)
     for (const kind of ['ox', 'endor', 'jfrog'])
       expect((await api(`/api/v1/vulnerabilities?source=${kind}&limit=1`)).body.total).toBeGreaterThan(0)
@@ -84,7 +85,10 @@ describe('vulnsync demo', () => {
       unscored.push(...page.items.filter((i: any) => i.epss === null))
       cursor = page.nextCursor ?? undefined
     } while (cursor)
-    expect(unscored.map((i) => i.cve).filter((c) => /^CVE-/.test(c ?? ''))).toEqual([])
+    expect(
+      unscored.filter((i) => /^CVE-/.test(i.cve ?? '')).map((i) => [i.cve, i.status, i.target.name, i.package.purl]),
+    ).toEqual([])
+
     expect((await api('/api/v1/vulnerabilities?kev=true&source=jfrog&limit=1')).body.total).toBeGreaterThanOrEqual(3)
   })
 
@@ -129,6 +133,27 @@ describe('vulnsync demo', () => {
       }
     }
     expect(reported.errors[0]).toMatchObject({ line: expect.any(Number), message: expect.stringMatching(/owner/) })
+  })
+
+  it('gives the dashboard six months of history: daily snapshots, and issues found and fixed in the past', async () => {
+    expect(demo!.history.snapshotDays).toBe(182)
+    expect(demo!.history.issues).toBeGreaterThan(20)
+    expect(banner).toMatch(/dashboard: 182 days of history, \d+ issues found and fixed in the past six months/)
+    const from = new Date(Date.now() - 181 * 86_400_000).toISOString().slice(0, 10)
+    const open = await api(`/api/v1/insights/open-by-priority?interval=week&from=${from}`)
+    expect(open.status).toBe(200)
+    // every week has a snapshot, and the open issues of today were not all there six months ago
+    expect(open.body.series.every((p: any) => p.asOf !== null)).toBe(true)
+    expect(open.body.series.at(-1).total).toBeGreaterThan(open.body.series[0].total)
+    const flow = await api(`/api/v1/insights/new-vs-fixed?interval=week&from=${from}`)
+    const weeksWithFixes = flow.body.series.filter((p: any) => p.fixed > 0).length
+    expect(weeksWithFixes).toBeGreaterThan(15)
+    const ttf = await api(`/api/v1/insights/time-to-fix?interval=month&from=${from}`)
+    expect(ttf.body.series[0].fixed).toBe(demo!.history.issues)
+    // the queue's open issues are untouched: still the ones the scanners report
+    const q = await api('/api/v1/vulnerabilities?status=open&limit=1')
+    const all = await api('/api/v1/vulnerabilities?limit=1')
+    expect(all.body.total - q.body.total).toBeGreaterThanOrEqual(demo!.history.issues)
   })
 
   it('serves the web app at / (built on install, or at start when missing or out of date)', async () => {

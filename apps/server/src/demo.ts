@@ -5,6 +5,7 @@ import { endorConnector } from '@vulnsync/connectors/endor/index.ts'
 import { projectInfo } from '@vulnsync/connectors/endor/map.ts'
 import { EndorFinding, EndorProject } from '@vulnsync/connectors/endor/raw.ts'
 import { isSkip, parsePurl } from '@vulnsync/core'
+import { generateDemoHistory } from '@vulnsync/db'
 import { type EndorSimulator, startEndorSimulator } from '@vulnsync/simulators/endor/index.ts'
 import { type FeedsSimulator, startFeedsSimulator } from '@vulnsync/simulators/feeds/index.ts'
 import { scannedGithubRepos, scannedOxDataset } from '@vulnsync/simulators/fixable/ox.ts'
@@ -74,7 +75,7 @@ export interface Demo {
   /** GitHub repositories with real files and vulnerable dependencies: fix pull requests can be opened on them */
   fixable: string[]
   connections: DemoConnection[]
-  /** GET /api/v1/vulnerabilities?limit=1 → total, once every initial sync ended */
+  /** GET /api/v1/vulnerabilities?limit=1 → total, once every initial sync ended (before the generated past) */
   total: number
   /** issues with sources of two or more kinds */
   multiSource: number
@@ -84,6 +85,8 @@ export interface Demo {
   feeds: Record<'kev' | 'epss', number>
   /** an issue only JFrog reports (JFrog sends no exploit signal) whose CVE is in KEV: it ranks critical */
   kevJfrogOnly: { id: string; cve: string; priority: string; was: string } | null
+  /** the dashboard's generated past: days of snapshots, issues found and fixed earlier */
+  history: { snapshotDays: number; issues: number }
   /** from the call to the full queue */
   readyMs: number
   stop(): Promise<void>
@@ -608,6 +611,12 @@ export const runDemo = async (o: DemoOptions = {}): Promise<Demo> => {
     const owners = `${teamItems.map((t) => `${t.name} ${t.issues.open}`).join(', ')}; unowned ${unowned}`
     const readyMs = Date.now() - t0
 
+    // ------------------------------------------------------------ six months of history for the dashboard
+    // (after the queue's numbers above: the generated past adds issues fixed earlier, none open)
+    const history = await generateDemoHistory(running.rt.db, running.rt.workspaceId, { now: new Date() })
+    checkAbort()
+    const totalWithHistory = (await api('GET', '/api/v1/vulnerabilities?limit=1')).total as number
+
     const pad = Math.max(...connections.map((c) => c.name.length))
     for (const c of connections) {
       const k = c.counts
@@ -625,8 +634,9 @@ export const runDemo = async (o: DemoOptions = {}): Promise<Demo> => {
           : '\n'),
     )
     out.write(
-      `queue: ${total} vulnerabilities; ${multiSource} reported by two scanners; ${unmatchedItems.length} targets wait under Unmatched (ready in ${(readyMs / 1000).toFixed(1)} s)\n` +
+      `queue: ${total} vulnerabilities (and ${totalWithHistory - total} fixed in the generated past); ${multiSource} reported by two scanners; ${unmatchedItems.length} targets wait under Unmatched (ready in ${(readyMs / 1000).toFixed(1)} s)\n` +
         `open issues by owning team: ${owners}\n` +
+        `dashboard: ${history.snapshotDays} days of history, ${history.issues} issues found and fixed in the past six months (generated)\n` +
         `open ${url} and sign in as ${DEMO_USER} / ${DEMO_PASSWORD}. Ctrl+C stops the demo.\n\n`,
     )
 
@@ -654,6 +664,7 @@ export const runDemo = async (o: DemoOptions = {}): Promise<Demo> => {
       total,
       multiSource,
       unmatched: unmatchedItems.length,
+      history,
       readyMs,
       stop,
     }

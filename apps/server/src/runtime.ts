@@ -2,6 +2,7 @@ import type { PackageRegistries } from '@vulnsync/connectors'
 import type { Db, RunOwner } from '@vulnsync/db'
 import type { AppConfig } from './config.ts'
 import { requestDueFeeds, runFeedJob } from './feeds/jobs.ts'
+import { keepDailyHistory } from './insights/history.ts'
 import { createJobSystem, type JobSystem } from './jobs.ts'
 import type { AppLogger } from './logger.ts'
 import type { Metrics } from './metrics/vulnsync.ts'
@@ -53,11 +54,12 @@ export const createRuntimeJobs = (
     handlers: {
       runSync: (runId, signal) => runSyncJob(deps, runId, signal),
       // the scheduler's minute: due syncs and dead processes' runs, decisions whose expiry passed, due feed refreshes,
-      // an outbound pass
+      // the day's insight snapshot, an outbound pass
       tick: async () => {
         await tick(deps)
         await expireDecisions(deps.db, deps.now())
         await requestDueFeeds(deps)
+        await keepDailyHistory(deps)
         await jobs.enqueueOutbound()
       },
       outbound: async () => {

@@ -447,7 +447,7 @@ describe('vulnsync web app in Chromium', () => {
     await page.getByRole('tab', { name: 'API token' }).click()
     await page.getByRole('tabpanel').getByLabel('API token', { exact: true }).fill(token)
     await page.getByRole('button', { name: 'Sign in' }).click()
-    await page.getByRole('heading', { name: 'Vulnerabilities' }).waitFor()
+    await page.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor()
     expect(await page.locator('.whoami-name').innerText()).toBe(USER.username)
   })
 
@@ -510,7 +510,7 @@ describe('vulnsync web app in Chromium', () => {
     await page.getByRole('button', { name: 'Sign out' }).click()
     await page.getByRole('heading', { name: 'Sign in' }).waitFor()
     await signIn(member.password)
-    await page.getByRole('heading', { name: 'Vulnerabilities' }).waitFor()
+    await page.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor()
     expect(await page.locator('.whoami-name').textContent()).toBe(member.username)
     // the same user signed in elsewhere: that session ends when the password changes, this one stays
     const elsewhere = await fetch(`${base}/api/v1/auth/login`, {
@@ -558,7 +558,7 @@ describe('vulnsync web app in Chromium', () => {
     await expect.poll(() => page.getByRole('alert').count()).toBe(1)
     expect(await page.getByRole('alert').textContent()).toMatch(/user name or password is wrong/i)
     await signIn(member.next)
-    await page.getByRole('heading', { name: 'Vulnerabilities' }).waitFor()
+    await page.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor()
     expect(await page.locator('.whoami-name').textContent()).toBe(member.username)
   })
 

@@ -66,7 +66,7 @@ beforeAll(async () => {
   await page.getByLabel('User name', { exact: true }).fill(USER.username)
   await page.getByLabel('Password', { exact: true }).fill(USER.password)
   await page.getByRole('button', { name: 'Sign in' }).click()
-  await page.getByRole('heading', { name: 'Vulnerabilities' }).waitFor()
+  await page.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor()
 })
 
 afterAll(async () => {

@@ -55,7 +55,7 @@ describe.skipIf(process.env.VULNSYNC_E2E_500K !== '1')(`the queue at ${N.toLocal
     await page.getByLabel('User name', { exact: true }).fill(USER.username)
     await page.getByLabel('Password', { exact: true }).fill(USER.password)
     await page.getByRole('button', { name: 'Sign in' }).click()
-    await page.getByRole('heading', { name: 'Vulnerabilities' }).waitFor()
+    await page.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor()
   }, 900_000)
 
   afterAll(async () => {

@@ -1,4 +1,4 @@
-import { type ReactNode, useCallback, useEffect, useRef, useState } from 'react'
+import { lazy, type ReactNode, Suspense, useCallback, useEffect, useRef, useState } from 'react'
 import { api, UNAUTHORIZED_EVENT, type User } from './api.ts'
 import { AuthCtx, useAuth } from './auth.tsx'
 import { ChangePasswordDialog } from './components/change-password.tsx'
@@ -23,6 +23,12 @@ import { UsersPage } from './pages/users.tsx'
 import { VulnerabilitiesPage } from './pages/vulnerabilities/index.tsx'
 import { VulnerabilityDetailPage } from './pages/vulnerability-detail/index.tsx'
 import { Link, match, navigate, useLocation } from './router.tsx'
+
+// the dashboard brings the charting library: its own chunk, so the other pages do not load it
+const DashboardPage = lazy(() => import('./pages/dashboard/index.tsx').then((m) => ({ default: m.DashboardPage })))
+
+/** Where the app goes after sign-in, and from `/`. */
+export const LANDING = '/dashboard'
 
 export function App() {
   const [user, setUser] = useState<User | null | undefined>(undefined)
@@ -74,12 +80,13 @@ export function App() {
 type NavItem = {
   to: string
   label: string
-  icon: 'shield' | 'plug' | 'repo' | 'users' | 'user' | 'clipboard' | 'sliders' | 'check' | 'key' | 'alert'
+  icon: 'chart' | 'shield' | 'plug' | 'repo' | 'users' | 'user' | 'clipboard' | 'sliders' | 'check' | 'key' | 'alert'
   admin?: boolean
   /** only for a signed-in user (an API token of no user has no "me") */
   user?: boolean
 }
 const NAV: NavItem[] = [
+  { to: '/dashboard', label: 'Dashboard', icon: 'chart' },
   { to: '/vulnerabilities', label: 'Vulnerabilities', icon: 'shield' },
   { to: '/vulnerabilities?assignee=me', label: 'Assigned to me', icon: 'user', user: true },
   { to: '/decisions', label: 'Decisions', icon: 'clipboard' },
@@ -131,7 +138,7 @@ function Shell() {
   }, [pathname])
 
   useEffect(() => {
-    if (pathname === '/' || pathname === '/signin') navigate('/vulnerabilities', { replace: true })
+    if (pathname === '/' || pathname === '/signin') navigate(LANDING, { replace: true })
   }, [pathname])
 
   return (
@@ -199,6 +206,12 @@ function Shell() {
 
 function Routes({ pathname }: { pathname: string }): ReactNode {
   const { user } = useAuth()
+  if (match('/dashboard', pathname))
+    return (
+      <Suspense fallback={<Spinner label="Loading the dashboard" />}>
+        <DashboardPage />
+      </Suspense>
+    )
   if (match('/vulnerabilities', pathname)) return <VulnerabilitiesPage />
   const vuln = match('/vulnerabilities/:id', pathname)
   if (vuln) return <VulnerabilityDetailPage key={vuln.id} id={vuln.id as string} />

@@ -17,6 +17,7 @@ import { exportRoutes } from './routes/exports.ts'
 import { feedRoutes } from './routes/feeds.ts'
 import { fixRoutes } from './routes/fixes.ts'
 import { hookRoutes } from './routes/hooks.ts'
+import { insightRoutes } from './routes/insights.ts'
 import { notificationRoutes } from './routes/notifications.ts'
 import { ownershipRoutes } from './routes/ownership.ts'
 import { policyRoutes } from './routes/policies.ts'
@@ -80,6 +81,7 @@ export const buildApp = async (rt: Runtime, o: { webDist?: string | null } = {})
   connectionRoutes(rt, router)
   syncRoutes(rt, router)
   vulnerabilityRoutes(rt, router)
+  insightRoutes(rt, router)
   decisionRoutes(rt, router)
   fixRoutes(rt, router)
   policyRoutes(rt, router)

@@ -24,8 +24,10 @@ export type IconName =
   | 'user'
   | 'clipboard'
   | 'sliders'
+  | 'chart'
 
 const PATHS: Record<IconName, ReactNode> = {
+  chart: <path d="M4 20V4M4 20h16M8 16v-5M12 16V8M16 16v-8M20 16v-3" />,
   gear: (
     <>
       <circle cx="12" cy="12" r="3" />

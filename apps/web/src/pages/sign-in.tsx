@@ -23,7 +23,7 @@ export function SignInPage({ onSignedIn }: { onSignedIn: (u: User) => void }) {
     const body = mode === 'password' ? { username: username.trim(), password } : { token: token.trim() }
     const r = await api<{ user: User }>('POST', '/auth/login', body)
     if (window.location.pathname === '/signin' || window.location.pathname === '/')
-      navigate('/vulnerabilities', { replace: true })
+      navigate('/dashboard', { replace: true })
     onSignedIn(r.user)
   })
   const submit = (e: FormEvent) => {

@@ -147,7 +147,7 @@ export const toQueueFilter = (q: QueueFilterQuery, principal: Principal, policy:
   }
 }
 
-const csvCell = (v: unknown) => {
+export const csvCell = (v: unknown) => {
   let s = v === null || v === undefined ? '' : Array.isArray(v) ? v.join(' ') : String(v)
   if (/^[=+\-@\t\r]/.test(s)) s = `'${s}` // no formula injection in spreadsheets
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
