@@ -486,14 +486,21 @@ export const runDemo = async (o: DemoOptions = {}): Promise<Demo> => {
     const url = running.url!
     checkAbort()
 
-    const api = async (method: string, path: string, body?: unknown) => {
-      const res = await fetch(`${url}${path}`, {
+    const send = (method: string, path: string, body?: unknown) =>
+      fetch(`${url}${path}`, {
         method,
         headers: {
           authorization: `Bearer ${token}`,
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         },
         body: body === undefined ? undefined : JSON.stringify(body),
+      })
+    const api = async (method: string, path: string, body?: unknown) => {
+      // a kept-alive socket the server closed while this process was busy (the history below runs in-process)
+      // resets the next request on it: a read is sent once more on a new socket
+      const res = await send(method, path, body).catch((e) => {
+        if (method !== 'GET' || (e as { cause?: { code?: string } }).cause?.code !== 'ECONNRESET') throw e
+        return send(method, path, body)
       })
       const text = await res.text()
       const json = text ? JSON.parse(text) : null

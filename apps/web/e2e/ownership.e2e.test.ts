@@ -328,7 +328,7 @@ describe('ownership in the web app', () => {
       await p.getByLabel('User name', { exact: true }).fill(viewer.username)
       await p.getByLabel('Password', { exact: true }).fill(viewer.password)
       await p.getByRole('button', { name: 'Sign in' }).click()
-      await p.getByRole('heading', { name: 'Vulnerabilities' }).waitFor()
+      await p.getByRole('heading', { name: 'Dashboard' }).waitFor()
       await p.goto(`${base}/ownership-rules`)
       await p
         .getByRole('table', { name: /Ownership rules/ })

@@ -32,7 +32,7 @@ export const generateDemoHistory = async (
          SELECT s.id, s.workspace_id, s.target_key, s.repository_id, s.target_kind, s.target_name, s.target_url,
                 s.ecosystem, s.stage, s.owner_context_id, s.owner_team_id, s.application_id, s.target_versions,
                 o.cve, o.package_key, o.package_name, o.aliases, o.versions, o.fixed_versions, o.severity,
-                o.severity_rank, o.priority, o.priority_rank, o.factors, o.explanation, o.kev, o.epss,
+                o.severity_rank, o.priority, o.priority_rank, o.factors, o.explanation, o.kev,
                 $2::timestamptz - make_interval(days => 3 + floor(${r(':d')} * ($3::int - 3))::int,
                                                 hours => floor(${r(':h')} * 24)::int) AS det,
                 make_interval(hours => floor(24 * CASE o.priority
@@ -41,18 +41,19 @@ export const generateDemoHistory = async (
            FROM src s JOIN src o ON o.ecosystem = s.ecosystem AND o.rn = (s.rn % s.n) + 1
           WHERE abs(hashtext(s.id::text)) % 100 < $4 AND o.target_key <> s.target_key
             -- a CVE the EPSS feed does not score is left out (the demo's issues are all scored)
-            AND (o.epss IS NOT NULL OR o.cve NOT LIKE 'CVE-%'))
+            AND (o.cve NOT LIKE 'CVE-%'
+                 OR EXISTS (SELECT 1 FROM epss_scores e WHERE e.cve = ANY(issue_feed_keys(o.cve, o.aliases)))))
        INSERT INTO issues (workspace_id, target_key, package_key, cve, repository_id, target_kind, target_name, target_url,
          package_name, ecosystem, aliases, versions, fixed_versions, severity, severity_rank, priority, priority_rank,
          factors, explanation, status, stage, detected_at, first_seen_at, last_seen_at, fixed_at, closed_at, sla_due_at,
-         owner_context_id, owner_team_id, application_id, target_versions, kev, epss, created_at, updated_at)
+         owner_context_id, owner_team_id, application_id, target_versions, kev, created_at, updated_at)
        SELECT p.workspace_id, p.target_key, p.package_key, p.cve, p.repository_id, p.target_kind, p.target_name,
               p.target_url, p.package_name, p.ecosystem, p.aliases, p.versions, p.fixed_versions, p.severity,
               p.severity_rank, p.priority, p.priority_rank, p.factors, p.explanation, 'fixed', p.stage, p.det, p.det,
               p.det + p.fix_after, p.det + p.fix_after, p.det + p.fix_after,
               p.det + make_interval(days => CASE p.priority WHEN 'critical' THEN $5::int WHEN 'high' THEN $6::int
                                          WHEN 'medium' THEN $7::int WHEN 'low' THEN $8::int END),
-              p.owner_context_id, p.owner_team_id, p.application_id, p.target_versions, p.kev, p.epss, p.det,
+              p.owner_context_id, p.owner_team_id, p.application_id, p.target_versions, p.kev, p.det,
               p.det + p.fix_after
          FROM pick p
         WHERE p.det + p.fix_after < $2::timestamptz - interval '1 hour'
@@ -93,7 +94,7 @@ export const generateDemoHistory = async (
     // the levels of the past from the issue dates; today's snapshot as the daily job takes it
     await tx.query(`DELETE FROM insight_snapshots WHERE workspace_id = $1`, [workspaceId])
     await tx.query(`DELETE FROM insight_snapshot_days WHERE workspace_id = $1`, [workspaceId])
-    const today = isoDay(o.now)
+
     const from = isoDay(new Date(o.now.getTime() - (days - 1) * 86_400_000))
     const yesterday = isoDay(new Date(o.now.getTime() - 86_400_000))
     const b = await backfillSnapshots(tx, workspaceId, { from, to: yesterday, dueSoonDays: policy.dueSoonDays })
