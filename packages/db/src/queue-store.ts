@@ -503,3 +503,25 @@ export const listIssueIds = async (db: Queryable, workspaceId: string, f: QueueF
   const { rows } = await db.query<{ id: number }>(`SELECT i.id FROM issues i WHERE ${where} ORDER BY i.id`, params)
   return rows.map((r) => String(r.id))
 }
+
+/**
+ * ANALYZE the queue's tables when they have grown or shrunk by a tenth (and 500 rows) since their statistics were
+ * gathered, or never had any: what autovacuum does on PostgreSQL, for PGlite, which has none (and keeps no counts
+ * of changed rows either, so the size is what is compared: the planner's current estimate, which scales the
+ * analysed density by the table's pages now, against the row count of the last ANALYZE). The queue's plans choose
+ * between walking the sort index and an index of a filter by these statistics (ADR 0013). Returns what it analysed.
+ */
+export const refreshQueueStatistics = async (db: Queryable): Promise<string[]> => {
+  const done: string[] = []
+  for (const table of ['issues', 'issue_sources']) {
+    const analysed = (
+      await db.query<{ n: number }>(`SELECT reltuples::float8 AS n FROM pg_class WHERE oid = $1::regclass`, [table])
+    ).rows[0]!.n
+    const now = await planRows(db, `SELECT 1 FROM ${table}`, [])
+    if (analysed < 0 || Math.abs(now - analysed) > 500 + 0.1 * analysed) {
+      await db.exec(`ANALYZE ${table}`)
+      done.push(table)
+    }
+  }
+  return done
+}
