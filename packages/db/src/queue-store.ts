@@ -389,7 +389,7 @@ const GROUPED = (where: string, from: string) =>
      FROM ${from} WHERE ${where} GROUP BY GROUPING SETS ((i.severity), (i.priority))`
 
 /** issues read by the sample of an estimated summary (about) */
-const SAMPLE_ROWS = 30_000
+const SAMPLE_ROWS = 10_000
 
 /**
  * Counts per severity and per priority for a filter, and their total: exact when the match is small (as
@@ -419,7 +419,7 @@ export const summarizeIssues = async (
     )
     const seen = rows.filter((r) => r.kind === 'severity').reduce((a, r) => a + r.n, 0)
     // too few matches in the sample to share by: a ten times larger one, up to the whole table
-    if (seen < 200 && pct < 100) {
+    if (seen < 100 && pct < 100) {
       pct = Math.min(100, pct * 10)
       continue
     }
