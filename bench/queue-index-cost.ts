@@ -51,7 +51,8 @@ const measure = async (driver: string, url: string | undefined) => {
   const times: Record<string, { insert: number[]; update: number[] }> = {}
   for (let r = 0; r < rounds; r++)
     for (const [name, drop] of variants) {
-      const t = (times[name] ??= { insert: [], update: [] })
+      times[name] ??= { insert: [], update: [] }
+      const t = times[name]
       await db
         .transaction(async (tx) => {
           for (const d of drop) await tx.exec(`DROP INDEX ${d}`)
