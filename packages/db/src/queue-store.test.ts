@@ -80,6 +80,23 @@ describe.each(DRIVERS)('the queue store on %s', (driver) => {
     }
   })
 
+  it('reads the first page of a small answer with its count in one pass: the same rows, in order, as without', async () => {
+    for (const sort of QUEUE_SORTS)
+      for (const f of [{}, { status: ['open'] }, { q: 'lib-1' }, { repository: 'org/repo-2' }] as QueueFilter[]) {
+        const withTotal = await listIssues(db, ws, f, { sort, limit: 25 })
+        const without = await listIssues(db, ws, f, { sort, limit: 25 }, { total: false })
+        expect(
+          withTotal.rows.map((r) => r.id),
+          `${sort} ${JSON.stringify(f)}`,
+        ).toEqual(without.rows.map((r) => r.id))
+        expect(withTotal.nextCursor).toEqual(without.nextCursor)
+        expect(withTotal.rows[0]).toEqual(without.rows[0])
+        expect(withTotal.totalIsEstimate).toBe(false)
+        const n = (await all(f, sort, 500)).length
+        expect(withTotal.total).toBe(n)
+      }
+  })
+
   it('gives an exact total for a small answer and an estimate, flagged, above the exact limit', async () => {
     const one = await listIssues(db, ws, { repository: 'org/repo-3' }, { sort: 'priority', limit: 500 })
     expect(one.nextCursor).toBeNull()

@@ -298,12 +298,13 @@ export const countIssues = async (
   db: Queryable,
   workspaceId: string,
   f: QueueFilter,
-  o: { atLeast?: number; exactLimit?: number } = {},
+  o: { atLeast?: number; exactLimit?: number; planned?: number } = {},
 ): Promise<{ total: number; estimate: boolean }> => {
   const { where, params } = queueWhere(workspaceId, f)
   const atLeast = o.atLeast ?? 0
   const limit = o.exactLimit ?? EXACT_COUNT_LIMIT
-  const est = await planRows(db, `SELECT 1 FROM issues i WHERE ${where}`, params)
+  // `planned`: the caller's estimate of the same filter
+  const est = o.planned ?? (await planRows(db, `SELECT 1 FROM issues i WHERE ${where}`, params))
   if (est <= limit) {
     const n = (
       await db.query<{ n: number }>(
@@ -349,11 +350,40 @@ export const listIssues = async (
       conds.push(`(${ors.join(' OR ')})`)
     }
   }
-  const { rows } = await db.query<IssueRow>(
-    `SELECT ${ISSUE_COLUMNS} FROM issues i WHERE ${conds.join(' AND ')}
-      ORDER BY ${order.map((col) => `${col.col} ${col.dir}`).join(', ')} LIMIT ${page.limit + 1}`,
-    params,
-  )
+  const orderBy = order.map((col) => `${col.col} ${col.dir}`).join(', ')
+  const exactLimit = o.exactLimit ?? EXACT_COUNT_LIMIT
+  let rows: IssueRow[] | null = null
+  let exactTotal: number | null = null
+  let planned: number | undefined
+  if (o.total !== false && !page.cursor) {
+    // the first page of a small answer: its matches are read once, for the count and for the page (a free-text
+    // search would otherwise run twice, once for the page and once for its count)
+    const est = await planRows(db, `SELECT 1 FROM issues i WHERE ${where}`, params)
+    planned = est
+    if (est <= exactLimit) {
+      const keys = order.map((col, k) => `${col.col} AS k${k}`).join(', ')
+      const mOrder = order.map((col, k) => `m.k${k} ${col.dir}`).join(', ')
+      const r = await db.query<IssueRow & { full_count: number }>(
+        `WITH m AS MATERIALIZED (SELECT i.id, ${keys} FROM issues i WHERE ${where} LIMIT ${exactLimit + 1})
+         SELECT ${ISSUE_COLUMNS}, (SELECT count(*) FROM m)::int AS full_count FROM issues i
+          WHERE i.id IN (SELECT m.id FROM m ORDER BY ${mOrder} LIMIT ${page.limit + 1})
+          ORDER BY ${orderBy}`,
+        params,
+      )
+      const n = r.rows[0]?.full_count ?? 0
+      // more than the limit after all (the estimate was low): the page read from a truncated match is not the top
+      if (n <= exactLimit) {
+        rows = r.rows.map(({ full_count: _, ...row }) => row as IssueRow)
+        exactTotal = n
+      }
+    }
+  }
+  rows ??= (
+    await db.query<IssueRow>(
+      `SELECT ${ISSUE_COLUMNS} FROM issues i WHERE ${conds.join(' AND ')} ORDER BY ${orderBy} LIMIT ${page.limit + 1}`,
+      params,
+    )
+  ).rows
   const more = rows.length > page.limit
   const items = rows.slice(0, page.limit)
   const last = items.at(-1)
@@ -364,12 +394,10 @@ export const listIssues = async (
   let total = -1
   let totalIsEstimate = false
   if (o.total !== false) {
-    if (!page.cursor && !more) total = items.length
+    if (exactTotal !== null) total = exactTotal
+    else if (!page.cursor && !more) total = items.length
     else {
-      const c = await countIssues(db, workspaceId, f, {
-        atLeast: page.cursor ? 0 : rows.length,
-        exactLimit: o.exactLimit,
-      })
+      const c = await countIssues(db, workspaceId, f, { atLeast: page.cursor ? 0 : rows.length, exactLimit, planned })
       total = c.total
       totalIsEstimate = c.estimate
     }
