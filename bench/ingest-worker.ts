@@ -1,6 +1,7 @@
 /**
  * One side of the ingest benchmark, in its own process so its peak RSS is its own: pushes N generated findings
  * through the engine with the test connector (first run), then the same N again (unchanged re-run).
+ * BENCH_DROP_INDEXES=a,b drops those indexes after the migrations, to measure what each index costs the ingest.
  * Prints one JSON line.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -35,6 +36,11 @@ const silent = { debug() {}, info() {}, warn() {}, error() {} }
 // PGlite on disk, as `vulnsync serve` runs it (in memory it would hold the whole database in the process)
 const dataDir = driver === 'pglite' ? mkdtempSync(join(tmpdir(), 'vulnsync-bench-pglite-')) : undefined
 const db = await openBenchDb(driver!, url, dataDir)
+const dropped = (process.env.BENCH_DROP_INDEXES ?? '').split(',').filter(Boolean)
+for (const name of dropped) {
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`BENCH_DROP_INDEXES: ${name} is not an index name`)
+  await db.exec(`DROP INDEX ${name}`)
+}
 const { conn } = await seedBenchTenant(db, REPOS)
 const connector = createTestConnector(() => dataset, { pageSize: 1000 })
 const opts = { db, logger: silent, allowPrivateNetworks: true, batchSize: 2000 }
@@ -56,6 +62,7 @@ process.stdout.write(
   `${JSON.stringify({
     driver,
     count,
+    dropped,
     firstSecs: first.secs,
     firstRate: count / first.secs,
     rerunSecs: second.secs,

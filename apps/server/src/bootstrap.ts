@@ -4,7 +4,15 @@ import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { createPackageRegistries } from '@vulnsync/connectors'
 import { CONNECTORS } from '@vulnsync/connectors/registry.ts'
-import { type Db, ensureWorkspace, insertToken, insertUser, migrate, openDb } from '@vulnsync/db'
+import {
+  type Db,
+  ensureWorkspace,
+  insertToken,
+  insertUser,
+  migrate,
+  openDb,
+  refreshQueueStatistics,
+} from '@vulnsync/db'
 import { generateToken, hashToken, tokenPrefix } from './auth.ts'
 import type { AppConfig } from './config.ts'
 import { afterSyncRun } from './fixes/tracking.ts'
@@ -141,12 +149,18 @@ export const createRuntime = async (
   }
   const rt = base as Runtime
   // after each sync run: fix pull requests refreshed (SCM) or verified (scanners)
-  // and today's insight snapshot taken again (its own failure is logged apart)
+  // and today's insight snapshot taken again (its own failure is logged apart); on PGlite, which has no autovacuum, the
+  // queue's statistics are refreshed once the tables have grown (ADR 0013)
   rt.engine.afterRun = async (connector, connection, run) => {
     try {
       await afterSyncRun(rt, connector, connection, run)
     } finally {
       await snapshotAfterSync(rt)
+      if (db.driver === 'pglite')
+        await refreshQueueStatistics(db).then(
+          (analysed) => analysed.length && logger.debug({ analysed, runId: run.id }, 'queue statistics refreshed'),
+          (err) => logger.warn({ err: (err as Error).message, runId: run.id }, 'queue statistics not refreshed'),
+        )
     }
   }
   rt.jobs = createRuntimeJobs(rt, { pollingIntervalSeconds: o.pollingIntervalSeconds })

@@ -99,6 +99,8 @@ export interface Page<T> {
   items: T[]
   nextCursor: string | null
   total: number
+  /** the queue's total is an estimate (a large match) */
+  totalIsEstimate?: boolean
 }
 
 export class ApiError extends Error {

@@ -4,6 +4,13 @@ const num = new Intl.NumberFormat()
 
 export const fmtNumber = (n: number | null | undefined): string => (n == null ? '–' : num.format(n))
 
+/** A count the server may have estimated: "about 412,000" (three significant figures) when it did. */
+export const fmtCount = (n: number | null | undefined, estimate: boolean | undefined): string => {
+  if (n == null || !estimate) return fmtNumber(n)
+  const step = n >= 1000 ? 10 ** (Math.floor(Math.log10(n)) - 2) : 1
+  return `about ${num.format(Math.round(n / step) * step)}`
+}
+
 export function fmtDateTime(iso: string | null | undefined): string {
   if (!iso) return '–'
   const d = new Date(iso)

@@ -87,11 +87,14 @@ export const Vulnerability = z.strictObject({
   owner: Owner,
 })
 export type Vulnerability = z.infer<typeof Vulnerability>
-export const VulnerabilityPage = paged(Vulnerability)
+/** `total` is exact when counting is cheap; otherwise the database's estimate, and `totalIsEstimate` is true */
+export const VulnerabilityPage = paged(Vulnerability).extend({ totalIsEstimate: z.boolean() })
 export type VulnerabilityPage = z.infer<typeof VulnerabilityPage>
 
 export const Summary = z.strictObject({
   total: z.number().int(),
+  /** the counts are estimates (a large match): the total is the database's estimate, shared among the levels */
+  totalIsEstimate: z.boolean(),
   bySeverity: z.record(Severity, z.number().int()),
   byPriority: z.record(Severity, z.number().int()),
 })

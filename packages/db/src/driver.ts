@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs'
 import { PGlite } from '@electric-sql/pglite'
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm'
 import pg from 'pg'
 
 export interface QueryResult<T> {
@@ -37,7 +38,8 @@ pg.types.setTypeParser(1700, (v) => Number.parseFloat(v))
 /** PGlite: PostgreSQL compiled to WASM, in this process; `dataDir` undefined = in memory. */
 export const createPgliteDb = async (dataDir?: string): Promise<Db> => {
   if (dataDir) mkdirSync(dataDir, { recursive: true })
-  const lite = await PGlite.create(dataDir ? { dataDir } : {})
+  // pg_trgm: the queue's free-text index (migration 0011); PGlite loads an extension only when it is passed here
+  const lite = await PGlite.create({ ...(dataDir ? { dataDir } : {}), extensions: { pg_trgm } })
   // only this process can open this database, so the leases held in it are exactly the ones held here
   const leases = new Set<string>()
   const wrap = (q: { query: PGlite['query']; exec: PGlite['exec'] }): Queryable => ({

@@ -1,4 +1,12 @@
-import { type EpssValue, isStorableText, renderEpssMarks, renderFactors, type SeverityFactor } from '@vulnsync/core'
+import {
+  type EpssValue,
+  isSeverity,
+  isStorableText,
+  renderEpssMarks,
+  renderFactors,
+  type SeverityFactor,
+  severityRank,
+} from '@vulnsync/core'
 import type { Queryable } from './driver.ts'
 import { InputError } from './errors.ts'
 
@@ -104,6 +112,12 @@ export interface IssueDetailRow extends IssueRow {
 
 const escapeLike = (s: string) => s.replace(/[%_\\]/g, '\\$&')
 
+/** the text the free-text filter looks in, as the trigram index issues_search has it (migration 0011) */
+const SEARCH_TEXT = 'issue_search_text(i.cve, i.package_name, i.target_name, i.aliases)'
+
+/** levels as ranks; an unknown level matches nothing */
+const ranksOf = (levels: string[]) => levels.map((l) => (isSeverity(l) ? severityRank(l) : -1))
+
 /** The WHERE clause of the queue from the filters, with numbered parameters. */
 export const queueWhere = (workspaceId: string, f: QueueFilter) => {
   const params: unknown[] = [workspaceId]
@@ -120,13 +134,14 @@ export const queueWhere = (workspaceId: string, f: QueueFilter) => {
     where.push(
       `EXISTS (SELECT 1 FROM issue_sources s WHERE s.issue_id = i.id AND s.connection_id = ${p(f.connectionId)})`,
     )
-  if (f.severity?.length) where.push(`i.severity = ANY(${p(f.severity)}::text[])`)
-  if (f.priority?.length) where.push(`i.priority = ANY(${p(f.priority)}::text[])`)
+  // by rank (a level's rank is fixed): the ranks are the sort indexes' columns, so a page is a skip scan of one of them
+  if (f.severity?.length) where.push(`i.severity_rank = ANY(${p(ranksOf(f.severity))}::smallint[])`)
+  if (f.priority?.length) where.push(`i.priority_rank = ANY(${p(ranksOf(f.priority))}::smallint[])`)
   if (f.status?.length) where.push(`i.status = ANY(${p(f.status)}::text[])`)
   if (f.repository) {
     // the id goes to the database as text: a bigint beyond 2^53 keeps every digit
     if (/^\d+$/.test(f.repository)) where.push(`i.repository_id = ${p(f.repository)}`)
-    else where.push(`lower(i.target_name) = lower(${p(f.repository)})`)
+    else where.push(`lower(i.target_name) = lower(${p(f.repository)})`) // issues_target_name
   }
   if (f.cve) {
     const c = f.cve.trim().toUpperCase()
@@ -137,7 +152,7 @@ export const queueWhere = (workspaceId: string, f: QueueFilter) => {
     where.push(
       v.startsWith('pkg:')
         ? `i.package_key = ${p(v.replace(/@[^/@]*$/, ''))}`
-        : `i.package_name ILIKE ${p(`%${escapeLike(v)}%`)}`,
+        : `i.package_name ILIKE ${p(`%${escapeLike(v)}%`)}`, // issues_package_name (trigrams)
     )
   }
   if (f.assignee !== undefined)
@@ -176,8 +191,12 @@ export const queueWhere = (workspaceId: string, f: QueueFilter) => {
   }
   if (f.q) {
     const like = p(`%${escapeLike(f.q.trim())}%`)
+    // the fields are joined by newlines in the search text (issues_search, trigrams), so a text without one matches
+    // it exactly when it matches one of the fields; a text with a newline is looked for field by field
     where.push(
-      `(i.cve ILIKE ${like} OR i.package_name ILIKE ${like} OR i.target_name ILIKE ${like} OR i.aliases::text ILIKE ${like})`,
+      f.q.includes('\n')
+        ? `(i.cve ILIKE ${like} OR i.package_name ILIKE ${like} OR i.target_name ILIKE ${like} OR i.aliases::text ILIKE ${like})`
+        : `${SEARCH_TEXT} ILIKE ${like}`,
     )
   }
   return { where: where.join(' AND '), params, p }
@@ -255,33 +274,116 @@ export const ISSUE_COLUMNS = `i.id, i.cve, i.aliases, i.package_key, i.package_n
   (SELECT json_agg(json_build_object('kind', s.kind, 'connectionId', s.connection_id, 'connectionName', c.name, 'present', s.present) ORDER BY s.kind, c.name)
      FROM issue_sources s JOIN connections c ON c.id = s.connection_id WHERE s.issue_id = i.id) AS sources`
 
-/** One page of the queue in key-set order, and the total of the filter (unless `total: false`, then -1). */
+/**
+ * Below this many matching issues a total (and the summary's counts) is counted exactly; above it, it is the
+ * planner's estimate, flagged. Counting a million matches costs a scan of a million index entries with every page
+ * (a quarter of a second on PostgreSQL, seconds on PGlite); counting 10,000 costs a few milliseconds.
+ */
+export const EXACT_COUNT_LIMIT = 10_000
+
+/** The planner's estimate of the rows a query returns (EXPLAIN, nothing executed). */
+const planRows = async (db: Queryable, sql: string, params: unknown[]): Promise<number> => {
+  const { rows } = await db.query<Record<string, unknown>>(`EXPLAIN (FORMAT JSON) ${sql}`, params)
+  const cell = Object.values(rows[0] ?? {})[0]
+  const plan = (typeof cell === 'string' ? JSON.parse(cell) : cell) as { Plan: { 'Plan Rows': number } }[]
+  return Math.round(plan[0]!.Plan['Plan Rows'])
+}
+
+/**
+ * How many issues match a filter: exact when that is cheap (the planner expects at most EXACT_COUNT_LIMIT and a
+ * count bounded to one more than that confirms it), otherwise the planner's estimate, flagged; never less than
+ * `atLeast` (the rows already seen).
+ */
+export const countIssues = async (
+  db: Queryable,
+  workspaceId: string,
+  f: QueueFilter,
+  o: { atLeast?: number; exactLimit?: number; planned?: number } = {},
+): Promise<{ total: number; estimate: boolean }> => {
+  const { where, params } = queueWhere(workspaceId, f)
+  const atLeast = o.atLeast ?? 0
+  const limit = o.exactLimit ?? EXACT_COUNT_LIMIT
+  // `planned`: the caller's estimate of the same filter
+  const est = o.planned ?? (await planRows(db, `SELECT 1 FROM issues i WHERE ${where}`, params))
+  if (est <= limit) {
+    const n = (
+      await db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM (SELECT 1 FROM issues i WHERE ${where} LIMIT ${limit + 1}) x`,
+        params,
+      )
+    ).rows[0]!.n
+    if (n <= limit) return { total: n, estimate: false }
+    return { total: Math.max(est, n, atLeast), estimate: true }
+  }
+  return { total: Math.max(est, atLeast), estimate: true }
+}
+
+/**
+ * One page of the queue in key-set order, and the total of the filter (unless `total: false`, then -1): exact when
+ * the first page is the whole answer or the match is small, otherwise an estimate (`totalIsEstimate`).
+ */
 export const listIssues = async (
   db: Queryable,
   workspaceId: string,
   f: QueueFilter,
   page: QueuePage,
-  o: { total?: boolean } = {},
-): Promise<{ rows: IssueRow[]; nextCursor: string | null; total: number }> => {
+  o: { total?: boolean; exactLimit?: number } = {},
+): Promise<{ rows: IssueRow[]; nextCursor: string | null; total: number; totalIsEstimate: boolean }> => {
   const { where, params, p } = queueWhere(workspaceId, f)
   const order = ORDER[page.sort]
   const conds = [where]
   if (page.cursor) {
     const vals = decodeCursor(page.cursor, order)
-    // key-set condition over mixed directions: (a, b, c) after (va, vb, vc)
-    const ors: string[] = []
-    for (let k = 0; k < order.length; k++) {
-      const eqs = order.slice(0, k).map((col, j) => `${col.col} = ${p(vals[j])}`)
-      eqs.push(`${order[k]!.col} ${order[k]!.dir === 'asc' ? '>' : '<'} ${p(vals[k])}`)
-      ors.push(`(${eqs.join(' AND ')})`)
+    if (order.every((col) => col.dir === order[0]!.dir))
+      // one direction: a row comparison, which the sort's index takes as the start of its range
+      conds.push(
+        `(${order.map((col) => col.col).join(', ')}) ${order[0]!.dir === 'asc' ? '>' : '<'} (${vals.map((v) => p(v)).join(', ')})`,
+      )
+    else {
+      // key-set condition over mixed directions: (a, b, c) after (va, vb, vc)
+      const ors: string[] = []
+      for (let k = 0; k < order.length; k++) {
+        const eqs = order.slice(0, k).map((col, j) => `${col.col} = ${p(vals[j])}`)
+        eqs.push(`${order[k]!.col} ${order[k]!.dir === 'asc' ? '>' : '<'} ${p(vals[k])}`)
+        ors.push(`(${eqs.join(' AND ')})`)
+      }
+      conds.push(`(${ors.join(' OR ')})`)
     }
-    conds.push(`(${ors.join(' OR ')})`)
   }
-  const { rows } = await db.query<IssueRow>(
-    `SELECT ${ISSUE_COLUMNS} FROM issues i WHERE ${conds.join(' AND ')}
-      ORDER BY ${order.map((col) => `${col.col} ${col.dir}`).join(', ')} LIMIT ${page.limit + 1}`,
-    params,
-  )
+  const orderBy = order.map((col) => `${col.col} ${col.dir}`).join(', ')
+  const exactLimit = o.exactLimit ?? EXACT_COUNT_LIMIT
+  let rows: IssueRow[] | null = null
+  let exactTotal: number | null = null
+  let planned: number | undefined
+  if (o.total !== false && !page.cursor) {
+    // the first page of a small answer: its matches are read once, for the count and for the page (a free-text
+    // search would otherwise run twice, once for the page and once for its count)
+    const est = await planRows(db, `SELECT 1 FROM issues i WHERE ${where}`, params)
+    planned = est
+    if (est <= exactLimit) {
+      const keys = order.map((col, k) => `${col.col} AS k${k}`).join(', ')
+      const mOrder = order.map((col, k) => `m.k${k} ${col.dir}`).join(', ')
+      const r = await db.query<IssueRow & { full_count: number }>(
+        `WITH m AS MATERIALIZED (SELECT i.id, ${keys} FROM issues i WHERE ${where} LIMIT ${exactLimit + 1})
+         SELECT ${ISSUE_COLUMNS}, (SELECT count(*) FROM m)::int AS full_count FROM issues i
+          WHERE i.id IN (SELECT m.id FROM m ORDER BY ${mOrder} LIMIT ${page.limit + 1})
+          ORDER BY ${orderBy}`,
+        params,
+      )
+      const n = r.rows[0]?.full_count ?? 0
+      // more than the limit after all (the estimate was low): the page read from a truncated match is not the top
+      if (n <= exactLimit) {
+        rows = r.rows.map(({ full_count: _, ...row }) => row as IssueRow)
+        exactTotal = n
+      }
+    }
+  }
+  rows ??= (
+    await db.query<IssueRow>(
+      `SELECT ${ISSUE_COLUMNS} FROM issues i WHERE ${conds.join(' AND ')} ORDER BY ${orderBy} LIMIT ${page.limit + 1}`,
+      params,
+    )
+  ).rows
   const more = rows.length > page.limit
   const items = rows.slice(0, page.limit)
   const last = items.at(-1)
@@ -290,28 +392,78 @@ export const listIssues = async (
     return v instanceof Date ? v.toISOString() : v
   }
   let total = -1
+  let totalIsEstimate = false
   if (o.total !== false) {
-    const w = queueWhere(workspaceId, f)
-    total = (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM issues i WHERE ${w.where}`, w.params))
-      .rows[0]!.n
+    if (exactTotal !== null) total = exactTotal
+    else if (!page.cursor && !more) total = items.length
+    else {
+      const c = await countIssues(db, workspaceId, f, { atLeast: page.cursor ? 0 : rows.length, exactLimit, planned })
+      total = c.total
+      totalIsEstimate = c.estimate
+    }
   }
   return {
     rows: items,
     nextCursor: more && last ? encodeCursor(order.map((col) => cursorValue(last, col.col))) : null,
     total,
+    totalIsEstimate,
   }
 }
 
-/** Counts per severity and per priority for a filter. */
-export const summarizeIssues = async (db: Queryable, workspaceId: string, f: QueueFilter) => {
+type LevelCount = { kind: 'severity' | 'priority'; level: string; n: number }
+const GROUPED = (where: string, from: string) =>
+  `SELECT CASE WHEN GROUPING(i.severity) = 0 THEN 'severity' ELSE 'priority' END AS kind,
+          CASE WHEN GROUPING(i.severity) = 0 THEN i.severity ELSE i.priority END AS level, count(*)::int AS n
+     FROM ${from} WHERE ${where} GROUP BY GROUPING SETS ((i.severity), (i.priority))`
+
+/** issues read by the sample of an estimated summary (about) */
+const SAMPLE_ROWS = 10_000
+
+/**
+ * Counts per severity and per priority for a filter, and their total: exact when the match is small (as
+ * countIssues judges it); otherwise the total is the planner's estimate (the same the queue's page shows) and it is
+ * shared among the levels as in a repeatable block sample of the table (about SAMPLE_ROWS issues read), flagged.
+ */
+export const summarizeIssues = async (
+  db: Queryable,
+  workspaceId: string,
+  f: QueueFilter,
+  o: { exactLimit?: number } = {},
+): Promise<{ rows: LevelCount[]; total: number; estimate: boolean }> => {
   const { where, params } = queueWhere(workspaceId, f)
-  const { rows } = await db.query<{ kind: string; level: string; n: number }>(
-    `SELECT 'severity' AS kind, i.severity AS level, count(*)::int AS n FROM issues i WHERE ${where} GROUP BY i.severity
-     UNION ALL
-     SELECT 'priority', i.priority, count(*)::int FROM issues i WHERE ${where} GROUP BY i.priority`,
-    params,
-  )
-  return rows
+  const count = await countIssues(db, workspaceId, f, o)
+  if (!count.estimate) {
+    const { rows } = await db.query<LevelCount>(GROUPED(where, 'issues i'), params)
+    return { rows, total: count.total, estimate: false }
+  }
+  const tableRows = (
+    await db.query<{ n: number }>(`SELECT reltuples::float8 AS n FROM pg_class WHERE oid = 'issues'::regclass`)
+  ).rows[0]!.n
+  let pct = Math.min(100, (100 * SAMPLE_ROWS) / Math.max(tableRows, count.total, 1))
+  for (;;) {
+    const { rows } = await db.query<LevelCount>(
+      GROUPED(where, `issues i TABLESAMPLE SYSTEM (${pct.toFixed(4)}) REPEATABLE (0)`),
+      params,
+    )
+    const seen = rows.filter((r) => r.kind === 'severity').reduce((a, r) => a + r.n, 0)
+    // too few matches in the sample to share by: a ten times larger one, up to the whole table
+    if (seen < 100 && pct < 100) {
+      pct = Math.min(100, pct * 10)
+      continue
+    }
+    if (pct === 100) return { rows, total: seen, estimate: false }
+    const share = (kind: LevelCount['kind']) => {
+      // largest remainders, so the levels add up to the total
+      const of = rows.filter((r) => r.kind === kind)
+      const exact = of.map((r) => (r.n * count.total) / seen)
+      const out = of.map((r, k) => ({ ...r, n: Math.floor(exact[k]!) }))
+      let left = count.total - out.reduce((a, r) => a + r.n, 0)
+      for (const k of exact.map((x, k) => [x - Math.floor(x), k] as const).sort((a, b) => b[0] - a[0]))
+        if (left-- > 0) out[k[1]]!.n++
+      return out
+    }
+    return { rows: [...share('severity'), ...share('priority')], total: count.total, estimate: true }
+  }
 }
 
 /** One issue with its explanation and factors (the EPSS value they quote is the one read with it), or null. */
@@ -378,4 +530,26 @@ export const listIssueIds = async (db: Queryable, workspaceId: string, f: QueueF
   const { where, params } = queueWhere(workspaceId, f)
   const { rows } = await db.query<{ id: number }>(`SELECT i.id FROM issues i WHERE ${where} ORDER BY i.id`, params)
   return rows.map((r) => String(r.id))
+}
+
+/**
+ * ANALYZE the queue's tables when they have grown or shrunk by a tenth (and 500 rows) since their statistics were
+ * gathered, or never had any: what autovacuum does on PostgreSQL, for PGlite, which has none (and keeps no counts
+ * of changed rows either, so the size is what is compared: the planner's current estimate, which scales the
+ * analysed density by the table's pages now, against the row count of the last ANALYZE). The queue's plans choose
+ * between walking the sort index and an index of a filter by these statistics (ADR 0013). Returns what it analysed.
+ */
+export const refreshQueueStatistics = async (db: Queryable): Promise<string[]> => {
+  const done: string[] = []
+  for (const table of ['issues', 'issue_sources']) {
+    const analysed = (
+      await db.query<{ n: number }>(`SELECT reltuples::float8 AS n FROM pg_class WHERE oid = $1::regclass`, [table])
+    ).rows[0]!.n
+    const now = await planRows(db, `SELECT 1 FROM ${table}`, [])
+    if (analysed < 0 || Math.abs(now - analysed) > 500 + 0.1 * analysed) {
+      await db.exec(`ANALYZE ${table}`)
+      done.push(table)
+    }
+  }
+  return done
 }

@@ -177,6 +177,7 @@ describe.each(DRIVERS)('HTTP API on %s', (driver) => {
   it('filters by source, severity, CVE, package and text, and counts per severity', async () => {
     const crit = await t.api('GET', '/api/v1/vulnerabilities?severity=critical&source=test')
     expect(crit.body.total).toBe(8)
+    expect(crit.body.totalIsEstimate).toBe(false)
     expect(crit.body.items.every((i: any) => i.severity === 'critical')).toBe(true)
     expect((await t.api('GET', '/api/v1/vulnerabilities?source=ox')).body.total).toBe(0)
     expect((await t.api('GET', '/api/v1/vulnerabilities?cve=CVE-2023-20003')).body.total).toBe(1)
@@ -188,6 +189,7 @@ describe.each(DRIVERS)('HTTP API on %s', (driver) => {
     expect(bad.body.error.message).toMatch(/unknown value "urgent"/)
     const sum = await t.api('GET', '/api/v1/vulnerabilities/summary')
     expect(sum.body.bySeverity).toEqual({ critical: 8, high: 8, medium: 7, low: 7, info: 0 })
+    expect(sum.body).toMatchObject({ total: 30, totalIsEstimate: false })
     const csv = await t.api('GET', '/api/v1/vulnerabilities/export.csv?severity=low')
     expect(csv.headers.get('content-type')).toMatch(/text\/csv/)
     expect(csv.text.trim().split('\n')).toHaveLength(8)

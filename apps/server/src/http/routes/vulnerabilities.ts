@@ -226,7 +226,12 @@ export const vulnerabilityRoutes = (rt: Runtime, r: Router) => {
     handler: async ({ query, principal }) => {
       const { ctx, filter } = await filterOf(query, principal)
       const page = await listIssues(rt.db, rt.workspaceId, filter, query)
-      return { items: page.rows.map((i) => presentIssue(i, ctx)), nextCursor: page.nextCursor, total: page.total }
+      return {
+        items: page.rows.map((i) => presentIssue(i, ctx)),
+        nextCursor: page.nextCursor,
+        total: page.total,
+        totalIsEstimate: page.totalIsEstimate,
+      }
     },
   })
   r.add({
@@ -243,9 +248,10 @@ export const vulnerabilityRoutes = (rt: Runtime, r: Router) => {
         Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<(typeof SEVERITIES)[number], number>
       const bySeverity = zero()
       const byPriority = zero()
-      for (const x of await summarizeIssues(rt.db, rt.workspaceId, filter))
+      const s = await summarizeIssues(rt.db, rt.workspaceId, filter)
+      for (const x of s.rows)
         (x.kind === 'severity' ? bySeverity : byPriority)[x.level as (typeof SEVERITIES)[number]] = x.n
-      return { total: Object.values(bySeverity).reduce((a, b) => a + b, 0), bySeverity, byPriority }
+      return { total: s.total, totalIsEstimate: s.estimate, bySeverity, byPriority }
     },
   })
   r.add({

@@ -8,7 +8,7 @@ import { DecisionDialog } from '../../components/decision-dialog.tsx'
 import { FormDialog } from '../../components/form-dialog.tsx'
 import { TextArea } from '../../components/text-area.tsx'
 import { BulkTicketsButton } from '../../components/tickets.tsx'
-import { fmtNumber } from '../../format.ts'
+import { fmtCount, fmtNumber } from '../../format.ts'
 import { DECISION_LABEL, MAX_COMMENT, STAGE_LABEL, STAGES } from '../../workflow.ts'
 
 /** The issues an action applies to: chosen rows, or the view's filter (every issue it matches when applied). */
@@ -21,6 +21,7 @@ export function BulkBar({
   allMatching,
   canSelectAllMatching,
   total,
+  totalIsEstimate,
   target,
   users,
   onSelectAllMatching,
@@ -33,6 +34,8 @@ export function BulkBar({
   /** every row of the page is selected and the view has more */
   canSelectAllMatching: boolean
   total: number | null
+  /** the total is the server's estimate */
+  totalIsEstimate?: boolean
   target: BulkTarget
   users: AssignableUser[]
   onSelectAllMatching: () => void
@@ -53,7 +56,7 @@ export function BulkBar({
         <strong>{allMatching ? `All ${many} matching this view` : `${many} selected`}</strong>
         {canSelectAllMatching && total !== null ? (
           <button type="button" className="btn btn-link btn-sm" onClick={onSelectAllMatching}>
-            Select all {fmtNumber(total)} matching
+            Select all {fmtCount(total, totalIsEstimate)} matching
           </button>
         ) : null}
         <button type="button" className="btn btn-link btn-sm" onClick={onClear}>

@@ -10,7 +10,7 @@ import { PageHeader } from '../../components/page-header.tsx'
 import { CreateTicketsButton } from '../../components/tickets.tsx'
 import { VexExportLinks } from '../../components/vex-links.tsx'
 import { kindDisplay, useConnectors } from '../../connectors-cache.ts'
-import { fmtNumber } from '../../format.ts'
+import { fmtCount, fmtNumber } from '../../format.ts'
 import { useDebounced, useLoad } from '../../hooks.ts'
 import { Link, navigate, useLocation } from '../../router.tsx'
 import { useAssignableUsers } from '../../workflow-data.ts'
@@ -158,6 +158,7 @@ export function VulnerabilitiesPage() {
 
   const activeFilters = FILTER_KEYS.filter((k) => filters[k])
   const total = list.data?.total ?? null
+  const totalIsEstimate = list.data?.totalIsEstimate ?? false
   const exportHref = `${BASE}/vulnerabilities/export.csv${qs({ ...apiFilters, sort: sort === 'priority' ? '' : sort })}`
   const sourceOptions = (catalogue.status === 'ready' ? catalogue.items : [])
     .filter((c) => c.role === 'scanner')
@@ -229,6 +230,7 @@ export function VulnerabilitiesPage() {
         summary={summary.data}
         stale={countsStale}
         total={list.data && !list.loading ? (list.data.total ?? null) : null}
+        totalIsEstimate={totalIsEstimate}
         field={countField}
         active={filters[countField] ? filters[countField].split(',') : []}
         onPick={(sev) => {
@@ -294,6 +296,7 @@ export function VulnerabilitiesPage() {
             !sel.allMatching && items.length > 0 && onPage === items.length && total !== null && total > sel.ids.size
           }
           total={total}
+          totalIsEstimate={totalIsEstimate}
           target={target}
           users={userList}
           onSelectAllMatching={() => setPicked({ view, ids: new Map(), allMatching: true })}
@@ -313,7 +316,7 @@ export function VulnerabilitiesPage() {
           sort={sort}
           onSort={(v) => update({ sort: v === 'priority' ? null : v })}
           selection={selection}
-          caption={`${title}${total != null ? `, ${fmtNumber(total)} in total` : ''}, sorted by ${
+          caption={`${title}${total != null ? `, ${fmtCount(total, totalIsEstimate)} in total` : ''}, sorted by ${
             SORTS.find((s) => s.value === sort)?.label ?? sort
           }`}
         />
@@ -341,7 +344,7 @@ export function VulnerabilitiesPage() {
             : items.length
               ? `${items.length} shown`
               : ''}
-          {total != null ? ` of ${fmtNumber(total)}` : ''}
+          {total != null ? ` of ${fmtCount(total, totalIsEstimate)}` : ''}
         </span>
         <label className="pager-size">
           Rows
