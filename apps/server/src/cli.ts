@@ -575,7 +575,7 @@ program
       process.stdout.write(`${JSON.stringify(r, null, 2)}\n`)
       return
     }
-    const unowned = (await client()('GET', '/api/v1/vulnerabilities?team=none&limit=1')).total
+    const unowned = (await client()('GET', '/api/v1/vulnerabilities?team=none&status=open&limit=1')).total
     const levels = ['critical', 'high', 'medium', 'low', 'info']
     const rows = (r.items as any[]).map((t) => [
       t.slug,

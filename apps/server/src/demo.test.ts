@@ -80,7 +80,7 @@ describe('vulnsync demo', () => {
     let cursor: string | undefined
     do {
       const page = (
-        await api(`/api/v1/vulnerabilities?limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`)
+        await api(`/api/v1/vulnerabilities?sort=cve&limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`)
       ).body
       unscored.push(...page.items.filter((i: any) => i.epss === null))
       cursor = page.nextCursor ?? undefined

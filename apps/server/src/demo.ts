@@ -297,10 +297,12 @@ const loadDemoFeeds = async (api: DemoApi, sim: FeedsSimulator, checkAbort: () =
   const cves = new Set<string>()
   const jfrogOnly: any[] = []
   let cursor: string | undefined
+  // walked in CVE order: the priority order may shift under the walk while jobs of the syncs finish, and a keyset
+  // walk over a shifting order skips rows (seen as three unscored CVEs in a CI run)
   do {
     const page = await api(
       'GET',
-      `/api/v1/vulnerabilities?limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+      `/api/v1/vulnerabilities?sort=cve&limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
     )
     for (const i of page.items) {
       if (i.cve) cves.add(i.cve)
@@ -614,7 +616,7 @@ export const runDemo = async (o: DemoOptions = {}): Promise<Demo> => {
     } while (cursor)
     const unmatchedItems = (await api('GET', '/api/v1/unmatched')).items as any[]
     const teamItems = (await api('GET', '/api/v1/teams')).items as Array<{ name: string; issues: { open: number } }>
-    const unowned = (await api('GET', '/api/v1/vulnerabilities?team=none&limit=1')).total as number
+    const unowned = (await api('GET', '/api/v1/vulnerabilities?team=none&status=open&limit=1')).total as number
     const owners = `${teamItems.map((t) => `${t.name} ${t.issues.open}`).join(', ')}; unowned ${unowned}`
     const readyMs = Date.now() - t0
 

@@ -1,12 +1,13 @@
 // Prioritisation: the public feeds every issue is judged by (CISA KEV, FIRST EPSS: what is loaded, how the last
 // refresh went, refresh now) and the workspace's priority policy. Everyone reads it; an admin changes the policy
 // after a dry run shows how many issues would move between which priority levels.
-import { type FormEvent, useEffect, useState } from 'react'
+import { useEffect, useState } from 'react'
 import { api, type Feed, type LoweringFactor, type PriorityPolicyChange, type PriorityPolicyDoc } from '../api.ts'
 import { useCan } from '../auth.tsx'
 import { SeverityBadge } from '../components/badges.tsx'
 import { ErrorBox, Spinner } from '../components/feedback.tsx'
 import { PageHeader } from '../components/page-header.tsx'
+import { PolicyFormActions, usePolicyPreview } from '../components/policy-form.tsx'
 import { RadioGroup } from '../components/radio-group.tsx'
 import { useToast } from '../components/toast.tsx'
 import { fmtDate, fmtDuration, fmtNumber, fmtRelative } from '../format.ts'
@@ -213,64 +214,34 @@ function PriorityPolicyForm({
   readOnly: boolean
   onSaved: () => void
 }) {
-  const toast = useToast()
   const [draft, setDraft] = useState<Draft>(() => toDraft(saved))
-  const [preview, setPreview] = useState<{ of: string; change: PriorityPolicyChange } | null>(null)
   const policy = toPolicy(draft)
-  const sig = JSON.stringify(policy)
-  // a preview shows what saving this very form does: any edit makes it stale
-  const fresh = preview?.of === sig ? preview.change : null
-  const unchanged = sig === JSON.stringify(toPolicy(toDraft(saved)))
-  const dryRun = useAction(
-    async () => {
-      const change = await api<PriorityPolicyChange>('PUT', '/policies/priority?dryRun=true', policy)
-      setPreview({ of: sig, change })
-    },
-    { settle: true },
-  )
-  const save = useAction(
-    async () => {
-      const change = await api<PriorityPolicyChange>('PUT', '/policies/priority', policy)
-      toast(`Priority policy saved: ${fmtNumber(change.changed)} issue(s) changed priority.`, 'ok')
-      onSaved()
-    },
-    { settle: true },
-  )
-  const submit = (e: FormEvent) => {
-    e.preventDefault()
-    void dryRun.run()
-  }
-  const probability = (id: string, label: string, value: string, on: (v: string) => void, help: string) => (
+  const p = usePolicyPreview<PriorityPolicyDoc, PriorityPolicyChange>({
+    path: '/policies/priority',
+    policy,
+    saved: toPolicy(toDraft(saved)),
+    savedMessage: (change) => `Priority policy saved: ${fmtNumber(change.changed)} issue(s) changed priority.`,
+    onSaved,
+  })
+  /** a number input with its help; `required` for probabilities, optional (empty: off) for business priorities */
+  const numberField = (
+    id: string,
+    label: string,
+    value: string,
+    on: (v: string) => void,
+    help: string,
+    o: { max: 1 | 100; required: boolean },
+  ) => (
     <div className="field">
       <label htmlFor={id}>{label}</label>
       <input
         id={id}
         type="number"
-        inputMode="decimal"
+        inputMode={o.max === 1 ? 'decimal' : 'numeric'}
         min={0}
-        max={1}
+        max={o.max}
         step="any"
-        required
-        value={value}
-        disabled={readOnly}
-        onChange={(e) => on(e.target.value)}
-        aria-describedby={`${id}-help`}
-      />
-      <p className="help" id={`${id}-help`}>
-        {help}
-      </p>
-    </div>
-  )
-  const businessField = (id: string, label: string, value: string, on: (v: string) => void, help: string) => (
-    <div className="field">
-      <label htmlFor={id}>{label}</label>
-      <input
-        id={id}
-        type="number"
-        inputMode="numeric"
-        min={0}
-        max={100}
-        step="any"
+        required={o.required}
         value={value}
         disabled={readOnly}
         onChange={(e) => on(e.target.value)}
@@ -282,7 +253,7 @@ function PriorityPolicyForm({
     </div>
   )
   return (
-    <form className="form sla-form" aria-label="Priority policy" onSubmit={submit}>
+    <form className="form sla-form" aria-label="Priority policy" onSubmit={p.submit}>
       <RadioGroup
         legend="An issue whose CVE is in CISA KEV"
         name="priority-kev"
@@ -307,19 +278,21 @@ function PriorityPolicyForm({
       <fieldset className="fieldset" disabled={readOnly}>
         <legend>EPSS thresholds</legend>
         <div className="sla-days-grid">
-          {probability(
+          {numberField(
             'priority-epss-high',
             'High (raises one level)',
             draft.high,
             (high) => setDraft({ ...draft, high }),
             'A probability of exploitation in the next 30 days at or above this raises the priority.',
+            { max: 1, required: true },
           )}
-          {probability(
+          {numberField(
             'priority-epss-low',
             'Low (exploitation unlikely)',
             draft.low,
             (low) => setDraft({ ...draft, low }),
             'Below this, exploitation is unlikely: it lowers only if allowed below.',
+            { max: 1, required: true },
           )}
         </div>
       </fieldset>
@@ -358,43 +331,25 @@ function PriorityPolicyForm({
       <fieldset className="fieldset" disabled={readOnly}>
         <legend>Application business priority (0–100, from OX or set on the Applications page)</legend>
         <div className="sla-days-grid">
-          {businessField(
+          {numberField(
             'priority-business-raise',
             'Raises one level at or above',
             draft.raiseAt,
             (raiseAt) => setDraft({ ...draft, raiseAt }),
             'A business-critical application. Empty: never raises.',
+            { max: 100, required: false },
           )}
-          {businessField(
+          {numberField(
             'priority-business-lower',
             'Lowers one level at or below',
             draft.lowerAt,
             (lowerAt) => setDraft({ ...draft, lowerAt }),
             'A low-priority application; counts towards the most levels lowered. Empty: never lowers.',
+            { max: 100, required: false },
           )}
         </div>
       </fieldset>
-      {readOnly ? null : (
-        <>
-          <ErrorBox error={dryRun.error ?? save.error} title={save.error ? 'Not saved' : 'No preview'} />
-          <div className="form-actions">
-            <button type="submit" className="btn btn-secondary" disabled={dryRun.busy || unchanged}>
-              {dryRun.busy ? 'Previewing…' : 'Preview changes'}
-            </button>
-            <button
-              type="button"
-              className="btn btn-primary"
-              disabled={!fresh || save.busy}
-              onClick={() => void save.run()}
-            >
-              {save.busy ? 'Saving…' : 'Save policy'}
-            </button>
-            {unchanged ? <span className="muted small">No change to save.</span> : null}
-            {!unchanged && !fresh ? <span className="muted small">Preview the changes before saving.</span> : null}
-          </div>
-          {fresh ? <Moves change={fresh} /> : null}
-        </>
-      )}
+      {readOnly ? null : <PolicyFormActions p={p}>{(fresh) => <Moves change={fresh} />}</PolicyFormActions>}
     </form>
   )
 }

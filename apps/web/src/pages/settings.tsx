@@ -1,15 +1,14 @@
 // Settings: the workspace's SLA policy (days to fix per level, by priority or severity; when an issue is due soon;
 // the longest risk acceptance). Everyone reads it; an admin changes it after a dry run shows which open issues
 // would move between SLA states.
-import { type FormEvent, useEffect, useState } from 'react'
-import { api, SEVERITIES, type Severity, type SlaPolicyChange, type SlaPolicyDoc } from '../api.ts'
+import { useEffect, useState } from 'react'
+import { SEVERITIES, type Severity, type SlaPolicyChange, type SlaPolicyDoc } from '../api.ts'
 import { useCan } from '../auth.tsx'
 import { ErrorBox, Spinner } from '../components/feedback.tsx'
 import { PageHeader } from '../components/page-header.tsx'
+import { PolicyFormActions, usePolicyPreview } from '../components/policy-form.tsx'
 import { RadioGroup } from '../components/radio-group.tsx'
-import { useToast } from '../components/toast.tsx'
 import { cap, fmtNumber } from '../format.ts'
-import { useAction } from '../hooks.ts'
 import { SLA_STATE_LABEL } from '../workflow.ts'
 import { useSlaPolicy } from '../workflow-data.ts'
 
@@ -71,33 +70,15 @@ const toPolicy = (d: Draft): SlaPolicyDoc => ({
 const stateLabel = (s: string) => (s === 'none' ? 'No SLA' : (SLA_STATE_LABEL[s as keyof typeof SLA_STATE_LABEL] ?? s))
 
 function SlaPolicyForm({ saved, readOnly, onSaved }: { saved: SlaPolicyDoc; readOnly: boolean; onSaved: () => void }) {
-  const toast = useToast()
   const [draft, setDraft] = useState<Draft>(() => toDraft(saved))
-  const [preview, setPreview] = useState<{ of: string; change: SlaPolicyChange } | null>(null)
   const policy = toPolicy(draft)
-  const sig = JSON.stringify(policy)
-  // a preview shows what saving this very form does: any edit makes it stale
-  const fresh = preview?.of === sig ? preview.change : null
-  const unchanged = sig === JSON.stringify(toPolicy(toDraft(saved)))
-  const dryRun = useAction(
-    async () => {
-      const change = await api<SlaPolicyChange>('PUT', '/policies/sla?dryRun=true', policy)
-      setPreview({ of: sig, change })
-    },
-    { settle: true },
-  )
-  const save = useAction(
-    async () => {
-      const change = await api<SlaPolicyChange>('PUT', '/policies/sla', policy)
-      toast(`SLA policy saved: ${fmtNumber(change.changed)} open issue(s) changed SLA state.`, 'ok')
-      onSaved()
-    },
-    { settle: true },
-  )
-  const submit = (e: FormEvent) => {
-    e.preventDefault()
-    void dryRun.run()
-  }
+  const p = usePolicyPreview<SlaPolicyDoc, SlaPolicyChange>({
+    path: '/policies/sla',
+    policy,
+    saved: toPolicy(toDraft(saved)),
+    savedMessage: (change) => `SLA policy saved: ${fmtNumber(change.changed)} open issue(s) changed SLA state.`,
+    onSaved,
+  })
   const num = (
     id: string,
     label: string,
@@ -129,7 +110,7 @@ function SlaPolicyForm({ saved, readOnly, onSaved }: { saved: SlaPolicyDoc; read
     </div>
   )
   return (
-    <form className="form sla-form" aria-label="SLA policy" onSubmit={submit}>
+    <form className="form sla-form" aria-label="SLA policy" onSubmit={p.submit}>
       <RadioGroup
         legend="Count the days by"
         name="sla-basis"
@@ -184,27 +165,7 @@ function SlaPolicyForm({ saved, readOnly, onSaved }: { saved: SlaPolicyDoc; read
           { min: 1, max: 3650, help: 'A risk acceptance expires at the latest this many days after it is recorded.' },
         )}
       </div>
-      {readOnly ? null : (
-        <>
-          <ErrorBox error={dryRun.error ?? save.error} title={save.error ? 'Not saved' : 'No preview'} />
-          <div className="form-actions">
-            <button type="submit" className="btn btn-secondary" disabled={dryRun.busy || unchanged}>
-              {dryRun.busy ? 'Previewing…' : 'Preview changes'}
-            </button>
-            <button
-              type="button"
-              className="btn btn-primary"
-              disabled={!fresh || save.busy}
-              onClick={() => void save.run()}
-            >
-              {save.busy ? 'Saving…' : 'Save policy'}
-            </button>
-            {unchanged ? <span className="muted small">No change to save.</span> : null}
-            {!unchanged && !fresh ? <span className="muted small">Preview the changes before saving.</span> : null}
-          </div>
-          {fresh ? <Preview change={fresh} /> : null}
-        </>
-      )}
+      {readOnly ? null : <PolicyFormActions p={p}>{(fresh) => <Preview change={fresh} />}</PolicyFormActions>}
     </form>
   )
 }
