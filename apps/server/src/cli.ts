@@ -45,6 +45,8 @@ const runUntilSignal = async (mode: 'serve' | 'worker', portOpt?: string) => {
     if (readInitialToken(cfg.dataDir))
       process.stderr.write(`\nvulnsync is up at ${running.url}\nAdmin API token: in ${file} (sign in with it)\n\n`)
   } else if (mode === 'serve') process.stderr.write(`\nvulnsync is up at ${running.url}\n\n`)
+  // a worker has no URL: its log says when it takes jobs (an orchestrator or a test can wait for this line)
+  if (mode === 'worker') logger.info({ concurrency: cfg.workerConcurrency }, 'worker ready: taking jobs')
   if (running.web?.problem && running.web.was === 'missing')
     process.stderr.write(`The web app is not built: run \`${running.web.problem.fix}\`, then reload the page.\n\n`)
   for (const sig of ['SIGINT', 'SIGTERM'] as const)

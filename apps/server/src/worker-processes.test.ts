@@ -99,6 +99,14 @@ describe('two real worker processes on one PostgreSQL', () => {
     try {
       const env = { DATABASE_URL: t.databaseUrl!, VULNSYNC_DATA_DIR: t.dataDir, VULNSYNC_BOOTSTRAP_TOKEN: t.token }
       procs.push(startWorker(env), startWorker(env))
+      // both take jobs before any is queued: a process that starts slowly on a loaded machine would otherwise find
+      // the other one had done all the work
+      for (const p of procs)
+        await poll(
+          `worker ${p.child.pid} to be ready`,
+          async () => (p.output.some((l) => l.includes('worker ready')) ? true : undefined),
+          120_000,
+        )
       const connections: { id: string; proxy: (typeof proxies)[number] }[] = []
       const runIds: string[] = []
       for (let k = 0; k < CONNECTIONS; k++) {

@@ -1,3 +1,4 @@
+import { type Severity, severityRank } from '@vulnsync/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Db } from './driver.ts'
 import {
@@ -206,7 +207,7 @@ const seed = async (db: Db) => {
          severity, severity_rank, priority, priority_rank, status, detected_at, first_seen_at, last_seen_at, fixed_at,
          closed_at, sla_due_at, owner_team_id)
        OVERRIDING SYSTEM VALUE
-       VALUES ($1, $2, $3, $12, $13, 'repository', $3, $14, $4, $5, 1, $5, 1, $6, $7, $7, $7, $8, $9, $10, $11)`,
+       VALUES ($1, $2, $3, $12, $13, 'repository', $3, $14, $4, $5, $15, $5, $15, $6, $7, $7, $7, $8, $9, $10, $11)`,
       [
         i.id,
         WS,
@@ -222,6 +223,7 @@ const seed = async (db: Db) => {
         `pkg:${i.eco}/p${i.id}`,
         `CVE-2026-000${i.id}`,
         `p${i.id}`,
+        severityRank(i.priority as Severity), // the queue's level filters compare ranks
       ],
     )
     for (const [conn, at] of i.found) {
