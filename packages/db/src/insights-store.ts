@@ -1,3 +1,4 @@
+import { severityRank } from '@vulnsync/core'
 import type { Db, Queryable } from './driver.ts'
 import { InputError } from './errors.ts'
 import { type QueueFilter, queueWhere } from './queue-store.ts'
@@ -383,9 +384,11 @@ const levels = async (
     `WITH asof AS (
        SELECT date_trunc('${w.interval}', d.day)::date AS bucket, max(d.day) AS day
          FROM insight_snapshot_days d WHERE d.workspace_id = $1 AND d.day BETWEEN $2::date AND $3::date GROUP BY 1)
-     SELECT a.bucket::text AS bucket, a.day::text AS day, ${o.by ? `s.${o.by}` : 'NULL::text'} AS key, sum(s.open)::int AS n
-       FROM asof a LEFT JOIN insight_snapshots s ON s.workspace_id = $1 AND s.day = a.day${cond}
-      GROUP BY 1, 2, 3`,
+     -- a lateral read of each day's rows: a join let the planner hash the whole history for a long window
+     SELECT a.bucket::text AS bucket, a.day::text AS day, l.key, l.n
+       FROM asof a LEFT JOIN LATERAL (
+         SELECT ${o.by ? `s.${o.by}` : 'NULL::text'} AS key, sum(s.open)::int AS n
+           FROM insight_snapshots s WHERE s.workspace_id = $1 AND s.day = a.day${cond} GROUP BY 1) l ON true`,
     params,
   )
   return rows
@@ -418,13 +421,13 @@ const newVsFixed = async (db: Queryable, ws: string, f: QueueFilter, w: InsightW
        FROM issues i WHERE ${q.where} AND i.detected_at >= ${s} AND i.detected_at < ${e} GROUP BY 1
      UNION ALL
      SELECT date_trunc('${w.interval}', ev.at AT TIME ZONE 'UTC')::date::text, k.kind, count(*)::int
-       FROM issue_events ev JOIN issues i ON i.id = ev.issue_id
+       FROM issue_events ev
        CROSS JOIN LATERAL (SELECT CASE
            WHEN ev.detail->>'to' = 'fixed' THEN 'fixed'
            WHEN ev.detail->>'to' = 'open' AND ev.detail->>'from' <> 'excluded' THEN 'reopened'
            WHEN ev.detail->>'from' = 'open' AND ev.detail->>'reason' = 'decided' THEN 'decided' END AS kind) k
       WHERE ev.workspace_id = $1 AND ev.type = 'status' AND ev.at >= ${s} AND ev.at < ${e} AND k.kind IS NOT NULL
-        AND ${q.where}
+        ${ofIssue(q)}
       GROUP BY 1, 2`,
     q.params,
   )
@@ -436,6 +439,17 @@ const newVsFixed = async (db: Queryable, ws: string, f: QueueFilter, w: InsightW
   }
   return [...byBucket.values()]
 }
+
+/**
+ * The condition on an event's issue (alias `ev`) when the filter has one: without it the events are counted from the
+ * index issue_events_status alone; with it the planner chooses between probing each event's issue and reading the
+ * matching issues' events.
+ */
+const ofIssue = (q: ReturnType<typeof queueWhere>) =>
+  q.filtered ? `AND EXISTS (SELECT 1 FROM issues i WHERE i.id = ev.issue_id AND ${q.where})` : ''
+
+/** A priority's name from its rank (the ranks are what the indexes hold). */
+const PRIORITY_OF_RANK = `(ARRAY['info', 'low', 'medium', 'high', 'critical'])[x.rank + 1]`
 
 /** Days from detection to the verified fix of the issues fixed in the window (alias `i`; the condition's params). */
 const fixedInWindow = (q: ReturnType<typeof queueWhere>, w: InsightWindow) => {
@@ -457,10 +471,10 @@ const timeToFix = async (db: Queryable, ws: string, f: QueueFilter, w: InsightWi
     med: number | null
     p90: number | null
   }>(
-    `WITH x AS (SELECT i.priority, i.owner_team_id, ${FIX_DAYS} AS days FROM issues i WHERE ${cond})
+    `WITH x AS (SELECT i.priority_rank AS rank, i.owner_team_id, ${FIX_DAYS} AS days FROM issues i WHERE ${cond})
      SELECT 'all' AS grp, '' AS key, 'All' AS label, ${pct} FROM x
      UNION ALL
-     SELECT 'priority', x.priority, x.priority, ${pct} FROM x GROUP BY x.priority
+     SELECT 'priority', ${PRIORITY_OF_RANK}, ${PRIORITY_OF_RANK}, ${pct} FROM x GROUP BY x.rank
      UNION ALL
      SELECT 'team', COALESCE(x.owner_team_id::text, 'none'), COALESCE(max(t.name), 'No team'), ${pct}
        FROM x LEFT JOIN teams t ON t.id = x.owner_team_id GROUP BY x.owner_team_id`,
@@ -489,9 +503,12 @@ const dueCounts = async (db: Queryable, ws: string, f: QueueFilter, now: Date) =
   const q = queueWhere(ws, f)
   const n = q.p(now)
   const { rows } = await db.query<{ breached: number; soon: number }>(
-    `SELECT count(*) FILTER (WHERE i.sla_due_at < ${n})::int AS breached,
-            count(*) FILTER (WHERE i.sla_due_at >= ${n} AND i.sla_due_at < ${n}::timestamptz + interval '7 days')::int AS soon
-       FROM issues i WHERE ${q.where} AND i.status = 'open' AND i.sla_due_at IS NOT NULL`,
+    // two ranges of issues_sla_open (one pass over every open issue with a due date was a sequential scan)
+    `SELECT (SELECT count(*)::int FROM issues i
+              WHERE ${q.where} AND i.status = 'open' AND i.sla_due_at IS NOT NULL AND i.sla_due_at < ${n}) AS breached,
+            (SELECT count(*)::int FROM issues i
+              WHERE ${q.where} AND i.status = 'open' AND i.sla_due_at IS NOT NULL AND i.sla_due_at >= ${n}
+                AND i.sla_due_at < ${n}::timestamptz + interval '7 days') AS soon`,
     q.params,
   )
   return rows[0]!
@@ -638,12 +655,14 @@ const headline = async (
   const weekStart = dayStart(bucketOf(isoDay(now), 'week'))
   const ws0 = q.p(weekStart)
   const { rows } = await db.query<{ crit: number; med: number | null; nfixed: number; week: number }>(
-    `SELECT (SELECT count(*)::int FROM issues i WHERE ${q.where} AND i.status = 'open' AND i.priority = 'critical') AS crit,
-            (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ${FIX_DAYS}) FROM issues i WHERE ${fixedCond}) AS med,
-            (SELECT count(*)::int FROM issues i WHERE ${fixedCond}) AS nfixed,
-            (SELECT count(*)::int FROM issue_events ev JOIN issues i ON i.id = ev.issue_id
+    `SELECT (SELECT count(*)::int FROM issues i
+              WHERE ${q.where} AND i.status = 'open' AND i.priority_rank = ${severityRank('critical')}) AS crit,
+            f.med, f.nfixed,
+            (SELECT count(*)::int FROM issue_events ev
               WHERE ev.workspace_id = $1 AND ev.type = 'status' AND ev.detail->>'to' = 'fixed' AND ev.at >= ${ws0}
-                AND ${q.where}) AS week`,
+                ${ofIssue(q)}) AS week
+       FROM (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ${FIX_DAYS}) AS med, count(*)::int AS nfixed
+               FROM issues i WHERE ${fixedCond}) f`,
     q.params,
   )
   const r = rows[0]!

@@ -199,7 +199,8 @@ export const queueWhere = (workspaceId: string, f: QueueFilter) => {
         : `${SEARCH_TEXT} ILIKE ${like}`,
     )
   }
-  return { where: where.join(' AND '), params, p }
+  // filtered: a condition beyond the workspace (a reader of rows that are not issues joins the issue only then)
+  return { where: where.join(' AND '), params, p, filtered: where.length > 1 }
 }
 
 /** What a sort column holds, so a cursor value is checked before it reaches SQL. */
