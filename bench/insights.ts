@@ -26,6 +26,7 @@ import {
   isoDay,
   migrate,
   type Queryable,
+  refreshCoverage,
   takeSnapshot,
 } from '@vulnsync/db'
 import { startEmbeddedPostgres } from '@vulnsync/db/embedded-postgres'
@@ -149,6 +150,7 @@ try {
         [ws],
       )
     })
+    await timed('coverage (refreshCoverage, as at the end of each sync)', () => refreshCoverage(db, ws))
     await timed('timeline and decisions', async () => {
       await db.query(
         `INSERT INTO issue_events (workspace_id, issue_id, at, actor, actor_kind, type, detail)

@@ -155,7 +155,7 @@ export const createRuntime = async (
     try {
       await afterSyncRun(rt, connector, connection, run)
     } finally {
-      await snapshotAfterSync(rt)
+      await snapshotAfterSync(rt, connection.id)
       if (db.driver === 'pglite')
         await refreshQueueStatistics(db).then(
           (analysed) => analysed.length && logger.debug({ analysed, runId: run.id }, 'queue statistics refreshed'),

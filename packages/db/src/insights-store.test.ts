@@ -9,6 +9,7 @@ import {
   ensureDailySnapshot,
   type InsightWindow,
   pruneSnapshots,
+  refreshCoverage,
   takeSnapshot,
   unsupportedFilters,
 } from './insights-store.ts'
@@ -261,6 +262,8 @@ const seed = async (db: Db) => {
   )
   await db.query(`UPDATE issues SET decision_id = $1 WHERE id = 5`, [accepted.rows[0]!.id])
   await db.query(`UPDATE issues SET decision_id = $1 WHERE id = 6`, [fp.rows[0]!.id])
+  // what each connection covers, as the end of its sync leaves it
+  await refreshCoverage(db, WS)
 }
 
 const BUCKETS = ['2026-02-02', '2026-02-09', '2026-02-16', '2026-02-23', '2026-03-02', '2026-03-09']
@@ -439,6 +442,26 @@ describe.each(DRIVERS)('insights on %s', (driver) => {
         bLeadDays: 2,
       },
     ])
+  })
+
+  it('coverage: rebuilt per connection from its issue sources, and read by scanner overlap', async () => {
+    const cover = async () =>
+      (
+        await db.query<{ c: string; t: string; e: string }>(
+          `SELECT connection_id AS c, target_key AS t, ecosystem AS e FROM issue_coverage ORDER BY 1, 2, 3`,
+        )
+      ).rows.map((r) => `${r.c === A ? 'snyk' : 'ox'} ${r.t} ${r.e}`)
+    const all = await cover()
+    expect(all.filter((x) => x.startsWith('snyk'))).toContain('snyk repo:1 pypi')
+    expect(all.filter((x) => x.startsWith('ox'))).not.toContain('ox repo:1 pypi')
+    // only ox's rows go and come back when ox's sync ends; snyk's are left alone
+    await db.query(`DELETE FROM issue_coverage`)
+    expect(await refreshCoverage(db, WS, B)).toBe(all.filter((x) => x.startsWith('ox')).length)
+    expect(await cover()).toEqual(all.filter((x) => x.startsWith('ox')))
+    // with ox alone covering, no pair of scanners sees anything together
+    expect((await measure('scanner-overlap')).series).toEqual([])
+    await refreshCoverage(db, WS, A)
+    expect(await cover()).toEqual(all)
   })
 
   it('headline: open critical, breached, median time to fix, fixed this week', async () => {

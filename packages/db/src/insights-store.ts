@@ -203,6 +203,26 @@ export const backfillSnapshots = async (
   return { days: days.rowCount, rows: rows.rowCount }
 }
 
+/**
+ * Rebuilds what a connection covers (`issue_coverage`: the targets and ecosystems it reports anything on, which
+ * scanner overlap reads), or every connection's of the workspace. Called at the end of each sync of the connection;
+ * set-based, one pass over that connection's issue sources.
+ */
+export const refreshCoverage = (db: Db, workspaceId: string, connectionId?: string): Promise<number> =>
+  db.transaction(async (tx) => {
+    const which = connectionId ? 'AND s.connection_id = $2' : ''
+    const params = connectionId ? [workspaceId, connectionId] : [workspaceId]
+    await tx.query(`DELETE FROM issue_coverage s WHERE s.workspace_id = $1 ${which}`, params)
+    const r = await tx.query(
+      `INSERT INTO issue_coverage (workspace_id, connection_id, target_key, ecosystem)
+       SELECT DISTINCT i.workspace_id, s.connection_id, i.target_key, i.ecosystem
+         FROM issue_sources s JOIN issues i ON i.id = s.issue_id
+        WHERE i.workspace_id = $1 ${which}`,
+      params,
+    )
+    return r.rowCount
+  })
+
 /** Drops the history before a day (the retention setting). */
 export const pruneSnapshots = async (tx: Queryable, workspaceId: string, before: string): Promise<number> => {
   await tx.query(`DELETE FROM insight_snapshot_days WHERE workspace_id = $1 AND day < $2::date`, [workspaceId, before])
@@ -598,10 +618,10 @@ const scannerOverlap = async (db: Queryable, ws: string, f: QueueFilter, w: Insi
        SELECT i.id, i.target_key, i.ecosystem FROM issues i WHERE ${q.where} AND i.detected_at >= ${s} AND i.detected_at < ${e}),
      scope AS (SELECT DISTINCT target_key, ecosystem FROM base),
      cover AS (
-       SELECT DISTINCT i.target_key, i.ecosystem, c.kind
-         FROM scope sc JOIN issues i ON i.workspace_id = $1 AND i.target_key = sc.target_key AND i.ecosystem = sc.ecosystem
-         JOIN issue_sources src ON src.issue_id = i.id
-         JOIN connections c ON c.id = src.connection_id AND c.deleted_at IS NULL),
+       SELECT DISTINCT cv.target_key, cv.ecosystem, c.kind
+         FROM scope sc JOIN issue_coverage cv
+           ON cv.workspace_id = $1 AND cv.target_key = sc.target_key AND cv.ecosystem = sc.ecosystem
+         JOIN connections c ON c.id = cv.connection_id AND c.deleted_at IS NULL),
      pairs AS (
        SELECT a.target_key, a.ecosystem, a.kind AS ka, b.kind AS kb
          FROM cover a JOIN cover b ON b.target_key = a.target_key AND b.ecosystem = a.ecosystem AND a.kind < b.kind),

@@ -8,7 +8,7 @@ import { startTestApp, type TestApp } from '../testing.ts'
 /**
  * GET /api/v1/insights/{measure} through the server, on both databases: authentication and roles, the window's
  * validation (400 for a malformed date, 422 for a reversed or too long window and for a filter a snapshot measure
- * cannot apply, 404 listing the measures), CSV in both spellings, and the snapshot a sync takes.
+ * cannot apply, 404 listing the measures), CSV in both spellings, and the snapshot (and the coverage) a sync takes.
  */
 const DAY = 86_400_000
 const daysAgo = (n: number) => new Date(Date.now() - n * DAY).toISOString()
@@ -52,6 +52,9 @@ describe.each(DRIVERS)('insights API on %s', (driver) => {
       [t.rt.workspaceId, today],
     )
     expect(snap.rows).toEqual([{ origin: 'sync' }])
+    // and rebuilt what the connection covers (scanner overlap): its one repository and ecosystem
+    const cover = await t.db.query(`SELECT target_key, ecosystem FROM issue_coverage WHERE connection_id = $1`, [conn])
+    expect(cover.rows).toHaveLength(1)
     const r = await t.api('GET', '/api/v1/insights/open-by-priority', undefined, { token: viewer })
     expect(r.status, r.text).toBe(200)
     expect(Insight.safeParse(r.body).success).toBe(true)

@@ -1,4 +1,4 @@
-import { type Db, ensureDailySnapshot, getSlaPolicy, takeSnapshot } from '@vulnsync/db'
+import { type Db, ensureDailySnapshot, getSlaPolicy, refreshCoverage, takeSnapshot } from '@vulnsync/db'
 import type { AppLogger } from '../logger.ts'
 
 /** What keeping the insight history needs. */
@@ -29,8 +29,15 @@ export const keepDailyHistory = async (d: HistoryDeps): Promise<void> => {
   }
 }
 
-/** The end of a sync: today's snapshot taken again, so the dashboard shows what the sync changed. */
-export const snapshotAfterSync = async (d: HistoryDeps): Promise<void> => {
+/**
+ * The end of a sync: what the connection covers rebuilt (scanner overlap), and today's snapshot taken again, so the
+ * dashboard shows what the sync changed.
+ */
+export const snapshotAfterSync = async (d: HistoryDeps, connectionId?: string): Promise<void> => {
+  if (connectionId)
+    await refreshCoverage(d.db, d.workspaceId, connectionId).catch((err) =>
+      d.logger.warn({ err: (err as Error).message }, 'insights: coverage after the sync not refreshed'),
+    )
   try {
     const policy = await getSlaPolicy(d.db, d.workspaceId)
     await takeSnapshot(d.db, d.workspaceId, { now: d.now(), dueSoonDays: policy.dueSoonDays, origin: 'sync' })
