@@ -35,7 +35,7 @@ CREATE INDEX insight_snapshots_day ON insight_snapshots (workspace_id, day)
 -- Decided issues (the decisions measure: accepted risk by expiry, false positives by source), from the index alone:
 -- the decision's issues with their status and the dimensions the dashboard filters on.
 DROP INDEX issues_decision;
-CREATE INDEX issues_decision ON issues (decision_id) INCLUDE (workspace_id, status, priority_rank, owner_team_id, application_id)
+CREATE INDEX issues_decision ON issues (decision_id) INCLUDE (id, workspace_id, status, priority_rank, owner_team_id, application_id)
   WHERE decision_id IS NOT NULL;
 
 -- Scanner overlap: which connections report anything on each target and ecosystem (what each scanner "could see").
