@@ -180,8 +180,20 @@ function profiled(inner: Db, into: Map<string, { n: number; ms: number }>): Db {
     into.set(label, p)
   }
   const labelOf = (sql: string) => sql.replace(/\s+/g, ' ').trim().slice(0, 90)
-  const wrap = (q: Queryable): Queryable => ({
+  const explained = new Set<string>()
+  const wrap = (q: Queryable, inTx = false): Queryable => ({
     query: async (sql, params) => {
+      const label = labelOf(sql)
+      // BENCH_EXPLAIN=1: the plan of each heavy statement, once, on its 20th call (a later batch), rolled back
+      if (inTx && process.env.BENCH_EXPLAIN && !explained.has(label) && (into.get(label)?.n ?? 0) === 20) {
+        explained.add(label)
+        if (/^(INSERT|UPDATE|SELECT o\.id|SELECT i\.id)/.test(label)) {
+          await q.exec('SAVEPOINT bench_explain')
+          const plan = await q.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS) ${sql}`, params)
+          await q.exec('ROLLBACK TO SAVEPOINT bench_explain')
+          process.stderr.write(`\n--- ${label}\n${plan.rows.map((r) => r['QUERY PLAN']).join('\n')}\n`)
+        }
+      }
       const t0 = performance.now()
       try {
         return await q.query(sql, params)
@@ -212,7 +224,7 @@ function profiled(inner: Db, into: Map<string, { n: number; ms: number }>): Db {
     transaction: async (fn) => {
       const t0 = performance.now()
       try {
-        return await inner.transaction((tx) => fn(wrap(tx)))
+        return await inner.transaction((tx) => fn(wrap(tx, true)))
       } finally {
         add('(transaction, whole)', performance.now() - t0)
       }

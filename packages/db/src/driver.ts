@@ -79,10 +79,15 @@ pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10))
 pg.types.setTypeParser(1700, (v) => Number.parseFloat(v))
 
 /** PGlite: PostgreSQL compiled to WASM, in this process; `dataDir` undefined = in memory. */
-export const createPgliteDb = async (dataDir?: string): Promise<Db> => {
+export const createPgliteDb = async (dataDir?: string, o: { settings?: Record<string, string> } = {}): Promise<Db> => {
   if (dataDir) mkdirSync(dataDir, { recursive: true })
+  const settings = Object.entries(o.settings ?? {}).flatMap(([k, v]) => ['-c', `${k}=${v}`])
   // pg_trgm: the queue's free-text index (migration 0011); PGlite loads an extension only when it is passed here
-  const lite = await PGlite.create({ ...(dataDir ? { dataDir } : {}), extensions: { pg_trgm } })
+  const lite = await PGlite.create({
+    ...(dataDir ? { dataDir } : {}),
+    extensions: { pg_trgm },
+    ...(settings.length > 0 ? { startParams: [...(PGlite as any).defaultStartParams, ...settings] } : {}),
+  })
   // only this process can open this database, so the leases held in it are exactly the ones held here
   const leases = new Set<string>()
   const wrap = (q: { query: PGlite['query']; exec: PGlite['exec'] }): Queryable => ({
