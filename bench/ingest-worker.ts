@@ -43,6 +43,8 @@ const opened = await openBenchDb(driver!, url, dataDir)
 ;(globalThis as any).gc?.()
 // the driver's own idle footprint: the process with the database open and migrated, before any ingest
 const idleRssMb = process.memoryUsage().rss / 2 ** 20
+// the peak so far: opening PGlite (loading the WASM module, migrating) peaks above where it settles
+const startPeakRssMb = process.resourceUsage().maxRSS / 1024
 const profile = new Map<string, { n: number; ms: number }>()
 const db = process.env.BENCH_PROFILE ? profiled(opened, profile) : opened
 const dropped = (process.env.BENCH_DROP_INDEXES ?? '').split(',').filter(Boolean)
@@ -83,6 +85,7 @@ process.stdout.write(
     unchanged: second.counts.unchanged,
     issues,
     idleRssMb,
+    startPeakRssMb,
     peakRssMb: process.resourceUsage().maxRSS / 1024,
   })}\n`,
 )
@@ -184,8 +187,13 @@ function profiled(inner: Db, into: Map<string, { n: number; ms: number }>): Db {
   const wrap = (q: Queryable, inTx = false): Queryable => ({
     query: async (sql, params) => {
       const label = labelOf(sql)
-      // BENCH_EXPLAIN=1: the plan of each heavy statement, once, on its 20th call (a later batch), rolled back
-      if (inTx && process.env.BENCH_EXPLAIN && !explained.has(label) && (into.get(label)?.n ?? 0) === 20) {
+      // BENCH_EXPLAIN=n: the plan of each heavy statement, once, on its n-th call, rolled back
+      if (
+        inTx &&
+        process.env.BENCH_EXPLAIN &&
+        !explained.has(label) &&
+        (into.get(label)?.n ?? 0) === Number(process.env.BENCH_EXPLAIN)
+      ) {
         explained.add(label)
         if (/^(INSERT|UPDATE|SELECT o\.id|SELECT i\.id)/.test(label)) {
           await q.exec('SAVEPOINT bench_explain')

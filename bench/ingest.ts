@@ -31,6 +31,8 @@ for (const r of results)
     `${r.driver.padEnd(9)} ${fmt(r.floorRate).padStart(14)}  ${fmt(r.firstRate).padStart(22)}  ${ratio(r.firstRate, r.floorRate).padStart(5)}  ${fmt(r.rerunRate).padStart(29)}  ${ratio(r.rerunRate, r.floorRate).padStart(5)}  ${fmt(r.idleRssMb).padStart(13)}  ${fmt(r.peakRssMb).padStart(13)}  ${fmt(r.peakRssMb - r.idleRssMb).padStart(15)}`,
   )
 for (const r of results)
+  console.log(`${r.driver}: peak RSS while opening and migrating, before any ingest: ${fmt(r.startPeakRssMb)} MB`)
+for (const r of results)
   if (r.created !== r.count || r.unchanged !== r.count || r.issues !== r.count)
     console.log(
       `warning: ${r.driver} counts differ: created ${r.created}, unchanged ${r.unchanged}, issues ${r.issues}`,
