@@ -1,14 +1,18 @@
 /**
- * One side of the ingest benchmark, in its own process so its peak RSS is its own: pushes N generated findings
- * through the engine with the test connector (first run), then the same N again (unchanged re-run).
+ * One side of the ingest benchmark, in its own process so its peak RSS is its own: first the floor (the same
+ * findings' occurrence rows written with COPY into a bare table without indexes, on the same database), then N
+ * generated findings through the engine with the test connector (first run), then the same N again (unchanged re-run).
  * BENCH_DROP_INDEXES=a,b drops those indexes after the migrations, to measure what each index costs the ingest.
+ * BENCH_PROFILE=1 adds the time spent in each statement (and in transactions outside statements) to stderr.
  * Prints one JSON line.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { copyText, type Db, type Queryable } from '@vulnsync/db'
 import { executeRun } from '../apps/server/src/sync/engine.ts'
-import { createTestConnector, type TestDataset, type TestRaw } from '../apps/server/src/sync/test-connector.ts'
+import { toOccurrenceInput } from '../apps/server/src/sync/prepare.ts'
+import { createTestConnector, type TestDataset, type TestRaw, testMap } from '../apps/server/src/sync/test-connector.ts'
 import { newRun } from '../apps/server/src/sync/test-support.ts'
 import { openBenchDb, seedBenchTenant } from './support.ts'
 
@@ -35,7 +39,14 @@ const dataset: TestDataset = {
 const silent = { debug() {}, info() {}, warn() {}, error() {} }
 // PGlite on disk, as `vulnsync serve` runs it (in memory it would hold the whole database in the process)
 const dataDir = driver === 'pglite' ? mkdtempSync(join(tmpdir(), 'vulnsync-bench-pglite-')) : undefined
-const db = await openBenchDb(driver!, url, dataDir)
+const opened = await openBenchDb(driver!, url, dataDir)
+;(globalThis as any).gc?.()
+// the driver's own idle footprint: the process with the database open and migrated, before any ingest
+const idleRssMb = process.memoryUsage().rss / 2 ** 20
+// the peak so far: opening PGlite (loading the WASM module, migrating) peaks above where it settles
+const startPeakRssMb = process.resourceUsage().maxRSS / 1024
+const profile = new Map<string, { n: number; ms: number }>()
+const db = process.env.BENCH_PROFILE ? profiled(opened, profile) : opened
 const dropped = (process.env.BENCH_DROP_INDEXES ?? '').split(',').filter(Boolean)
 for (const name of dropped) {
   if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`BENCH_DROP_INDEXES: ${name} is not an index name`)
@@ -53,6 +64,7 @@ const timed = async () => {
   if (out.status !== 'succeeded') throw new Error(`run ${out.status}: ${JSON.stringify(out.error)}`)
   return { secs, counts: out.counts }
 }
+const floor = await floorRate(db, conn.workspaceId, conn.id)
 const first = await timed()
 const second = await timed()
 const issues = (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM issues')).rows[0]!.n
@@ -63,6 +75,8 @@ process.stdout.write(
     driver,
     count,
     dropped,
+    floorSecs: count / floor,
+    floorRate: floor,
     firstSecs: first.secs,
     firstRate: count / first.secs,
     rerunSecs: second.secs,
@@ -70,6 +84,158 @@ process.stdout.write(
     created: first.counts.created,
     unchanged: second.counts.unchanged,
     issues,
+    idleRssMb,
+    startPeakRssMb,
     peakRssMb: process.resourceUsage().maxRSS / 1024,
   })}\n`,
 )
+if (profile.size > 0) {
+  const lines = [...profile].sort((a, b) => b[1].ms - a[1].ms)
+  process.stderr.write(`\n${driver}: time by statement (both runs), ms total / calls\n`)
+  for (const [label, p] of lines)
+    process.stderr.write(`${Math.round(p.ms).toString().padStart(8)} ${String(p.n).padStart(6)}  ${label}\n`)
+}
+
+/**
+ * The floor: the same findings, mapped and prepared as the engine does (not timed), their occurrence rows written
+ * with COPY in chunks of 10,000 into a table with the occurrence columns and no index or constraint (timed); the
+ * table is dropped after. Returns rows per second.
+ */
+async function floorRate(db: Db, workspaceId: string, connectionId: string): Promise<number> {
+  const cols = `workspace_id, connection_id, source_key, cve, aliases, package_purl, package_key, package_name,
+    ecosystem, package_version, target, target_kind, target_name, target_version, match_key, match_display, ext_key,
+    url_key, name_key, repository_id, issue_id, scope, severity, vendor_severity, cvss, detected_at, detected_at_source,
+    fixed_versions, signals, vendor_factors, evidence, vendor_state, title, link, content_hash, state, first_seen_at,
+    last_seen_at, last_seen_run_id, absent_since, manifest_path, affected_ranges, ownership`
+  await db.exec(`CREATE TABLE bench_floor AS SELECT ${cols} FROM occurrences WITH NO DATA`)
+  const runId = crypto.randomUUID()
+  const now = new Date().toISOString()
+  let ms = 0
+  for (let start = 0; start < count; start += 10_000) {
+    const rows: unknown[][] = []
+    for (let i = start; i < Math.min(count, start + 10_000); i++) {
+      const raw = dataset.record(i)!
+      for (const f of testMap(raw) as any[]) {
+        const o = toOccurrenceInput(f, raw, undefined)
+        rows.push([
+          workspaceId,
+          connectionId,
+          o.source_key,
+          o.cve,
+          o.aliases,
+          o.package_purl,
+          o.package_key,
+          o.package_name,
+          o.ecosystem,
+          o.package_version,
+          o.target,
+          o.target_kind,
+          o.target_name,
+          o.target_version,
+          o.match_key,
+          o.match_display,
+          o.ext_id ? `${o.ext_provider}:${o.ext_id}` : null,
+          o.url_key,
+          o.name_key,
+          null,
+          null,
+          o.scope,
+          o.severity,
+          o.vendor_severity,
+          o.cvss,
+          o.detected_at ?? now,
+          'vendor',
+          o.fixed_versions,
+          o.signals,
+          o.vendor_factors,
+          o.evidence,
+          o.vendor_state,
+          o.title,
+          o.link,
+          o.content_hash,
+          'present',
+          now,
+          now,
+          runId,
+          null,
+          o.manifest_path,
+          o.affected_ranges,
+          o.ownership ?? null,
+        ])
+      }
+    }
+    const t0 = performance.now()
+    await db.copyFrom(`COPY bench_floor (${cols}) FROM STDIN`, copyText(rows))
+    ms += performance.now() - t0
+  }
+  const copied = (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM bench_floor')).rows[0]!.n
+  if (copied !== count) throw new Error(`floor: ${copied} rows copied of ${count}`)
+  await db.exec('DROP TABLE bench_floor')
+  return count / (ms / 1000)
+}
+
+/** The database with every statement timed by its first words (BENCH_PROFILE). */
+function profiled(inner: Db, into: Map<string, { n: number; ms: number }>): Db {
+  const add = (label: string, ms: number) => {
+    const p = into.get(label) ?? { n: 0, ms: 0 }
+    p.n++
+    p.ms += ms
+    into.set(label, p)
+  }
+  const labelOf = (sql: string) => sql.replace(/\s+/g, ' ').trim().slice(0, 90)
+  const explained = new Set<string>()
+  const wrap = (q: Queryable, inTx = false): Queryable => ({
+    query: async (sql, params) => {
+      const label = labelOf(sql)
+      // BENCH_EXPLAIN=n: the plan of each heavy statement, once, on its n-th call, rolled back
+      if (
+        inTx &&
+        process.env.BENCH_EXPLAIN &&
+        !explained.has(label) &&
+        (into.get(label)?.n ?? 0) === Number(process.env.BENCH_EXPLAIN)
+      ) {
+        explained.add(label)
+        if (/^(INSERT|UPDATE|SELECT o\.id|SELECT i\.id)/.test(label)) {
+          await q.exec('SAVEPOINT bench_explain')
+          const plan = await q.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS) ${sql}`, params)
+          await q.exec('ROLLBACK TO SAVEPOINT bench_explain')
+          process.stderr.write(`\n--- ${label}\n${plan.rows.map((r) => r['QUERY PLAN']).join('\n')}\n`)
+        }
+      }
+      const t0 = performance.now()
+      try {
+        return await q.query(sql, params)
+      } finally {
+        add(labelOf(sql), performance.now() - t0)
+      }
+    },
+    exec: async (sql) => {
+      const t0 = performance.now()
+      try {
+        return await q.exec(sql)
+      } finally {
+        add(labelOf(sql), performance.now() - t0)
+      }
+    },
+    copyFrom: async (sql, data) => {
+      const t0 = performance.now()
+      try {
+        return await q.copyFrom(sql, data)
+      } finally {
+        add(labelOf(sql), performance.now() - t0)
+      }
+    },
+  })
+  return {
+    ...inner,
+    ...wrap(inner),
+    transaction: async (fn) => {
+      const t0 = performance.now()
+      try {
+        return await inner.transaction((tx) => fn(wrap(tx, true)))
+      } finally {
+        add('(transaction, whole)', performance.now() - t0)
+      }
+    },
+  }
+}

@@ -44,7 +44,12 @@ export const openBenchDb = async (
   url: string | undefined,
   dataDir: string | undefined,
 ): Promise<Db> => {
-  const db = driver === 'postgres' ? await createPostgresDb(url!, { max: 4 }) : await createPgliteDb(dataDir)
+  // BENCH_PGLITE_SETTINGS='{"shared_buffers":"32MB"}': server settings for PGlite (what they do to RSS and speed)
+  const settings = JSON.parse(process.env.BENCH_PGLITE_SETTINGS || 'null') ?? undefined
+  const db =
+    driver === 'postgres'
+      ? await createPostgresDb(url!, { max: 4 })
+      : await createPgliteDb(dataDir, settings ? { settings } : {})
   await migrate(db)
   return db
 }

@@ -21,7 +21,13 @@ import {
 import { anyLiveDecisionFor, flagDecisionsForReview, reconcileDecisions } from './decision-store.ts'
 import type { Db, Queryable } from './driver.ts'
 import { lookupFeeds } from './feed-store.ts'
-import { lockOwnership, refreshIssueOwnership, upsertScannerApplications } from './ownership-store.ts'
+import {
+  ensureOwnerContexts,
+  lockOwnership,
+  type OwnerContextInput,
+  refreshIssueOwnership,
+  upsertScannerApplications,
+} from './ownership-store.ts'
 import { evidenceOf, getPriorityPolicies, getPriorityPolicy } from './priority-store.ts'
 import { getSlaPolicies, getSlaPolicy, type IssueEventInput, insertIssueEvents, SYNC_ACTOR } from './workflow-store.ts'
 
@@ -157,27 +163,35 @@ export const writeOccurrenceBatch = async (
   return db.transaction(async (tx) => {
     // before any issue is touched: a recompute of ownership (exclusive) never waits on this batch's rows
     await lockOwnership(tx, workspaceId, 'shared')
+    // unchanged occurrences first, in one statement: only their last-seen mark changes
+    const { rows: seen } = await tx.query<{ source_key: string; cve: string; issue_id: number | null }>(
+      `UPDATE occurrences o SET last_seen_at = $2, last_seen_run_id = $3
+         FROM jsonb_to_recordset($4::jsonb) AS x(k text, c text, h text)
+        WHERE o.connection_id = $1 AND o.source_key = x.k AND o.cve = x.c AND o.content_hash = x.h
+          AND o.state = 'present'
+        RETURNING o.source_key, o.cve, o.issue_id`,
+      [connectionId, now, runId, json(rows.map((r) => ({ k: r.source_key, c: r.cve, h: r.content_hash })))],
+    )
+    out.unchanged = seen.length
+    for (const e of seen) if (e.issue_id === null) out.unmatched++
+    const unchanged = new Set(seen.map((e) => `${e.source_key}\u0000${e.cve}`))
+    const rest = unchanged.size === 0 ? rows : rows.filter((r) => !unchanged.has(`${r.source_key}\u0000${r.cve}`))
+    if (rest.length === 0) return out
     const { rows: existing } = await tx.query<Existing>(
       `SELECT o.id, o.source_key, o.cve, o.content_hash, o.state, o.repository_id, o.issue_id
          FROM jsonb_to_recordset($2::jsonb) AS x(k text, c text)
          JOIN occurrences o ON o.connection_id = $1 AND o.source_key = x.k AND o.cve = x.c`,
-      [connectionId, json(rows.map((r) => ({ k: r.source_key, c: r.cve })))],
+      [connectionId, json(rest.map((r) => ({ k: r.source_key, c: r.cve })))],
     )
     const prev = new Map(existing.map((e) => [`${e.source_key}\u0000${e.cve}`, e]))
-    const unchangedIds: number[] = []
     const write: {
       row: OccurrenceInput
       repositoryId: number | null
       issueKey: KeyedIssue | null
       prevIssue: number | null
     }[] = []
-    for (const r of rows) {
+    for (const r of rest) {
       const e = prev.get(`${r.source_key}\u0000${r.cve}`)
-      if (e && e.content_hash === r.content_hash && e.state === 'present') {
-        unchangedIds.push(e.id)
-        if (e.issue_id === null) out.unmatched++
-        continue
-      }
       if (!e) out.created++
       else if (e.state !== 'present') out.reopened++
       else out.updated++
@@ -203,13 +217,6 @@ export const writeOccurrenceBatch = async (
         prevIssue: e?.issue_id ?? null,
       })
     }
-    out.unchanged = unchangedIds.length
-    if (unchangedIds.length > 0)
-      await tx.query(`UPDATE occurrences SET last_seen_at = $2, last_seen_run_id = $3 WHERE id = ANY($1::bigint[])`, [
-        unchangedIds,
-        now,
-        runId,
-      ])
     if (write.length === 0) return out
 
     // issues: create the missing ones with their aggregate; recompute the ones that exist already
@@ -230,7 +237,8 @@ export const writeOccurrenceBatch = async (
         tx,
         write.flatMap((w) => feedKeys(w.row.cve, w.row.aliases)),
       )
-      const candidates = [...groups.values()].map((g) => {
+      const groupList = [...groups.values()]
+      const candidates = groupList.map((g) => {
         const { row, repositoryId, issueKey: key } = g[0]!
         const agg = aggregateIssue(
           g.map(({ row: w }) => ({
@@ -276,26 +284,35 @@ export const writeOccurrenceBatch = async (
           ecosystem: row.ecosystem,
         }
       })
+      // an issue created here gets its ownership context in the same INSERT (an UPDATE after it would write every
+      // index of the row again); refreshIssueOwnership below still decides the rest and rewrites it if it differs
+      const contexts = await ownerContextsForNewIssues(tx, workspaceId, groupList, candidates, now)
+      const withContexts = candidates.map((c, i) => ({
+        ...c,
+        owner_context_id: contexts[i]?.id ?? null,
+        owner_team_id: contexts[i]?.team_id ?? null,
+        application_id: contexts[i]?.application_id ?? null,
+      }))
       const { rows: created } = await tx.query<KeyedIssue & { id: number }>(
         `INSERT INTO issues (workspace_id, target_key, package_key, cve, repository_id, target_kind, target_name, target_url,
             package_name, ecosystem, aliases, versions, fixed_versions, severity, severity_rank, priority, priority_rank,
             factors, explanation, status, detected_at, first_seen_at, last_seen_at, created_at, updated_at, sla_due_at,
-            target_versions, kev)
+            target_versions, kev, owner_context_id, owner_team_id, application_id)
          SELECT $1, x.target_key, x.package_key, x.cve, x.repository_id, x.target_kind,
             CASE WHEN x.target_kind = 'repository' THEN r.full_name ELSE x.target_name END,
             CASE WHEN x.target_kind = 'repository' THEN r.web_url ELSE NULL END,
             x.package_name, x.ecosystem, x.aliases, x.versions, x.fixed_versions, x.severity, x.severity_rank, x.priority,
             x.priority_rank, x.factors, x.explanation, 'open', x.detected_at, $2, $2, $2, $2, x.sla_due_at,
-            x.target_versions, x.kev
+            x.target_versions, x.kev, x.owner_context_id, x.owner_team_id, x.application_id
            FROM json_to_recordset($3::json) AS x(target_key text, package_key text, cve text, repository_id bigint,
              target_kind text, target_name text, package_name text, ecosystem text, aliases jsonb, versions jsonb,
              fixed_versions jsonb, severity text, severity_rank smallint, priority text, priority_rank smallint,
              factors json, explanation text, detected_at timestamptz, sla_due_at timestamptz, target_versions jsonb,
-             kev jsonb)
+             kev jsonb, owner_context_id bigint, owner_team_id uuid, application_id uuid)
            LEFT JOIN repositories r ON r.id = x.repository_id
          ON CONFLICT (workspace_id, target_key, package_key, cve) DO NOTHING
          RETURNING id, target_key, package_key, cve`,
-        [workspaceId, now, json(candidates)],
+        [workspaceId, now, json(withContexts)],
       )
       out.issuesCreated = created.length
       for (const c of created) issueIds.set(issueKey(c), c.id)
@@ -398,6 +415,49 @@ export const writeOccurrenceBatch = async (
     if (again.length > 0) await recomputeIssues(tx, again, now, { runId })
     return out
   })
+}
+
+/**
+ * The ownership context of each issue a batch may create, as refreshIssueOwnership would find it once the issue and
+ * its occurrences are written: the issue's target, the manifest path of its occurrences, no scanner ownership. Left
+ * out (undefined: refreshIssueOwnership gives them theirs after) are issues whose occurrences carry the scanner's
+ * ownership or several manifest paths (their order is the database's collation).
+ */
+const ownerContextsForNewIssues = async (
+  tx: Queryable,
+  workspaceId: string,
+  groups: { row: OccurrenceInput }[][],
+  candidates: { target_key: string; repository_id: number | null; target_kind: string; target_name: string }[],
+  now: Date,
+) => {
+  const repoIds = [...new Set(candidates.map((c) => c.repository_id).filter((x): x is number => x !== null))]
+  const { rows: repos } = await tx.query<{ id: number; full_name: string }>(
+    `SELECT id, full_name FROM repositories WHERE id = ANY($1::bigint[])`,
+    [repoIds],
+  )
+  const repoName = new Map(repos.map((r) => [r.id, r.full_name]))
+  const inputs: (OwnerContextInput | undefined)[] = candidates.map((c, i) => {
+    const g = groups[i]!
+    if (g.some((w) => w.row.ownership != null)) return undefined
+    const paths = new Set(g.map((w) => w.row.manifest_path).filter((p): p is string => p !== null))
+    if (paths.size > 1) return undefined
+    const name = c.target_kind === 'repository' ? repoName.get(c.repository_id!) : c.target_name
+    if (name === undefined) return undefined
+    return {
+      target_key: c.target_key,
+      repository_id: c.repository_id,
+      target_kind: c.target_kind,
+      target_name: name,
+      manifest_path: [...paths][0] ?? '',
+      scanner_key: '',
+      scanner: null,
+    }
+  })
+  const known = inputs.filter((x): x is OwnerContextInput => x !== undefined)
+  if (known.length === 0) return inputs.map(() => undefined)
+  const contexts = await ensureOwnerContexts(tx, workspaceId, known, now)
+  const byKey = new Map(contexts.map((c) => [`${c.target_key}\u0000${c.manifest_path}`, c]))
+  return inputs.map((x) => (x ? byKey.get(`${x.target_key}\u0000${x.manifest_path}`) : undefined))
 }
 
 /**

@@ -392,13 +392,76 @@ interface IssueOwnerInput {
   target_kind: string
   target_name: string
   owner_context_id: number | null
+  owner_team_id: string | null
   application_id: string | null
   assignee_id: string | null
   manifest_path: string | null
   scanner: { connectionId: string; data: ScannerOwnership }[] | null
 }
 
-const scannerKey = (s: IssueOwnerInput['scanner']) =>
+/** What places an issue in an ownership context: its target, the manifest it is found in, what the scanners say. */
+export interface OwnerContextInput {
+  target_key: string
+  repository_id: number | null
+  target_kind: string
+  target_name: string
+  manifest_path: string
+  scanner_key: string
+  scanner: { connectionId: string; data: ScannerOwnership }[] | null
+}
+
+/**
+ * The ownership contexts of these inputs, created where missing and resolved when seen for the first time (the
+ * contexts already known are current). Returns each with its team and application.
+ */
+export const ensureOwnerContexts = async (
+  tx: Queryable,
+  workspaceId: string,
+  ctxs: OwnerContextInput[],
+  now: Date,
+): Promise<(ContextRow & { resolved_at: Date | null; scanner_key: string })[]> => {
+  const distinct = new Map(ctxs.map((c) => [ctxKey(c), c]))
+  await tx.query(
+    `INSERT INTO owner_contexts (workspace_id, target_key, repository_id, target_kind, target_name, manifest_path,
+            scanner_key, scanner)
+     SELECT $1, x.target_key, x.repository_id, x.target_kind, x.target_name, x.manifest_path, x.scanner_key, x.scanner
+       FROM jsonb_to_recordset($2::jsonb) AS x(target_key text, repository_id bigint, target_kind text,
+            target_name text, manifest_path text, scanner_key text, scanner jsonb)
+     ON CONFLICT (workspace_id, target_key, manifest_path, scanner_key) DO NOTHING`,
+    [workspaceId, json([...distinct.values()])],
+  )
+  const { rows: contexts } = await tx.query<ContextRow & { resolved_at: Date | null; scanner_key: string }>(
+    `SELECT ${CONTEXT_COLUMNS}, c.scanner_key, c.resolved_at
+       FROM jsonb_to_recordset($2::jsonb) AS x(target_key text, manifest_path text, scanner_key text)
+       JOIN owner_contexts c ON c.workspace_id = $1 AND c.target_key = x.target_key
+            AND c.manifest_path = x.manifest_path AND c.scanner_key = x.scanner_key
+       LEFT JOIN repositories r ON r.id = c.repository_id`,
+    [
+      workspaceId,
+      json(
+        [...distinct.values()].map(({ target_key, manifest_path, scanner_key }) => ({
+          target_key,
+          manifest_path,
+          scanner_key,
+        })),
+      ),
+    ],
+  )
+  const unresolved = contexts.filter((c) => c.resolved_at === null)
+  if (unresolved.length > 0) {
+    const repos = [...new Set(unresolved.map((c) => c.repository_id).filter((x): x is number => x !== null))]
+    const world = await loadOwnershipWorld(tx, workspaceId, { repositoryIds: repos })
+    const changes = unresolved.map((c) => {
+      const a = world.resolve(subjectOf(c))
+      Object.assign(c, { team_id: a.team?.id ?? null, application_id: a.application?.id ?? null })
+      return changeOf(c, a, new Map(), new Map(), DEFAULT_BUSINESS_PRIORITY_THRESHOLDS)
+    })
+    await writeContextChanges(tx, changes, now)
+  }
+  return contexts
+}
+
+export const scannerKey = (s: IssueOwnerInput['scanner']) =>
   s && s.length > 0 ? createHash('sha1').update(json(s)).digest('base64url').slice(0, 22) : ''
 
 /**
@@ -416,7 +479,7 @@ export const refreshIssueOwnership = async (
   if (issueIds.length === 0) return done
   const { rows } = await tx.query<IssueOwnerInput>(
     `SELECT i.id, i.workspace_id, i.target_key, i.repository_id, i.target_kind, i.target_name, i.owner_context_id,
-            i.application_id, i.assignee_id,
+            i.owner_team_id, i.application_id, i.assignee_id,
             (SELECT o.manifest_path FROM occurrences o WHERE o.issue_id = i.id AND o.manifest_path IS NOT NULL
               ORDER BY o.state <> 'present', o.manifest_path LIMIT 1) AS manifest_path,
             (SELECT json_agg(json_build_object('connectionId', x.connection_id, 'data', x.ownership) ORDER BY x.kind, x.connection_id)
@@ -445,44 +508,12 @@ export const refreshIssueOwnership = async (
         scanner: i.scanner && i.scanner.length > 0 ? i.scanner : null,
       },
     }))
-    const distinct = new Map(keyed.map((k) => [ctxKey(k.ctx), k.ctx]))
-    await tx.query(
-      `INSERT INTO owner_contexts (workspace_id, target_key, repository_id, target_kind, target_name, manifest_path,
-              scanner_key, scanner)
-       SELECT $1, x.target_key, x.repository_id, x.target_kind, x.target_name, x.manifest_path, x.scanner_key, x.scanner
-         FROM jsonb_to_recordset($2::jsonb) AS x(target_key text, repository_id bigint, target_kind text,
-              target_name text, manifest_path text, scanner_key text, scanner jsonb)
-       ON CONFLICT (workspace_id, target_key, manifest_path, scanner_key) DO NOTHING`,
-      [workspaceId, json([...distinct.values()])],
+    const contexts = await ensureOwnerContexts(
+      tx,
+      workspaceId,
+      keyed.map((k) => k.ctx),
+      o.now,
     )
-    const { rows: contexts } = await tx.query<ContextRow & { resolved_at: Date | null; scanner_key: string }>(
-      `SELECT ${CONTEXT_COLUMNS}, c.scanner_key, c.resolved_at
-         FROM jsonb_to_recordset($2::jsonb) AS x(target_key text, manifest_path text, scanner_key text)
-         JOIN owner_contexts c ON c.workspace_id = $1 AND c.target_key = x.target_key
-              AND c.manifest_path = x.manifest_path AND c.scanner_key = x.scanner_key
-         LEFT JOIN repositories r ON r.id = c.repository_id`,
-      [
-        workspaceId,
-        json(
-          [...distinct.values()].map(({ target_key, manifest_path, scanner_key }) => ({
-            target_key,
-            manifest_path,
-            scanner_key,
-          })),
-        ),
-      ],
-    )
-    const unresolved = contexts.filter((c) => c.resolved_at === null)
-    if (unresolved.length > 0) {
-      const repos = [...new Set(unresolved.map((c) => c.repository_id).filter((x): x is number => x !== null))]
-      const world = await loadOwnershipWorld(tx, workspaceId, { repositoryIds: repos })
-      const changes = unresolved.map((c) => {
-        const a = world.resolve(subjectOf(c))
-        Object.assign(c, { team_id: a.team?.id ?? null, application_id: a.application?.id ?? null })
-        return changeOf(c, a, new Map(), new Map(), DEFAULT_BUSINESS_PRIORITY_THRESHOLDS)
-      })
-      await writeContextChanges(tx, changes, o.now)
-    }
     const ctxOf = new Map(contexts.map((c) => [ctxKey(c), c]))
     const moves = keyed
       .map(({ issue, ctx }) => ({ issue, c: ctxOf.get(ctxKey(ctx))! }))
@@ -491,12 +522,20 @@ export const refreshIssueOwnership = async (
           issue.owner_context_id !== c.id || issue.application_id !== c.application_id || fresh.has(issue.id),
       )
     if (moves.length === 0) continue
-    await tx.query(
-      `UPDATE issues i SET owner_context_id = c.id, owner_team_id = c.team_id, application_id = c.application_id
-         FROM jsonb_to_recordset($1::jsonb) AS x(issue bigint, context bigint) JOIN owner_contexts c ON c.id = x.context
-        WHERE i.id = x.issue`,
-      [json(moves.map((m) => ({ issue: m.issue.id, context: m.c.id })))],
+    // a new issue the ingest inserted with its context already (ownerContextsForNewIssues) is not written again
+    const rewrite = moves.filter(
+      ({ issue, c }) =>
+        issue.owner_context_id !== c.id ||
+        issue.application_id !== c.application_id ||
+        issue.owner_team_id !== c.team_id,
     )
+    if (rewrite.length > 0)
+      await tx.query(
+        `UPDATE issues i SET owner_context_id = c.id, owner_team_id = c.team_id, application_id = c.application_id
+           FROM jsonb_to_recordset($1::jsonb) AS x(issue bigint, context bigint) JOIN owner_contexts c ON c.id = x.context
+          WHERE i.id = x.issue`,
+        [json(rewrite.map((m) => ({ issue: m.issue.id, context: m.c.id })))],
+      )
     // a new issue was aggregated without its application, a moved one with another: its priority may change
     const thresholds = await getBusinessPriorityThresholds(tx, workspaceId)
     const words = await applicationWords(tx, workspaceId)

@@ -3,6 +3,7 @@ import {
   type Db,
   loadRepoMatcher,
   type OccurrenceInput,
+  refreshIngestStatistics,
   saveCodeowners,
   writeOccurrenceBatch,
   writeRepositoryBatch,
@@ -105,6 +106,8 @@ export class BatchWriter {
       counts.reopened += r.reopened
       counts.unmatched += r.unmatched
       counts.issuesCreated = (counts.issuesCreated ?? 0) + r.issuesCreated
+      // PGlite has no autovacuum: the statistics of the tables that grow, as it would keep them
+      if (this.db.driver === 'pglite') await refreshIngestStatistics(this.db)
     }
     if (this.repositories.length > 0) {
       const rows = this.repositories
