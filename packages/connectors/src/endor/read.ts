@@ -1,4 +1,12 @@
-import { type ConnectorContext, type Location, type ReadEvent, type ReadInput, UpstreamError } from '@vulnsync/core'
+import {
+  addStageTime,
+  type ConnectorContext,
+  type Location,
+  type ReadEvent,
+  type ReadInput,
+  stageTimers,
+  UpstreamError,
+} from '@vulnsync/core'
 import { createEndorClient, type EndorClient, MAX_PAGE_SIZE, type PagePosition, type PagingOutcome } from './client.ts'
 import { type EndorConfig, type EndorSecrets, endorAppUrl } from './config.ts'
 import { CATEGORY_VULNERABILITY, CONTEXT_MAIN, projectInfo } from './map.ts'
@@ -129,11 +137,15 @@ export async function* read(ctx: Ctx, input: ReadInput<EndorCursor>): AsyncGener
     }
     const outcome: PagingOutcome = { repeatedCursor: false }
     const scopesSeen = new Set<string>()
+    let tPage = stageTimers.on ? performance.now() : 0
     for await (const page of client.pages('findings', { filter, traverse: true, pageSize, start, outcome })) {
+      if (stageTimers.on) addStageTime('endor.pageWait', tPage)
       let invalid = 0
       let firstError = ''
       for (const obj of page.objects) {
+        const t0 = stageTimers.on ? performance.now() : 0
         const parsed = EndorFinding.safeParse(obj)
+        if (stageTimers.on) addStageTime('endor.zodFinding', t0)
         if (!parsed.success) {
           invalid++
           firstError ||= parsed.error.issues[0]?.path.join('.') ?? 'invalid'
@@ -161,6 +173,7 @@ export async function* read(ctx: Ctx, input: ReadInput<EndorCursor>): AsyncGener
           type: 'checkpoint',
           cursor: { v: 1, chunk: c, pageId: page.next.pageId, pageToken: page.next.pageToken, pageSize, fetched },
         }
+      if (stageTimers.on) tPage = performance.now()
     }
     // a list that ended early must not resolve what it did not reach
     const short = expected !== null && fetched < expected - Math.max(5, Math.floor(expected * 0.005))
