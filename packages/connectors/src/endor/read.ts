@@ -7,6 +7,7 @@ import {
   stageTimers,
   UpstreamError,
 } from '@vulnsync/core'
+import { readAhead } from '../kit/paging.ts'
 import { createEndorClient, type EndorClient, MAX_PAGE_SIZE, type PagePosition, type PagingOutcome } from './client.ts'
 import { type EndorConfig, type EndorSecrets, endorAppUrl } from './config.ts'
 import { CATEGORY_VULNERABILITY, CONTEXT_MAIN, projectInfo } from './map.ts'
@@ -138,7 +139,10 @@ export async function* read(ctx: Ctx, input: ReadInput<EndorCursor>): AsyncGener
     const outcome: PagingOutcome = { repeatedCursor: false }
     const scopesSeen = new Set<string>()
     let tPage = stageTimers.on ? performance.now() : 0
-    for await (const page of client.pages('findings', { filter, traverse: true, pageSize, start, outcome })) {
+    // one page ahead: the next page is on its way while this one is validated, mapped and written
+    for await (const page of readAhead(
+      client.pages('findings', { filter, traverse: true, pageSize, start, outcome }),
+    )) {
       if (stageTimers.on) addStageTime('endor.pageWait', tPage)
       let invalid = 0
       let firstError = ''
