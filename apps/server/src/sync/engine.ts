@@ -1,5 +1,5 @@
 import { connectionContext, describeRunError } from '@vulnsync/connectors'
-import type { Logger, SourceConnector } from '@vulnsync/core'
+import { addStageTime, type Logger, type SourceConnector, stageTimers } from '@vulnsync/core'
 import {
   type Db,
   emptyCounts,
@@ -107,7 +107,9 @@ export const executeRun = async (
         signal,
         now,
       )
+      const t0 = stageTimers.on ? performance.now() : 0
       await writer.flushAll()
+      if (stageTimers.on) addStageTime('engine.finalFlush', t0)
     } catch (err) {
       const shuttingDown = signal.aborted && (signal.reason instanceof ShutdownError || err instanceof ShutdownError)
       if (shuttingDown) {
@@ -133,6 +135,7 @@ export const executeRun = async (
     }
 
     // the read completed: resolve what is gone, unless the drop is implausible
+    const tResolve = stageTimers.on ? performance.now() : 0
     const { status, error } = await resolveRun(
       {
         db,
@@ -147,11 +150,14 @@ export const executeRun = async (
       opts.collapse ?? DEFAULT_COLLAPSE,
       log,
     )
+    if (stageTimers.on) addStageTime('engine.resolve', tResolve)
+    const tAfter = stageTimers.on ? performance.now() : 0
     // what a completed sync updates happens before the run is seen finished: a finished run implies it
     if (status === 'succeeded' && opts.afterRun)
       await opts
         .afterRun(connector, connection, run)
         .catch((err) => log.warn({ err: (err as Error).message }, 'after the sync run: fix pull requests not updated'))
+    if (stageTimers.on) addStageTime('engine.afterRun', tAfter)
     await finishRun(db, runId, {
       status,
       counts,

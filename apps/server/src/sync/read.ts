@@ -1,4 +1,12 @@
-import { type ConnectorContext, isSkip, type Logger, type RepositoryRecord, type SourceConnector } from '@vulnsync/core'
+import {
+  addStageTime,
+  type ConnectorContext,
+  isSkip,
+  type Logger,
+  type RepositoryRecord,
+  type SourceConnector,
+  stageTimers,
+} from '@vulnsync/core'
 import type { BatchWriter } from './batch-writer.ts'
 import { InvalidFindingError, toOccurrenceInput } from './prepare.ts'
 import type { RunState } from './run-state.ts'
@@ -26,13 +34,17 @@ export const readIntoBatches = async (
 ): Promise<void> => {
   const { counts, progress } = state
   const fetchedAt = now()
+  // stage timers (benchmarks only): the time between events is the connector's (paging, parsing, validation)
+  let tEvent = stageTimers.on ? performance.now() : 0
   for await (const ev of connector.read(ctx as any, input as any)) {
+    if (stageTimers.on) addStageTime('engine.awaitConnector', tEvent)
     if (signal.aborted) throw signal.reason ?? new ShutdownError()
     switch (ev.type) {
       case 'record': {
         counts.fetched++
         progress.records = counts.fetched
         let mapped: ReturnType<typeof connector.map>
+        const t0 = stageTimers.on ? performance.now() : 0
         try {
           mapped = connector.map(ev.raw, { fetchedAt })
         } catch (err) {
@@ -40,6 +52,8 @@ export const readIntoBatches = async (
           state.skip('invalid_record')
           break
         }
+        if (stageTimers.on) addStageTime('engine.map', t0)
+        const t1 = stageTimers.on ? performance.now() : 0
         if (connector.role === 'scm') {
           if ('skip' in (mapped as object)) state.skip((mapped as { skip: string }).skip)
           else writer.addRepository(mapped as RepositoryRecord)
@@ -56,13 +70,19 @@ export const readIntoBatches = async (
             }
           }
         }
+        if (stageTimers.on) addStageTime('engine.prepare', t1)
+        const t2 = stageTimers.on ? performance.now() : 0
         if (writer.full) await writer.startFlush()
         else await state.write()
+        if (stageTimers.on) addStageTime('engine.awaitWrites', t2)
         break
       }
-      case 'checkpoint':
+      case 'checkpoint': {
+        const t0 = stageTimers.on ? performance.now() : 0
         await writer.checkpoint(ev.cursor)
+        if (stageTimers.on) addStageTime('engine.awaitWrites', t0)
         break
+      }
       case 'skip':
         state.skip(ev.reason, ev.count ?? 1)
         break
@@ -80,5 +100,6 @@ export const readIntoBatches = async (
         log.warn({ code: ev.code }, ev.message)
         break
     }
+    if (stageTimers.on) tEvent = performance.now()
   }
 }

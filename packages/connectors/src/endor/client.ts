@@ -1,4 +1,4 @@
-import { type ConnectorContext, type HttpResponse, UpstreamError } from '@vulnsync/core'
+import { addStageTime, type ConnectorContext, type HttpResponse, stageTimers, UpstreamError } from '@vulnsync/core'
 import { waitOut } from '../kit/rate-limit.ts'
 import { type EndorConfig, type EndorSecrets, endorBaseUrl } from './config.ts'
 import { EndorListResponse } from './raw.ts'
@@ -199,6 +199,7 @@ export const createEndorClient = (ctx: Ctx, opts: { interactive?: boolean } = {}
     for (let reauth = 0; ; reauth++) {
       const token = await ensureToken()
       let res: HttpResponse
+      const t0 = stageTimers.on ? performance.now() : 0
       try {
         res = await withRateLimitRounds(() =>
           ctx.http.request({
@@ -218,6 +219,7 @@ export const createEndorClient = (ctx: Ctx, opts: { interactive?: boolean } = {}
           throw new DeadlineExceeded(err.message)
         throw err
       }
+      if (stageTimers.on) addStageTime('endor.http', t0)
       const at = new URL(res.url).host
       if (res.status === 401) {
         if (reauth === 0) {
@@ -255,7 +257,11 @@ export const createEndorClient = (ctx: Ctx, opts: { interactive?: boolean } = {}
           message: words.refused(path, g.message ?? 'bad request'),
         })
       }
-      return res.json<T>()
+      if (!stageTimers.on) return res.json<T>()
+      const t1 = performance.now()
+      const json = res.json<T>()
+      addStageTime('endor.jsonParse', t1)
+      return json
     }
   }
 
@@ -280,7 +286,9 @@ export const createEndorClient = (ctx: Ctx, opts: { interactive?: boolean } = {}
     if (o.at?.pageId) q['list_parameters.page_id'] = o.at.pageId
     else if (o.at?.pageToken !== undefined) q['list_parameters.page_token'] = o.at.pageToken
     const json = await get<unknown>(nsPath(o.namespace ?? ctx.config.namespace, resource), q)
+    const t0 = stageTimers.on ? performance.now() : 0
     const parsed = EndorListResponse.safeParse(json ?? {})
+    if (stageTimers.on) addStageTime('endor.zodList', t0)
     if (!parsed.success || json === null)
       throw new UpstreamError({ kind: 'bad_response', host, message: words.unexpectedList(resource) })
     const objects = parsed.data.list?.objects ?? []

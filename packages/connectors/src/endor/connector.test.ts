@@ -199,8 +199,9 @@ describe('endor read against the simulator', () => {
 
   it('re-exchanges the key before the token runs out (4 h lifetime, fake clock)', async () => {
     let clock = Date.parse('2025-01-01T00:00:00Z')
-    const sim = await start({ findings: 6000, now: () => clock })
-    // every page takes 25 minutes of fake time: the 4 h token must be renewed about 30 min before it expires
+    const sim = await start({ findings: 8000, now: () => clock })
+    // every page takes 25 minutes of fake time: the 4 h token must be renewed about 30 min before it expires (the
+    // next page is asked for while this one is read, so the list must last beyond 3 h 30 + one page)
     const r = await collect(
       ctxFor(sim.url, {
         now: () => new Date(clock),
@@ -320,6 +321,40 @@ describe('endor read against the simulator', () => {
     expect(r.records.length).toBe(expectedEndorImport(sim.dataset).listed)
     expect(sim.stats.statuses[504]).toBe(4) // 500 → 250 → 125: twice for the projects list, twice for the findings
     expect(r.checkpoints[0]!.pageSize).toBe(125)
+  })
+
+  it('asks for the next findings page while the current one is processed, never more than one page ahead', async () => {
+    const sim = await start({ findings: 3000 })
+    const findingsCalls = () => (sim.stats.byRoute['GET /v1/namespaces/:ns/findings'] ?? 0) - 1 // less the count
+    const seen: number[] = []
+    let records = 0
+    for await (const ev of endorConnector.read(ctxFor(sim.url), { selection: null, cursor: null })) {
+      if (ev.type !== 'record') continue
+      if (records === 0 || records === 500) {
+        // the consumer takes its time with this page (a slow write): the next page is fetched meanwhile, only it
+        await new Promise((r) => setTimeout(r, 300))
+        seen.push(findingsCalls())
+      }
+      records++
+    }
+    expect(seen).toEqual([2, 3])
+    expect(records).toBe(expectedEndorImport(sim.dataset).listed)
+  })
+
+  it('fails on an error of the page read ahead after every record and checkpoint of the page before it', async () => {
+    // exchange, projects, count, findings page 1: then the key is revoked, so the page read ahead is refused
+    const sim = await start({ findings: 3000, faults: { authFailAfter: 4 } })
+    const out: string[] = []
+    const read = async () => {
+      for await (const ev of endorConnector.read(ctxFor(sim.url), { selection: null, cursor: null })) {
+        if (ev.type === 'record') {
+          if (out.at(-1) !== 'records') out.push('records')
+        } else out.push(ev.type)
+      }
+    }
+    const e = await readError(read())
+    expect(e.kind).toBe('auth')
+    expect(out).toEqual(['records', 'checkpoint'])
   })
 
   it('does not stop at an empty page in the middle of the list', async () => {

@@ -1,4 +1,14 @@
-import { type ConnectorContext, type Location, type ReadEvent, type ReadInput, UpstreamError } from '@vulnsync/core'
+import {
+  addStageTime,
+  type ConnectorContext,
+  type Location,
+  type ReadEvent,
+  type ReadInput,
+  stageTimers,
+  UpstreamError,
+} from '@vulnsync/core'
+import { readAhead } from '../kit/paging.ts'
+import { compileShapeCheck } from '../kit/shape-check.ts'
 import { createEndorClient, type EndorClient, MAX_PAGE_SIZE, type PagePosition, type PagingOutcome } from './client.ts'
 import { type EndorConfig, type EndorSecrets, endorAppUrl } from './config.ts'
 import { CATEGORY_VULNERABILITY, CONTEXT_MAIN, projectInfo } from './map.ts'
@@ -17,6 +27,11 @@ export interface EndorCursor {
 }
 
 type Ctx = ConnectorContext<EndorConfig, EndorSecrets>
+
+/** a finding already in the shape EndorFinding accepts (nearly all of them) needs no zod parse */
+const isPlainFinding = compileShapeCheck(EndorFinding)
+const parseFinding = (obj: unknown): ReturnType<typeof EndorFinding.safeParse> =>
+  isPlainFinding(obj) ? { success: true, data: obj as EndorFinding } : EndorFinding.safeParse(obj)
 
 /** Findings filter (endor.md §5.2): main branch, category Vulnerability; the CVE test happens in map. */
 export const FINDINGS_FILTER = `context.type==${CONTEXT_MAIN} and spec.finding_categories contains [${CATEGORY_VULNERABILITY}]`
@@ -129,11 +144,18 @@ export async function* read(ctx: Ctx, input: ReadInput<EndorCursor>): AsyncGener
     }
     const outcome: PagingOutcome = { repeatedCursor: false }
     const scopesSeen = new Set<string>()
-    for await (const page of client.pages('findings', { filter, traverse: true, pageSize, start, outcome })) {
+    let tPage = stageTimers.on ? performance.now() : 0
+    // one page ahead: the next page is on its way while this one is validated, mapped and written
+    for await (const page of readAhead(
+      client.pages('findings', { filter, traverse: true, pageSize, start, outcome }),
+    )) {
+      if (stageTimers.on) addStageTime('endor.pageWait', tPage)
       let invalid = 0
       let firstError = ''
       for (const obj of page.objects) {
-        const parsed = EndorFinding.safeParse(obj)
+        const t0 = stageTimers.on ? performance.now() : 0
+        const parsed = parseFinding(obj)
+        if (stageTimers.on) addStageTime('endor.validate', t0)
         if (!parsed.success) {
           invalid++
           firstError ||= parsed.error.issues[0]?.path.join('.') ?? 'invalid'
@@ -161,6 +183,7 @@ export async function* read(ctx: Ctx, input: ReadInput<EndorCursor>): AsyncGener
           type: 'checkpoint',
           cursor: { v: 1, chunk: c, pageId: page.next.pageId, pageToken: page.next.pageToken, pageSize, fetched },
         }
+      if (stageTimers.on) tPage = performance.now()
     }
     // a list that ended early must not resolve what it did not reach
     const short = expected !== null && fetched < expected - Math.max(5, Math.floor(expected * 0.005))

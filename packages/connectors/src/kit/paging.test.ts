@@ -1,6 +1,6 @@
 import type { ReadEvent } from '@vulnsync/core'
 import { describe, expect, it } from 'vitest'
-import { offsetPages, type Page, readPages, rebaseOn } from './paging.ts'
+import { offsetPages, type Page, readAhead, readPages, rebaseOn } from './paging.ts'
 
 const drain = async <E, R>(gen: AsyncGenerator<E, R>): Promise<{ events: E[]; result: R }> => {
   const events: E[] = []
@@ -93,5 +93,61 @@ describe('paging helpers', () => {
     const counted = listing(20, 20)
     expect(await read(counted)).toHaveLength(20)
     expect(counted.asked).toEqual([0, 10]) // the total is reached: no request past the end
+  })
+
+  describe('readAhead', () => {
+    /** a source of pages 1..n that records when each is asked for and fails on page `failAt` */
+    const pages = (n: number, failAt = 0) => {
+      const log: string[] = []
+      async function* gen() {
+        try {
+          for (let p = 1; p <= n; p++) {
+            log.push(`ask ${p}`)
+            await new Promise((r) => setTimeout(r, 5))
+            if (p === failAt) throw new Error(`page ${p} failed`)
+            yield p
+          }
+        } finally {
+          log.push('closed')
+        }
+      }
+      return { log, gen }
+    }
+    const settle = () => new Promise((r) => setTimeout(r, 30))
+
+    it('asks for the next page as soon as one is handed over, and never for more than one ahead', async () => {
+      const src = pages(3)
+      const got: number[] = []
+      for await (const p of readAhead(src.gen())) {
+        await settle() // the consumer writes page p meanwhile
+        got.push(p)
+        // page p+1 is asked for while p is written, p+2 is not
+        expect(src.log.filter((l) => l.startsWith('ask'))).toEqual(
+          Array.from({ length: Math.min(p + 1, 3) }, (_, i) => `ask ${i + 1}`),
+        )
+      }
+      expect(got).toEqual([1, 2, 3])
+    })
+
+    it('fails on the page read ahead only after handing over every page before it', async () => {
+      const src = pages(4, 3)
+      const got: number[] = []
+      const run = async () => {
+        for await (const p of readAhead(src.gen())) {
+          await settle()
+          got.push(p)
+        }
+      }
+      await expect(run()).rejects.toThrow('page 3 failed')
+      expect(got).toEqual([1, 2])
+      expect(src.log).not.toContain('ask 4')
+    })
+
+    it('closes the source once the read in flight settles when the consumer stops', async () => {
+      const src = pages(5)
+      for await (const p of readAhead(src.gen())) if (p === 2) break
+      await settle()
+      expect(src.log).toEqual(['ask 1', 'ask 2', 'ask 3', 'closed'])
+    })
   })
 })

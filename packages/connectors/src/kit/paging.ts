@@ -88,3 +88,41 @@ export async function* offsetPages<Item>(o: {
     if (items.length === 0 || items.length < o.limit || (total !== undefined && offset >= total)) return
   }
 }
+
+/**
+ * Reads one element ahead of its consumer: as soon as an element is handed over, the next one is asked for, so the
+ * next page's request is in flight while the consumer maps and writes this one. Never more than one ahead: the source
+ * is asked again only when the consumer takes the element waiting. An error of the element read ahead reaches the
+ * consumer when it asks for that element, after every element before it, as it would without reading ahead. When the
+ * consumer stops early (an error, a cancelled run), the source is closed once the read in flight settles, whose
+ * result or error is dropped.
+ */
+export async function* readAhead<T>(source: AsyncIterable<T>): AsyncGenerator<T, void, undefined> {
+  const it = source[Symbol.asyncIterator]()
+  let pending: Promise<IteratorResult<T>> | null = it.next()
+  let finished = false
+  try {
+    for (;;) {
+      const r: IteratorResult<T> = await pending!
+      pending = null
+      if (r.done) {
+        finished = true
+        return
+      }
+      pending = it.next()
+      // it surfaces when the consumer asks for it; meanwhile it is not an unhandled rejection
+      pending.catch(() => {})
+      yield r.value
+    }
+  } finally {
+    if (!finished) {
+      const close = () => {
+        Promise.resolve(it.return?.())
+          .catch(() => {})
+          .then(() => {})
+      }
+      if (pending) pending.then(close, () => {})
+      else close()
+    }
+  }
+}

@@ -152,6 +152,31 @@ const HEAD_PATHS = new Set([
   'spec.finding_categories',
 ])
 
+interface ScannedPage {
+  objects: any[]
+  /** the objects as they are sent (masked), serialised */
+  json: string
+  /** the index after the last one scanned */
+  end: number
+}
+
+/** Up to pageSize matching records from index `start` on. */
+const scan = (
+  matches: (i: number) => any | null,
+  count: number,
+  start: number,
+  pageSize: number,
+  mask: string[] | null,
+): ScannedPage => {
+  const objects: any[] = []
+  let i = start
+  for (; i < count && objects.length < pageSize; i++) {
+    const obj = matches(i)
+    if (obj) objects.push(obj)
+  }
+  return { objects, json: JSON.stringify(mask ? objects.map((o) => applyMask(o, mask)) : objects), end: i }
+}
+
 interface Source {
   kind: 'Finding' | 'Project'
   count: number
@@ -218,6 +243,15 @@ export const startEndorSimulator = async (opts: EndorSimulatorOptions = {}): Pro
         return cache
       }
     })(),
+  }
+
+  /** one page generated ahead of the request for it: the list it belongs to and where it starts */
+  let ahead: { scanKey: string; start: number; page: ScannedPage } | null = null
+  const takeAhead = (scanKey: string, start: number): ScannedPage | null => {
+    if (ahead?.scanKey !== scanKey || ahead.start !== start) return null
+    const page = ahead.page
+    ahead = null
+    return page
   }
 
   const inNs = (requested: string, traverse: boolean) => (x: string) =>
@@ -321,12 +355,11 @@ export const startEndorSimulator = async (opts: EndorSimulatorOptions = {}): Pro
         }
       }
     }
-    const objects: any[] = []
-    let i = Math.max(0, start)
-    for (; i < src.count && objects.length < pageSize; i++) {
-      const obj = matches(i)
-      if (obj) objects.push(obj)
-    }
+    // the page's records: generated ahead (a client reads a list in order) or now; serialised once, masked
+    const scanKey = `${key}|${maskSrc ?? ''}|${pageSize}`
+    const page = takeAhead(scanKey, Math.max(0, start)) ?? scan(matches, src.count, Math.max(0, start), pageSize, mask)
+    const { objects, json } = page
+    const i = page.end
     const nextOffset = offset + objects.length
     let m = offsets.get(key)
     if (!m) {
@@ -361,7 +394,18 @@ export const startEndorSimulator = async (opts: EndorSimulatorOptions = {}): Pro
       delete sim.faults.endListAtPage
       response = {}
     }
-    return { body: { list: { objects: mask ? objects.map((o) => applyMask(o, mask)) : objects, response } } }
+    // the next page of this list, generated while the client reads this one (when nothing else is waiting)
+    if (i < src.count && objects.length > 0) {
+      const nextStart = i
+      setImmediate(() => {
+        if (ahead?.scanKey === scanKey && ahead.start === nextStart) return
+        ahead = { scanKey, start: nextStart, page: scan(matches, src.count, nextStart, pageSize, mask) }
+      })
+    }
+    return {
+      headers: { 'content-type': 'application/json' },
+      body: `{"list":{"objects":${json},"response":${JSON.stringify(response)}}}`,
+    }
   }
 
   const getOne = (src: Source, req: SimRequest): SimResponse => {

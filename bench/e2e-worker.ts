@@ -1,0 +1,229 @@
+/**
+ * One side of the end-to-end connector benchmark, in its own process: an Endor Labs simulator in a child process
+ * (bench/e2e-sim.ts) with N findings over 5,000 projects, a vulnsync runtime on the driver (PostgreSQL at the URL
+ * given, or PGlite on disk) whose workspace has one repository per project with a git URL, an Endor connection created
+ * through the API (POST /api/v1/connections, which checks it and queues the initial sync, as the product does), the
+ * sync run by the runtime's own worker. Stage timers are on (core/profile.ts). Prints one JSON line.
+ *
+ * Driver `sim`: no vulnsync at all, only the simulator's findings list read page after page (how fast it serves).
+ */
+import { spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { loadavg, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Writable } from 'node:stream'
+import { FINDINGS_FILTER } from '@vulnsync/connectors/endor/read.ts'
+import { canonicalRepo, stageTimerTotals, startStageTimers } from '@vulnsync/core'
+import { type Db, getRun } from '@vulnsync/db'
+import { createEndorDataset } from '@vulnsync/simulators/endor/index.ts'
+import { createRuntime, defaultRegistry } from '../apps/server/src/bootstrap.ts'
+import { loadConfig } from '../apps/server/src/config.ts'
+import { buildApp } from '../apps/server/src/http/app.ts'
+import { createLogger } from '../apps/server/src/logger.ts'
+import { seedRepositories } from '../apps/server/src/sync/test-support.ts'
+import { openBenchDb } from './support.ts'
+
+const [driver, countArg, projectsArg, pgUrl] = process.argv.slice(2)
+const findings = Number(countArg ?? 100_000)
+const projects = Number(projectsArg ?? 5_000)
+const log = (line: string) => process.stderr.write(`  ${driver}: ${line}\n`)
+const load = () =>
+  loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')
+
+/** The simulator in a child process; resolves once it listens. */
+const startSim = async () => {
+  const child = spawn(
+    process.execPath,
+    ['apps/server/bin/run-ts.mjs', 'bench/e2e-sim.ts', String(findings), String(projects)],
+    {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  )
+  const url = await new Promise<string>((resolve, reject) => {
+    let buf = ''
+    child.stdout!.on('data', (d) => {
+      buf += String(d)
+      const line = buf.split('\n').find((l) => l.startsWith('{'))
+      if (line) resolve(JSON.parse(line).url)
+    })
+    child.on('exit', (code) => reject(new Error(`the simulator exited (${code})`)))
+  })
+  const stats = async () =>
+    ((await (await fetch(`${url}/__sim/faults`)).json()) as { stats: { requests: number } }).stats
+  return {
+    url,
+    stats,
+    close: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve())
+        child.stdin!.end()
+      }),
+  }
+}
+
+/** Reads the whole findings list as the connector asks for it, with nothing else: the simulator's own pace. */
+const simAlone = async (url: string) => {
+  const auth = (await (
+    await fetch(`${url}/v1/auth/api-key`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ key: 'endr+sim-key', secret: 'endr+sim-secret' }),
+    })
+  ).json()) as { token: string }
+  let pageId: string | undefined
+  let n = 0
+  let pages = 0
+  let bytes = 0
+  const t0 = performance.now()
+  for (;;) {
+    const q = new URLSearchParams({
+      'list_parameters.filter': FINDINGS_FILTER,
+      'list_parameters.traverse': 'true',
+      'list_parameters.page_size': '500',
+      ...(pageId ? { 'list_parameters.page_id': pageId } : {}),
+    })
+    const res = await fetch(`${url}/v1/namespaces/acme/findings?${q}`, {
+      headers: { authorization: `Bearer ${auth.token}` },
+    })
+    const text = await res.text()
+    bytes += text.length
+    const body = JSON.parse(text) as { list: { objects: unknown[]; response: { next_page_id?: string } } }
+    n += body.list.objects.length
+    pages++
+    pageId = body.list.response.next_page_id
+    if (!pageId || body.list.objects.length === 0) break
+  }
+  const secs = (performance.now() - t0) / 1000
+  return {
+    driver: 'sim',
+    datasetFindings: findings,
+    listed: n,
+    pages,
+    mbPerPage: +(bytes / pages / 1e6).toFixed(2),
+    secs: +secs.toFixed(1),
+    findingsPerSec: Math.round(n / secs),
+    msPerPage: +((secs * 1000) / pages).toFixed(1),
+    load: load(),
+  }
+}
+
+/** The database with the time spent in its calls summed (a call's wall time, writes overlapping reads included). */
+const timedDb = (db: Db) => {
+  const t = { ms: 0, calls: 0 }
+  const wrap = <F extends (...a: any[]) => Promise<any>>(f: F): F =>
+    (async (...a: any[]) => {
+      const t0 = performance.now()
+      try {
+        return await f(...a)
+      } finally {
+        t.ms += performance.now() - t0
+        t.calls++
+      }
+    }) as F
+  const proxied = Object.create(db) as Db
+  ;(proxied as any).query = wrap(db.query.bind(db))
+  ;(proxied as any).transaction = wrap(db.transaction.bind(db))
+  return { db: proxied, t }
+}
+
+const sim = await startSim()
+const tmp = mkdtempSync(join(tmpdir(), 'vulnsync-bench-e2e-'))
+try {
+  if (driver === 'sim') {
+    process.stdout.write(`${JSON.stringify(await simAlone(sim.url))}\n`)
+  } else {
+    const raw = await openBenchDb(driver!, pgUrl || undefined, join(tmp, 'pgdata'))
+    const { db, t: dbTime } = timedDb(raw)
+    const token = `vs_bench_${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`
+    const cfg = loadConfig({
+      VULNSYNC_DATA_DIR: join(tmp, 'data'),
+      VULNSYNC_BOOTSTRAP_TOKEN: token,
+      VULNSYNC_LOG_LEVEL: 'warn',
+      VULNSYNC_ALLOW_PRIVATE_NETWORKS: 'true',
+    })
+    const sink = new Writable({ write: (_c, _e, cb) => cb() })
+    const rt = await createRuntime(cfg, createLogger({ level: 'warn', destination: sink }), {
+      db,
+      connectors: defaultRegistry(),
+      pollingIntervalSeconds: 0.5,
+    })
+    // the inventory: one repository per project that names a git repository (same dataset as the simulator's)
+    const ds = createEndorDataset({ findings, projects })
+    const repos = new Map<string, string>()
+    for (let i = 0; i < ds.projectCount; i++) {
+      const url = ds.project(i).spec?.git?.http_clone_url
+      const r = url ? canonicalRepo(url) : null
+      if (r) repos.set(r.key, r.fullName)
+    }
+    await seedRepositories(
+      raw,
+      rt.workspaceId,
+      [...repos].map(([key, fullName], i) => ({ fullName, webUrl: `https://${key}`, externalId: `e2e-${i}` })),
+    )
+    log(`${repos.size.toLocaleString('en')} repositories seeded; load ${load()}`)
+    await rt.jobs.start({ workers: true, scheduler: false })
+    const app = await buildApp(rt, { webDist: null })
+    startStageTimers()
+    const dbBefore = { ...dbTime }
+    const tPost = performance.now()
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/v1/connections',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      payload: {
+        kind: 'endor',
+        name: 'Endor e2e',
+        config: { namespace: 'acme', baseUrl: sim.url },
+        secrets: { apiKey: 'endr+sim-key', apiSecret: 'endr+sim-secret' },
+      },
+    })
+    if (res.statusCode !== 201) throw new Error(`creating the connection: HTTP ${res.statusCode} ${res.body}`)
+    const runId = (res.json() as { run: { id: string } }).run.id
+    let run = await getRun(raw, runId)
+    let lastLog = performance.now()
+    while (!run || !['succeeded', 'failed', 'partial', 'cancelled', 'held'].includes(run.status)) {
+      await new Promise((r) => setTimeout(r, 250))
+      run = await getRun(raw, runId)
+      if (performance.now() - lastLog > 15_000) {
+        lastLog = performance.now()
+        log(`${run?.counts.fetched.toLocaleString('en')} findings read; load ${load()}`)
+      }
+    }
+    const wall = (performance.now() - tPost) / 1000
+    const runSecs = (run.finished_at!.getTime() - run.started_at!.getTime()) / 1000
+    const stages = stageTimerTotals()
+    const readSecs = runSecs - ((stages['engine.resolve']?.ms ?? 0) + (stages['engine.afterRun']?.ms ?? 0)) / 1000
+    const issues = (await raw.query<{ n: number }>('SELECT count(*)::int AS n FROM issues')).rows[0]!.n
+    const out = {
+      driver,
+      status: run.status,
+      datasetFindings: findings,
+      projects,
+      repositories: repos.size,
+      fetched: run.counts.fetched,
+      occurrences: run.counts.created,
+      unmatched: run.counts.unmatched,
+      skipped: run.counts.skipped,
+      issues,
+      runSecs: +runSecs.toFixed(1),
+      readSecs: +readSecs.toFixed(1),
+      wallSecs: +wall.toFixed(1),
+      findingsPerSec: Math.round(run.counts.fetched / runSecs),
+      readFindingsPerSec: Math.round(run.counts.fetched / readSecs),
+      vendorRequests: (await sim.stats()).requests,
+      dbCallMs: Math.round(dbTime.ms - dbBefore.ms),
+      dbCalls: dbTime.calls - dbBefore.calls,
+      stages,
+      load: load(),
+    }
+    process.stdout.write(`${JSON.stringify(out)}\n`)
+    await app.close()
+    await rt.jobs.stop()
+    await raw.close()
+  }
+} finally {
+  await sim.close()
+  rmSync(tmp, { recursive: true, force: true })
+}
