@@ -187,7 +187,7 @@ function profiled(inner: Db, into: Map<string, { n: number; ms: number }>): Db {
   const wrap = (q: Queryable, inTx = false): Queryable => ({
     query: async (sql, params) => {
       const label = labelOf(sql)
-      // BENCH_EXPLAIN=n: the plan of each heavy statement, once, on its n-th call, rolled back
+      // BENCH_EXPLAIN=n (with BENCH_PROFILE=1): the plan of each heavy statement, once, on its n-th call, rolled back
       if (
         inTx &&
         process.env.BENCH_EXPLAIN &&

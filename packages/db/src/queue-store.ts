@@ -544,10 +544,10 @@ export const refreshQueueStatistics = (db: Queryable): Promise<string[]> =>
   refreshStatistics(db, ['issues', 'issue_sources'])
 
 /**
- * The same for the tables a sync writes, after each batch on PGlite: without statistics, a table that grew from
- * empty is planned as nearly empty, and each batch's lookup by (connection, source key, CVE) read every occurrence of
- * the connection (a bitmap scan into a hash join) and the ownership refresh scanned every issue: quadratic in the
- * size of the import.
+ * The same for the tables a sync writes, after each batch, on both drivers (PostgreSQL's autovacuum comes a minute or
+ * more after a table grew from empty): without statistics, such a table is planned as nearly empty, and each batch's
+ * lookup by (connection, source key, CVE) read every occurrence of the connection (a bitmap scan into a hash join)
+ * and the ownership refresh scanned every issue: quadratic in the size of the import (ADR 0014).
  */
 export const refreshIngestStatistics = (db: Queryable): Promise<string[]> =>
   // by half, not a tenth: an estimate within a factor of two keeps the plans, and ANALYZE reads 30,000 rows each time

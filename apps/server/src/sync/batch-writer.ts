@@ -106,8 +106,9 @@ export class BatchWriter {
       counts.reopened += r.reopened
       counts.unmatched += r.unmatched
       counts.issuesCreated = (counts.issuesCreated ?? 0) + r.issuesCreated
-      // PGlite has no autovacuum: the statistics of the tables that grow, as it would keep them
-      if (this.db.driver === 'pglite') await refreshIngestStatistics(this.db)
+      // the statistics of the tables that grow: PGlite has no autovacuum, and PostgreSQL's comes a minute late for
+      // a table that grew from empty during this run (its plans then read every occurrence of the connection)
+      await refreshIngestStatistics(this.db)
     }
     if (this.repositories.length > 0) {
       const rows = this.repositories
