@@ -1,4 +1,4 @@
-import { severityRank } from '@vulnsync/core'
+import { severityFromRank, severityRank } from '@vulnsync/core'
 import type { Db, Queryable } from './driver.ts'
 import { InputError } from './errors.ts'
 import { type QueueFilter, queueWhere } from './queue-store.ts'
@@ -468,9 +468,6 @@ const newVsFixed = async (db: Queryable, ws: string, f: QueueFilter, w: InsightW
 const ofIssue = (q: ReturnType<typeof queueWhere>) =>
   q.filtered ? `AND EXISTS (SELECT 1 FROM issues i WHERE i.id = ev.issue_id AND ${q.where})` : ''
 
-/** A priority's name from its rank (the ranks are what the indexes hold). */
-const PRIORITY_OF_RANK = `(ARRAY['info', 'low', 'medium', 'high', 'critical'])[x.rank + 1]`
-
 /** Days from detection to the verified fix of the issues fixed in the window (alias `i`; the condition's params). */
 const fixedInWindow = (q: ReturnType<typeof queueWhere>, w: InsightWindow) => {
   const { start, end } = bounds(w)
@@ -494,7 +491,7 @@ const timeToFix = async (db: Queryable, ws: string, f: QueueFilter, w: InsightWi
     `WITH x AS (SELECT i.priority_rank AS rank, i.owner_team_id, ${FIX_DAYS} AS days FROM issues i WHERE ${cond})
      SELECT 'all' AS grp, '' AS key, 'All' AS label, ${pct} FROM x
      UNION ALL
-     SELECT 'priority', ${PRIORITY_OF_RANK}, ${PRIORITY_OF_RANK}, ${pct} FROM x GROUP BY x.rank
+     SELECT 'priority', x.rank::text, '', ${pct} FROM x GROUP BY x.rank
      UNION ALL
      SELECT 'team', COALESCE(x.owner_team_id::text, 'none'), COALESCE(max(t.name), 'No team'), ${pct}
        FROM x LEFT JOIN teams t ON t.id = x.owner_team_id GROUP BY x.owner_team_id`,
@@ -502,20 +499,28 @@ const timeToFix = async (db: Queryable, ws: string, f: QueueFilter, w: InsightWi
   )
   const rank = (r: { grp: string; key: string; label: string }) =>
     r.grp === 'all' ? -1 : r.grp === 'priority' ? PRIORITIES.indexOf(r.key as Priority) : 10
-  return rows
-    .sort((a, b) =>
-      a.grp !== b.grp
-        ? ['all', 'priority', 'team'].indexOf(a.grp) - ['all', 'priority', 'team'].indexOf(b.grp)
-        : rank(a) - rank(b) || a.label.localeCompare(b.label),
-    )
-    .map((r) => ({
-      group: r.grp,
-      key: r.key,
-      label: r.label,
-      fixed: r.n,
-      medianDays: round1(r.med),
-      p90Days: round1(r.p90),
-    }))
+  return (
+    rows
+      // the index holds the rank: the priority's name from it, as the queue names levels
+      .map((r) => {
+        if (r.grp !== 'priority') return r
+        const name = severityFromRank(Number(r.key))
+        return { ...r, key: name, label: name }
+      })
+      .sort((a, b) =>
+        a.grp !== b.grp
+          ? ['all', 'priority', 'team'].indexOf(a.grp) - ['all', 'priority', 'team'].indexOf(b.grp)
+          : rank(a) - rank(b) || a.label.localeCompare(b.label),
+      )
+      .map((r) => ({
+        group: r.grp,
+        key: r.key,
+        label: r.label,
+        fixed: r.n,
+        medianDays: round1(r.med),
+        p90Days: round1(r.p90),
+      }))
+  )
 }
 
 /** Open issues past due at `now`, and due within the next 7 days. */
