@@ -1,4 +1,4 @@
-import { Insight } from '@vulnsync/api'
+import { INSIGHT_MEASURE_VALUES, Insight } from '@vulnsync/api'
 import { DRIVERS } from '@vulnsync/db/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { arrayDataset, createTestConnector, type TestRaw } from '../sync/test-connector.ts'
@@ -100,15 +100,8 @@ describe.each(DRIVERS)('insights API on %s', (driver) => {
   })
 
   it('every measure answers and matches its schema', async () => {
-    for (const m of [
-      'headline',
-      'open-by-priority',
-      'new-vs-fixed',
-      'time-to-fix',
-      'sla',
-      'decisions',
-      'scanner-overlap',
-    ]) {
+    expect(INSIGHT_MEASURE_VALUES).toHaveLength(7)
+    for (const m of INSIGHT_MEASURE_VALUES) {
       const r = await t.api('GET', `/api/v1/insights/${m}?interval=month&from=2025-01-01`)
       expect(r.status, `${m}: ${r.text}`).toBe(200)
       const parsed = Insight.safeParse(r.body)

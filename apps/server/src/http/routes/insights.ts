@@ -1,8 +1,9 @@
-import { INSIGHT_INTERVAL_VALUES, Insight } from '@vulnsync/api'
+import { INSIGHT_INTERVAL_VALUES, type INSIGHT_MEASURE_VALUES, Insight } from '@vulnsync/api'
 import {
   checkWindow,
   computeInsight,
   getSlaPolicy,
+  type INSIGHT_INTERVALS,
   INSIGHT_MEASURES,
   type InsightWindow,
   isInsightMeasure,
@@ -16,6 +17,12 @@ import type { Runtime } from '../../runtime.ts'
 import { ApiError } from '../errors.ts'
 import type { Router } from '../route.ts'
 import { csvCell, QueueFilterQuery, toQueueFilter } from './vulnerabilities.ts'
+
+// The API contract's measures and intervals are the store's, both ways: a measure added to one list only does not
+// compile (the contract package cannot import the store, so the two lists meet here)
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never
+const _sameMeasures: Same<(typeof INSIGHT_MEASURE_VALUES)[number], (typeof INSIGHT_MEASURES)[number]> = true
+const _sameIntervals: Same<(typeof INSIGHT_INTERVAL_VALUES)[number], (typeof INSIGHT_INTERVALS)[number]> = true
 
 /** The window of an answer when the query names none: the last 90 days (today included), by week. */
 export const DEFAULT_WINDOW_DAYS = 90
