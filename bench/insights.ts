@@ -27,6 +27,7 @@ import {
   migrate,
   type Queryable,
   refreshCoverage,
+  rollFlows,
   takeSnapshot,
 } from '@vulnsync/db'
 import { startEmbeddedPostgres } from '@vulnsync/db/embedded-postgres'
@@ -198,6 +199,8 @@ try {
   }
   const ws = kept?.n === count ? kept.id : await build()
   if (kept?.n === count) line(`reusing the bench data in the database (${count.toLocaleString('en')} issues)`)
+  // the flows' periods: all of them the first time (as the daily job's first run), nothing after
+  await timed('flows by period (rollFlows, first run or nothing to do)', () => rollFlows(db, ws, { now }))
   // the steady state autovacuum keeps on PostgreSQL: statistics, and the visibility map index-only scans rely on
   await db.query('VACUUM (ANALYZE)')
   const sizes = await db.query<{ issues: number; open: number; events: number; snaps: number; days: number }>(

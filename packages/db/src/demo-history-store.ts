@@ -1,5 +1,5 @@
 import type { Db } from './driver.ts'
-import { backfillSnapshots, isoDay, takeSnapshot } from './insights-store.ts'
+import { backfillSnapshots, isoDay, rollFlows, takeSnapshot } from './insights-store.ts'
 import { getSlaPolicy } from './workflow-store.ts'
 
 /**
@@ -102,5 +102,7 @@ export const generateDemoHistory = async (
     return { issues: ids.length, snapshotDays: b.days }
   })
   await takeSnapshot(db, workspaceId, { now: o.now, dueSoonDays: policy.dueSoonDays, origin: 'daily' })
+  // the generated past's flows: rolled up as the daily job would, or counted again where rolled up already
+  await rollFlows(db, workspaceId, { now: o.now, late: true })
   return { issues: out.issues, snapshotDays: out.snapshotDays + 1 }
 }

@@ -8,8 +8,10 @@ import {
   computeInsight,
   ensureDailySnapshot,
   type InsightWindow,
+  periodOf,
   pruneSnapshots,
   refreshCoverage,
+  rollFlows,
   takeSnapshot,
   unsupportedFilters,
 } from './insights-store.ts'
@@ -291,6 +293,14 @@ describe.each(DRIVERS)('insights on %s', (driver) => {
     expect(() => checkWindow({ from: '2026-01-01', to: '2026-04-30', interval: 'day' })).not.toThrow()
     expect(unsupportedFilters('open-by-priority', { team: T1, severity: ['high'] })).toEqual(['severity'])
     expect(unsupportedFilters('new-vs-fixed', { severity: ['high'] })).toEqual([])
+    // a period (rolled-up flows) is a week cut at the first of a month
+    expect(['2026-01-31', '2026-02-01', '2026-02-04', '2026-03-01', '2026-03-02'].map(periodOf)).toEqual([
+      '2026-01-26',
+      '2026-02-01',
+      '2026-02-02',
+      '2026-03-01',
+      '2026-03-02',
+    ])
   })
 
   it('the daily job rebuilds the history from the issue dates once, then takes today', async () => {
@@ -464,6 +474,34 @@ describe.each(DRIVERS)('insights on %s', (driver) => {
     expect(await cover()).toEqual(all)
   })
 
+  it("a source's own first detection: filled in at the end of its sync, and the issue's when it has no occurrence", async () => {
+    const detection = async (issue: number, conn: string) =>
+      (
+        await db.query<{ at: Date | null }>(
+          `SELECT detected_at AS at FROM issue_sources WHERE issue_id = $1 AND connection_id = $2`,
+          [issue, conn],
+        )
+      ).rows[0]!.at
+    // the ingest writes source rows without it (issue 1: ox 02-05 10:00, two days after snyk and the issue)
+    await db.query(`UPDATE issue_sources SET detected_at = NULL WHERE issue_id = 1`)
+    await refreshCoverage(db, WS, B)
+    expect(await detection(1, B)).toEqual(new Date(t('02-05 10:00')))
+    expect(await detection(1, A)).toBeNull() // snyk's sync has not ended
+    await refreshCoverage(db, WS, A)
+    expect(await detection(1, A)).toEqual(new Date(t('02-03 10:00')))
+    // without occurrences of ox (generated history), ox's row stays empty and counts from the issue's detection:
+    // issue 1 becomes found by both on the same day
+    const saved = await db.query(`SELECT id FROM occurrences WHERE issue_id = 1 AND connection_id = $1`, [B])
+    await db.query(`UPDATE occurrences SET issue_id = NULL WHERE issue_id = 1 AND connection_id = $1`, [B])
+    await db.query(`UPDATE issue_sources SET detected_at = NULL WHERE issue_id = 1 AND connection_id = $1`, [B])
+    await refreshCoverage(db, WS, B)
+    expect(await detection(1, B)).toBeNull()
+    const r = (await measure('scanner-overlap')).series[0] as { aFirst: number; bFirst: number; sameDay: number }
+    expect([r.aFirst, r.bFirst, r.sameDay]).toEqual([1, 0, 1])
+    await db.query(`UPDATE occurrences SET issue_id = 1 WHERE id = ANY($1::bigint[])`, [saved.rows.map((x) => x.id)])
+    await refreshCoverage(db, WS, B)
+    expect(await detection(1, B)).toEqual(new Date(t('02-05 10:00')))
+  })
   it('headline: open critical, breached, median time to fix, fixed this week', async () => {
     const r = await measure('headline')
     expect(r.series).toEqual([
@@ -494,5 +532,51 @@ describe.each(DRIVERS)('insights on %s', (driver) => {
     )
     expect(left.rows[0]).toEqual({ first: '2026-03-01', days: 18 })
     await db.query(`UPDATE issues SET status = 'open', fixed_at = NULL, closed_at = NULL WHERE id = 7`)
+  })
+
+  it('flows rolled up by period answer as the issues do; the end of a sync counts a late detection in', async () => {
+    const windows: InsightWindow[] = [
+      WINDOW,
+      { from: '2026-01-01', to: '2026-03-18', interval: 'month' },
+      // ragged ends: 02-04 to 02-08 and 03-09 to 03-12 are counted from the issues, the periods between from their rows
+      { from: '2026-02-04', to: '2026-03-12', interval: 'week' },
+    ]
+    const filters: QueueFilter[] = [{}, { team: T1 }, { team: null }, { priority: ['critical'] }, { source: ['ox'] }]
+    const all = async () => {
+      const out: unknown[] = []
+      for (const w of windows) for (const f of filters) out.push((await measure('new-vs-fixed', f, w)).series)
+      return out
+    }
+    const live = await all()
+    // the periods from 01-05 (the week of the first detection, 01-10) to 03-16 (the one now is in), 02-01 and 03-01
+    // cut at the month: 12
+    expect(await rollFlows(db, WS, { now: NOW })).toEqual({ rolled: 12, recounted: 0 })
+    expect(await rollFlows(db, WS, { now: NOW })).toEqual({ rolled: 0, recounted: 0 })
+    const rows = await db.query<{ n: number; new: number }>(
+      `SELECT count(*)::int AS n, sum(new)::int AS new FROM insight_flows WHERE workspace_id = $1`,
+      [WS],
+    )
+    expect(rows.rows[0]).toEqual({ n: expect.any(Number), new: 8 }) // every issue but 9 (detected 03-16)
+    expect(await all()).toEqual(live)
+
+    // a sync imports issue 10, detected by the scanner on 02-10 (a rolled period): until the end of the sync the period
+    // keeps its count, then it is counted again
+    await db.query(
+      `INSERT INTO issues (id, workspace_id, target_key, package_key, cve, target_kind, target_name, package_name, ecosystem,
+         severity, severity_rank, priority, priority_rank, status, detected_at, first_seen_at, last_seen_at, owner_team_id)
+       OVERRIDING SYSTEM VALUE
+       SELECT 10, workspace_id, target_key, package_key, 'CVE-2026-0010', target_kind, target_name, package_name, ecosystem,
+              severity, severity_rank, priority, priority_rank, 'open', '2026-02-10T00:00:00Z', now(), now(), owner_team_id
+         FROM issues WHERE id = 2`,
+    )
+    const week = async () => (await measure('new-vs-fixed')).series.find((x: any) => x.bucket === '2026-02-09') as any
+    expect((await week()).new).toBe(1)
+    const r = await rollFlows(db, WS, { now: NOW, late: true })
+    expect(r.rolled).toBe(0)
+    expect(r.recounted).toBeGreaterThan(0)
+    expect((await week()).new).toBe(2)
+    await db.query(`DELETE FROM issues WHERE id = 10`)
+    await db.query(`DELETE FROM insight_flows`)
+    await db.query(`DELETE FROM insight_flow_state`)
   })
 })

@@ -62,6 +62,27 @@ export const bucketOf = (day: string, interval: InsightInterval): string => {
   return addDays(day, -((d.getUTCDay() + 6) % 7))
 }
 
+/**
+ * The first day of the period a day falls in (the rolled-up flows, ADR 0011): its week (from Monday), cut at the
+ * first of a month, so that a period never straddles a week or a month.
+ */
+export const periodOf = (day: string): string => {
+  const week = bucketOf(day, 'week')
+  const month = bucketOf(day, 'month')
+  return week > month ? week : month
+}
+/** The first day of the next period. */
+const nextPeriod = (day: string): string => {
+  const nextWeek = addDays(bucketOf(day, 'week'), 7)
+  const d = dayStart(day)
+  const nextMonth = isoDay(new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1)))
+  return nextWeek < nextMonth ? nextWeek : nextMonth
+}
+const minDay = (a: string, b: string) => (a < b ? a : b)
+/** The period of a timestamp column, in SQL (as `periodOf`). */
+const periodSql = (col: string) =>
+  `greatest(date_trunc('week', ${col} AT TIME ZONE 'UTC'), date_trunc('month', ${col} AT TIME ZONE 'UTC'))::date`
+
 /** Every bucket of a window, in order (the first may start before `from`). */
 export const bucketsOf = (w: InsightWindow): string[] => {
   const out: string[] = []
@@ -205,13 +226,25 @@ export const backfillSnapshots = async (
 
 /**
  * Rebuilds what a connection covers (`issue_coverage`: the targets and ecosystems it reports anything on, which
- * scanner overlap reads), or every connection's of the workspace. Called at the end of each sync of the connection;
- * set-based, one pass over that connection's issue sources.
+ * scanner overlap reads), or every connection's of the workspace, and fills in each new source row's own first
+ * detection (`issue_sources.detected_at`: the earliest detection of the connection's occurrences of the issue; the
+ * ingest writes source rows without it). Called at the end of each sync of the connection; set-based, one pass over
+ * that connection's issue sources.
  */
 export const refreshCoverage = (db: Db, workspaceId: string, connectionId?: string): Promise<number> =>
   db.transaction(async (tx) => {
     const which = connectionId ? 'AND s.connection_id = $2' : ''
     const params = connectionId ? [workspaceId, connectionId] : [workspaceId]
+    await tx.query(
+      `UPDATE issue_sources s SET detected_at = x.at
+         FROM (SELECT s.issue_id, s.connection_id,
+                      (SELECT min(o.detected_at) FROM occurrences o
+                        WHERE o.issue_id = s.issue_id AND o.connection_id = s.connection_id) AS at
+                 FROM issue_sources s JOIN issues i ON i.id = s.issue_id
+                WHERE i.workspace_id = $1 AND s.detected_at IS NULL ${which}) x
+        WHERE s.issue_id = x.issue_id AND s.connection_id = x.connection_id AND x.at IS NOT NULL`,
+      params,
+    )
     await tx.query(`DELETE FROM issue_coverage s WHERE s.workspace_id = $1 ${which}`, params)
     const r = await tx.query(
       `INSERT INTO issue_coverage (workspace_id, connection_id, target_key, ecosystem)
@@ -221,6 +254,113 @@ export const refreshCoverage = (db: Db, workspaceId: string, connectionId?: stri
       params,
     )
     return r.rowCount
+  })
+
+// ---------------------------------------------------------------------------------------------------- flows
+
+/** The first period not rolled up yet (null: none is). */
+const flowsRolledTo = async (db: Queryable, workspaceId: string): Promise<string | null> =>
+  (
+    await db.query<{ d: string }>(`SELECT rolled_to::text AS d FROM insight_flow_state WHERE workspace_id = $1`, [
+      workspaceId,
+    ])
+  ).rows[0]?.d ?? null
+
+/**
+ * Replaces the flow rows of the periods [from, to) (period starts) with the counts of the issues and their timeline:
+ * new by detection, fixed, reopened and decided by their status events, each with the issue's priority, owner and
+ * sources as they are now (the periods keep them; the snapshots keep levels the same way).
+ */
+const writeFlows = async (tx: Queryable, workspaceId: string, from: string, to: string): Promise<number> => {
+  const start = `($2::date)::timestamp AT TIME ZONE 'UTC'`
+  const end = `($3::date)::timestamp AT TIME ZONE 'UTC'`
+  await tx.query(`DELETE FROM insight_flows WHERE workspace_id = $1 AND period >= $2::date AND period < $3::date`, [
+    workspaceId,
+    from,
+    to,
+  ])
+  const r = await tx.query(
+    `INSERT INTO insight_flows (workspace_id, period, priority, team_id, application_id, sources, new, fixed, reopened, decided)
+     SELECT $1, x.period, x.priority, x.owner_team_id, x.application_id, x.sources, sum(x.n)::int,
+            count(*) FILTER (WHERE x.kind = 'fixed')::int, count(*) FILTER (WHERE x.kind = 'reopened')::int,
+            count(*) FILTER (WHERE x.kind = 'decided')::int
+       FROM (SELECT ${periodSql('i.detected_at')} AS period, i.priority, i.owner_team_id, i.application_id,
+                    ${SOURCES_SQL} AS sources, 1 AS n, NULL AS kind
+               FROM issues i WHERE i.workspace_id = $1 AND i.detected_at >= ${start} AND i.detected_at < ${end}
+             UNION ALL
+             SELECT ${periodSql('ev.at')}, i.priority, i.owner_team_id, i.application_id, ${SOURCES_SQL}, 0, k.kind
+               FROM issue_events ev CROSS JOIN LATERAL (SELECT ${FLOW_KIND_SQL} AS kind) k
+               JOIN issues i ON i.id = ev.issue_id
+              WHERE ev.workspace_id = $1 AND ev.type = 'status' AND ev.at >= ${start} AND ev.at < ${end}
+                AND k.kind IS NOT NULL) x
+      GROUP BY x.period, x.priority, x.owner_team_id, x.application_id, x.sources`,
+    [workspaceId, from, to],
+  )
+  return r.rowCount
+}
+
+export interface RollFlowsResult {
+  /** periods rolled up for the first time */
+  rolled: number
+  /** rolled periods counted again: issues created since the last roll with a detection or a status change in them */
+  recounted: number
+}
+
+/**
+ * Rolls up the flows of the complete periods before the one `now` is in (the daily job, every minute: nothing to do
+ * most of the time; the first run counts every period since the first detection). With `late` (the end of a sync),
+ * also counts again the rolled periods the issues created since the last roll (an hour's margin for transactions
+ * still open then) have a detection or a status change in: a scanner's original detection time is often months old.
+ */
+export const rollFlows = (db: Db, workspaceId: string, o: { now: Date; late?: boolean }): Promise<RollFlowsResult> =>
+  db.transaction(async (tx) => {
+    const target = periodOf(isoDay(o.now))
+    const state = (
+      await tx.query<{ to: string; at: Date }>(
+        `SELECT rolled_to::text AS to, rolled_at AS at FROM insight_flow_state WHERE workspace_id = $1`,
+        [workspaceId],
+      )
+    ).rows[0]
+    if (state && state.to >= target && !o.late) return { rolled: 0, recounted: 0 }
+    await lockHistory(tx, workspaceId)
+    let from = state?.to ?? null
+    if (!state) {
+      const first = await tx.query<{ d: string | null }>(
+        `SELECT (least((SELECT min(detected_at) FROM issues WHERE workspace_id = $1),
+                       (SELECT min(at) FROM issue_events WHERE workspace_id = $1 AND type = 'status'))
+                  AT TIME ZONE 'UTC')::date::text AS d`,
+        [workspaceId],
+      )
+      const d = first.rows[0]!.d
+      from = d ? periodOf(d) : target
+    }
+    let rolled = 0
+    if (from! < target) {
+      await writeFlows(tx, workspaceId, from!, target)
+      for (let p = from!; p < target; p = nextPeriod(p)) rolled++
+    }
+    let recounted = 0
+    if (state && o.late) {
+      const late = await tx.query<{ p: string }>(
+        `WITH n AS (SELECT id, detected_at FROM issues
+                     WHERE workspace_id = $1 AND created_at >= $2::timestamptz - interval '1 hour')
+         SELECT p::text FROM (
+           SELECT ${periodSql('n.detected_at')} AS p FROM n
+           UNION SELECT ${periodSql('ev.at')} FROM issue_events ev JOIN n ON n.id = ev.issue_id
+            WHERE ev.workspace_id = $1 AND ev.type = 'status') x
+          WHERE p < $3::date ORDER BY 1`,
+        [workspaceId, state.at, state.to],
+      )
+      for (const { p } of late.rows) await writeFlows(tx, workspaceId, p, nextPeriod(p))
+      recounted = late.rows.length
+    }
+    await tx.query(
+      `INSERT INTO insight_flow_state (workspace_id, rolled_to, rolled_at) VALUES ($1, $2::date, now())
+       ON CONFLICT (workspace_id) DO UPDATE SET rolled_to = greatest(insight_flow_state.rolled_to, excluded.rolled_to),
+         rolled_at = excluded.rolled_at`,
+      [workspaceId, target],
+    )
+    return { rolled, recounted }
   })
 
 /** Drops the history before a day (the retention setting). */
@@ -431,32 +571,90 @@ const openByPriority = async (db: Queryable, ws: string, f: QueueFilter, w: Insi
   return [...byBucket.values()]
 }
 
-const newVsFixed = async (db: Queryable, ws: string, f: QueueFilter, w: InsightWindow, _c: InsightContext) => {
-  const { start, end } = bounds(w)
+/** The flow a status event is (alias `ev`), or NULL: the same rule for the live count and the periods' rows. */
+const FLOW_KIND_SQL = `CASE
+           WHEN ev.detail->>'to' = 'fixed' THEN 'fixed'
+           WHEN ev.detail->>'to' = 'open' AND ev.detail->>'from' <> 'excluded' THEN 'reopened'
+           WHEN ev.detail->>'from' = 'open' AND ev.detail->>'reason' = 'decided' THEN 'decided' END`
+
+type FlowKind = 'new' | 'fixed' | 'reopened' | 'decided'
+
+/** The flows of [start, end) from the issues and their timeline, by bucket. */
+const liveFlows = async (
+  db: Queryable,
+  ws: string,
+  f: QueueFilter,
+  interval: InsightInterval,
+  start: Date,
+  end: Date,
+) => {
   const q = queueWhere(ws, f)
   const s = q.p(start)
   const e = q.p(end)
-  const { rows } = await db.query<{ bucket: string; kind: string; n: number }>(
-    `SELECT date_trunc('${w.interval}', i.detected_at AT TIME ZONE 'UTC')::date::text AS bucket, 'new' AS kind, count(*)::int AS n
+  const { rows } = await db.query<{ bucket: string; kind: FlowKind; n: number }>(
+    `SELECT date_trunc('${interval}', i.detected_at AT TIME ZONE 'UTC')::date::text AS bucket, 'new' AS kind, count(*)::int AS n
        FROM issues i WHERE ${q.where} AND i.detected_at >= ${s} AND i.detected_at < ${e} GROUP BY 1
      UNION ALL
-     SELECT date_trunc('${w.interval}', ev.at AT TIME ZONE 'UTC')::date::text, k.kind, count(*)::int
-       FROM issue_events ev
-       CROSS JOIN LATERAL (SELECT CASE
-           WHEN ev.detail->>'to' = 'fixed' THEN 'fixed'
-           WHEN ev.detail->>'to' = 'open' AND ev.detail->>'from' <> 'excluded' THEN 'reopened'
-           WHEN ev.detail->>'from' = 'open' AND ev.detail->>'reason' = 'decided' THEN 'decided' END AS kind) k
+     SELECT date_trunc('${interval}', ev.at AT TIME ZONE 'UTC')::date::text, k.kind, count(*)::int
+       FROM issue_events ev CROSS JOIN LATERAL (SELECT ${FLOW_KIND_SQL} AS kind) k
       WHERE ev.workspace_id = $1 AND ev.type = 'status' AND ev.at >= ${s} AND ev.at < ${e} AND k.kind IS NOT NULL
         ${ofIssue(q)}
       GROUP BY 1, 2`,
     q.params,
   )
+  return rows
+}
+
+/** The flows of whole periods [from, to) from their rows, by bucket. */
+const periodFlows = async (
+  db: Queryable,
+  ws: string,
+  f: QueueFilter,
+  interval: InsightInterval,
+  from: string,
+  to: string,
+) => {
+  const params: unknown[] = [ws, from, to]
+  const p = (v: unknown) => {
+    params.push(v)
+    return `$${params.length}`
+  }
+  const { rows } = await db.query<{ bucket: string; new: number; fixed: number; reopened: number; decided: number }>(
+    `SELECT date_trunc('${interval}', s.period)::date::text AS bucket, sum(s.new)::int AS new, sum(s.fixed)::int AS fixed,
+            sum(s.reopened)::int AS reopened, sum(s.decided)::int AS decided
+       FROM insight_flows s WHERE s.workspace_id = $1 AND s.period >= $2::date AND s.period < $3::date${snapshotWhere(f, p)}
+      GROUP BY 1`,
+    params,
+  )
+  return rows.flatMap((r) =>
+    (['new', 'fixed', 'reopened', 'decided'] as const).map((kind) => ({ bucket: r.bucket, kind, n: r[kind] })),
+  )
+}
+
+/**
+ * New versus fixed. Weeks and months over the snapshots' filters read the rolled-up periods the window holds whole
+ * (ADR 0011, "Update, 2026-12-04") and count the rest (the window's ragged ends, the periods not rolled up yet) from
+ * the issues and their timeline; days, and any other filter, count everything from the issues.
+ */
+const newVsFixed = async (db: Queryable, ws: string, f: QueueFilter, w: InsightWindow, _c: InsightContext) => {
+  const { start, end } = bounds(w)
+  const parts: Promise<{ bucket: string; kind: FlowKind; n: number }[]>[] = []
+  const rolledTo =
+    w.interval === 'day' || unsupportedFilters('open-by-priority', f).length ? null : await flowsRolledTo(db, ws)
+  const a = w.from === periodOf(w.from) ? w.from : nextPeriod(w.from)
+  const b = rolledTo === null ? a : minDay(rolledTo, periodOf(addDays(w.to, 1)))
+  if (a < b) {
+    if (w.from < a) parts.push(liveFlows(db, ws, f, w.interval, start, dayStart(a)))
+    parts.push(periodFlows(db, ws, f, w.interval, a, b))
+    if (dayStart(b) < end) parts.push(liveFlows(db, ws, f, w.interval, dayStart(b), end))
+  } else parts.push(liveFlows(db, ws, f, w.interval, start, end))
   const byBucket = new Map<string, FlowPoint>()
   for (const b of bucketsOf(w)) byBucket.set(b, { bucket: b, new: 0, fixed: 0, reopened: 0, decided: 0 })
-  for (const r of rows) {
-    const pt = byBucket.get(r.bucket)
-    if (pt) pt[r.kind as 'new' | 'fixed' | 'reopened' | 'decided'] += r.n
-  }
+  for (const rows of await Promise.all(parts))
+    for (const r of rows) {
+      const pt = byBucket.get(r.bucket)
+      if (pt) pt[r.kind] += r.n
+    }
   return [...byBucket.values()]
 }
 
@@ -620,7 +818,7 @@ const scannerOverlap = async (db: Queryable, ws: string, f: QueueFilter, w: Insi
     b_lead: number | null
   }>(
     `WITH base AS (
-       SELECT i.id, i.target_key, i.ecosystem FROM issues i WHERE ${q.where} AND i.detected_at >= ${s} AND i.detected_at < ${e}),
+       SELECT i.id, i.target_key, i.ecosystem, i.detected_at FROM issues i WHERE ${q.where} AND i.detected_at >= ${s} AND i.detected_at < ${e}),
      scope AS (SELECT DISTINCT target_key, ecosystem FROM base),
      cover AS (
        SELECT DISTINCT cv.target_key, cv.ecosystem, c.kind
@@ -630,10 +828,12 @@ const scannerOverlap = async (db: Queryable, ws: string, f: QueueFilter, w: Insi
      pairs AS (
        SELECT a.target_key, a.ecosystem, a.kind AS ka, b.kind AS kb
          FROM cover a JOIN cover b ON b.target_key = a.target_key AND b.ecosystem = a.ecosystem AND a.kind < b.kind),
+     -- each source's own first detection (a source row without one, still being written or generated, counts from
+     -- the issue's)
      found AS (
-       SELECT o.issue_id, c.kind, min(o.detected_at) AS at
-         FROM occurrences o JOIN connections c ON c.id = o.connection_id AND c.deleted_at IS NULL
-        WHERE o.issue_id IN (SELECT id FROM base) GROUP BY 1, 2),
+       SELECT base.id AS issue_id, s.kind, min(COALESCE(s.detected_at, base.detected_at)) AS at
+         FROM base JOIN issue_sources s ON s.issue_id = base.id
+         JOIN connections c ON c.id = s.connection_id AND c.deleted_at IS NULL GROUP BY 1, 2),
      x AS (
        SELECT p.ka, p.kb, fa.at AS ta, fb.at AS tb
          FROM base JOIN pairs p ON p.target_key = base.target_key AND p.ecosystem = base.ecosystem
