@@ -29,6 +29,7 @@ import {
   refreshCoverage,
   rollFlows,
   takeSnapshot,
+  vacuumAfterSync,
 } from '@vulnsync/db'
 import { startEmbeddedPostgres } from '@vulnsync/db/embedded-postgres'
 
@@ -201,6 +202,12 @@ try {
   if (kept?.n === count) line(`reusing the bench data in the database (${count.toLocaleString('en')} issues)`)
   // the flows' periods: all of them the first time (as the daily job's first run), nothing after
   await timed('flows by period (rollFlows, first run or nothing to do)', () => rollFlows(db, ws, { now }))
+  if (driver === 'pglite') {
+    // what the server runs after each sync on PGlite (no autovacuum there): the first after the import, then again
+    // with nothing changed (the steady state between syncs)
+    await timed('vacuumAfterSync (after a sync on PGlite)', () => vacuumAfterSync(db))
+    await timed('vacuumAfterSync again, nothing changed', () => vacuumAfterSync(db))
+  }
   // the steady state autovacuum keeps on PostgreSQL: statistics, and the visibility map index-only scans rely on
   await db.query('VACUUM (ANALYZE)')
   const sizes = await db.query<{ issues: number; open: number; events: number; snaps: number; days: number }>(

@@ -12,6 +12,7 @@ import {
   migrate,
   openDb,
   refreshQueueStatistics,
+  vacuumAfterSync,
 } from '@vulnsync/db'
 import { generateToken, hashToken, tokenPrefix } from './auth.ts'
 import type { AppConfig } from './config.ts'
@@ -150,17 +151,24 @@ export const createRuntime = async (
   const rt = base as Runtime
   // after each sync run: fix pull requests refreshed (SCM) or verified (scanners)
   // and today's insight snapshot taken again (its own failure is logged apart); on PGlite, which has no autovacuum, the
-  // queue's statistics are refreshed once the tables have grown (ADR 0013)
+  // queue's statistics are refreshed once the tables have grown (ADR 0013) and the tables the queue and the dashboard
+  // read index-only are vacuumed (docs/insights.md)
   rt.engine.afterRun = async (connector, connection, run) => {
     try {
       await afterSyncRun(rt, connector, connection, run)
     } finally {
       await snapshotAfterSync(rt, connection.id)
-      if (db.driver === 'pglite')
+      if (db.driver === 'pglite') {
         await refreshQueueStatistics(db).then(
           (analysed) => analysed.length && logger.debug({ analysed, runId: run.id }, 'queue statistics refreshed'),
           (err) => logger.warn({ err: (err as Error).message, runId: run.id }, 'queue statistics not refreshed'),
         )
+        const t0 = Date.now()
+        await vacuumAfterSync(db).then(
+          (tables) => logger.debug({ tables, ms: Date.now() - t0, runId: run.id }, 'vacuumed after the sync'),
+          (err) => logger.warn({ err: (err as Error).message, runId: run.id }, 'not vacuumed after the sync'),
+        )
+      }
     }
   }
   rt.jobs = createRuntimeJobs(rt, { pollingIntervalSeconds: o.pollingIntervalSeconds })

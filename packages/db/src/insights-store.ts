@@ -671,28 +671,29 @@ const fixedInWindow = (q: ReturnType<typeof queueWhere>, w: InsightWindow) => {
   const { start, end } = bounds(w)
   return `${q.where} AND i.status = 'fixed' AND i.fixed_at >= ${q.p(start)} AND i.fixed_at < ${q.p(end)}`
 }
-const FIX_DAYS = `greatest(extract(epoch FROM i.fixed_at - i.detected_at), 0) / 86400.0`
+// date_part gives a double (extract gives numeric, whose sort took most of a long window's time to fix)
+const FIX_DAYS = `greatest(date_part('epoch', i.fixed_at - i.detected_at), 0) / 86400`
 
 const timeToFix = async (db: Queryable, ws: string, f: QueueFilter, w: InsightWindow): Promise<TimeToFixRow[]> => {
   const q = queueWhere(ws, f)
   const cond = fixedInWindow(q, w)
-  const pct = `count(*)::int AS n, percentile_cont(0.5) WITHIN GROUP (ORDER BY x.days) AS med,
-               percentile_cont(0.9) WITHIN GROUP (ORDER BY x.days) AS p90`
+  // both percentiles from one sort per group; the team's name joined to the groups, not to every fix
+  const pct = `count(*)::int AS n, percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY x.days) AS pct`
   const { rows } = await db.query<{
     grp: TimeToFixRow['group']
     key: string
     label: string
     n: number
-    med: number | null
-    p90: number | null
+    pct: (number | null)[] | null
   }>(
-    `WITH x AS (SELECT i.priority_rank AS rank, i.owner_team_id, ${FIX_DAYS} AS days FROM issues i WHERE ${cond})
-     SELECT 'all' AS grp, '' AS key, 'All' AS label, ${pct} FROM x
-     UNION ALL
-     SELECT 'priority', x.rank::text, '', ${pct} FROM x GROUP BY x.rank
-     UNION ALL
-     SELECT 'team', COALESCE(x.owner_team_id::text, 'none'), COALESCE(max(t.name), 'No team'), ${pct}
-       FROM x LEFT JOIN teams t ON t.id = x.owner_team_id GROUP BY x.owner_team_id`,
+    `WITH x AS MATERIALIZED (SELECT i.priority_rank AS rank, i.owner_team_id AS team, ${FIX_DAYS} AS days
+                               FROM issues i WHERE ${cond}),
+     g AS (SELECT 'all' AS grp, NULL::smallint AS rank, NULL::uuid AS team, ${pct} FROM x
+           UNION ALL SELECT 'priority', x.rank, NULL, ${pct} FROM x GROUP BY x.rank
+           UNION ALL SELECT 'team', NULL, x.team, ${pct} FROM x GROUP BY x.team)
+     SELECT g.grp, CASE g.grp WHEN 'all' THEN '' WHEN 'priority' THEN g.rank::text ELSE COALESCE(g.team::text, 'none') END AS key,
+            CASE g.grp WHEN 'all' THEN 'All' WHEN 'priority' THEN '' ELSE COALESCE(t.name, 'No team') END AS label, g.n, g.pct
+       FROM g LEFT JOIN teams t ON t.id = g.team`,
     q.params,
   )
   const rank = (r: { grp: string; key: string; label: string }) =>
@@ -715,8 +716,8 @@ const timeToFix = async (db: Queryable, ws: string, f: QueueFilter, w: InsightWi
         key: r.key,
         label: r.label,
         fixed: r.n,
-        medianDays: round1(r.med),
-        p90Days: round1(r.p90),
+        medianDays: round1(r.pct?.[0]),
+        p90Days: round1(r.pct?.[1]),
       }))
   )
 }
@@ -801,7 +802,7 @@ const scannerOverlap = async (db: Queryable, ws: string, f: QueueFilter, w: Insi
   const s = q.p(start)
   const e = q.p(end)
   const lead = (first: string, second: string) =>
-    `percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM ${second} - ${first}) / 86400.0)
+    `percentile_cont(0.5) WITHIN GROUP (ORDER BY date_part('epoch', ${second} - ${first}) / 86400)
        FILTER (WHERE ${second} - ${first} >= interval '1 day')`
   const { rows } = await db.query<{
     ka: string
@@ -846,7 +847,7 @@ const scannerOverlap = async (db: Queryable, ws: string, f: QueueFilter, w: Insi
             count(*) FILTER (WHERE ta IS NULL AND tb IS NULL)::int AS neither,
             count(*) FILTER (WHERE tb - ta >= interval '1 day')::int AS a_first,
             count(*) FILTER (WHERE ta - tb >= interval '1 day')::int AS b_first,
-            count(*) FILTER (WHERE abs(extract(epoch FROM tb - ta)) < 86400)::int AS same_day,
+            count(*) FILTER (WHERE abs(date_part('epoch', tb - ta)) < 86400)::int AS same_day,
             ${lead('ta', 'tb')} AS a_lead, ${lead('tb', 'ta')} AS b_lead
        FROM x GROUP BY ka, kb ORDER BY ka, kb`,
     q.params,
