@@ -32,7 +32,9 @@ const days = z.number().nullable().describe('days, to one decimal; null when not
 export const HeadlineRow = z.strictObject({
   openCritical: count,
   breached: count,
+  breachedIsEstimate: z.boolean().describe("breached is the planner's estimate (above 10,000), as the queue's totals"),
   dueIn7Days: count,
+  dueIn7DaysIsEstimate: z.boolean(),
   medianDaysToFix: days,
   fixedInWindow: count,
   fixedThisWeek: count,
@@ -70,7 +72,14 @@ export const SlaPoint = z.strictObject({
   withinSlaShare: z.number().nullable(),
   breached: count.nullable(),
 })
-export const SlaSummary = z.strictObject({ breached: count, dueIn7Days: count, fixed: count, fixedWithinSla: count })
+export const SlaSummary = z.strictObject({
+  breached: count,
+  breachedIsEstimate: z.boolean(),
+  dueIn7Days: count,
+  dueIn7DaysIsEstimate: z.boolean(),
+  fixed: count,
+  fixedWithinSla: count,
+})
 export const DecisionCountRow = z.strictObject({
   group: z.enum(['accepted_by_expiry', 'false_positive_by_source']),
   key: z.string(),

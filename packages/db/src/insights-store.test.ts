@@ -417,7 +417,14 @@ describe.each(DRIVERS)('insights on %s', (driver) => {
       ['2026-03-09', 0, 0, null, 1],
     ])
     // now: 3 breached (due 03-06); 7 due within 7 days (03-19)
-    expect(r.summary).toEqual({ breached: 1, dueIn7Days: 1, fixed: 3, fixedWithinSla: 2 })
+    expect(r.summary).toEqual({
+      breached: 1,
+      breachedIsEstimate: false,
+      dueIn7Days: 1,
+      dueIn7DaysIsEstimate: false,
+      fixed: 3,
+      fixedWithinSla: 2,
+    })
   })
 
   it('decisions: accepted risk by expiry month, false positives by scanner', async () => {
@@ -505,11 +512,29 @@ describe.each(DRIVERS)('insights on %s', (driver) => {
   it('headline: open critical, breached, median time to fix, fixed this week', async () => {
     const r = await measure('headline')
     expect(r.series).toEqual([
-      { openCritical: 1, breached: 1, dueIn7Days: 1, medianDaysToFix: 14, fixedInWindow: 3, fixedThisWeek: 1 },
+      {
+        openCritical: 1,
+        breached: 1,
+        breachedIsEstimate: false,
+        dueIn7Days: 1,
+        dueIn7DaysIsEstimate: false,
+        medianDaysToFix: 14,
+        fixedInWindow: 3,
+        fixedThisWeek: 1,
+      },
     ])
     const payments = await measure('headline', { team: T1 })
     expect(payments.series).toEqual([
-      { openCritical: 0, breached: 0, dueIn7Days: 0, medianDaysToFix: 14, fixedInWindow: 3, fixedThisWeek: 0 },
+      {
+        openCritical: 0,
+        breached: 0,
+        breachedIsEstimate: false,
+        dueIn7Days: 0,
+        dueIn7DaysIsEstimate: false,
+        medianDaysToFix: 14,
+        fixedInWindow: 3,
+        fixedThisWeek: 0,
+      },
     ])
   })
 
@@ -578,5 +603,31 @@ describe.each(DRIVERS)('insights on %s', (driver) => {
     await db.query(`DELETE FROM issues WHERE id = 10`)
     await db.query(`DELETE FROM insight_flows`)
     await db.query(`DELETE FROM insight_flow_state`)
+  })
+
+  it('breached and due soon: counted exactly up to 10,000, the planner\'s estimate (flagged) above, as the queue', async () => {
+    const big = '00000000-0000-4000-8000-0000000000b1'
+    await db.query(`INSERT INTO workspaces (id, name) VALUES ($1, 'backlog')`, [big])
+    await db.query(
+      `INSERT INTO issues (id, workspace_id, target_key, package_key, cve, target_kind, target_name, package_name, ecosystem,
+         severity, severity_rank, priority, priority_rank, status, detected_at, first_seen_at, last_seen_at, sla_due_at)
+       OVERRIDING SYSTEM VALUE
+       SELECT 100000 + g, $1, 'repo:' || g, 'pkg:npm/p', 'CVE-2025-' || g, 'repository', 'r', 'p', 'npm', 'high', 3, 'high', 3, 'open',
+              '2026-01-01', '2026-01-01', '2026-01-01', '2026-02-01'::timestamptz + make_interval(mins => g)
+         FROM generate_series(1, 12000) g`,
+      [big],
+    )
+    await db.query('ANALYZE issues')
+    const h = (await computeInsight(db, big, 'headline', {}, WINDOW, CTX)).series[0] as {
+      breached: number
+      breachedIsEstimate: boolean
+      dueIn7Days: number
+      dueIn7DaysIsEstimate: boolean
+    }
+    expect(h.breachedIsEstimate).toBe(true)
+    expect(h.breached).toBeGreaterThan(6000)
+    expect(h.breached).toBeLessThan(24000)
+    expect([h.dueIn7Days, h.dueIn7DaysIsEstimate]).toEqual([0, false])
+    await db.query(`DELETE FROM issues WHERE workspace_id = $1`, [big])
   })
 })

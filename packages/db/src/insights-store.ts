@@ -1,7 +1,7 @@
 import { severityFromRank, severityRank } from '@vulnsync/core'
 import type { Db, Queryable } from './driver.ts'
 import { InputError } from './errors.ts'
-import { type QueueFilter, queueWhere } from './queue-store.ts'
+import { countIssues, type QueueFilter, queueWhere } from './queue-store.ts'
 
 /**
  * Insights (ADR 0011, docs/insights.md): the history of open issues as daily counts (`insight_snapshots`, levels) and
@@ -487,8 +487,12 @@ export interface OverlapRow {
 
 export interface HeadlineRow {
   openCritical: number
+  /** open issues past due now; an estimate (flagged) above EXACT_COUNT_LIMIT, as the queue's totals */
   breached: number
+  breachedIsEstimate: boolean
+  /** open issues due in the next 7 days; the same */
   dueIn7Days: number
+  dueIn7DaysIsEstimate: boolean
   /** median days from detection to the verified fix, of the issues fixed in the window */
   medianDaysToFix: number | null
   fixedInWindow: number
@@ -504,7 +508,14 @@ export type InsightResult =
   | {
       measure: 'sla'
       series: SlaPoint[]
-      summary: { breached: number; dueIn7Days: number; fixed: number; fixedWithinSla: number }
+      summary: {
+        breached: number
+        breachedIsEstimate: boolean
+        dueIn7Days: number
+        dueIn7DaysIsEstimate: boolean
+        fixed: number
+        fixedWithinSla: number
+      }
     }
   | { measure: 'decisions'; series: DecisionCountRow[] }
   | { measure: 'scanner-overlap'; series: OverlapRow[] }
@@ -722,20 +733,19 @@ const timeToFix = async (db: Queryable, ws: string, f: QueueFilter, w: InsightWi
   )
 }
 
-/** Open issues past due at `now`, and due within the next 7 days. */
+/**
+ * Open issues past due at `now`, and due within the next 7 days: counted as the queue counts its totals (exact when
+ * the planner expects at most EXACT_COUNT_LIMIT and a bounded count confirms it, otherwise the planner's estimate,
+ * flagged), so a backlog of 300,000 breached issues costs no scan of 300,000 index entries, and the number the
+ * dashboard shows is the one the queue shows behind its link.
+ */
 const dueCounts = async (db: Queryable, ws: string, f: QueueFilter, now: Date) => {
-  const q = queueWhere(ws, f)
-  const n = q.p(now)
-  const { rows } = await db.query<{ breached: number; soon: number }>(
-    // two ranges of issues_sla_open (one pass over every open issue with a due date was a sequential scan)
-    `SELECT (SELECT count(*)::int FROM issues i
-              WHERE ${q.where} AND i.status = 'open' AND i.sla_due_at IS NOT NULL AND i.sla_due_at < ${n}) AS breached,
-            (SELECT count(*)::int FROM issues i
-              WHERE ${q.where} AND i.status = 'open' AND i.sla_due_at IS NOT NULL AND i.sla_due_at >= ${n}
-                AND i.sla_due_at < ${n}::timestamptz + interval '7 days') AS soon`,
-    q.params,
+  const [breached, soon] = await Promise.all(
+    (['breached', 'due_soon'] as const).map((state) =>
+      countIssues(db, ws, { ...f, sla: { states: [state], now, dueSoonDays: 7 } }),
+    ),
   )
-  return rows[0]!
+  return { breached: breached!, soon: soon! }
 }
 
 const sla = async (db: Queryable, ws: string, f: QueueFilter, w: InsightWindow, c: InsightContext) => {
@@ -766,7 +776,17 @@ const sla = async (db: Queryable, ws: string, f: QueueFilter, w: InsightWindow, 
   const now = await dueCounts(db, ws, f, c.now)
   const fixed = series.reduce((a, x) => a + x.fixed, 0)
   const fixedWithinSla = series.reduce((a, x) => a + x.fixedWithinSla, 0)
-  return { series, summary: { breached: now.breached, dueIn7Days: now.soon, fixed, fixedWithinSla } }
+  return {
+    series,
+    summary: {
+      breached: now.breached.total,
+      breachedIsEstimate: now.breached.estimate,
+      dueIn7Days: now.soon.total,
+      dueIn7DaysIsEstimate: now.soon.estimate,
+      fixed,
+      fixedWithinSla,
+    },
+  }
 }
 
 const decisions = async (db: Queryable, ws: string, f: QueueFilter, w: InsightWindow): Promise<DecisionCountRow[]> => {
@@ -895,8 +915,10 @@ const headline = async (
   const due = await dueCounts(db, ws, f, c.now)
   return {
     openCritical: r.crit,
-    breached: due.breached,
-    dueIn7Days: due.soon,
+    breached: due.breached.total,
+    breachedIsEstimate: due.breached.estimate,
+    dueIn7Days: due.soon.total,
+    dueIn7DaysIsEstimate: due.soon.estimate,
     medianDaysToFix: round1(r.med),
     fixedInWindow: r.nfixed,
     fixedThisWeek: r.week,

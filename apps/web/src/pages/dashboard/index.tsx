@@ -6,7 +6,7 @@ import { ErrorBox, Spinner } from '../../components/feedback.tsx'
 import { useApplications, useTeams } from '../../components/owner.tsx'
 import { PageHeader } from '../../components/page-header.tsx'
 import { useConnectors, useKindDisplay } from '../../connectors-cache.ts'
-import { fmtNumber } from '../../format.ts'
+import { fmtCount, fmtNumber } from '../../format.ts'
 import { useLoad } from '../../hooks.ts'
 import { Link, navigate, useLocation } from '../../router.tsx'
 import { ANY_DECISION } from '../../workflow.ts'
@@ -174,8 +174,8 @@ export function DashboardPage() {
         />
         <Headline
           label="SLA breached"
-          value={h ? fmtNumber(h.breached) : null}
-          note={h ? `${fmtNumber(h.dueIn7Days)} due in the next 7 days` : undefined}
+          value={h ? fmtCount(h.breached, h.breachedIsEstimate) : null}
+          note={h ? `${fmtCount(h.dueIn7Days, h.dueIn7DaysIsEstimate)} due in the next 7 days` : undefined}
           href={to({ sla: 'breached' })}
           tone="warn"
         />
@@ -253,8 +253,14 @@ export function DashboardPage() {
               <>
                 {fmtShare(sla.data.summary.fixed ? sla.data.summary.fixedWithinSla / sla.data.summary.fixed : null)} of
                 the {fmtNumber(sla.data.summary.fixed)} fixes in the window were within SLA;{' '}
-                <Link to={to({ sla: 'breached' })}>{fmtNumber(sla.data.summary.breached)} open past due</Link>,{' '}
-                <Link to={to({ sla: 'due_soon' })}>{fmtNumber(sla.data.summary.dueIn7Days)} due in 7 days</Link>.
+                <Link to={to({ sla: 'breached' })}>
+                  {fmtCount(sla.data.summary.breached, sla.data.summary.breachedIsEstimate)} open past due
+                </Link>
+                ,{' '}
+                <Link to={to({ sla: 'due_soon' })}>
+                  {fmtCount(sla.data.summary.dueIn7Days, sla.data.summary.dueIn7DaysIsEstimate)} due in 7 days
+                </Link>
+                .
               </>
             ) : (
               'Share of fixes within SLA, and open issues past due.'
