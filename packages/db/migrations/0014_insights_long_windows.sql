@@ -16,8 +16,8 @@ ALTER TABLE issue_sources ADD CONSTRAINT issue_sources_pkey PRIMARY KEY (issue_i
 
 ANALYZE issue_sources;
 
--- Flows by period (new versus fixed over long windows): new detections and status changes (fixed, reopened, decided)
--- counted by period and by the snapshots' dimensions, so a two-year window sums about a hundred periods instead of a
+-- Flows by period (new versus fixed and SLA compliance over long windows): new detections, status changes (fixed,
+-- reopened, decided) and the SLA of the fixes counted by period and by the snapshots' dimensions, so a two-year window sums about a hundred periods instead of a
 -- million issues and their events. A period is a week (from Monday) cut at the first of a month: it never straddles
 -- a week or a month, so both intervals add whole periods. Complete periods only; the state says how far.
 CREATE TABLE insight_flows (
@@ -30,10 +30,14 @@ CREATE TABLE insight_flows (
   new             int NOT NULL,
   fixed           int NOT NULL,
   reopened        int NOT NULL,
-  decided         int NOT NULL
+  decided         int NOT NULL,
+  -- issues verified fixed now whose fix falls in the period and that had a due date, and of them fixed by it (SLA
+  -- compliance); a reopened issue leaves its fix's period at the end of the sync that reopened it
+  fixed_due       int NOT NULL,
+  fixed_within    int NOT NULL
 );
 CREATE INDEX insight_flows_period ON insight_flows (workspace_id, period)
-  INCLUDE (priority, team_id, application_id, sources, new, fixed, reopened, decided);
+  INCLUDE (priority, team_id, application_id, sources, new, fixed, reopened, decided, fixed_due, fixed_within);
 
 -- the periods before rolled_to are rolled up; rolled_at (the database's clock) is when, so the end of a sync can find
 -- the issues created since with a detection in a rolled period

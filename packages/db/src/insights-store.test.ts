@@ -559,7 +559,7 @@ describe.each(DRIVERS)('insights on %s', (driver) => {
     await db.query(`UPDATE issues SET status = 'open', fixed_at = NULL, closed_at = NULL WHERE id = 7`)
   })
 
-  it('flows rolled up by period answer as the issues do; the end of a sync counts a late detection in', async () => {
+  it('flows rolled up by period answer as the issues do; the end of a sync counts late detections and reopened fixes', async () => {
     const windows: InsightWindow[] = [
       WINDOW,
       { from: '2026-01-01', to: '2026-03-18', interval: 'month' },
@@ -569,7 +569,8 @@ describe.each(DRIVERS)('insights on %s', (driver) => {
     const filters: QueueFilter[] = [{}, { team: T1 }, { team: null }, { priority: ['critical'] }, { source: ['ox'] }]
     const all = async () => {
       const out: unknown[] = []
-      for (const w of windows) for (const f of filters) out.push((await measure('new-vs-fixed', f, w)).series)
+      for (const w of windows)
+        for (const f of filters) for (const m of ['new-vs-fixed', 'sla'] as const) out.push(await measure(m, f, w))
       return out
     }
     const live = await all()
@@ -600,12 +601,28 @@ describe.each(DRIVERS)('insights on %s', (driver) => {
     expect(r.rolled).toBe(0)
     expect(r.recounted).toBeGreaterThan(0)
     expect((await week()).new).toBe(2)
+
+    // a sync reopens issue 2 (fixed 02-24, a week after its due date): its fix's period counts it until the end of
+    // that sync, then not
+    const late2 = async () => (await measure('sla')).series.find((x: any) => x.bucket === '2026-02-23') as any
+    expect((await late2()).fixed).toBe(1)
+    await db.query(`UPDATE issues SET status = 'open', fixed_at = NULL, closed_at = NULL WHERE id = 2`)
+    await db.query(
+      `INSERT INTO issue_events (workspace_id, issue_id, at, actor, actor_kind, type, detail)
+       VALUES ($1, 2, now(), 'sync', 'sync', 'status', '{"from": "fixed", "to": "open", "reason": "reopened"}')`,
+      [WS],
+    )
+    expect((await late2()).fixed).toBe(1)
+    await rollFlows(db, WS, { now: NOW, late: true })
+    expect((await late2()).fixed).toBe(0)
+    await db.query(`DELETE FROM issue_events WHERE issue_id = 2 AND at > '2026-06-01'`)
+    await db.query(`UPDATE issues SET status = 'fixed', fixed_at = $1, closed_at = $1 WHERE id = 2`, [t('02-24')])
     await db.query(`DELETE FROM issues WHERE id = 10`)
     await db.query(`DELETE FROM insight_flows`)
     await db.query(`DELETE FROM insight_flow_state`)
   })
 
-  it('breached and due soon: counted exactly up to 10,000, the planner\'s estimate (flagged) above, as the queue', async () => {
+  it("breached and due soon: counted exactly up to 10,000, the planner's estimate (flagged) above, as the queue", async () => {
     const big = '00000000-0000-4000-8000-0000000000b1'
     await db.query(`INSERT INTO workspaces (id, name) VALUES ($1, 'backlog')`, [big])
     await db.query(

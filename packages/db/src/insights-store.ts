@@ -268,8 +268,9 @@ const flowsRolledTo = async (db: Queryable, workspaceId: string): Promise<string
 
 /**
  * Replaces the flow rows of the periods [from, to) (period starts) with the counts of the issues and their timeline:
- * new by detection, fixed, reopened and decided by their status events, each with the issue's priority, owner and
- * sources as they are now (the periods keep them; the snapshots keep levels the same way).
+ * new by detection, fixed, reopened and decided by their status events, the SLA of the issues verified fixed now by
+ * their fix, each with the issue's priority, owner and sources as they are now (the periods keep them; the snapshots
+ * keep levels the same way).
  */
 const writeFlows = async (tx: Queryable, workspaceId: string, from: string, to: string): Promise<number> => {
   const start = `($2::date)::timestamp AT TIME ZONE 'UTC'`
@@ -280,19 +281,26 @@ const writeFlows = async (tx: Queryable, workspaceId: string, from: string, to: 
     to,
   ])
   const r = await tx.query(
-    `INSERT INTO insight_flows (workspace_id, period, priority, team_id, application_id, sources, new, fixed, reopened, decided)
+    `INSERT INTO insight_flows (workspace_id, period, priority, team_id, application_id, sources, new, fixed, reopened,
+       decided, fixed_due, fixed_within)
      SELECT $1, x.period, x.priority, x.owner_team_id, x.application_id, x.sources, sum(x.n)::int,
             count(*) FILTER (WHERE x.kind = 'fixed')::int, count(*) FILTER (WHERE x.kind = 'reopened')::int,
-            count(*) FILTER (WHERE x.kind = 'decided')::int
+            count(*) FILTER (WHERE x.kind = 'decided')::int, count(*) FILTER (WHERE x.kind = 'sla')::int,
+            count(*) FILTER (WHERE x.kind = 'sla' AND x.within)::int
        FROM (SELECT ${periodSql('i.detected_at')} AS period, i.priority, i.owner_team_id, i.application_id,
-                    ${SOURCES_SQL} AS sources, 1 AS n, NULL AS kind
+                    ${SOURCES_SQL} AS sources, 1 AS n, NULL AS kind, NULL::boolean AS within
                FROM issues i WHERE i.workspace_id = $1 AND i.detected_at >= ${start} AND i.detected_at < ${end}
              UNION ALL
-             SELECT ${periodSql('ev.at')}, i.priority, i.owner_team_id, i.application_id, ${SOURCES_SQL}, 0, k.kind
+             SELECT ${periodSql('ev.at')}, i.priority, i.owner_team_id, i.application_id, ${SOURCES_SQL}, 0, k.kind, NULL
                FROM issue_events ev CROSS JOIN LATERAL (SELECT ${FLOW_KIND_SQL} AS kind) k
                JOIN issues i ON i.id = ev.issue_id
               WHERE ev.workspace_id = $1 AND ev.type = 'status' AND ev.at >= ${start} AND ev.at < ${end}
-                AND k.kind IS NOT NULL) x
+                AND k.kind IS NOT NULL
+             UNION ALL
+             SELECT ${periodSql('i.fixed_at')}, i.priority, i.owner_team_id, i.application_id, ${SOURCES_SQL}, 0, 'sla',
+                    i.fixed_at <= i.sla_due_at
+               FROM issues i WHERE i.workspace_id = $1 AND i.status = 'fixed' AND i.sla_due_at IS NOT NULL
+                AND i.fixed_at >= ${start} AND i.fixed_at < ${end}) x
       GROUP BY x.period, x.priority, x.owner_team_id, x.application_id, x.sources`,
     [workspaceId, from, to],
   )
@@ -302,7 +310,10 @@ const writeFlows = async (tx: Queryable, workspaceId: string, from: string, to: 
 export interface RollFlowsResult {
   /** periods rolled up for the first time */
   rolled: number
-  /** rolled periods counted again: issues created since the last roll with a detection or a status change in them */
+  /**
+   * rolled periods counted again: those the issues created since the last roll have a detection or a status change in,
+   * and those the issues whose status changed since have a fix in
+   */
   recounted: number
 }
 
@@ -344,10 +355,15 @@ export const rollFlows = (db: Db, workspaceId: string, o: { now: Date; late?: bo
       const late = await tx.query<{ p: string }>(
         `WITH n AS (SELECT id, detected_at FROM issues
                      WHERE workspace_id = $1 AND created_at >= $2::timestamptz - interval '1 hour')
+         , changed AS (SELECT DISTINCT issue_id FROM issue_events
+                        WHERE workspace_id = $1 AND type = 'status' AND at >= $2::timestamptz - interval '1 hour')
          SELECT p::text FROM (
            SELECT ${periodSql('n.detected_at')} AS p FROM n
            UNION SELECT ${periodSql('ev.at')} FROM issue_events ev JOIN n ON n.id = ev.issue_id
-            WHERE ev.workspace_id = $1 AND ev.type = 'status') x
+            WHERE ev.workspace_id = $1 AND ev.type = 'status'
+           -- a reopened issue leaves the period of its fix (its fixed_at is gone: the fix's event says when)
+           UNION SELECT ${periodSql('ev.at')} FROM issue_events ev JOIN changed c ON c.issue_id = ev.issue_id
+            WHERE ev.type = 'status' AND ev.detail->>'to' = 'fixed') x
           WHERE p < $3::date ORDER BY 1`,
         [workspaceId, state.at, state.to],
       )
@@ -588,7 +604,8 @@ const FLOW_KIND_SQL = `CASE
            WHEN ev.detail->>'to' = 'open' AND ev.detail->>'from' <> 'excluded' THEN 'reopened'
            WHEN ev.detail->>'from' = 'open' AND ev.detail->>'reason' = 'decided' THEN 'decided' END`
 
-type FlowKind = 'new' | 'fixed' | 'reopened' | 'decided'
+const FLOW_KINDS = ['new', 'fixed', 'reopened', 'decided'] as const
+type FlowKind = (typeof FLOW_KINDS)[number]
 
 /** The flows of [start, end) from the issues and their timeline, by bucket. */
 const liveFlows = async (
@@ -616,49 +633,57 @@ const liveFlows = async (
   return rows
 }
 
-/** The flows of whole periods [from, to) from their rows, by bucket. */
-const periodFlows = async (
+/** The sums of the period rows [from, to) by bucket, over the snapshots' filters. */
+const periodSums = async <K extends string>(
   db: Queryable,
   ws: string,
   f: QueueFilter,
   interval: InsightInterval,
-  from: string,
-  to: string,
-) => {
-  const params: unknown[] = [ws, from, to]
+  range: { from: string; to: string },
+  columns: readonly K[],
+): Promise<({ bucket: string } & Record<K, number>)[]> => {
+  const params: unknown[] = [ws, range.from, range.to]
   const p = (v: unknown) => {
     params.push(v)
     return `$${params.length}`
   }
-  const { rows } = await db.query<{ bucket: string; new: number; fixed: number; reopened: number; decided: number }>(
-    `SELECT date_trunc('${interval}', s.period)::date::text AS bucket, sum(s.new)::int AS new, sum(s.fixed)::int AS fixed,
-            sum(s.reopened)::int AS reopened, sum(s.decided)::int AS decided
+  const { rows } = await db.query<{ bucket: string } & Record<K, number>>(
+    `SELECT date_trunc('${interval}', s.period)::date::text AS bucket, ${columns.map((c) => `sum(s.${c})::int AS ${c}`).join(', ')}
        FROM insight_flows s WHERE s.workspace_id = $1 AND s.period >= $2::date AND s.period < $3::date${snapshotWhere(f, p)}
       GROUP BY 1`,
     params,
   )
-  return rows.flatMap((r) =>
-    (['new', 'fixed', 'reopened', 'decided'] as const).map((kind) => ({ bucket: r.bucket, kind, n: r[kind] })),
-  )
+  return rows
 }
 
 /**
- * New versus fixed. Weeks and months over the snapshots' filters read the rolled-up periods the window holds whole
- * (ADR 0011, "Update, 2026-12-04") and count the rest (the window's ragged ends, the periods not rolled up yet) from
- * the issues and their timeline; days, and any other filter, count everything from the issues.
+ * How a window is read where flows are rolled up (ADR 0011, "Update, 2026-12-04"): the whole periods it holds that
+ * are rolled up, [from, to) as period starts, and the instants around them counted from the issues. Days, and any
+ * filter but the snapshots' (team, application, source, priority), count everything from the issues.
  */
-const newVsFixed = async (db: Queryable, ws: string, f: QueueFilter, w: InsightWindow, _c: InsightContext) => {
+const splitWindow = async (db: Queryable, ws: string, f: QueueFilter, w: InsightWindow) => {
   const { start, end } = bounds(w)
-  const parts: Promise<{ bucket: string; kind: FlowKind; n: number }[]>[] = []
   const rolledTo =
     w.interval === 'day' || unsupportedFilters('open-by-priority', f).length ? null : await flowsRolledTo(db, ws)
   const a = w.from === periodOf(w.from) ? w.from : nextPeriod(w.from)
   const b = rolledTo === null ? a : minDay(rolledTo, periodOf(addDays(w.to, 1)))
-  if (a < b) {
-    if (w.from < a) parts.push(liveFlows(db, ws, f, w.interval, start, dayStart(a)))
-    parts.push(periodFlows(db, ws, f, w.interval, a, b))
-    if (dayStart(b) < end) parts.push(liveFlows(db, ws, f, w.interval, dayStart(b), end))
-  } else parts.push(liveFlows(db, ws, f, w.interval, start, end))
+  if (a >= b) return { periods: null, live: [{ start, end }] }
+  const live: { start: Date; end: Date }[] = []
+  if (w.from < a) live.push({ start, end: dayStart(a) })
+  if (dayStart(b) < end) live.push({ start: dayStart(b), end })
+  return { periods: { from: a, to: b }, live }
+}
+
+/** New versus fixed: the rolled-up periods the window holds, and the rest from the issues and their timeline. */
+const newVsFixed = async (db: Queryable, ws: string, f: QueueFilter, w: InsightWindow, _c: InsightContext) => {
+  const split = await splitWindow(db, ws, f, w)
+  const parts = split.live.map((r) => liveFlows(db, ws, f, w.interval, r.start, r.end))
+  if (split.periods)
+    parts.push(
+      periodSums(db, ws, f, w.interval, split.periods, FLOW_KINDS).then((rows) =>
+        rows.flatMap((r) => FLOW_KINDS.map((kind) => ({ bucket: r.bucket, kind, n: r[kind] }))),
+      ),
+    )
   const byBucket = new Map<string, FlowPoint>()
   for (const b of bucketsOf(w)) byBucket.set(b, { bucket: b, new: 0, fixed: 0, reopened: 0, decided: 0 })
   for (const rows of await Promise.all(parts))
@@ -748,15 +773,34 @@ const dueCounts = async (db: Queryable, ws: string, f: QueueFilter, now: Date) =
   return { breached: breached!, soon: soon! }
 }
 
-const sla = async (db: Queryable, ws: string, f: QueueFilter, w: InsightWindow, c: InsightContext) => {
+/** The fixes of [start, end) that had a due date, and of them those by it, by bucket, from the issues. */
+const liveFixes = async (
+  db: Queryable,
+  ws: string,
+  f: QueueFilter,
+  interval: InsightInterval,
+  start: Date,
+  end: Date,
+) => {
   const q = queueWhere(ws, f)
-  const cond = fixedInWindow(q, w)
-  const { rows } = await db.query<{ bucket: string; fixed: number; within: number }>(
-    `SELECT date_trunc('${w.interval}', i.fixed_at AT TIME ZONE 'UTC')::date::text AS bucket, count(*)::int AS fixed,
-            count(*) FILTER (WHERE i.fixed_at <= i.sla_due_at)::int AS within
-       FROM issues i WHERE ${cond} AND i.sla_due_at IS NOT NULL GROUP BY 1`,
+  const { rows } = await db.query<{ bucket: string; fixed_due: number; fixed_within: number }>(
+    `SELECT date_trunc('${interval}', i.fixed_at AT TIME ZONE 'UTC')::date::text AS bucket, count(*)::int AS fixed_due,
+            count(*) FILTER (WHERE i.fixed_at <= i.sla_due_at)::int AS fixed_within
+       FROM issues i WHERE ${q.where} AND i.status = 'fixed' AND i.fixed_at >= ${q.p(start)} AND i.fixed_at < ${q.p(end)}
+        AND i.sla_due_at IS NOT NULL GROUP BY 1`,
     q.params,
   )
+  return rows
+}
+
+const sla = async (db: Queryable, ws: string, f: QueueFilter, w: InsightWindow, c: InsightContext) => {
+  const split = await splitWindow(db, ws, f, w)
+  const parts = split.live.map((r) => liveFixes(db, ws, f, w.interval, r.start, r.end))
+  if (split.periods)
+    parts.push(periodSums(db, ws, f, w.interval, split.periods, ['fixed_due', 'fixed_within'] as const))
+  const rows: { bucket: string; fixed: number; within: number }[] = []
+  for (const part of await Promise.all(parts))
+    for (const r of part) rows.push({ bucket: r.bucket, fixed: r.fixed_due, within: r.fixed_within })
   const breached = await levels(db, ws, f, w, { by: null, slaState: 'breached' })
   const byBucket = new Map<string, SlaPoint>()
   for (const b of bucketsOf(w))
@@ -764,9 +808,9 @@ const sla = async (db: Queryable, ws: string, f: QueueFilter, w: InsightWindow, 
   for (const r of rows) {
     const pt = byBucket.get(r.bucket)
     if (!pt) continue
-    pt.fixed = r.fixed
-    pt.fixedWithinSla = r.within
-    pt.withinSlaShare = share(r.within, r.fixed)
+    pt.fixed += r.fixed
+    pt.fixedWithinSla += r.within
+    pt.withinSlaShare = share(pt.fixedWithinSla, pt.fixed)
   }
   for (const r of breached) {
     const pt = byBucket.get(r.bucket)
