@@ -152,7 +152,9 @@ try {
         [ws],
       )
     })
-    await timed('coverage (refreshCoverage, as at the end of each sync)', () => refreshCoverage(db, ws))
+    // the statistics a sync keeps during an import (refreshIngestStatistics); PGlite has no autovacuum to gather them
+    await db.query('ANALYZE')
+    await timed('coverage and detections (refreshCoverage, as at the end of each sync)', () => refreshCoverage(db, ws))
     await timed('timeline and decisions', async () => {
       await db.query(
         `INSERT INTO issue_events (workspace_id, issue_id, at, actor, actor_kind, type, detail)

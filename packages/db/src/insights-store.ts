@@ -235,14 +235,16 @@ export const refreshCoverage = (db: Db, workspaceId: string, connectionId?: stri
   db.transaction(async (tx) => {
     const which = connectionId ? 'AND s.connection_id = $2' : ''
     const params = connectionId ? [workspaceId, connectionId] : [workspaceId]
+    // the source rows still without one, then their occurrences, in one join the planner can hash (a first import
+    // leaves every row of the connection to do)
     await tx.query(
-      `UPDATE issue_sources s SET detected_at = x.at
-         FROM (SELECT s.issue_id, s.connection_id,
-                      (SELECT min(o.detected_at) FROM occurrences o
-                        WHERE o.issue_id = s.issue_id AND o.connection_id = s.connection_id) AS at
-                 FROM issue_sources s JOIN issues i ON i.id = s.issue_id
-                WHERE i.workspace_id = $1 AND s.detected_at IS NULL ${which}) x
-        WHERE s.issue_id = x.issue_id AND s.connection_id = x.connection_id AND x.at IS NOT NULL`,
+      `WITH todo AS (SELECT s.issue_id, s.connection_id FROM issue_sources s JOIN issues i ON i.id = s.issue_id
+                      WHERE i.workspace_id = $1 AND s.detected_at IS NULL ${which})
+       UPDATE issue_sources s SET detected_at = x.at
+         FROM (SELECT o.issue_id, o.connection_id, min(o.detected_at) AS at
+                 FROM todo JOIN occurrences o ON o.issue_id = todo.issue_id AND o.connection_id = todo.connection_id
+                GROUP BY 1, 2) x
+        WHERE s.issue_id = x.issue_id AND s.connection_id = x.connection_id`,
       params,
     )
     await tx.query(`DELETE FROM issue_coverage s WHERE s.workspace_id = $1 ${which}`, params)
