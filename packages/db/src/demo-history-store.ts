@@ -93,6 +93,10 @@ export const generateDemoHistory = async (
     }
     // the levels of the past from the issue dates; today's snapshot as the daily job takes it
     await tx.query(`DELETE FROM insight_snapshots WHERE workspace_id = $1`, [workspaceId])
+    // the generated issues carry their past as created_at too (the end of a sync finds late detections by it): the
+    // flows are rolled up again from the start below
+    await tx.query(`DELETE FROM insight_flows WHERE workspace_id = $1`, [workspaceId])
+    await tx.query(`DELETE FROM insight_flow_state WHERE workspace_id = $1`, [workspaceId])
     await tx.query(`DELETE FROM insight_snapshot_days WHERE workspace_id = $1`, [workspaceId])
 
     const from = isoDay(new Date(o.now.getTime() - (days - 1) * 86_400_000))
@@ -102,7 +106,7 @@ export const generateDemoHistory = async (
     return { issues: ids.length, snapshotDays: b.days }
   })
   await takeSnapshot(db, workspaceId, { now: o.now, dueSoonDays: policy.dueSoonDays, origin: 'daily' })
-  // the generated past's flows: rolled up as the daily job would, or counted again where rolled up already
-  await rollFlows(db, workspaceId, { now: o.now, late: true })
+  // the flows of the past, the generated one with it, rolled up as the daily job's first run does
+  await rollFlows(db, workspaceId, { now: o.now })
   return { issues: out.issues, snapshotDays: out.snapshotDays + 1 }
 }
