@@ -347,6 +347,9 @@ export const writeOccurrenceBatch = async (
           contexts[i]?.application_id ?? null,
         ]),
       )
+      // the trigram GIN indexes (migration 0011) take new entries in their pending list and merge it into the index
+      // when it is full, sorting it in work_mem: with 4MB (the default) a batch's merge runs in several small rounds
+      await tx.exec(`SET LOCAL work_mem = '64MB'`)
       const { rows: created } = await tx.query<KeyedIssue & { id: number }>(
         `INSERT INTO issues (workspace_id, target_key, package_key, cve, repository_id, target_kind, target_name, target_url,
             package_name, ecosystem, aliases, versions, fixed_versions, severity, severity_rank, priority, priority_rank,
