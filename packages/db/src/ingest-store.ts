@@ -348,7 +348,7 @@ export const writeOccurrenceBatch = async (
         ]),
       )
       // the trigram GIN indexes (migration 0011) take new entries in their pending list and merge it into the index
-      // when it is full, sorting it in work_mem: with 4MB (the default) a batch's merge runs in several small rounds
+      // when it is full, collecting its entries in work_mem: with 4MB (the default) the merge runs in several rounds
       await tx.exec(`SET LOCAL work_mem = '64MB'`)
       const { rows: created } = await tx.query<KeyedIssue & { id: number }>(
         `INSERT INTO issues (workspace_id, target_key, package_key, cve, repository_id, target_kind, target_name, target_url,
