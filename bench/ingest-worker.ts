@@ -3,6 +3,7 @@
  * findings' occurrence rows written with COPY into a bare table without indexes, on the same database), then N
  * generated findings through the engine with the test connector (first run), then the same N again (unchanged re-run).
  * BENCH_DROP_INDEXES=a,b drops those indexes after the migrations, to measure what each index costs the ingest.
+ * BENCH_BATCH=n writes in batches of n (the engine's default otherwise).
  * BENCH_PROFILE=1 adds the time spent in each statement (and in transactions outside statements) to stderr.
  * Prints one JSON line.
  */
@@ -54,7 +55,13 @@ for (const name of dropped) {
 }
 const { conn } = await seedBenchTenant(db, REPOS)
 const connector = createTestConnector(() => dataset, { pageSize: 1000 })
-const opts = { db, logger: silent, allowPrivateNetworks: true, batchSize: 2000 }
+// the engine's own batch size unless BENCH_BATCH says otherwise
+const opts = {
+  db,
+  logger: silent,
+  allowPrivateNetworks: true,
+  ...(process.env.BENCH_BATCH ? { batchSize: Number(process.env.BENCH_BATCH) } : {}),
+}
 const never = new AbortController().signal
 
 const timed = async () => {

@@ -19,7 +19,7 @@ import {
   type VendorFactor,
 } from '@vulnsync/core'
 import { anyLiveDecisionFor, flagDecisionsForReview, reconcileDecisions } from './decision-store.ts'
-import type { Db, Queryable } from './driver.ts'
+import { copyText, type Db, type Queryable } from './driver.ts'
 import { lookupFeeds } from './feed-store.ts'
 import {
   ensureOwnerContexts,
@@ -96,6 +96,36 @@ interface Existing {
 }
 
 const json = (v: unknown) => JSON.stringify(v)
+/** a value for a json or jsonb column of a staging table: its JSON text, or NULL */
+const asJson = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v))
+
+/**
+ * The temporary tables a batch's new issues and occurrences are copied into (COPY: nothing for the database to parse
+ * but the values) before one set-based INSERT each reads them; one per session, emptied at every commit.
+ */
+const STAGING = {
+  ingest_issues: `target_key text, package_key text, cve text, repository_id bigint, target_kind text,
+    target_name text, package_name text, ecosystem text, aliases jsonb, versions jsonb, fixed_versions jsonb,
+    severity text, severity_rank smallint, priority text, priority_rank smallint, factors json, explanation text,
+    detected_at timestamptz, sla_due_at timestamptz, target_versions jsonb, kev jsonb, owner_context_id bigint,
+    owner_team_id uuid, application_id uuid`,
+  ingest_occurrences: `source_key text, cve text, aliases jsonb, package_purl text, package_key text,
+    package_name text, ecosystem text, package_version text, target json, target_kind text, target_name text,
+    target_version text, match_key text, match_display text, ext_provider text, ext_id text, url_key text,
+    name_key text, repository_id bigint, issue_id bigint, scope text, severity text, vendor_severity text, cvss json,
+    detected_at timestamptz, fixed_versions jsonb, signals jsonb, vendor_factors jsonb, evidence json,
+    vendor_state text, title text, link text, content_hash text, manifest_path text, affected_ranges jsonb,
+    ownership jsonb`,
+}
+
+/** Copies rows (in the column order of STAGING[table]) into that staging table, creating it in this session first. */
+const stageRows = async (tx: Queryable, table: keyof typeof STAGING, rows: unknown[][]) => {
+  await tx.exec(
+    `DO $$ BEGIN IF to_regclass('pg_temp.${table}') IS NULL THEN
+       CREATE TEMPORARY TABLE ${table} (${STAGING[table]}) ON COMMIT DELETE ROWS; END IF; END $$`,
+  )
+  await tx.copyFrom(`COPY ${table} FROM STDIN`, copyText(rows))
+}
 
 /** Loads the workspace's live repositories and manual mappings into the one matcher (packages/core). */
 export const loadRepoMatcher = async (db: Queryable, workspaceId: string): Promise<RepoMatcher> => {
@@ -287,12 +317,39 @@ export const writeOccurrenceBatch = async (
       // an issue created here gets its ownership context in the same INSERT (an UPDATE after it would write every
       // index of the row again); refreshIssueOwnership below still decides the rest and rewrites it if it differs
       const contexts = await ownerContextsForNewIssues(tx, workspaceId, groupList, candidates, now)
-      const withContexts = candidates.map((c, i) => ({
-        ...c,
-        owner_context_id: contexts[i]?.id ?? null,
-        owner_team_id: contexts[i]?.team_id ?? null,
-        application_id: contexts[i]?.application_id ?? null,
-      }))
+      await stageRows(
+        tx,
+        'ingest_issues',
+        candidates.map((c, i) => [
+          c.target_key,
+          c.package_key,
+          c.cve,
+          c.repository_id,
+          c.target_kind,
+          c.target_name,
+          c.package_name,
+          c.ecosystem,
+          asJson(c.aliases),
+          asJson(c.versions),
+          asJson(c.fixed_versions),
+          c.severity,
+          c.severity_rank,
+          c.priority,
+          c.priority_rank,
+          asJson(c.factors),
+          c.explanation,
+          c.detected_at,
+          c.sla_due_at,
+          asJson(c.target_versions),
+          asJson(c.kev),
+          contexts[i]?.id ?? null,
+          contexts[i]?.team_id ?? null,
+          contexts[i]?.application_id ?? null,
+        ]),
+      )
+      // the trigram GIN indexes (migration 0011) take new entries in their pending list and merge it into the index
+      // when it is full, collecting its entries in work_mem: with 4MB (the default) the merge runs in several rounds
+      await tx.exec(`SET LOCAL work_mem = '64MB'`)
       const { rows: created } = await tx.query<KeyedIssue & { id: number }>(
         `INSERT INTO issues (workspace_id, target_key, package_key, cve, repository_id, target_kind, target_name, target_url,
             package_name, ecosystem, aliases, versions, fixed_versions, severity, severity_rank, priority, priority_rank,
@@ -304,15 +361,11 @@ export const writeOccurrenceBatch = async (
             x.package_name, x.ecosystem, x.aliases, x.versions, x.fixed_versions, x.severity, x.severity_rank, x.priority,
             x.priority_rank, x.factors, x.explanation, 'open', x.detected_at, $2, $2, $2, $2, x.sla_due_at,
             x.target_versions, x.kev, x.owner_context_id, x.owner_team_id, x.application_id
-           FROM json_to_recordset($3::json) AS x(target_key text, package_key text, cve text, repository_id bigint,
-             target_kind text, target_name text, package_name text, ecosystem text, aliases jsonb, versions jsonb,
-             fixed_versions jsonb, severity text, severity_rank smallint, priority text, priority_rank smallint,
-             factors json, explanation text, detected_at timestamptz, sla_due_at timestamptz, target_versions jsonb,
-             kev jsonb, owner_context_id bigint, owner_team_id uuid, application_id uuid)
+           FROM ingest_issues x
            LEFT JOIN repositories r ON r.id = x.repository_id
          ON CONFLICT (workspace_id, target_key, package_key, cve) DO NOTHING
          RETURNING id, target_key, package_key, cve`,
-        [workspaceId, now, json(withContexts)],
+        [workspaceId, now],
       )
       out.issuesCreated = created.length
       for (const c of created) issueIds.set(issueKey(c), c.id)
@@ -353,11 +406,48 @@ export const writeOccurrenceBatch = async (
        ON CONFLICT (connection_id, source_key) DO UPDATE SET raw = excluded.raw, updated_at = excluded.updated_at`,
       [connectionId, now, json([...raws].map(([k, r]) => ({ k, r })))],
     )
-    const payload = write.map(({ row: { raw: _raw, ...row }, ...w }) => ({
-      ...row,
-      repository_id: w.repositoryId,
-      issue_id: w.issueKey ? (issueIds.get(issueKey(w.issueKey)) ?? null) : null,
-    }))
+    await stageRows(
+      tx,
+      'ingest_occurrences',
+      write.map(({ row: r, repositoryId, issueKey: key }) => [
+        r.source_key,
+        r.cve,
+        asJson(r.aliases),
+        r.package_purl,
+        r.package_key,
+        r.package_name,
+        r.ecosystem,
+        r.package_version,
+        asJson(r.target),
+        r.target_kind,
+        r.target_name,
+        r.target_version,
+        r.match_key,
+        r.match_display,
+        r.ext_provider,
+        r.ext_id,
+        r.url_key,
+        r.name_key,
+        repositoryId,
+        key ? (issueIds.get(issueKey(key)) ?? null) : null,
+        r.scope,
+        r.severity,
+        r.vendor_severity,
+        asJson(r.cvss),
+        r.detected_at,
+        asJson(r.fixed_versions),
+        asJson(r.signals),
+        asJson(r.vendor_factors),
+        asJson(r.evidence),
+        r.vendor_state,
+        r.title,
+        r.link,
+        r.content_hash,
+        r.manifest_path,
+        asJson(r.affected_ranges),
+        asJson(r.ownership),
+      ]),
+    )
     await tx.query(
       `INSERT INTO occurrences AS o (workspace_id, connection_id, source_key, cve, aliases, package_purl, package_key,
           package_name, ecosystem, package_version, target, target_kind, target_name, target_version, match_key,
@@ -372,13 +462,7 @@ export const writeOccurrenceBatch = async (
           CASE WHEN x.detected_at IS NULL THEN 'first_seen' ELSE 'vendor' END, x.fixed_versions, x.signals,
           x.vendor_factors, x.evidence, x.vendor_state, x.title, x.link, x.content_hash, 'present', $3, $3, $4, NULL,
           x.manifest_path, x.affected_ranges, x.ownership
-         FROM json_to_recordset($5::json) AS x(source_key text, cve text, aliases jsonb, package_purl text,
-          package_key text, package_name text, ecosystem text, package_version text, target json, target_kind text,
-          target_name text, target_version text, match_key text, match_display text, ext_provider text, ext_id text, url_key text,
-          name_key text, repository_id bigint, issue_id bigint, scope text, severity text, vendor_severity text,
-          cvss json, detected_at timestamptz, fixed_versions jsonb, signals jsonb, vendor_factors jsonb, evidence json,
-          vendor_state text, title text, link text, content_hash text, manifest_path text, affected_ranges jsonb,
-          ownership jsonb)
+         FROM ingest_occurrences x
        ON CONFLICT (connection_id, source_key, cve) DO UPDATE SET
           aliases = excluded.aliases, package_purl = excluded.package_purl, package_key = excluded.package_key,
           package_name = excluded.package_name, ecosystem = excluded.ecosystem,
@@ -398,7 +482,7 @@ export const writeOccurrenceBatch = async (
           state = 'present', last_seen_at = excluded.last_seen_at, last_seen_run_id = excluded.last_seen_run_id,
           absent_since = NULL, manifest_path = excluded.manifest_path, affected_ranges = excluded.affected_ranges,
           ownership = excluded.ownership`,
-      [workspaceId, connectionId, now, runId, json(payload)],
+      [workspaceId, connectionId, now, runId],
     )
     if (touched.size > 0) await recomputeIssues(tx, [...touched], now, { runId })
     // ownership: the scanner's applications, then the owner of every new and changed issue

@@ -33,7 +33,7 @@ export interface EngineOptions {
   logger: Logger
   allowPrivateNetworks: boolean
   now?: () => Date
-  /** records per write batch (default 2,500) */
+  /** records per write batch (default 5,000: a batch is written once half of it is read at a checkpoint, or all of it) */
   batchSize?: number
   collapse?: CollapseRule
   sleep?: (ms: number) => Promise<void>
@@ -81,7 +81,7 @@ export const executeRun = async (
     }
   }
   const state = new RunState(db, runId, now, run)
-  const writer = new BatchWriter(db, connection, runId, state, now, opts.batchSize ?? 2500)
+  const writer = new BatchWriter(db, connection, runId, state, now, opts.batchSize ?? 5_000)
   const ctx = connectionContext(connector, 'read', {
     config: connection.config,
     secrets: connection.secrets,
