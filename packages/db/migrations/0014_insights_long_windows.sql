@@ -1,6 +1,6 @@
 -- Each source's own first detection of an issue, kept on the issue's source row (issue 17, ADR 0011 "Update,
--- 2026-12-04"). Scanner overlap read it from every occurrence of the window's issues: a sequential scan of the
--- occurrences (2.0 s of 2.9 s for 90 days at 1,000,000 issues). NULL until the end of the sync that wrote the row
+-- 2026-12-03: long windows"). Scanner overlap read it from every occurrence of the window's issues: a sequential scan
+-- of the occurrences (2.0 s of 2.9 s for 90 days at 1,000,000 issues). NULL until the end of the sync that wrote the row
 -- (refreshCoverage fills it in); a source with no occurrence of its own (generated demo history) stays NULL and
 -- counts from the issue's detection.
 ALTER TABLE issue_sources ADD COLUMN detected_at timestamptz;

@@ -659,9 +659,9 @@ const periodSums = async <K extends string>(
 }
 
 /**
- * How a window is read where flows are rolled up (ADR 0011, "Update, 2026-12-04"): the whole periods it holds that
- * are rolled up, [from, to) as period starts, and the instants around them counted from the issues. Days, and any
- * filter but the snapshots' (team, application, source, priority), count everything from the issues.
+ * How a window is read where flows are rolled up (ADR 0011, "Update, 2026-12-03: long windows"): the whole periods
+ * it holds that are rolled up, [from, to) as period starts, and the instants around them counted from the issues.
+ * Days, and any filter but the snapshots' (team, application, source, priority), count everything from the issues.
  */
 const splitWindow = async (db: Queryable, ws: string, f: QueueFilter, w: InsightWindow) => {
   const { start, end } = bounds(w)
