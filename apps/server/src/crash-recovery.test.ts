@@ -60,8 +60,10 @@ const poll = async <T>(what: string, fn: () => Promise<T | undefined>, timeoutMs
   }
 }
 
-// a sync that takes several seconds: 40 Endor pages of 100 findings, 250 ms each
-const slowEndor = () => startEndorSimulator({ findings: 4000, projects: 20, faults: { latencyMs: 250 } })
+// a sync that takes several seconds: 80 Endor pages of 100 findings, 250 ms each. The engine writes a batch once half
+// of it (2,500 records) is read or 5 s passed: 8,000 findings keep the run mid-sync, with a cursor, for seconds after
+// its first write (with 4,000, the first write and the last could come close together and the poll miss the middle)
+const slowEndor = () => startEndorSimulator({ findings: 8000, projects: 20, faults: { latencyMs: 250 } })
 
 type Call = (method: string, path: string, body?: unknown) => Promise<{ status: number; body: any }>
 const connectEndor = (api: TestApp['api'] | Call, url: string) =>
