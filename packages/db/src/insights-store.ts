@@ -71,11 +71,15 @@ export const periodOf = (day: string): string => {
   const month = bucketOf(day, 'month')
   return week > month ? week : month
 }
+/** The first day of the month after the one a day falls in. */
+const nextMonthOf = (day: string): string => {
+  const d = dayStart(day)
+  return isoDay(new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1)))
+}
 /** The first day of the next period. */
 const nextPeriod = (day: string): string => {
   const nextWeek = addDays(bucketOf(day, 'week'), 7)
-  const d = dayStart(day)
-  const nextMonth = isoDay(new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1)))
+  const nextMonth = nextMonthOf(day)
   return nextWeek < nextMonth ? nextWeek : nextMonth
 }
 const minDay = (a: string, b: string) => (a < b ? a : b)
@@ -91,10 +95,7 @@ export const bucketsOf = (w: InsightWindow): string[] => {
     out.push(b)
     if (w.interval === 'day') b = addDays(b, 1)
     else if (w.interval === 'week') b = addDays(b, 7)
-    else {
-      const d = dayStart(b)
-      b = isoDay(new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1)))
-    }
+    else b = nextMonthOf(b)
   }
   return out
 }
@@ -609,6 +610,9 @@ const FLOW_KIND_SQL = `CASE
 const FLOW_KINDS = ['new', 'fixed', 'reopened', 'decided'] as const
 type FlowKind = (typeof FLOW_KINDS)[number]
 
+/** Rows of counts by bucket: what a window's live part and its rolled-up periods both give (the periods' columns). */
+type BucketCounts<K extends string> = { bucket: string } & Record<K, number>
+
 /** The flows of [start, end) from the issues and their timeline, by bucket. */
 const liveFlows = async (
   db: Queryable,
@@ -617,7 +621,7 @@ const liveFlows = async (
   interval: InsightInterval,
   start: Date,
   end: Date,
-) => {
+): Promise<BucketCounts<FlowKind>[]> => {
   const q = queueWhere(ws, f)
   const s = q.p(start)
   const e = q.p(end)
@@ -632,7 +636,7 @@ const liveFlows = async (
       GROUP BY 1, 2`,
     q.params,
   )
-  return rows
+  return rows.map((r) => ({ bucket: r.bucket, new: 0, fixed: 0, reopened: 0, decided: 0, [r.kind]: r.n }))
 }
 
 /** The sums of the period rows [from, to) by bucket, over the snapshots' filters. */
@@ -643,13 +647,13 @@ const periodSums = async <K extends string>(
   interval: InsightInterval,
   range: { from: string; to: string },
   columns: readonly K[],
-): Promise<({ bucket: string } & Record<K, number>)[]> => {
+): Promise<BucketCounts<K>[]> => {
   const params: unknown[] = [ws, range.from, range.to]
   const p = (v: unknown) => {
     params.push(v)
     return `$${params.length}`
   }
-  const { rows } = await db.query<{ bucket: string } & Record<K, number>>(
+  const { rows } = await db.query<BucketCounts<K>>(
     `SELECT date_trunc('${interval}', s.period)::date::text AS bucket, ${columns.map((c) => `sum(s.${c})::int AS ${c}`).join(', ')}
        FROM insight_flows s WHERE s.workspace_id = $1 AND s.period >= $2::date AND s.period < $3::date${snapshotWhere(f, p)}
       GROUP BY 1`,
@@ -676,25 +680,41 @@ const splitWindow = async (db: Queryable, ws: string, f: QueueFilter, w: Insight
   return { periods: { from: a, to: b }, live }
 }
 
-/** New versus fixed: the rolled-up periods the window holds, and the rest from the issues and their timeline. */
-const newVsFixed = async (db: Queryable, ws: string, f: QueueFilter, w: InsightWindow, _c: InsightContext) => {
+/**
+ * Counts of a window by bucket (`splitWindow`): the rolled-up periods' columns summed, and the same counts of the
+ * rest from the issues (`live`, for one range of instants), added up per bucket. Every bucket of the window is there.
+ */
+const countsByBucket = async <K extends string>(
+  db: Queryable,
+  ws: string,
+  f: QueueFilter,
+  w: InsightWindow,
+  columns: readonly K[],
+  live: (range: { start: Date; end: Date }) => Promise<BucketCounts<K>[]>,
+): Promise<Map<string, BucketCounts<K>>> => {
   const split = await splitWindow(db, ws, f, w)
-  const parts = split.live.map((r) => liveFlows(db, ws, f, w.interval, r.start, r.end))
-  if (split.periods)
-    parts.push(
-      periodSums(db, ws, f, w.interval, split.periods, FLOW_KINDS).then((rows) =>
-        rows.flatMap((r) => FLOW_KINDS.map((kind) => ({ bucket: r.bucket, kind, n: r[kind] }))),
-      ),
-    )
-  const byBucket = new Map<string, FlowPoint>()
-  for (const b of bucketsOf(w)) byBucket.set(b, { bucket: b, new: 0, fixed: 0, reopened: 0, decided: 0 })
+  const parts = split.live.map(live)
+  if (split.periods) parts.push(periodSums(db, ws, f, w.interval, split.periods, columns))
+  const zero = () => Object.fromEntries(columns.map((c) => [c, 0])) as Record<K, number>
+  const out = new Map<string, BucketCounts<K>>(bucketsOf(w).map((b) => [b, { bucket: b, ...zero() }]))
   for (const rows of await Promise.all(parts))
     for (const r of rows) {
-      const pt = byBucket.get(r.bucket)
-      if (pt) pt[r.kind] += r.n
+      const pt = out.get(r.bucket)
+      if (pt) for (const c of columns) (pt as Record<K, number>)[c] += r[c]
     }
-  return [...byBucket.values()]
+  return out
 }
+
+/** New versus fixed: the rolled-up periods the window holds, and the rest from the issues and their timeline. */
+const newVsFixed = async (
+  db: Queryable,
+  ws: string,
+  f: QueueFilter,
+  w: InsightWindow,
+  _c: InsightContext,
+): Promise<FlowPoint[]> => [
+  ...(await countsByBucket(db, ws, f, w, FLOW_KINDS, (r) => liveFlows(db, ws, f, w.interval, r.start, r.end))).values(),
+]
 
 /**
  * The condition on an event's issue (alias `ev`) when the filter has one: without it the events are counted from the
@@ -775,6 +795,9 @@ const dueCounts = async (db: Queryable, ws: string, f: QueueFilter, now: Date) =
   return { breached: breached!, soon: soon! }
 }
 
+const SLA_COLUMNS = ['fixed_due', 'fixed_within'] as const
+type SlaColumn = (typeof SLA_COLUMNS)[number]
+
 /** The fixes of [start, end) that had a due date, and of them those by it, by bucket, from the issues. */
 const liveFixes = async (
   db: Queryable,
@@ -783,9 +806,9 @@ const liveFixes = async (
   interval: InsightInterval,
   start: Date,
   end: Date,
-) => {
+): Promise<BucketCounts<SlaColumn>[]> => {
   const q = queueWhere(ws, f)
-  const { rows } = await db.query<{ bucket: string; fixed_due: number; fixed_within: number }>(
+  const { rows } = await db.query<BucketCounts<SlaColumn>>(
     `SELECT date_trunc('${interval}', i.fixed_at AT TIME ZONE 'UTC')::date::text AS bucket, count(*)::int AS fixed_due,
             count(*) FILTER (WHERE i.fixed_at <= i.sla_due_at)::int AS fixed_within
        FROM issues i WHERE ${q.where} AND i.status = 'fixed' AND i.fixed_at >= ${q.p(start)} AND i.fixed_at < ${q.p(end)}
@@ -796,24 +819,17 @@ const liveFixes = async (
 }
 
 const sla = async (db: Queryable, ws: string, f: QueueFilter, w: InsightWindow, c: InsightContext) => {
-  const split = await splitWindow(db, ws, f, w)
-  const parts = split.live.map((r) => liveFixes(db, ws, f, w.interval, r.start, r.end))
-  if (split.periods)
-    parts.push(periodSums(db, ws, f, w.interval, split.periods, ['fixed_due', 'fixed_within'] as const))
-  const rows: { bucket: string; fixed: number; within: number }[] = []
-  for (const part of await Promise.all(parts))
-    for (const r of part) rows.push({ bucket: r.bucket, fixed: r.fixed_due, within: r.fixed_within })
+  const fixes = await countsByBucket(db, ws, f, w, SLA_COLUMNS, (r) => liveFixes(db, ws, f, w.interval, r.start, r.end))
   const breached = await levels(db, ws, f, w, { by: null, slaState: 'breached' })
   const byBucket = new Map<string, SlaPoint>()
-  for (const b of bucketsOf(w))
-    byBucket.set(b, { bucket: b, fixed: 0, fixedWithinSla: 0, withinSlaShare: null, breached: null })
-  for (const r of rows) {
-    const pt = byBucket.get(r.bucket)
-    if (!pt) continue
-    pt.fixed += r.fixed
-    pt.fixedWithinSla += r.within
-    pt.withinSlaShare = share(pt.fixedWithinSla, pt.fixed)
-  }
+  for (const r of fixes.values())
+    byBucket.set(r.bucket, {
+      bucket: r.bucket,
+      fixed: r.fixed_due,
+      fixedWithinSla: r.fixed_within,
+      withinSlaShare: share(r.fixed_within, r.fixed_due),
+      breached: null,
+    })
   for (const r of breached) {
     const pt = byBucket.get(r.bucket)
     if (pt) pt.breached = r.n ?? 0
