@@ -203,7 +203,11 @@ try {
   const ws = kept?.n === count ? kept.id : await build()
   if (kept?.n === count) line(`reusing the bench data in the database (${count.toLocaleString('en')} issues)`)
   // the flows' periods: all of them the first time (as the daily job's first run), nothing after
-  await timed('flows by period (rollFlows, first run or nothing to do)', () => rollFlows(db, ws, { now }))
+  // the flows' periods and the months of time to fix and scanner overlap: all of them the first time (as the daily
+  // job's first run), nothing after
+  await timed('flows by period and month (rollFlows, first run or nothing to do)', () => rollFlows(db, ws, { now }))
+  // the end of a sync: the late periods counted again, and scanner overlap of every complete month
+  await timed('end of a sync (rollFlows late)', () => rollFlows(db, ws, { now, late: true }))
   if (driver === 'pglite') {
     // what the server runs after each sync on PGlite (no autovacuum there): the first after the import, then again
     // with nothing changed (the steady state between syncs)

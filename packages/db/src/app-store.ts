@@ -340,8 +340,11 @@ export const updateConnection = async (
 export const softDeleteConnection = async (db: Queryable, workspaceId: string, id: string) =>
   (
     await db.query(
-      `UPDATE connections SET deleted_at = now(), secrets_enc = '', name = name || ' (disconnected ' || to_char(now(), 'YYYY-MM-DD HH24:MI:SS') || ')'
-        WHERE workspace_id = $1 AND id = $2 AND deleted_at IS NULL`,
+      // scanner overlap leaves the connection out from now: every day of it counted again (insights-store.ts)
+      `WITH d AS (
+         UPDATE connections SET deleted_at = now(), secrets_enc = '', name = name || ' (disconnected ' || to_char(now(), 'YYYY-MM-DD HH24:MI:SS') || ')'
+          WHERE workspace_id = $1 AND id = $2 AND deleted_at IS NULL RETURNING workspace_id)
+       INSERT INTO insight_overlap_dirty (workspace_id, day) SELECT workspace_id, NULL FROM d`,
       [workspaceId, id],
     )
   ).rowCount

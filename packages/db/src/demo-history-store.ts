@@ -97,6 +97,8 @@ export const generateDemoHistory = async (
     // flows are rolled up again from the start below
     await tx.query(`DELETE FROM insight_flows WHERE workspace_id = $1`, [workspaceId])
     await tx.query(`DELETE FROM insight_flow_state WHERE workspace_id = $1`, [workspaceId])
+    await tx.query(`DELETE FROM insight_fix_times WHERE workspace_id = $1`, [workspaceId])
+    await tx.query(`DELETE FROM insight_overlap WHERE workspace_id = $1`, [workspaceId])
     await tx.query(`DELETE FROM insight_snapshot_days WHERE workspace_id = $1`, [workspaceId])
 
     const from = isoDay(new Date(o.now.getTime() - (days - 1) * 86_400_000))

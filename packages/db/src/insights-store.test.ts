@@ -1,5 +1,6 @@
 import { type Severity, severityRank } from '@vulnsync/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { softDeleteConnection } from './app-store.ts'
 import type { Db } from './driver.ts'
 import {
   backfillSnapshots,
@@ -43,6 +44,7 @@ const T1 = '00000000-0000-4000-8000-0000000000f1'
 const T2 = '00000000-0000-4000-8000-0000000000f2'
 const NOW = new Date('2026-03-18T12:00:00Z')
 const WINDOW: InsightWindow = { from: '2026-02-02', to: '2026-03-15', interval: 'week' }
+const FEB: InsightWindow = { from: '2026-02-01', to: '2026-02-28', interval: 'month' }
 const CTX = { now: NOW, dueSoonDays: 7 }
 const t = (s: string) => `2026-${s.length === 5 ? `${s}T00:00` : s.replace(' ', 'T')}:00Z`
 
@@ -479,6 +481,13 @@ describe.each(DRIVERS)('insights on %s', (driver) => {
     expect((await measure('scanner-overlap')).series).toEqual([])
     await refreshCoverage(db, WS, A)
     expect(await cover()).toEqual(all)
+    // what a connection covers changed: every day's overlap is counted again at the next roll; unchanged: none
+    const dirty = async () => (await db.query<{ d: string | null }>(`SELECT day AS d FROM insight_overlap_dirty`)).rows
+    expect(await dirty()).toContainEqual({ d: null })
+    await db.query(`DELETE FROM insight_overlap_dirty`)
+    await refreshCoverage(db, WS, A)
+    await refreshCoverage(db, WS, B)
+    expect(await dirty()).toEqual([])
   })
 
   it("a source's own first detection: filled in at the end of its sync, and the issue's when it has no occurrence", async () => {
@@ -565,12 +574,21 @@ describe.each(DRIVERS)('insights on %s', (driver) => {
       { from: '2026-01-01', to: '2026-03-18', interval: 'month' },
       // ragged ends: 02-04 to 02-08 and 03-09 to 03-12 are counted from the issues, the periods between from their rows
       { from: '2026-02-04', to: '2026-03-12', interval: 'week' },
+      // February whole: time to fix and scanner overlap from its month's rows alone
+      FEB,
     ]
-    const filters: QueueFilter[] = [{}, { team: T1 }, { team: null }, { priority: ['critical'] }, { source: ['ox'] }]
+    const filters: QueueFilter[] = [
+      {},
+      { team: T1 },
+      { team: null },
+      { priority: ['critical'] },
+      { priority: ['critical', 'medium'], team: T1 },
+      { source: ['ox'] },
+    ]
+    const measures = ['new-vs-fixed', 'sla', 'time-to-fix', 'scanner-overlap', 'headline'] as const
     const all = async () => {
       const out: unknown[] = []
-      for (const w of windows)
-        for (const f of filters) for (const m of ['new-vs-fixed', 'sla'] as const) out.push(await measure(m, f, w))
+      for (const w of windows) for (const f of filters) for (const m of measures) out.push(await measure(m, f, w))
       return out
     }
     const live = await all()
@@ -583,6 +601,22 @@ describe.each(DRIVERS)('insights on %s', (driver) => {
       [WS],
     )
     expect(rows.rows[0]).toEqual({ n: expect.any(Number), new: 8 }) // every issue but 9 (detected 03-16)
+    // the fixes of the complete months (January, February) are rolled up by month, the detections up to 03-16 (where
+    // the flows are rolled to) by day (here summed by month) and by complete month
+    const months = await db.query<{ t: string; m: string; n: number }>(
+      `SELECT 'fix' AS t, month::text AS m, sum(n)::int AS n FROM insight_fix_times WHERE grain = 'p' GROUP BY 2
+       UNION ALL SELECT 'overlap ' || span, date_trunc('month', day)::date::text, sum(visible)::int FROM insight_overlap
+                  WHERE grain = 'p' GROUP BY 1, 2
+       ORDER BY 1, 2`,
+    )
+    expect(months.rows).toEqual([
+      { t: 'fix', m: '2026-02-01', n: 2 }, // 1 and 2 (8 is fixed again on 03-04: March, not complete)
+      { t: 'overlap day', m: '2026-01-01', n: 1 }, // 6
+      { t: 'overlap day', m: '2026-02-01', n: 4 }, // 1, 2, 3, 8 (5 on repo:1 pypi has one scanner)
+      { t: 'overlap day', m: '2026-03-01', n: 2 }, // 4, 7 (9 is detected 03-16)
+      { t: 'overlap month', m: '2026-01-01', n: 1 }, // the complete months, merged from their days
+      { t: 'overlap month', m: '2026-02-01', n: 4 },
+    ])
     expect(await all()).toEqual(live)
 
     // a sync imports issue 10, detected by the scanner on 02-10 (a rolled period): until the end of the sync the period
@@ -595,12 +629,32 @@ describe.each(DRIVERS)('insights on %s', (driver) => {
               severity, severity_rank, priority, priority_rank, 'open', '2026-02-10T00:00:00Z', now(), now(), owner_team_id
          FROM issues WHERE id = 2`,
     )
+    // found by snyk, as a sync writes it: a source row without its detection, and the occurrence that has it
+    await db.query(`INSERT INTO issue_sources (issue_id, connection_id, kind, present) VALUES (10, $1, 'snyk', true)`, [
+      A,
+    ])
+    await db.query(
+      `INSERT INTO occurrences (workspace_id, connection_id, source_key, cve, package_purl, package_key, package_name,
+         ecosystem, target, target_kind, target_name, match_key, match_display, issue_id, severity, vendor_severity,
+         detected_at, detected_at_source, content_hash, state, first_seen_at, last_seen_at, last_seen_run_id)
+       VALUES ($1, $2, 'k10', 'CVE-2026-0010', 'pkg:x/p', 'pkg:x/p', 'p', 'npm', '{}', 'repository', 'r', 'm', 'm',
+               10, 'high', 'high', '2026-02-10T00:00:00Z', 'vendor', 'h', 'present', now(), now(), gen_random_uuid())`,
+      [WS, A],
+    )
     const week = async () => (await measure('new-vs-fixed')).series.find((x: any) => x.bucket === '2026-02-09') as any
+    // snyk alone in February: 2; then 10 too
+    const snykAlone = async () => ((await measure('scanner-overlap', {}, FEB)).series[0] as any).onlyB
     expect((await week()).new).toBe(1)
+    expect(await snykAlone()).toBe(1)
+    // the end of the sync: the source's detection filled in marks the day of the issue's detection to count again
+    await refreshCoverage(db, WS, A)
+    expect((await db.query(`SELECT day::text AS d FROM insight_overlap_dirty`)).rows).toEqual([{ d: '2026-02-10' }])
     const r = await rollFlows(db, WS, { now: NOW, late: true })
     expect(r.rolled).toBe(0)
     expect(r.recounted).toBeGreaterThan(0)
     expect((await week()).new).toBe(2)
+    expect(await snykAlone()).toBe(2)
+    expect((await db.query(`SELECT * FROM insight_overlap_dirty`)).rows).toEqual([])
 
     // a sync reopens issue 2 (fixed 02-24, a week after its due date): its fix's period counts it until the end of
     // that sync, then not
@@ -612,14 +666,34 @@ describe.each(DRIVERS)('insights on %s', (driver) => {
        VALUES ($1, 2, now(), 'sync', 'sync', 'status', '{"from": "fixed", "to": "open", "reason": "reopened"}')`,
       [WS],
     )
+    const fixedInFeb = async () => ((await measure('time-to-fix', {}, FEB)).series[0] as any).fixed
     expect((await late2()).fixed).toBe(1)
+    expect(await fixedInFeb()).toBe(2)
     await rollFlows(db, WS, { now: NOW, late: true })
     expect((await late2()).fixed).toBe(0)
+    expect(await fixedInFeb()).toBe(1)
     await db.query(`DELETE FROM issue_events WHERE issue_id = 2 AND at > '2026-06-01'`)
     await db.query(`UPDATE issues SET status = 'fixed', fixed_at = $1, closed_at = $1 WHERE id = 2`, [t('02-24')])
+    await db.query(`DELETE FROM occurrences WHERE issue_id = 10`)
+    await db.query(`DELETE FROM issue_sources WHERE issue_id = 10`)
     await db.query(`DELETE FROM issues WHERE id = 10`)
     await db.query(`DELETE FROM insight_flows`)
     await db.query(`DELETE FROM insight_flow_state`)
+    await db.query(`DELETE FROM insight_fix_times`)
+    await db.query(`DELETE FROM insight_overlap`)
+  })
+
+  it('a disconnected scanner leaves scanner overlap: the rolled-up days are counted again at the next roll', async () => {
+    await rollFlows(db, WS, { now: NOW })
+    expect((await measure('scanner-overlap', {}, FEB)).series).toHaveLength(1)
+    await softDeleteConnection(db, WS, B)
+    // the minute's roll (no new period) counts every day again: no pair of scanners is left
+    await rollFlows(db, WS, { now: NOW })
+    expect((await measure('scanner-overlap', {}, FEB)).series).toEqual([])
+    expect((await measure('scanner-overlap')).series).toEqual([])
+    await db.query(`UPDATE connections SET deleted_at = NULL WHERE id = $1`, [B])
+    for (const t of ['insight_flows', 'insight_flow_state', 'insight_fix_times', 'insight_overlap'])
+      await db.query(`DELETE FROM ${t}`)
   })
 
   it("breached and due soon: counted exactly up to 10,000, the planner's estimate (flagged) above, as the queue", async () => {

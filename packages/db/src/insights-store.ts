@@ -1,7 +1,15 @@
-import { severityFromRank, severityRank } from '@vulnsync/core'
+import {
+  mergedPercentiles,
+  mergeSummaries,
+  SUMMARY_POINTS,
+  severityFromRank,
+  severityRank,
+  summaryFractions,
+  type ValueSummary,
+} from '@vulnsync/core'
 import type { Db, Queryable } from './driver.ts'
 import { InputError } from './errors.ts'
-import { countIssues, type QueueFilter, queueWhere } from './queue-store.ts'
+import { countIssues, type QueueFilter, queueWhere, ranksOf } from './queue-store.ts'
 
 /**
  * Insights (ADR 0011, docs/insights.md): the history of open issues as daily counts (`insight_snapshots`, levels) and
@@ -83,6 +91,10 @@ const nextPeriod = (day: string): string => {
   return nextWeek < nextMonth ? nextWeek : nextMonth
 }
 const minDay = (a: string, b: string) => (a < b ? a : b)
+/** The month (its first day) of a timestamp, in SQL. */
+const MONTH_SQL = (col: string) => `date_trunc('month', ${col} AT TIME ZONE 'UTC')::date`
+/** The day of a timestamp, in SQL. */
+const DAY_SQL = (col: string) => `(${col} AT TIME ZONE 'UTC')::date`
 /** The period of a timestamp column, in SQL (as `periodOf`). */
 const periodSql = (col: string) =>
   `greatest(date_trunc('week', ${col} AT TIME ZONE 'UTC'), date_trunc('month', ${col} AT TIME ZONE 'UTC'))::date`
@@ -237,26 +249,48 @@ export const refreshCoverage = (db: Db, workspaceId: string, connectionId?: stri
     const which = connectionId ? 'AND s.connection_id = $2' : ''
     const params = connectionId ? [workspaceId, connectionId] : [workspaceId]
     // the source rows still without one, then their occurrences, in one join the planner can hash (a first import
-    // leaves every row of the connection to do)
+    // leaves every row of the connection to do); the days of their issues' scanner overlap change: the issue's
+    // detection now, and the one before (the earliest of its other sources; the statement sees the rows as they were)
     await tx.query(
       `WITH todo AS (SELECT s.issue_id, s.connection_id FROM issue_sources s JOIN issues i ON i.id = s.issue_id
-                      WHERE i.workspace_id = $1 AND s.detected_at IS NULL ${which})
-       UPDATE issue_sources s SET detected_at = x.at
-         FROM (SELECT o.issue_id, o.connection_id, min(o.detected_at) AS at
-                 FROM todo JOIN occurrences o ON o.issue_id = todo.issue_id AND o.connection_id = todo.connection_id
-                GROUP BY 1, 2) x
-        WHERE s.issue_id = x.issue_id AND s.connection_id = x.connection_id`,
+                      WHERE i.workspace_id = $1 AND s.detected_at IS NULL ${which}),
+       filled AS (
+         UPDATE issue_sources s SET detected_at = x.at
+           FROM (SELECT o.issue_id, o.connection_id, min(o.detected_at) AS at
+                   FROM todo JOIN occurrences o ON o.issue_id = todo.issue_id AND o.connection_id = todo.connection_id
+                  GROUP BY 1, 2) x
+          WHERE s.issue_id = x.issue_id AND s.connection_id = x.connection_id RETURNING s.issue_id),
+       touched AS (SELECT DISTINCT issue_id FROM filled)
+       INSERT INTO insight_overlap_dirty (workspace_id, day)
+       SELECT DISTINCT $1::uuid, d FROM (
+         SELECT ${DAY_SQL('i.detected_at')} AS d FROM touched t JOIN issues i ON i.id = t.issue_id
+         UNION ALL
+         SELECT ${DAY_SQL('min(s.detected_at)')} FROM touched t JOIN issue_sources s ON s.issue_id = t.issue_id
+          GROUP BY t.issue_id) y
+        WHERE d IS NOT NULL`,
       params,
     )
-    await tx.query(`DELETE FROM issue_coverage s WHERE s.workspace_id = $1 ${which}`, params)
-    const r = await tx.query(
-      `INSERT INTO issue_coverage (workspace_id, connection_id, target_key, ecosystem)
-       SELECT DISTINCT i.workspace_id, s.connection_id, i.target_key, i.ecosystem
-         FROM issue_sources s JOIN issues i ON i.id = s.issue_id
-        WHERE i.workspace_id = $1 ${which}`,
+    // what the connection covers, changed where it differs (any change: every day's overlap counted again)
+    const r = await tx.query<{ n: number; changed: number }>(
+      `WITH want AS (SELECT DISTINCT s.connection_id, i.target_key, i.ecosystem
+                       FROM issue_sources s JOIN issues i ON i.id = s.issue_id WHERE i.workspace_id = $1 ${which}),
+       gone AS (DELETE FROM issue_coverage c WHERE c.workspace_id = $1 ${which.replace('s.', 'c.')}
+                  AND NOT EXISTS (SELECT 1 FROM want w WHERE w.connection_id = c.connection_id
+                                     AND w.target_key = c.target_key AND w.ecosystem = c.ecosystem)
+                RETURNING 1),
+       added AS (INSERT INTO issue_coverage (workspace_id, connection_id, target_key, ecosystem)
+                 SELECT $1, w.connection_id, w.target_key, w.ecosystem FROM want w
+                  WHERE NOT EXISTS (SELECT 1 FROM issue_coverage c WHERE c.workspace_id = $1
+                                       AND c.connection_id = w.connection_id AND c.target_key = w.target_key
+                                       AND c.ecosystem = w.ecosystem)
+                 RETURNING 1)
+       SELECT (SELECT count(*)::int FROM want) AS n, (SELECT count(*)::int FROM gone) + (SELECT count(*)::int FROM added) AS changed`,
       params,
     )
-    return r.rowCount
+    const { n, changed } = r.rows[0]!
+    if (changed > 0)
+      await tx.query(`INSERT INTO insight_overlap_dirty (workspace_id, day) VALUES ($1, NULL)`, [workspaceId])
+    return n
   })
 
 // ---------------------------------------------------------------------------------------------------- flows
@@ -310,6 +344,42 @@ const writeFlows = async (tx: Queryable, workspaceId: string, from: string, to: 
   return r.rowCount
 }
 
+/**
+ * The rollups of time to fix (by month) and scanner overlap (by day) of a roll of the flows from `from` to `target`
+ * (`before`: where the last roll ended, null the first time): the months it completes, and the fix times of the
+ * months of the periods counted again at the end of a sync (`fixMonths`); the days it rolls, and the overlap of the
+ * days marked since the last roll (`insight_overlap_dirty`: the issues' sources found at the end of a sync, every day
+ * when what a connection covers changed).
+ */
+const rollRollups = async (
+  tx: Queryable,
+  ws: string,
+  o: { from: string; before: string | null; target: string; fixMonths: Set<string> },
+) => {
+  const done = monthOf(o.target) // months before it are complete
+  const fresh = o.before === null ? monthOf(o.from) : minDay(monthOf(o.before), done)
+  if (fresh < done) await writeRollup(tx, ws, 'fix', fresh, done)
+  for (const m of [...o.fixMonths].sort()) if (m < fresh) await writeRollup(tx, ws, 'fix', m, nextMonthOf(m))
+  const dirty = (
+    await tx.query<{ d: string | null }>(
+      `DELETE FROM insight_overlap_dirty WHERE workspace_id = $1 RETURNING day::text AS d`,
+      [ws],
+    )
+  ).rows
+  if (dirty.some((d) => d.d === null)) return void (await writeRollup(tx, ws, 'overlap', '1970-01-01', o.target, done))
+  const first = o.before ?? o.from
+  if (first < o.target) await writeRollup(tx, ws, 'overlap', first, o.target, done)
+  // the marked days before, a run of consecutive days at a time
+  const days = [...new Set(dirty.map((d) => d.d!))].filter((d) => d < first).sort()
+  for (let k = 0; k < days.length; ) {
+    let end = addDays(days[k]!, 1)
+    let j = k + 1
+    while (j < days.length && days[j] === end) end = addDays(days[j++]!, 1)
+    await writeRollup(tx, ws, 'overlap', days[k]!, end, done)
+    k = j
+  }
+}
+
 export interface RollFlowsResult {
   /** periods rolled up for the first time */
   rolled: number
@@ -330,12 +400,14 @@ export const rollFlows = (db: Db, workspaceId: string, o: { now: Date; late?: bo
   db.transaction(async (tx) => {
     const target = periodOf(isoDay(o.now))
     const state = (
-      await tx.query<{ to: string; at: Date }>(
-        `SELECT rolled_to::text AS to, rolled_at AS at FROM insight_flow_state WHERE workspace_id = $1`,
+      await tx.query<{ to: string; at: Date; dirty: boolean }>(
+        `SELECT rolled_to::text AS to, rolled_at AS at,
+                EXISTS (SELECT 1 FROM insight_overlap_dirty d WHERE d.workspace_id = $1) AS dirty
+           FROM insight_flow_state WHERE workspace_id = $1`,
         [workspaceId],
       )
     ).rows[0]
-    if (state && state.to >= target && !o.late) return { rolled: 0, recounted: 0 }
+    if (state && state.to >= target && !o.late && !state.dirty) return { rolled: 0, recounted: 0 }
     await lockHistory(tx, workspaceId)
     let from = state?.to ?? null
     if (!state) {
@@ -353,6 +425,8 @@ export const rollFlows = (db: Db, workspaceId: string, o: { now: Date; late?: bo
       await writeFlows(tx, workspaceId, from!, target)
       for (let p = from!; p < target; p = nextPeriod(p)) rolled++
     }
+    // the months' fix times the late periods fall in are counted again with them
+    const fixMonths = new Set<string>()
     let recounted = 0
     if (state && o.late) {
       const late = await tx.query<{ p: string }>(
@@ -370,9 +444,13 @@ export const rollFlows = (db: Db, workspaceId: string, o: { now: Date; late?: bo
           WHERE p < $3::date ORDER BY 1`,
         [workspaceId, state.at, state.to],
       )
-      for (const { p } of late.rows) await writeFlows(tx, workspaceId, p, nextPeriod(p))
+      for (const { p } of late.rows) {
+        await writeFlows(tx, workspaceId, p, nextPeriod(p))
+        fixMonths.add(monthOf(p))
+      }
       recounted = late.rows.length
     }
+    await rollRollups(tx, workspaceId, { from: from!, before: state?.to ?? null, target, fixMonths })
     await tx.query(
       `INSERT INTO insight_flow_state (workspace_id, rolled_to, rolled_at) VALUES ($1, $2::date, now())
        ON CONFLICT (workspace_id) DO UPDATE SET rolled_to = greatest(insight_flow_state.rolled_to, excluded.rolled_to),
@@ -668,16 +746,10 @@ const periodSums = async <K extends string>(
  * Days, and any filter but the snapshots' (team, application, source, priority), count everything from the issues.
  */
 const splitWindow = async (db: Queryable, ws: string, f: QueueFilter, w: InsightWindow) => {
-  const { start, end } = bounds(w)
   const rolledTo =
     w.interval === 'day' || unsupportedFilters('open-by-priority', f).length ? null : await flowsRolledTo(db, ws)
-  const a = w.from === periodOf(w.from) ? w.from : nextPeriod(w.from)
-  const b = rolledTo === null ? a : minDay(rolledTo, periodOf(addDays(w.to, 1)))
-  if (a >= b) return { periods: null, live: [{ start, end }] }
-  const live: { start: Date; end: Date }[] = []
-  if (w.from < a) live.push({ start, end: dayStart(a) })
-  if (dayStart(b) < end) live.push({ start: dayStart(b), end })
-  return { periods: { from: a, to: b }, live }
+  const split = splitBy(w, rolledTo, periodOf, nextPeriod)
+  return { periods: split.units, live: split.live }
 }
 
 /**
@@ -724,60 +796,309 @@ const newVsFixed = async (
 const ofIssue = (q: ReturnType<typeof queueWhere>) =>
   q.filtered ? `AND EXISTS (SELECT 1 FROM issues i WHERE i.id = ev.issue_id AND ${q.where})` : ''
 
-/** Days from detection to the verified fix of the issues fixed in the window (alias `i`; the condition's params). */
-const fixedInWindow = (q: ReturnType<typeof queueWhere>, w: InsightWindow) => {
-  const { start, end } = bounds(w)
-  return `${q.where} AND i.status = 'fixed' AND i.fixed_at >= ${q.p(start)} AND i.fixed_at < ${q.p(end)}`
+// ---------------------------------------------------------------------------------------------------- rollups
+
+/**
+ * Time to fix and scanner overlap over long windows (ADR 0011, "Update, 2026-12-03: time to fix and overlap rolled
+ * up"): the complete months (fix times) or days (overlap) a window holds up to where the flows are rolled are read from
+ * rows rolled up with them (`insight_fix_times`, `insight_overlap`), the rest of the window from the issues in the
+ * same shape, and the two merged. Percentiles come from summaries (`ValueSummary`): exact up to SUMMARY_POINTS values
+ * a row, within about one percent of rank above.
+ */
+
+/** A summary of a value over a group's rows (those `where` keeps), in SQL: the values in order, or percentiles. */
+const summarySql = (v: string, where?: string) => {
+  const f = where ? ` FILTER (WHERE ${where})` : ''
+  return `CASE WHEN count(*)${f} <= ${SUMMARY_POINTS} THEN COALESCE(array_agg(${v} ORDER BY ${v})${f}, '{}')
+               ELSE percentile_cont(ARRAY[${summaryFractions().join(', ')}]::float8[]) WITHIN GROUP (ORDER BY ${v})${f} END`
 }
+
+/** The grains of a rollup: by priority ('p'), by team ('t'), by both ('pt'); `x.rank`, `x.team` grouped. */
+const GRAINS_SQL = 'GROUPING SETS ((x.rank), (x.team), (x.rank, x.team))'
+const GRAIN_SQL = `CASE GROUPING(x.rank, x.team) WHEN 0 THEN 'pt' WHEN 1 THEN 'p' ELSE 't' END`
+
+/** A row of a rollup, or the same of a window's issues; rank and team are null where the grain has none. */
+interface GrainRow {
+  grain: 'p' | 't' | 'pt'
+  rank: number | null
+  team: string | null
+}
+
+/**
+ * Which rows answer a filter of priority and team: `whole` the totals and the levels (by priority; by priority and
+ * team for one team), `byTeam` the split by team. Rows from a window's issues (the filter applied) pass the same tests.
+ */
+const grainPick = (f: QueueFilter) => {
+  const ranks = f.priority?.length ? ranksOf(f.priority) : null
+  const team = f.team
+  const fits = (r: GrainRow) =>
+    (ranks === null || (r.rank !== null && ranks.includes(r.rank))) && (team === undefined || r.team === team)
+  const wholeGrain = team === undefined ? 'p' : 'pt'
+  const teamGrain = team === undefined && ranks === null ? 't' : 'pt'
+  return {
+    whole: (r: GrainRow) => r.grain === wholeGrain && fits(r),
+    byTeam: (r: GrainRow) => r.grain === teamGrain && (teamGrain === 't' || fits(r)),
+    /** the rolled-up rows to read (alias `r`) */
+    where: (p: (v: unknown) => string, withTeams: boolean) => {
+      const grains = withTeams ? [...new Set([wholeGrain, teamGrain])] : [wholeGrain]
+      const conds = [`r.grain = ANY(${p(grains)}::text[])`]
+      if (ranks !== null) conds.push(`(r.grain = 't' OR r.priority_rank = ANY(${p(ranks)}::smallint[]))`)
+      if (team !== undefined) conds.push(team === null ? 'r.team_id IS NULL' : `r.team_id = ${p(team)}::uuid`)
+      return conds.join(' AND ')
+    },
+  }
+}
+
+/** The filters the rollups answer (any other reads the whole window from the issues). */
+const servedByRollups = (f: QueueFilter) =>
+  Object.entries(f).every(([k, v]) => v === undefined || v === false || k === 'priority' || k === 'team')
+
+/**
+ * How a window is read where something is rolled up by unit (a flows period, a month): the whole units it holds that
+ * are rolled up, [from, to) as unit starts, and the instants around them to read from the issues (all of the window
+ * when `rolledTo` is null).
+ */
+const splitBy = (
+  w: InsightWindow,
+  rolledTo: string | null,
+  unitOf: (day: string) => string,
+  next: (day: string) => string,
+) => {
+  const { start, end } = bounds(w)
+  const a = w.from === unitOf(w.from) ? w.from : next(w.from)
+  const b = rolledTo === null ? a : minDay(unitOf(rolledTo), unitOf(addDays(w.to, 1)))
+  if (a >= b) return { units: null, live: [{ start, end }] }
+  const live: { start: Date; end: Date }[] = []
+  if (w.from < a) live.push({ start, end: dayStart(a) })
+  if (dayStart(b) < end) live.push({ start: dayStart(b), end })
+  return { units: { from: a, to: b }, live }
+}
+const monthOf = (day: string) => bucketOf(day, 'month')
+
+/**
+ * The rows of a month measure for a window: the rolled-up months it holds (`table`, `columns` as the live SQL names
+ * them), and the rest from the issues (`liveSql` for a range of instants).
+ */
+const rolledRows = async <T extends GrainRow>(
+  db: Queryable,
+  ws: string,
+  f: QueueFilter,
+  w: InsightWindow,
+  o: {
+    table: 'insight_fix_times' | 'insight_overlap'
+    columns: string
+    withTeams: boolean
+    liveSql: (q: ReturnType<typeof queueWhere>, start: Date, end: Date) => string
+  },
+): Promise<T[]> => {
+  // complete months from their rows; the rest of the window, for overlap, from the day rows up to where the flows
+  // are rolled; what is left from the issues
+  const rolledTo = servedByRollups(f) ? await flowsRolledTo(db, ws) : null
+  const months = splitBy(w, rolledTo, monthOf, nextMonthOf)
+  const reads: { span: 'month' | 'day'; from: string; to: string }[] = months.units
+    ? [{ span: 'month', ...months.units }]
+    : []
+  const live: { start: Date; end: Date }[] = []
+  for (const r of months.live) {
+    if (o.table === 'insight_fix_times') {
+      live.push(r)
+      continue
+    }
+    const part = { from: isoDay(r.start), to: addDays(isoDay(r.end), -1), interval: 'day' as const }
+    const days = splitBy(
+      part,
+      rolledTo,
+      (d) => d,
+      (d) => addDays(d, 1),
+    )
+    if (days.units) reads.push({ span: 'day', ...days.units })
+    live.push(...days.live)
+  }
+  const parts = live.map(async (r) => {
+    const q = queueWhere(ws, f)
+    return (await db.query<T>(o.liveSql(q, r.start, r.end), q.params)).rows
+  })
+  for (const read of reads) {
+    const params: unknown[] = [ws, read.from, read.to]
+    const p = (v: unknown) => {
+      params.push(v)
+      return `$${params.length}`
+    }
+    const range =
+      o.table === 'insight_fix_times'
+        ? 'r.month >= $2::date AND r.month < $3::date'
+        : `r.span = '${read.span}' AND r.day >= $2::date AND r.day < $3::date`
+    parts.push(
+      db
+        .query<T>(
+          `SELECT r.grain, r.priority_rank AS rank, r.team_id AS team, ${o.columns} FROM ${o.table} r
+            WHERE r.workspace_id = $1 AND ${range} AND ${grainPick(f).where(p, o.withTeams)}`,
+          params,
+        )
+        .then((r) => r.rows),
+    )
+  }
+  return (await Promise.all(parts)).flat()
+}
+
+/** Rows grouped by a key, in the order the keys first appear (Map.groupBy, which Node 20 lacks). */
+const groupBy = <T, K>(rows: T[], key: (r: T) => K): Map<K, T[]> => {
+  const out = new Map<K, T[]>()
+  for (const r of rows) {
+    const k = key(r)
+    const g = out.get(k)
+    if (g) g.push(r)
+    else out.set(k, [r])
+  }
+  return out
+}
+
+/** Rewrites a rollup's rows of [from, to) (month starts for fix times, days for overlap) from the issues. */
+const writeRollup = async (
+  tx: Queryable,
+  ws: string,
+  table: 'fix' | 'overlap',
+  from: string,
+  to: string,
+  /** overlap: the months before it are complete (their month rows are merged from the days) */
+  done = from,
+) => {
+  const q = queueWhere(ws, {})
+  const [start, end] = [dayStart(from), dayStart(to)]
+  if (table === 'fix') {
+    await tx.query(`DELETE FROM insight_fix_times WHERE workspace_id = $1 AND month >= $2::date AND month < $3::date`, [
+      ws,
+      from,
+      to,
+    ])
+    return (
+      await tx.query(
+        `INSERT INTO insight_fix_times (workspace_id, month, grain, priority_rank, team_id, n, days)
+         SELECT $1, r.month, r.grain, r.rank, r.team, r.n, r.days FROM (${fixTimesSql(q, start, end, true)}) r`,
+        q.params,
+      )
+    ).rowCount
+  }
+  await tx.query(
+    `DELETE FROM insight_overlap WHERE workspace_id = $1 AND span = 'day' AND day >= $2::date AND day < $3::date`,
+    [ws, from, to],
+  )
+  const n = (
+    await tx.query(
+      `INSERT INTO insight_overlap (workspace_id, span, day, grain, priority_rank, team_id, kind_a, kind_b, ${OVERLAP_COLUMNS})
+       SELECT $1, 'day', r.day, r.grain, r.rank, r.team, r.ka, r.kb, ${OVERLAP_COLUMNS.replace(/(\w+)/g, 'r.$1')}
+         FROM (${overlapSql(q, start, end, true)}) r`,
+      q.params,
+    )
+  ).rowCount
+  // the complete months the days fall in, merged from their days
+  await mergeOverlapMonths(tx, ws, monthOf(from), minDay(nextMonthOf(addDays(to, -1)), done))
+  return n
+}
+
+/** Rewrites the month rows of scanner overlap of the months [from, to) from their day rows. */
+const mergeOverlapMonths = async (tx: Queryable, ws: string, from: string, to: string) => {
+  if (from >= to) return
+  await tx.query(
+    `DELETE FROM insight_overlap WHERE workspace_id = $1 AND span = 'month' AND day >= $2::date AND day < $3::date`,
+    [ws, from, to],
+  )
+  const months = await tx.query<{ m: string }>(
+    `SELECT DISTINCT date_trunc('month', day)::date::text AS m FROM insight_overlap
+      WHERE workspace_id = $1 AND span = 'day' AND day >= $2::date AND day < $3::date ORDER BY 1`,
+    [ws, from, to],
+  )
+  for (const { m } of months.rows) {
+    const days = await tx.query<OverlapRollRow>(
+      `SELECT r.grain, r.priority_rank AS rank, r.team_id AS team, ${OVERLAP_READ} FROM insight_overlap r
+        WHERE r.workspace_id = $1 AND r.span = 'day' AND r.day >= $2::date AND r.day < $3::date`,
+      [ws, m, nextMonthOf(m)],
+    )
+    const rows = [...groupBy(days.rows, (r) => `${r.grain} ${r.rank} ${r.team} ${r.ka} ${r.kb}`).values()].map(
+      (rs) => ({
+        ...rs[0]!,
+        ...sumOverlap(rs),
+      }),
+    )
+    await tx.query(
+      `INSERT INTO insight_overlap (workspace_id, span, day, grain, priority_rank, team_id, kind_a, kind_b, ${OVERLAP_COLUMNS})
+       SELECT $1, 'month', $2::date, r.grain, r.rank, r.team, r.ka, r.kb, ${OVERLAP_COLUMNS.replace(/(\w+)/g, 'r.$1')}
+         FROM json_to_recordset($3::json) AS r(grain text, rank smallint, team uuid, ka text, kb text,
+              ${[...OVERLAP_COUNTS].map((c) => `${c} int`).join(', ')}, a_lead float8[], b_lead float8[])`,
+      [ws, m, JSON.stringify(rows)],
+    )
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------- time to fix
+
+/** Issues verified fixed in [start, end) of a filter (alias `i`). */
+const fixedBetween = (q: ReturnType<typeof queueWhere>, start: Date, end: Date) =>
+  `${q.where} AND i.status = 'fixed' AND i.fixed_at >= ${q.p(start)} AND i.fixed_at < ${q.p(end)}`
 // date_part gives a double (extract gives numeric, whose sort took most of a long window's time to fix)
 const FIX_DAYS = `greatest(date_part('epoch', i.fixed_at - i.detected_at), 0) / 86400`
 
+interface FixRow extends GrainRow {
+  n: number
+  days: number[]
+}
+
+/** Days to fix of the fixes in [start, end), summarised by the grains (and by the month of the fix: the rollup). */
+const fixTimesSql = (q: ReturnType<typeof queueWhere>, start: Date, end: Date, byMonth: boolean) =>
+  `SELECT ${byMonth ? 'x.month, ' : ''}${GRAIN_SQL} AS grain, x.rank, x.team, count(*)::int AS n, ${summarySql('x.days')} AS days
+     FROM (SELECT ${MONTH_SQL('i.fixed_at')} AS month, i.priority_rank AS rank,
+                  i.owner_team_id AS team, ${FIX_DAYS} AS days
+             FROM issues i WHERE ${fixedBetween(q, start, end)}) x
+    GROUP BY ${byMonth ? 'x.month, ' : ''}${GRAINS_SQL}`
+
+const fixTimeRows = (db: Queryable, ws: string, f: QueueFilter, w: InsightWindow, withTeams: boolean) =>
+  rolledRows<FixRow>(db, ws, f, w, {
+    table: 'insight_fix_times',
+    columns: 'r.n, r.days',
+    withTeams,
+    liveSql: (q, start, end) => fixTimesSql(q, start, end, false),
+  })
+
+/** The median and 90th percentile of summaries, rounded as the measures show days. */
+const fixStats = (parts: ValueSummary[]) => {
+  const [med, p90] = mergedPercentiles(parts, [0.5, 0.9])
+  return { fixed: parts.reduce((a, s) => a + s.n, 0), medianDays: round1(med), p90Days: round1(p90) }
+}
+const asSummary = (r: FixRow): ValueSummary => ({ n: r.n, values: r.days })
+
 const timeToFix = async (db: Queryable, ws: string, f: QueueFilter, w: InsightWindow): Promise<TimeToFixRow[]> => {
-  const q = queueWhere(ws, f)
-  const cond = fixedInWindow(q, w)
-  // both percentiles from one sort per group; the team's name joined to the groups, not to every fix
-  const pct = `count(*)::int AS n, percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY x.days) AS pct`
-  const { rows } = await db.query<{
-    grp: TimeToFixRow['group']
-    key: string
-    label: string
-    n: number
-    pct: (number | null)[] | null
-  }>(
-    `WITH x AS MATERIALIZED (SELECT i.priority_rank AS rank, i.owner_team_id AS team, ${FIX_DAYS} AS days
-                               FROM issues i WHERE ${cond}),
-     g AS (SELECT 'all' AS grp, NULL::smallint AS rank, NULL::uuid AS team, ${pct} FROM x
-           UNION ALL SELECT 'priority', x.rank, NULL, ${pct} FROM x GROUP BY x.rank
-           UNION ALL SELECT 'team', NULL, x.team, ${pct} FROM x GROUP BY x.team)
-     SELECT g.grp, CASE g.grp WHEN 'all' THEN '' WHEN 'priority' THEN g.rank::text ELSE COALESCE(g.team::text, 'none') END AS key,
-            CASE g.grp WHEN 'all' THEN 'All' WHEN 'priority' THEN '' ELSE COALESCE(t.name, 'No team') END AS label, g.n, g.pct
-       FROM g LEFT JOIN teams t ON t.id = g.team`,
-    q.params,
+  const rows = await fixTimeRows(db, ws, f, w, true)
+  const pick = grainPick(f)
+  const whole = rows.filter(pick.whole)
+  const byRank = groupBy(whole, (r) => r.rank!)
+  const byTeam = groupBy(rows.filter(pick.byTeam), (r) => r.team)
+  const teamIds = [...byTeam.keys()].filter((t): t is string => t !== null)
+  const names = new Map(
+    teamIds.length
+      ? (
+          await db.query<{ id: string; name: string }>(`SELECT id, name FROM teams WHERE id = ANY($1::uuid[])`, [
+            teamIds,
+          ])
+        ).rows.map((t) => [t.id, t.name])
+      : [],
   )
-  const rank = (r: { grp: string; key: string; label: string }) =>
-    r.grp === 'all' ? -1 : r.grp === 'priority' ? PRIORITIES.indexOf(r.key as Priority) : 10
-  return (
-    rows
-      // the index holds the rank: the priority's name from it, as the queue names levels
-      .map((r) => {
-        if (r.grp !== 'priority') return r
-        const name = severityFromRank(Number(r.key))
-        return { ...r, key: name, label: name }
-      })
-      .sort((a, b) =>
-        a.grp !== b.grp
-          ? ['all', 'priority', 'team'].indexOf(a.grp) - ['all', 'priority', 'team'].indexOf(b.grp)
-          : rank(a) - rank(b) || a.label.localeCompare(b.label),
-      )
-      .map((r) => ({
-        group: r.grp,
-        key: r.key,
-        label: r.label,
-        fixed: r.n,
-        medianDays: round1(r.pct?.[0]),
-        p90Days: round1(r.pct?.[1]),
-      }))
-  )
+  const teams: TimeToFixRow[] = [...byTeam].map(([team, rs]) => ({
+    group: 'team',
+    key: team ?? 'none',
+    label: team === null ? 'No team' : (names.get(team) ?? team),
+    ...fixStats(rs.map(asSummary)),
+  }))
+  return [
+    { group: 'all', key: '', label: 'All', ...fixStats(whole.map(asSummary)) },
+    // the ranks are what the rows hold: the priority's name from it, highest first, as the queue names levels
+    ...[...byRank]
+      .sort(([a], [b]) => b - a)
+      .map(([rank, rs]): TimeToFixRow => {
+        const name = severityFromRank(rank)
+        return { group: 'priority', key: name, label: name, ...fixStats(rs.map(asSummary)) }
+      }),
+    ...teams.sort((a, b) => a.label.localeCompare(b.label)),
+  ]
 }
 
 /**
@@ -878,76 +1199,126 @@ const decisions = async (db: Queryable, ws: string, f: QueueFilter, w: InsightWi
     )
 }
 
-const scannerOverlap = async (db: Queryable, ws: string, f: QueueFilter, w: InsightWindow): Promise<OverlapRow[]> => {
-  const { start, end } = bounds(w)
-  const q = queueWhere(ws, f)
-  const s = q.p(start)
-  const e = q.p(end)
+// ---------------------------------------------------------------------------------------------------- scanner overlap
+
+interface OverlapRollRow extends GrainRow {
+  ka: string
+  kb: string
+  visible: number
+  only_a: number
+  only_b: number
+  found_both: number
+  neither: number
+  a_first: number
+  b_first: number
+  same_day: number
+  a_lead: number[]
+  b_lead: number[]
+}
+
+/**
+ * Scanner overlap of the issues detected in [start, end), per pair of scanner kinds that both cover the issue's
+ * target and ecosystem, by the grains (and by the month of detection: the rollup). Each source counts from its own
+ * first detection (a source row without one, still being written or generated, from the issue's); the days ahead of
+ * the first finder (at least a day) are summarised.
+ */
+const overlapSql = (q: ReturnType<typeof queueWhere>, start: Date, end: Date, byDay: boolean) => {
   const lead = (first: string, second: string) =>
-    `percentile_cont(0.5) WITHIN GROUP (ORDER BY date_part('epoch', ${second} - ${first}) / 86400)
-       FILTER (WHERE ${second} - ${first} >= interval '1 day')`
-  const { rows } = await db.query<{
-    ka: string
-    kb: string
-    visible: number
-    only_a: number
-    only_b: number
-    both: number
-    neither: number
-    a_first: number
-    b_first: number
-    same_day: number
-    a_lead: number | null
-    b_lead: number | null
-  }>(
-    `WITH base AS (
-       SELECT i.id, i.target_key, i.ecosystem, i.detected_at FROM issues i WHERE ${q.where} AND i.detected_at >= ${s} AND i.detected_at < ${e}),
-     scope AS (SELECT DISTINCT target_key, ecosystem FROM base),
-     cover AS (
-       SELECT DISTINCT cv.target_key, cv.ecosystem, c.kind
-         FROM scope sc JOIN issue_coverage cv
-           ON cv.workspace_id = $1 AND cv.target_key = sc.target_key AND cv.ecosystem = sc.ecosystem
-         JOIN connections c ON c.id = cv.connection_id AND c.deleted_at IS NULL),
-     pairs AS (
-       SELECT a.target_key, a.ecosystem, a.kind AS ka, b.kind AS kb
-         FROM cover a JOIN cover b ON b.target_key = a.target_key AND b.ecosystem = a.ecosystem AND a.kind < b.kind),
-     -- each source's own first detection (a source row without one, still being written or generated, counts from
-     -- the issue's)
-     found AS (
-       SELECT base.id AS issue_id, s.kind, min(COALESCE(s.detected_at, base.detected_at)) AS at
-         FROM base JOIN issue_sources s ON s.issue_id = base.id
-         JOIN connections c ON c.id = s.connection_id AND c.deleted_at IS NULL GROUP BY 1, 2),
-     x AS (
-       SELECT p.ka, p.kb, fa.at AS ta, fb.at AS tb
-         FROM base JOIN pairs p ON p.target_key = base.target_key AND p.ecosystem = base.ecosystem
-         LEFT JOIN found fa ON fa.issue_id = base.id AND fa.kind = p.ka
-         LEFT JOIN found fb ON fb.issue_id = base.id AND fb.kind = p.kb)
-     SELECT ka, kb, count(*)::int AS visible,
-            count(*) FILTER (WHERE ta IS NOT NULL AND tb IS NULL)::int AS only_a,
-            count(*) FILTER (WHERE ta IS NULL AND tb IS NOT NULL)::int AS only_b,
-            count(*) FILTER (WHERE ta IS NOT NULL AND tb IS NOT NULL)::int AS both,
-            count(*) FILTER (WHERE ta IS NULL AND tb IS NULL)::int AS neither,
-            count(*) FILTER (WHERE tb - ta >= interval '1 day')::int AS a_first,
-            count(*) FILTER (WHERE ta - tb >= interval '1 day')::int AS b_first,
-            count(*) FILTER (WHERE abs(date_part('epoch', tb - ta)) < 86400)::int AS same_day,
-            ${lead('ta', 'tb')} AS a_lead, ${lead('tb', 'ta')} AS b_lead
-       FROM x GROUP BY ka, kb ORDER BY ka, kb`,
-    q.params,
-  )
-  return rows.map((r) => ({
-    scannerA: r.ka,
-    scannerB: r.kb,
-    visible: r.visible,
-    onlyA: r.only_a,
-    onlyB: r.only_b,
-    both: r.both,
-    neither: r.neither,
-    aFirst: r.a_first,
-    bFirst: r.b_first,
-    sameDay: r.same_day,
-    aLeadDays: round1(r.a_lead),
-    bLeadDays: round1(r.b_lead),
-  }))
+    summarySql(`date_part('epoch', ${second} - ${first}) / 86400`, `${second} - ${first} >= interval '1 day'`)
+  // every step per issue, through an index (the kinds covering its target and ecosystem, its sources' detections):
+  // joins of the window's targets with the coverage were planned on estimates of a few rows where there were
+  // hundreds, and a month took 0.5 s in nested loops
+  const first = (kind: string) =>
+    `(SELECT min(COALESCE(s.detected_at, b.detected_at)) FROM issue_sources s
+       WHERE s.issue_id = b.id AND s.kind = ${kind} AND s.connection_id IN (SELECT l.id FROM live l))`
+  return `WITH base AS MATERIALIZED (
+       SELECT i.id, i.target_key, i.ecosystem, i.detected_at, i.priority_rank AS rank, i.owner_team_id AS team
+         FROM issues i WHERE ${q.where} AND i.detected_at >= ${q.p(start)} AND i.detected_at < ${q.p(end)}),
+     live AS MATERIALIZED (SELECT c.id, c.kind FROM connections c WHERE c.workspace_id = $1 AND c.deleted_at IS NULL),
+     -- materialised: the outer aggregates name ta and tb a dozen times, each would run its subquery again
+     x AS MATERIALIZED (
+       SELECT ${DAY_SQL('b.detected_at')} AS day, b.rank, b.team, pr.ka, pr.kb, ${first('pr.ka')} AS ta,
+              ${first('pr.kb')} AS tb
+         FROM base b
+         CROSS JOIN LATERAL (
+           SELECT array_agg(DISTINCT l.kind) AS kinds FROM issue_coverage cv JOIN live l ON l.id = cv.connection_id
+            WHERE cv.workspace_id = $1 AND cv.target_key = b.target_key AND cv.ecosystem = b.ecosystem) k
+         CROSS JOIN LATERAL (SELECT ka, kb FROM unnest(k.kinds) ka, unnest(k.kinds) kb WHERE ka < kb) pr)
+     SELECT ${byDay ? 'x.day, ' : ''}${GRAIN_SQL} AS grain, x.rank, x.team, x.ka, x.kb, count(*)::int AS visible,
+            count(*) FILTER (WHERE x.ta IS NOT NULL AND x.tb IS NULL)::int AS only_a,
+            count(*) FILTER (WHERE x.ta IS NULL AND x.tb IS NOT NULL)::int AS only_b,
+            count(*) FILTER (WHERE x.ta IS NOT NULL AND x.tb IS NOT NULL)::int AS found_both,
+            count(*) FILTER (WHERE x.ta IS NULL AND x.tb IS NULL)::int AS neither,
+            count(*) FILTER (WHERE x.tb - x.ta >= interval '1 day')::int AS a_first,
+            count(*) FILTER (WHERE x.ta - x.tb >= interval '1 day')::int AS b_first,
+            count(*) FILTER (WHERE abs(date_part('epoch', x.tb - x.ta)) < 86400)::int AS same_day,
+            ${lead('x.ta', 'x.tb')} AS a_lead, ${lead('x.tb', 'x.ta')} AS b_lead
+       FROM x GROUP BY ${byDay ? 'x.day, ' : ''}x.ka, x.kb, ${GRAINS_SQL}`
+}
+
+const OVERLAP_COUNTS = [
+  'visible',
+  'only_a',
+  'only_b',
+  'found_both',
+  'neither',
+  'a_first',
+  'b_first',
+  'same_day',
+] as const
+/** The rollup's columns after the keys, and as the rows are read (alias `r`). */
+const OVERLAP_COLUMNS = `${OVERLAP_COUNTS.join(', ')}, a_lead, b_lead`
+const OVERLAP_READ = `r.kind_a AS ka, r.kind_b AS kb, ${OVERLAP_COUNTS.map((c) => `r.${c}`).join(', ')}, r.a_lead, r.b_lead`
+
+/** The counts of rows of one pair added up. */
+const sumCounts = (rs: OverlapRollRow[]) =>
+  Object.fromEntries(OVERLAP_COUNTS.map((c) => [c, rs.reduce((a, r) => a + r[c], 0)])) as Record<
+    (typeof OVERLAP_COUNTS)[number],
+    number
+  >
+
+/** Rows of one pair as one (a month's row from its days): the counts added up, the days ahead merged. */
+const sumOverlap = (rs: OverlapRollRow[]) => {
+  const out = sumCounts(rs)
+  const lead = (n: 'a_first' | 'b_first', v: 'a_lead' | 'b_lead') =>
+    mergeSummaries(rs.map((r) => ({ n: r[n], values: r[v] })))
+  return { ...out, a_lead: lead('a_first', 'a_lead').values, b_lead: lead('b_first', 'b_lead').values }
+}
+
+const scannerOverlap = async (db: Queryable, ws: string, f: QueueFilter, w: InsightWindow): Promise<OverlapRow[]> => {
+  const rows = await rolledRows<OverlapRollRow>(db, ws, f, w, {
+    table: 'insight_overlap',
+    columns: OVERLAP_READ,
+    withTeams: false,
+    liveSql: (q, start, end) => overlapSql(q, start, end, false),
+  })
+  const pairs = groupBy(rows.filter(grainPick(f).whole), (r) => `${r.ka}\n${r.kb}`)
+  return [...pairs.values()]
+    .map((rs) => {
+      const c = sumCounts(rs)
+      const median = (n: 'a_first' | 'b_first', lead: 'a_lead' | 'b_lead') =>
+        round1(
+          mergedPercentiles(
+            rs.map((r) => ({ n: r[n], values: r[lead] })),
+            [0.5],
+          )[0],
+        )
+      return {
+        scannerA: rs[0]!.ka,
+        scannerB: rs[0]!.kb,
+        visible: c.visible,
+        onlyA: c.only_a,
+        onlyB: c.only_b,
+        both: c.found_both,
+        neither: c.neither,
+        aFirst: c.a_first,
+        bFirst: c.b_first,
+        sameDay: c.same_day,
+        aLeadDays: median('a_first', 'a_lead'),
+        bLeadDays: median('b_first', 'b_lead'),
+      }
+    })
+    .sort((a, b) => a.scannerA.localeCompare(b.scannerA) || a.scannerB.localeCompare(b.scannerB))
 }
 
 const headline = async (
@@ -958,31 +1329,31 @@ const headline = async (
   c: InsightContext,
 ): Promise<HeadlineRow> => {
   const q = queueWhere(ws, f)
-  const fixedCond = fixedInWindow(q, w)
   const now = new Date(c.now)
   const weekStart = dayStart(bucketOf(isoDay(now), 'week'))
   const ws0 = q.p(weekStart)
-  const { rows } = await db.query<{ crit: number; med: number | null; nfixed: number; week: number }>(
-    `SELECT (SELECT count(*)::int FROM issues i
-              WHERE ${q.where} AND i.status = 'open' AND i.priority_rank = ${severityRank('critical')}) AS crit,
-            f.med, f.nfixed,
-            (SELECT count(*)::int FROM issue_events ev
-              WHERE ev.workspace_id = $1 AND ev.type = 'status' AND ev.detail->>'to' = 'fixed' AND ev.at >= ${ws0}
-                ${ofIssue(q)}) AS week
-       FROM (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ${FIX_DAYS}) AS med, count(*)::int AS nfixed
-               FROM issues i WHERE ${fixedCond}) f`,
-    q.params,
-  )
-  const r = rows[0]!
-  const due = await dueCounts(db, ws, f, c.now)
+  const [counts, fixes, due] = await Promise.all([
+    db.query<{ crit: number; week: number }>(
+      `SELECT (SELECT count(*)::int FROM issues i
+                WHERE ${q.where} AND i.status = 'open' AND i.priority_rank = ${severityRank('critical')}) AS crit,
+              (SELECT count(*)::int FROM issue_events ev
+                WHERE ev.workspace_id = $1 AND ev.type = 'status' AND ev.detail->>'to' = 'fixed' AND ev.at >= ${ws0}
+                  ${ofIssue(q)}) AS week`,
+      q.params,
+    ),
+    fixTimeRows(db, ws, f, w, false),
+    dueCounts(db, ws, f, c.now),
+  ])
+  const r = counts.rows[0]!
+  const fixed = fixStats(fixes.filter(grainPick(f).whole).map(asSummary))
   return {
     openCritical: r.crit,
     breached: due.breached.total,
     breachedIsEstimate: due.breached.estimate,
     dueIn7Days: due.soon.total,
     dueIn7DaysIsEstimate: due.soon.estimate,
-    medianDaysToFix: round1(r.med),
-    fixedInWindow: r.nfixed,
+    medianDaysToFix: fixed.medianDays,
+    fixedInWindow: fixed.fixed,
     fixedThisWeek: r.week,
   }
 }

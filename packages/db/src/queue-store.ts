@@ -116,7 +116,7 @@ const escapeLike = (s: string) => s.replace(/[%_\\]/g, '\\$&')
 const SEARCH_TEXT = 'issue_search_text(i.cve, i.package_name, i.target_name, i.aliases)'
 
 /** levels as ranks; an unknown level matches nothing */
-const ranksOf = (levels: string[]) => levels.map((l) => (isSeverity(l) ? severityRank(l) : -1))
+export const ranksOf = (levels: string[]) => levels.map((l) => (isSeverity(l) ? severityRank(l) : -1))
 
 /** The WHERE clause of the queue from the filters, with numbered parameters. */
 export const queueWhere = (workspaceId: string, f: QueueFilter) => {
