@@ -3,7 +3,7 @@
 -- a million fixes sorted three ways) and 6.8 s (overlap, every issue's sources and every pair of scanners covering its
 -- target). Rolled up with the flows' periods (rows exist for what the flows are rolled past): fix times by month,
 -- overlap by day and month (a month of issues took 0.3 s to count: the rest of a window must be short), by the issue's priority
--- and team as they are now, in three grains: by priority ('p'), by team ('t') and by both ('pt').
+-- and team as they are now, by priority ('p'), by team ('t', fix times) and by both ('pt').
 
 -- Days from detection to the verified fix of the issues fixed in the month: how many, and their values in order when
 -- there are at most 101, otherwise 101 percentiles (the 0.5th to the 99.5th) that stand for n / 101 fixes each.
@@ -19,9 +19,10 @@ CREATE TABLE insight_fix_times (
 CREATE INDEX insight_fix_times_month ON insight_fix_times (workspace_id, month);
 
 -- Scanner overlap of the issues detected on the day, per pair of scanner kinds covering the issue's target and
--- ecosystem: the counts, and the days ahead when one found it first (at least a day), summarised as fix times are;
--- and the same of each complete month (span 'month', day its first), merged from its days (two years of days held
--- half a million lead values at 1,000,000 issues: 0.5 s to read and merge).
+-- ecosystem: the counts, and the days ahead when one found it first (at least a day), summarised as fix times are,
+-- by priority ('p') and by priority and team ('pt'); and by priority for each complete month (span 'month', day its
+-- first), merged from its days (two years of days held half a million lead values at 1,000,000 issues: 0.5 s to read
+-- and merge).
 CREATE TABLE insight_overlap (
   workspace_id   uuid NOT NULL,
   span           text NOT NULL,
@@ -50,8 +51,8 @@ DELETE FROM insight_flows;
 DELETE FROM insight_flow_state;
 
 -- Days of scanner overlap to count again at the next roll (every minute): those of the issues whose source rows got
--- their detection at the end of a sync (a scanner found the issue, or found it too), and all of them (day NULL) when
--- what a connection covers changed or a connection was disconnected.
+-- their detection at the end of a sync (a scanner found the issue, or found it too), those of the issues on targets
+-- whose coverage changed then, and all of them (day NULL) when a connection was disconnected.
 CREATE TABLE insight_overlap_dirty (
   workspace_id  uuid NOT NULL,
   day           date

@@ -481,9 +481,14 @@ describe.each(DRIVERS)('insights on %s', (driver) => {
     expect((await measure('scanner-overlap')).series).toEqual([])
     await refreshCoverage(db, WS, A)
     expect(await cover()).toEqual(all)
-    // what a connection covers changed: every day's overlap is counted again at the next roll; unchanged: none
-    const dirty = async () => (await db.query<{ d: string | null }>(`SELECT day AS d FROM insight_overlap_dirty`)).rows
-    expect(await dirty()).toContainEqual({ d: null })
+    // what a connection covers changed: the days of the issues on those targets (here all) are counted again at the
+    // next roll; unchanged: none
+    const dirty = async () =>
+      (await db.query<{ d: string }>(`SELECT DISTINCT day::text AS d FROM insight_overlap_dirty ORDER BY 1`)).rows
+    const days = await db.query(
+      `SELECT DISTINCT (detected_at AT TIME ZONE 'UTC')::date::text AS d FROM issues ORDER BY 1`,
+    )
+    expect(await dirty()).toEqual(days.rows)
     await db.query(`DELETE FROM insight_overlap_dirty`)
     await refreshCoverage(db, WS, A)
     await refreshCoverage(db, WS, B)

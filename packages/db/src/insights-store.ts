@@ -270,27 +270,30 @@ export const refreshCoverage = (db: Db, workspaceId: string, connectionId?: stri
         WHERE d IS NOT NULL`,
       params,
     )
-    // what the connection covers, changed where it differs (any change: every day's overlap counted again)
-    const r = await tx.query<{ n: number; changed: number }>(
+    // what the connection covers, changed where it differs; the days of the issues on the targets whose coverage
+    // changed are counted again (what two scanners could both see there changed)
+    const r = await tx.query<{ n: number }>(
       `WITH want AS (SELECT DISTINCT s.connection_id, i.target_key, i.ecosystem
                        FROM issue_sources s JOIN issues i ON i.id = s.issue_id WHERE i.workspace_id = $1 ${which}),
        gone AS (DELETE FROM issue_coverage c WHERE c.workspace_id = $1 ${which.replace('s.', 'c.')}
                   AND NOT EXISTS (SELECT 1 FROM want w WHERE w.connection_id = c.connection_id
                                      AND w.target_key = c.target_key AND w.ecosystem = c.ecosystem)
-                RETURNING 1),
+                RETURNING c.target_key, c.ecosystem),
        added AS (INSERT INTO issue_coverage (workspace_id, connection_id, target_key, ecosystem)
                  SELECT $1, w.connection_id, w.target_key, w.ecosystem FROM want w
                   WHERE NOT EXISTS (SELECT 1 FROM issue_coverage c WHERE c.workspace_id = $1
                                        AND c.connection_id = w.connection_id AND c.target_key = w.target_key
                                        AND c.ecosystem = w.ecosystem)
+                 RETURNING target_key, ecosystem),
+       changed AS (SELECT target_key, ecosystem FROM gone UNION SELECT target_key, ecosystem FROM added),
+       dirty AS (INSERT INTO insight_overlap_dirty (workspace_id, day)
+                 SELECT DISTINCT $1::uuid, ${DAY_SQL('i.detected_at')} FROM changed c
+                   JOIN issues i ON i.workspace_id = $1 AND i.target_key = c.target_key AND i.ecosystem = c.ecosystem
                  RETURNING 1)
-       SELECT (SELECT count(*)::int FROM want) AS n, (SELECT count(*)::int FROM gone) + (SELECT count(*)::int FROM added) AS changed`,
+       SELECT (SELECT count(*)::int FROM want) AS n`,
       params,
     )
-    const { n, changed } = r.rows[0]!
-    if (changed > 0)
-      await tx.query(`INSERT INTO insight_overlap_dirty (workspace_id, day) VALUES ($1, NULL)`, [workspaceId])
-    return n
+    return r.rows[0]!.n
   })
 
 // ---------------------------------------------------------------------------------------------------- flows
@@ -348,8 +351,9 @@ const writeFlows = async (tx: Queryable, workspaceId: string, from: string, to: 
  * The rollups of time to fix (by month) and scanner overlap (by day) of a roll of the flows from `from` to `target`
  * (`before`: where the last roll ended, null the first time): the months it completes, and the fix times of the
  * months of the periods counted again at the end of a sync (`fixMonths`); the days it rolls, and the overlap of the
- * days marked since the last roll (`insight_overlap_dirty`: the issues' sources found at the end of a sync, every day
- * when what a connection covers changed).
+ * days marked since the last roll (`insight_overlap_dirty`: those of the issues whose sources were found, or whose
+ * targets' coverage changed, at the end of a sync; every day after a disconnection), with the complete months merged
+ * from their days.
  */
 const rollRollups = async (
   tx: Queryable,
@@ -358,26 +362,21 @@ const rollRollups = async (
 ) => {
   const done = monthOf(o.target) // months before it are complete
   const fresh = o.before === null ? monthOf(o.from) : minDay(monthOf(o.before), done)
-  if (fresh < done) await writeRollup(tx, ws, 'fix', fresh, done)
-  for (const m of [...o.fixMonths].sort()) if (m < fresh) await writeRollup(tx, ws, 'fix', m, nextMonthOf(m))
+  if (fresh < done) await writeFixMonths(tx, ws, fresh, done)
+  for (const m of [...o.fixMonths].sort()) if (m < fresh) await writeFixMonths(tx, ws, m, nextMonthOf(m))
   const dirty = (
     await tx.query<{ d: string | null }>(
       `DELETE FROM insight_overlap_dirty WHERE workspace_id = $1 RETURNING day::text AS d`,
       [ws],
     )
   ).rows
-  if (dirty.some((d) => d.d === null)) return void (await writeRollup(tx, ws, 'overlap', '1970-01-01', o.target, done))
-  const first = o.before ?? o.from
-  if (first < o.target) await writeRollup(tx, ws, 'overlap', first, o.target, done)
-  // the marked days before, a run of consecutive days at a time
-  const days = [...new Set(dirty.map((d) => d.d!))].filter((d) => d < first).sort()
-  for (let k = 0; k < days.length; ) {
-    let end = addDays(days[k]!, 1)
-    let j = k + 1
-    while (j < days.length && days[j] === end) end = addDays(days[j++]!, 1)
-    await writeRollup(tx, ws, 'overlap', days[k]!, end, done)
-    k = j
-  }
+  const first = dirty.some((d) => d.d === null) ? '1970-01-01' : (o.before ?? o.from)
+  const months = new Set<string>()
+  if (first < o.target) for (const m of await writeOverlapDays(tx, ws, { from: first, to: o.target })) months.add(m)
+  const days = [...new Set(dirty.map((d) => d.d).filter((d): d is string => d !== null && d < first))].sort()
+  if (days.length) for (const m of await writeOverlapDays(tx, ws, { days })) months.add(m)
+  // the complete months the days fall in, merged from their days once
+  await mergeOverlapMonths(tx, ws, [...months].filter((m) => m < done).sort())
 }
 
 export interface RollFlowsResult {
@@ -894,7 +893,9 @@ const rolledRows = async <T extends GrainRow>(
   // complete months from their rows; the rest of the window, for overlap, from the day rows up to where the flows
   // are rolled; what is left from the issues
   const rolledTo = servedByRollups(f) ? await flowsRolledTo(db, ws) : null
-  const months = splitBy(w, rolledTo, monthOf, nextMonthOf)
+  // overlap keeps months by priority only (for one team a window's days are few rows)
+  const monthly = o.table === 'insight_fix_times' || f.team === undefined
+  const months = splitBy(w, monthly ? rolledTo : null, monthOf, nextMonthOf)
   const reads: { span: 'month' | 'day'; from: string; to: string }[] = months.units
     ? [{ span: 'month', ...months.units }]
     : []
@@ -953,65 +954,62 @@ const groupBy = <T, K>(rows: T[], key: (r: T) => K): Map<K, T[]> => {
   return out
 }
 
-/** Rewrites a rollup's rows of [from, to) (month starts for fix times, days for overlap) from the issues. */
-const writeRollup = async (
-  tx: Queryable,
-  ws: string,
-  table: 'fix' | 'overlap',
-  from: string,
-  to: string,
-  /** overlap: the months before it are complete (their month rows are merged from the days) */
-  done = from,
-) => {
+/** Rewrites the fix-time rows of the months [from, to) (month starts) from the issues. */
+const writeFixMonths = async (tx: Queryable, ws: string, from: string, to: string) => {
   const q = queueWhere(ws, {})
-  const [start, end] = [dayStart(from), dayStart(to)]
-  if (table === 'fix') {
-    await tx.query(`DELETE FROM insight_fix_times WHERE workspace_id = $1 AND month >= $2::date AND month < $3::date`, [
-      ws,
-      from,
-      to,
-    ])
-    return (
-      await tx.query(
-        `INSERT INTO insight_fix_times (workspace_id, month, grain, priority_rank, team_id, n, days)
-         SELECT $1, r.month, r.grain, r.rank, r.team, r.n, r.days FROM (${fixTimesSql(q, start, end, true)}) r`,
-        q.params,
-      )
-    ).rowCount
-  }
+  await tx.query(`DELETE FROM insight_fix_times WHERE workspace_id = $1 AND month >= $2::date AND month < $3::date`, [
+    ws,
+    from,
+    to,
+  ])
   await tx.query(
-    `DELETE FROM insight_overlap WHERE workspace_id = $1 AND span = 'day' AND day >= $2::date AND day < $3::date`,
-    [ws, from, to],
+    `INSERT INTO insight_fix_times (workspace_id, month, grain, priority_rank, team_id, n, days)
+     SELECT $1, r.month, r.grain, r.rank, r.team, r.n, r.days FROM (${fixTimesSql(q, dayStart(from), dayStart(to), true)}) r`,
+    q.params,
   )
-  const n = (
-    await tx.query(
-      `INSERT INTO insight_overlap (workspace_id, span, day, grain, priority_rank, team_id, kind_a, kind_b, ${OVERLAP_COLUMNS})
-       SELECT $1, 'day', r.day, r.grain, r.rank, r.team, r.ka, r.kb, ${OVERLAP_COLUMNS.replace(/(\w+)/g, 'r.$1')}
-         FROM (${overlapSql(q, start, end, true)}) r`,
-      q.params,
-    )
-  ).rowCount
-  // the complete months the days fall in, merged from their days
-  await mergeOverlapMonths(tx, ws, monthOf(from), minDay(nextMonthOf(addDays(to, -1)), done))
-  return n
 }
 
-/** Rewrites the month rows of scanner overlap of the months [from, to) from their day rows. */
-const mergeOverlapMonths = async (tx: Queryable, ws: string, from: string, to: string) => {
-  if (from >= to) return
+/**
+ * Rewrites the day rows of scanner overlap from the issues: of [from, to), or of the days listed (in one statement:
+ * the issues of the range between the first and the last, those of the listed days counted). Returns the months
+ * whose day rows changed.
+ */
+const writeOverlapDays = async (tx: Queryable, ws: string, o: { from: string; to: string } | { days: string[] }) => {
+  const [from, to] = 'days' in o ? [o.days[0]!, addDays(o.days.at(-1)!, 1)] : [o.from, o.to]
+  const onDays = 'days' in o ? o.days : undefined
+  const q = queueWhere(ws, {})
+  await tx.query(
+    `DELETE FROM insight_overlap WHERE workspace_id = $1 AND span = 'day' AND day >= $2::date AND day < $3::date
+       ${onDays ? 'AND day = ANY($4::date[])' : ''}`,
+    onDays ? [ws, from, to, onDays] : [ws, from, to],
+  )
+  await tx.query(
+    `INSERT INTO insight_overlap (workspace_id, span, day, grain, priority_rank, team_id, kind_a, kind_b, ${OVERLAP_COLUMNS})
+     SELECT $1, 'day', r.day, r.grain, r.rank, r.team, r.ka, r.kb, ${OVERLAP_COLUMNS.replace(/(\w+)/g, 'r.$1')}
+       FROM (${overlapSql(q, dayStart(from), dayStart(to), true, onDays)}) r`,
+    q.params,
+  )
+  if (onDays) return onDays.map(monthOf)
+  // a range: its months' rows go (a month left without day rows has none), those with day rows are merged again
   await tx.query(
     `DELETE FROM insight_overlap WHERE workspace_id = $1 AND span = 'month' AND day >= $2::date AND day < $3::date`,
-    [ws, from, to],
+    [ws, monthOf(from), to],
   )
   const months = await tx.query<{ m: string }>(
     `SELECT DISTINCT date_trunc('month', day)::date::text AS m FROM insight_overlap
-      WHERE workspace_id = $1 AND span = 'day' AND day >= $2::date AND day < $3::date ORDER BY 1`,
+      WHERE workspace_id = $1 AND span = 'day' AND day >= $2::date AND day < $3::date`,
     [ws, from, to],
   )
-  for (const { m } of months.rows) {
+  return months.rows.map((r) => r.m)
+}
+
+/** Rewrites the month rows of scanner overlap of the months listed (month starts) from their day rows. */
+const mergeOverlapMonths = async (tx: Queryable, ws: string, months: string[]) => {
+  for (const m of months) {
+    await tx.query(`DELETE FROM insight_overlap WHERE workspace_id = $1 AND span = 'month' AND day = $2::date`, [ws, m])
     const days = await tx.query<OverlapRollRow>(
       `SELECT r.grain, r.priority_rank AS rank, r.team_id AS team, ${OVERLAP_READ} FROM insight_overlap r
-        WHERE r.workspace_id = $1 AND r.span = 'day' AND r.day >= $2::date AND r.day < $3::date`,
+        WHERE r.workspace_id = $1 AND r.span = 'day' AND r.day >= $2::date AND r.day < $3::date AND r.grain = 'p'`,
       [ws, m, nextMonthOf(m)],
     )
     const rows = [...groupBy(days.rows, (r) => `${r.grain} ${r.rank} ${r.team} ${r.ka} ${r.kb}`).values()].map(
@@ -1222,7 +1220,14 @@ interface OverlapRollRow extends GrainRow {
  * first detection (a source row without one, still being written or generated, from the issue's); the days ahead of
  * the first finder (at least a day) are summarised.
  */
-const overlapSql = (q: ReturnType<typeof queueWhere>, start: Date, end: Date, byDay: boolean) => {
+const overlapSql = (
+  q: ReturnType<typeof queueWhere>,
+  start: Date,
+  end: Date,
+  byDay: boolean,
+  /** only the issues detected on these days (of [start, end)) */
+  onDays?: string[],
+) => {
   const lead = (first: string, second: string) =>
     summarySql(`date_part('epoch', ${second} - ${first}) / 86400`, `${second} - ${first} >= interval '1 day'`)
   // every step per issue, through an index (the kinds covering its target and ecosystem, its sources' detections):
@@ -1233,7 +1238,8 @@ const overlapSql = (q: ReturnType<typeof queueWhere>, start: Date, end: Date, by
        WHERE s.issue_id = b.id AND s.kind = ${kind} AND s.connection_id IN (SELECT l.id FROM live l))`
   return `WITH base AS MATERIALIZED (
        SELECT i.id, i.target_key, i.ecosystem, i.detected_at, i.priority_rank AS rank, i.owner_team_id AS team
-         FROM issues i WHERE ${q.where} AND i.detected_at >= ${q.p(start)} AND i.detected_at < ${q.p(end)}),
+         FROM issues i WHERE ${q.where} AND i.detected_at >= ${q.p(start)} AND i.detected_at < ${q.p(end)}
+          ${onDays ? `AND ${DAY_SQL('i.detected_at')} = ANY(${q.p(onDays)}::date[])` : ''}),
      live AS MATERIALIZED (SELECT c.id, c.kind FROM connections c WHERE c.workspace_id = $1 AND c.deleted_at IS NULL),
      -- materialised: the outer aggregates name ta and tb a dozen times, each would run its subquery again
      x AS MATERIALIZED (
@@ -1253,7 +1259,7 @@ const overlapSql = (q: ReturnType<typeof queueWhere>, start: Date, end: Date, by
             count(*) FILTER (WHERE x.ta - x.tb >= interval '1 day')::int AS b_first,
             count(*) FILTER (WHERE abs(date_part('epoch', x.tb - x.ta)) < 86400)::int AS same_day,
             ${lead('x.ta', 'x.tb')} AS a_lead, ${lead('x.tb', 'x.ta')} AS b_lead
-       FROM x GROUP BY ${byDay ? 'x.day, ' : ''}x.ka, x.kb, ${GRAINS_SQL}`
+       FROM x GROUP BY ${byDay ? 'x.day, ' : ''}x.ka, x.kb, GROUPING SETS ((x.rank), (x.rank, x.team))`
 }
 
 const OVERLAP_COUNTS = [
