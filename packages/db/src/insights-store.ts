@@ -893,9 +893,7 @@ const rolledRows = async <T extends GrainRow>(
   // complete months from their rows; the rest of the window, for overlap, from the day rows up to where the flows
   // are rolled; what is left from the issues
   const rolledTo = servedByRollups(f) ? await flowsRolledTo(db, ws) : null
-  // overlap keeps months by priority only (for one team a window's days are few rows)
-  const monthly = o.table === 'insight_fix_times' || f.team === undefined
-  const months = splitBy(w, monthly ? rolledTo : null, monthOf, nextMonthOf)
+  const months = splitBy(w, rolledTo, monthOf, nextMonthOf)
   const reads: { span: 'month' | 'day'; from: string; to: string }[] = months.units
     ? [{ span: 'month', ...months.units }]
     : []
@@ -1009,7 +1007,7 @@ const mergeOverlapMonths = async (tx: Queryable, ws: string, months: string[]) =
     await tx.query(`DELETE FROM insight_overlap WHERE workspace_id = $1 AND span = 'month' AND day = $2::date`, [ws, m])
     const days = await tx.query<OverlapRollRow>(
       `SELECT r.grain, r.priority_rank AS rank, r.team_id AS team, ${OVERLAP_READ} FROM insight_overlap r
-        WHERE r.workspace_id = $1 AND r.span = 'day' AND r.day >= $2::date AND r.day < $3::date AND r.grain = 'p'`,
+        WHERE r.workspace_id = $1 AND r.span = 'day' AND r.day >= $2::date AND r.day < $3::date`,
       [ws, m, nextMonthOf(m)],
     )
     const rows = [...groupBy(days.rows, (r) => `${r.grain} ${r.rank} ${r.team} ${r.ka} ${r.kb}`).values()].map(
