@@ -46,10 +46,17 @@ CREATE TABLE insight_overlap (
 -- a window reads one grain (and for a team its rows) of months or days
 CREATE INDEX insight_overlap_read ON insight_overlap (workspace_id, span, grain, team_id, day);
 
+-- False positives by scanner from the flows too: the status events that marked an issue a false positive, by period
+-- (they probed every false positive's sources: 160–240 ms for two years at 1,000,000 issues, loaded).
+ALTER TABLE insight_flows ADD COLUMN false_positive int NOT NULL DEFAULT 0;
+
 -- the flows are rolled up again from the first detection by the next minute's roll, and these with them: a month or a
 -- day is read from these tables once the flows are rolled past it
 DELETE FROM insight_flows;
 DELETE FROM insight_flow_state;
+DROP INDEX insight_flows_period;
+CREATE INDEX insight_flows_period ON insight_flows (workspace_id, period)
+  INCLUDE (priority, team_id, application_id, sources, new, fixed, reopened, decided, fixed_due, fixed_within, false_positive);
 
 -- Days of scanner overlap to count again at the next roll (every minute): those of the issues whose source rows got
 -- their detection at the end of a sync (a scanner found the issue, or found it too), those of the issues on targets

@@ -590,7 +590,7 @@ describe.each(DRIVERS)('insights on %s', (driver) => {
       { priority: ['critical', 'medium'], team: T1 },
       { source: ['ox'] },
     ]
-    const measures = ['new-vs-fixed', 'sla', 'time-to-fix', 'scanner-overlap', 'headline'] as const
+    const measures = ['new-vs-fixed', 'sla', 'time-to-fix', 'scanner-overlap', 'headline', 'decisions'] as const
     const all = async () => {
       const out: unknown[] = []
       for (const w of windows) for (const f of filters) for (const m of measures) out.push(await measure(m, f, w))

@@ -322,23 +322,24 @@ const writeFlows = async (tx: Queryable, workspaceId: string, from: string, to: 
   ])
   const r = await tx.query(
     `INSERT INTO insight_flows (workspace_id, period, priority, team_id, application_id, sources, new, fixed, reopened,
-       decided, fixed_due, fixed_within)
+       decided, fixed_due, fixed_within, false_positive)
      SELECT $1, x.period, x.priority, x.owner_team_id, x.application_id, x.sources, sum(x.n)::int,
             count(*) FILTER (WHERE x.kind = 'fixed')::int, count(*) FILTER (WHERE x.kind = 'reopened')::int,
             count(*) FILTER (WHERE x.kind = 'decided')::int, count(*) FILTER (WHERE x.kind = 'sla')::int,
-            count(*) FILTER (WHERE x.kind = 'sla' AND x.within)::int
+            count(*) FILTER (WHERE x.kind = 'sla' AND x.within)::int, count(*) FILTER (WHERE x.fp)::int
        FROM (SELECT ${periodSql('i.detected_at')} AS period, i.priority, i.owner_team_id, i.application_id,
-                    ${SOURCES_SQL} AS sources, 1 AS n, NULL AS kind, NULL::boolean AS within
+                    ${SOURCES_SQL} AS sources, 1 AS n, NULL AS kind, NULL::boolean AS within, NULL::boolean AS fp
                FROM issues i WHERE i.workspace_id = $1 AND i.detected_at >= ${start} AND i.detected_at < ${end}
              UNION ALL
-             SELECT ${periodSql('ev.at')}, i.priority, i.owner_team_id, i.application_id, ${SOURCES_SQL}, 0, k.kind, NULL
+             SELECT ${periodSql('ev.at')}, i.priority, i.owner_team_id, i.application_id, ${SOURCES_SQL}, 0, k.kind, NULL,
+                    ${FP_EVENT_SQL}
                FROM issue_events ev CROSS JOIN LATERAL (SELECT ${FLOW_KIND_SQL} AS kind) k
                JOIN issues i ON i.id = ev.issue_id
               WHERE ev.workspace_id = $1 AND ev.type = 'status' AND ev.at >= ${start} AND ev.at < ${end}
                 AND k.kind IS NOT NULL
              UNION ALL
              SELECT ${periodSql('i.fixed_at')}, i.priority, i.owner_team_id, i.application_id, ${SOURCES_SQL}, 0, 'sla',
-                    i.fixed_at <= i.sla_due_at
+                    i.fixed_at <= i.sla_due_at, NULL
                FROM issues i WHERE i.workspace_id = $1 AND i.status = 'fixed' AND i.sla_due_at IS NOT NULL
                 AND i.fixed_at >= ${start} AND i.fixed_at < ${end}) x
       GROUP BY x.period, x.priority, x.owner_team_id, x.application_id, x.sources`,
@@ -685,6 +686,8 @@ const FLOW_KIND_SQL = `CASE
            WHEN ev.detail->>'from' = 'open' AND ev.detail->>'reason' = 'decided' THEN 'decided' END`
 
 const FLOW_KINDS = ['new', 'fixed', 'reopened', 'decided'] as const
+/** A status event that marks its issue a false positive (alias `ev`): the decisions measure's count by scanner. */
+const FP_EVENT_SQL = `(ev.detail->>'to' = 'false_positive')`
 type FlowKind = (typeof FLOW_KINDS)[number]
 
 /** Rows of counts by bucket: what a window's live part and its rolled-up periods both give (the periods' columns). */
@@ -1168,31 +1171,68 @@ const sla = async (db: Queryable, ws: string, f: QueueFilter, w: InsightWindow, 
   }
 }
 
-const decisions = async (db: Queryable, ws: string, f: QueueFilter, w: InsightWindow): Promise<DecisionCountRow[]> => {
-  const { start, end } = bounds(w)
+/**
+ * False positives by scanner: the issues marked false positive in [start, end) (their status events, an issue marked
+ * twice counts twice), once for each scanner kind that found it; from the issues and their timeline.
+ */
+const liveFalsePositives = async (db: Queryable, ws: string, f: QueueFilter, start: Date, end: Date) => {
   const q = queueWhere(ws, f)
-  const s = q.p(start)
-  const e = q.p(end)
-  const { rows } = await db.query<{ grp: DecisionCountRow['group']; key: string; n: number }>(
-    `SELECT 'accepted_by_expiry' AS grp, to_char(d.expires_at AT TIME ZONE 'UTC', 'YYYY-MM') AS key, count(*)::int AS n
-       FROM issues i JOIN decisions d ON d.id = i.decision_id
-      WHERE ${q.where} AND i.status = 'accepted' AND d.expires_at IS NOT NULL GROUP BY 2
-     UNION ALL
-     SELECT 'false_positive_by_source', s.kind, count(DISTINCT i.id)::int
-       FROM issues i JOIN decisions d ON d.id = i.decision_id JOIN issue_sources s ON s.issue_id = i.id
-      WHERE ${q.where} AND i.status = 'false_positive' AND d.created_at >= ${s} AND d.created_at < ${e}
-      GROUP BY 2`,
+  const { rows } = await db.query<{ key: string; n: number }>(
+    `SELECT k.kind AS key, count(*)::int AS n
+       FROM issue_events ev
+       CROSS JOIN LATERAL (SELECT DISTINCT s.kind FROM issue_sources s WHERE s.issue_id = ev.issue_id) k
+      WHERE ev.workspace_id = $1 AND ev.type = 'status' AND ${FP_EVENT_SQL}
+        AND ev.at >= ${q.p(start)} AND ev.at < ${q.p(end)} ${ofIssue(q)}
+      GROUP BY 1`,
     q.params,
   )
   return rows
-    .map((r) => ({ group: r.grp, key: r.key, count: r.n }))
-    .sort((a, b) =>
-      a.group !== b.group
-        ? a.group.localeCompare(b.group)
-        : a.group === 'accepted_by_expiry'
-          ? a.key.localeCompare(b.key)
-          : b.count - a.count || a.key.localeCompare(b.key),
+}
+
+const decisions = async (db: Queryable, ws: string, f: QueueFilter, w: InsightWindow): Promise<DecisionCountRow[]> => {
+  const q = queueWhere(ws, f)
+  // false positives: the rolled-up periods the window holds (each row's count once per kind in its sources), the
+  // rest from the timeline
+  const split = await splitWindow(db, ws, f, w)
+  const parts = split.live.map((r) => liveFalsePositives(db, ws, f, r.start, r.end))
+  if (split.periods) {
+    const params: unknown[] = [ws, split.periods.from, split.periods.to]
+    const p = (v: unknown) => {
+      params.push(v)
+      return `$${params.length}`
+    }
+    parts.push(
+      db
+        .query<{ key: string; n: number }>(
+          `SELECT k AS key, sum(s.false_positive)::int AS n FROM insight_flows s CROSS JOIN LATERAL unnest(s.sources) k
+            WHERE s.workspace_id = $1 AND s.period >= $2::date AND s.period < $3::date AND s.false_positive > 0
+                  ${snapshotWhere(f, p)}
+            GROUP BY 1`,
+          params,
+        )
+        .then((r) => r.rows),
     )
+  }
+  const [accepted, ...fps] = await Promise.all([
+    db.query<{ key: string; n: number }>(
+      `SELECT to_char(d.expires_at AT TIME ZONE 'UTC', 'YYYY-MM') AS key, count(*)::int AS n
+         FROM issues i JOIN decisions d ON d.id = i.decision_id
+        WHERE ${q.where} AND i.status = 'accepted' AND d.expires_at IS NOT NULL GROUP BY 1`,
+      q.params,
+    ),
+    ...parts,
+  ])
+  const byKind = new Map<string, number>()
+  for (const r of fps.flatMap((x) => x)) byKind.set(r.key, (byKind.get(r.key) ?? 0) + r.n)
+  return [
+    ...accepted.rows
+      .map((r): DecisionCountRow => ({ group: 'accepted_by_expiry', key: r.key, count: r.n }))
+      .sort((a, b) => a.key.localeCompare(b.key)),
+    ...[...byKind]
+      .filter(([, n]) => n > 0)
+      .map(([key, count]): DecisionCountRow => ({ group: 'false_positive_by_source', key, count }))
+      .sort((a, b) => b.count - a.count || a.key.localeCompare(b.key)),
+  ]
 }
 
 // ---------------------------------------------------------------------------------------------------- scanner overlap
