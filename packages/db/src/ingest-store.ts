@@ -29,6 +29,7 @@ import {
   upsertScannerApplications,
 } from './ownership-store.ts'
 import { evidenceOf, getPriorityPolicies, getPriorityPolicy } from './priority-store.ts'
+import { addAliasSearchTerms } from './search-terms.ts'
 import { getSlaPolicies, getSlaPolicy, type IssueEventInput, insertIssueEvents, SYNC_ACTOR } from './workflow-store.ts'
 
 /**
@@ -802,6 +803,11 @@ export const recomputeIssues = async (
          kev = u.kev, updated_at = $2
        FROM u WHERE i.id = u.id`,
       [json(updates), now],
+    )
+    // an alias the sources give now is a search term (a new issue's terms are added as it is inserted: migration 0015)
+    await addAliasSearchTerms(
+      tx,
+      updates.filter((u) => u.aliases.length > 0).map((u) => u.id),
     )
     await tx.query(`DELETE FROM issue_sources WHERE issue_id = ANY($1::bigint[])`, [issueIds])
     await tx.query(
