@@ -348,8 +348,9 @@ export const writeOccurrenceBatch = async (
           contexts[i]?.application_id ?? null,
         ]),
       )
-      // the trigram GIN indexes (migration 0011) take new entries in their pending list and merge it into the index
-      // when it is full, collecting its entries in work_mem: with 4MB (the default) the merge runs in several rounds
+      // the GIN indexes (issues_aliases, and the search terms' trigrams that the insert's trigger adds to: migration
+      // 0015) take new entries in their pending list and merge it into the index when it is full, collecting its
+      // entries in work_mem: with 4MB (the default) the merge runs in several rounds
       await tx.exec(`SET LOCAL work_mem = '64MB'`)
       const { rows: created } = await tx.query<KeyedIssue & { id: number }>(
         `INSERT INTO issues (workspace_id, target_key, package_key, cve, repository_id, target_kind, target_name, target_url,
