@@ -1,4 +1,4 @@
-import { type Db, listIssues, type QueueFilter, summarizeIssues } from '@vulnsync/db'
+import { type Db, listIssues, matchSearchTerms, type QueueFilter, queueWhere, summarizeIssues } from '@vulnsync/db'
 import { createTestDb, DRIVERS } from '@vulnsync/db/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type EngineOptions, executeRun } from './engine.ts'
@@ -122,6 +122,26 @@ describe.each(DRIVERS)('free text over the search terms on %s', (driver) => {
     expect(await found(ws, { q: 'widget%1' })).toEqual([])
     expect(await found(ws, { q: 'widget_1' })).toEqual([])
     expect(await found(ws, { q: '  ' })).toHaveLength(220)
+  })
+
+  it('finds the same issues when the query looks the terms up itself, as for a text matching too many to list', async () => {
+    const { ws, conn } = await setup()
+    const rows = Array.from({ length: 80 }, (_, i) => rec(i))
+    rows[3] = rec(3, { ids: ['CVE-2024-20003', 'GHSA-abcd-0003'], repo: 'https://github.com/acme/Billing-Service' })
+    await sync(conn, rows)
+    // more than `max` matching terms: not listed
+    expect(await matchSearchTerms(db, ws, '%cve-2024%', { max: 5 })).toBeNull()
+    expect((await matchSearchTerms(db, ws, '%abcd%', { max: 5 }))?.terms.alias).toEqual(['GHSA-abcd-0003'])
+    /** the issues queueWhere selects for a filter without its terms looked up (they are looked up in SQL) */
+    const inSql = async (f: QueueFilter) => {
+      const { where, params } = queueWhere(ws, f)
+      return (
+        await db.query<{ cve: string }>(`SELECT i.cve FROM issues i WHERE ${where} ORDER BY i.cve, i.id`, params)
+      ).rows.map((r) => r.cve)
+    }
+    for (const text of ['cve-2024-2000', 'WIDGET-3', 'billing', 'ABCD', 'acme/', 'e', 'widget-1\nacme'])
+      expect(await inSql({ q: text })).toEqual(await scanned(ws, `%${text}%`))
+    expect(await inSql({ package: 'widget-1' })).toEqual(await found(ws, { package: 'widget-1' }))
   })
 
   it("keeps a workspace's terms to itself", async () => {
