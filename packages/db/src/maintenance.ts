@@ -21,6 +21,8 @@ export const VACUUMED_AFTER_SYNC = [
  * vacuumed.
  */
 export const vacuumAfterSync = async (db: Queryable): Promise<string[]> => {
-  for (const table of VACUUMED_AFTER_SYNC) await db.exec(`VACUUM ${table}`)
+  // the search terms analysed too: refreshQueueStatistics watches only the issues' tables
+  for (const table of VACUUMED_AFTER_SYNC)
+    await db.exec(table === 'issue_search_terms' ? `VACUUM (ANALYZE) ${table}` : `VACUUM ${table}`)
   return VACUUMED_AFTER_SYNC
 }
