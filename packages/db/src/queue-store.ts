@@ -53,7 +53,7 @@ export interface QueueFilter {
   /** the application's id, or null for issues of no application */
   application?: string | null | undefined
   /** the search terms `q` and a package name fragment match, looked up by withSearchTerms (null: too many to list) */
-  terms?: { q?: SearchTermMatch | null; package?: SearchTermMatch | null } | undefined
+  searchTerms?: { q?: SearchTermMatch | null; package?: SearchTermMatch | null } | undefined
 }
 
 export interface QueuePage {
@@ -133,10 +133,10 @@ const packageFragment = (f: QueueFilter) => (f.package && !f.package.trim().star
  */
 export const withSearchTerms = async (db: Queryable, workspaceId: string, f: QueueFilter): Promise<QueueFilter> => {
   const fragment = packageFragment(f)
-  if (f.terms || (!f.q?.trim() && fragment === undefined)) return f
+  if (f.searchTerms || (!f.q?.trim() && fragment === undefined)) return f
   return {
     ...f,
-    terms: {
+    searchTerms: {
       q: f.q?.trim() ? await matchSearchTerms(db, workspaceId, containsLike(f.q)) : undefined,
       package:
         fragment !== undefined
@@ -183,7 +183,7 @@ export const queueWhere = (workspaceId: string, f: QueueFilter) => {
     where.push(
       v.startsWith('pkg:')
         ? `i.package_key = ${p(v.replace(/@[^/@]*$/, ''))}`
-        : termsCondition(containsLike(v), f.terms?.package, p, (like) => packageNameCondition('$1', like)),
+        : termsCondition(containsLike(v), f.searchTerms?.package, p, (like) => packageNameCondition('$1', like)),
     )
   }
   if (f.assignee !== undefined)
@@ -223,7 +223,7 @@ export const queueWhere = (workspaceId: string, f: QueueFilter) => {
   // free text: a case-blind part of the CVE, the package name, the target name or an alias, through the search terms
   // (migration 0015); a text of spaces only matches every issue, as a pattern of %% would
   if (f.q?.trim())
-    where.push(termsCondition(containsLike(f.q), f.terms?.q, p, (like) => searchTextCondition('$1', like)))
+    where.push(termsCondition(containsLike(f.q), f.searchTerms?.q, p, (like) => searchTextCondition('$1', like)))
   // filtered: a condition beyond the workspace (a reader of rows that are not issues joins the issue only then)
   return { where: where.join(' AND '), params, p, filtered: where.length > 1 }
 }

@@ -27,7 +27,7 @@ export const addAliasSearchTerms = async (db: Queryable, issueIds: number[]): Pr
 export const SEARCH_FIELDS = ['cve', 'package', 'target', 'alias'] as const
 export type SearchField = (typeof SEARCH_FIELDS)[number]
 
-/** The terms a text matched, by field, looked up before the query that reads the issues (resolveSearchTerms). */
+/** The terms a text matched, by field, looked up before the query that reads the issues (withSearchTerms). */
 export interface SearchTermMatch {
   /** the ILIKE pattern they match */
   like: string
