@@ -1,7 +1,7 @@
 -- Free text over a table of distinct search terms (ADR 0013, "Update: free text over search terms"): the values free
 -- text looks in (an issue's CVE, package name, target name and each of its aliases), once per workspace and field,
 -- with one trigram index over them: tens of thousands of rows where the two trigram indexes of migration 0011 held
--- one or two entries of every issue (millions), and were the costliest of the issue indexes to write.
+-- the trigrams of every issue, and were the costliest of the issue indexes to write.
 --
 -- A statement trigger adds the terms of the rows an INSERT into issues wrote (its transition table, once per statement,
 -- set-based), whoever inserts them; the engine adds the aliases a recompute gives an issue (addAliasSearchTerms,
