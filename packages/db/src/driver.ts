@@ -83,7 +83,7 @@ pg.types.setTypeParser(1700, (v) => Number.parseFloat(v))
 export const createPgliteDb = async (dataDir?: string, o: { settings?: Record<string, string> } = {}): Promise<Db> => {
   if (dataDir) mkdirSync(dataDir, { recursive: true })
   const settings = Object.entries(o.settings ?? {}).flatMap(([k, v]) => ['-c', `${k}=${v}`])
-  // pg_trgm: the queue's free-text index (migration 0011); PGlite loads an extension only when it is passed here
+  // pg_trgm: the search terms' trigram index (migrations 0011, 0015); PGlite loads an extension only when passed here
   const lite = await PGlite.create({
     ...(dataDir ? { dataDir } : {}),
     extensions: { pg_trgm },

@@ -29,6 +29,7 @@ import {
   upsertScannerApplications,
 } from './ownership-store.ts'
 import { evidenceOf, getPriorityPolicies, getPriorityPolicy } from './priority-store.ts'
+import { addAliasSearchTerms } from './search-terms.ts'
 import { getSlaPolicies, getSlaPolicy, type IssueEventInput, insertIssueEvents, SYNC_ACTOR } from './workflow-store.ts'
 
 /**
@@ -347,8 +348,9 @@ export const writeOccurrenceBatch = async (
           contexts[i]?.application_id ?? null,
         ]),
       )
-      // the trigram GIN indexes (migration 0011) take new entries in their pending list and merge it into the index
-      // when it is full, collecting its entries in work_mem: with 4MB (the default) the merge runs in several rounds
+      // the GIN indexes (issues_aliases, and the search terms' trigrams that the insert's trigger adds to: migration
+      // 0015) take new entries in their pending list and merge it into the index when it is full, collecting its
+      // entries in work_mem: with 4MB (the default) the merge runs in several rounds
       await tx.exec(`SET LOCAL work_mem = '64MB'`)
       const { rows: created } = await tx.query<KeyedIssue & { id: number }>(
         `INSERT INTO issues (workspace_id, target_key, package_key, cve, repository_id, target_kind, target_name, target_url,
@@ -802,6 +804,11 @@ export const recomputeIssues = async (
          kev = u.kev, updated_at = $2
        FROM u WHERE i.id = u.id`,
       [json(updates), now],
+    )
+    // an alias the sources give now is a search term (a new issue's terms are added as it is inserted: migration 0015)
+    await addAliasSearchTerms(
+      tx,
+      updates.filter((u) => u.aliases.length > 0).map((u) => u.id),
     )
     await tx.query(`DELETE FROM issue_sources WHERE issue_id = ANY($1::bigint[])`, [issueIds])
     await tx.query(

@@ -9,7 +9,7 @@ import {
 } from '@vulnsync/core'
 import type { Db, Queryable } from './driver.ts'
 import { InputError } from './errors.ts'
-import { countIssues, type QueueFilter, queueWhere, ranksOf } from './queue-store.ts'
+import { countIssues, type QueueFilter, queueWhere, ranksOf, withSearchTerms } from './queue-store.ts'
 
 /**
  * Insights (ADR 0011, docs/insights.md): the history of open issues as daily counts (`insight_snapshots`, levels) and
@@ -1407,10 +1407,12 @@ export const computeInsight = async (
   db: Queryable,
   workspaceId: string,
   measure: InsightMeasure,
-  f: QueueFilter,
+  filter: QueueFilter,
   w: InsightWindow,
   c: InsightContext,
 ): Promise<InsightResult> => {
+  // the search terms of free text looked up once, for every query of the measure
+  const f = await withSearchTerms(db, workspaceId, filter)
   switch (measure) {
     case 'headline':
       return { measure, series: [await headline(db, workspaceId, f, w, c)] }

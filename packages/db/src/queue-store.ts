@@ -9,6 +9,13 @@ import {
 } from '@vulnsync/core'
 import type { Queryable } from './driver.ts'
 import { InputError } from './errors.ts'
+import {
+  listedTermsCondition,
+  matchSearchTerms,
+  packageNameCondition,
+  type SearchTermMatch,
+  searchTextCondition,
+} from './search-terms.ts'
 
 /**
  * The read side of the queue: filters, key-set paging, counts and one issue with its occurrences. The HTTP layer
@@ -45,6 +52,8 @@ export interface QueueFilter {
   team?: string | null | undefined
   /** the application's id, or null for issues of no application */
   application?: string | null | undefined
+  /** the search terms `q` and a package name fragment match, looked up by withSearchTerms (null: too many to list) */
+  searchTerms?: { q?: SearchTermMatch | null; package?: SearchTermMatch | null } | undefined
 }
 
 export interface QueuePage {
@@ -112,8 +121,30 @@ export interface IssueDetailRow extends IssueRow {
 
 const escapeLike = (s: string) => s.replace(/[%_\\]/g, '\\$&')
 
-/** the text the free-text filter looks in, as the trigram index issues_search has it (migration 0011) */
-const SEARCH_TEXT = 'issue_search_text(i.cve, i.package_name, i.target_name, i.aliases)'
+/** what free text and a package name fragment look for: the text anywhere, case-blind, `%` and `_` as characters */
+const containsLike = (text: string) => `%${escapeLike(text.trim())}%`
+/** a package filter that is a name fragment (not a purl) */
+const packageFragment = (f: QueueFilter) => (f.package && !f.package.trim().startsWith('pkg:') ? f.package : undefined)
+
+/**
+ * The filter with the search terms its free text and package name fragment match, looked up first (one query on
+ * the terms' trigram index), so the query reading the issues has them as values: the planner then knows how many
+ * issues they hold (ADR 0013). Without them, the query looks the terms up itself (the same issues).
+ */
+export const withSearchTerms = async (db: Queryable, workspaceId: string, f: QueueFilter): Promise<QueueFilter> => {
+  const fragment = packageFragment(f)
+  if (f.searchTerms || (!f.q?.trim() && fragment === undefined)) return f
+  return {
+    ...f,
+    searchTerms: {
+      q: f.q?.trim() ? await matchSearchTerms(db, workspaceId, containsLike(f.q)) : undefined,
+      package:
+        fragment !== undefined
+          ? await matchSearchTerms(db, workspaceId, containsLike(fragment), { field: 'package' })
+          : undefined,
+    },
+  }
+}
 
 /** levels as ranks; an unknown level matches nothing */
 export const ranksOf = (levels: string[]) => levels.map((l) => (isSeverity(l) ? severityRank(l) : -1))
@@ -152,7 +183,7 @@ export const queueWhere = (workspaceId: string, f: QueueFilter) => {
     where.push(
       v.startsWith('pkg:')
         ? `i.package_key = ${p(v.replace(/@[^/@]*$/, ''))}`
-        : `i.package_name ILIKE ${p(`%${escapeLike(v)}%`)}`, // issues_package_name (trigrams)
+        : termsCondition(containsLike(v), f.searchTerms?.package, p, (like) => packageNameCondition('$1', like)),
     )
   }
   if (f.assignee !== undefined)
@@ -189,19 +220,21 @@ export const queueWhere = (workspaceId: string, f: QueueFilter) => {
     )
     where.push(`i.status = 'open' AND i.sla_due_at IS NOT NULL AND (${ranges.join(' OR ')})`)
   }
-  if (f.q) {
-    const like = p(`%${escapeLike(f.q.trim())}%`)
-    // the fields are joined by newlines in the search text (issues_search, trigrams), so a text without one matches
-    // it exactly when it matches one of the fields; a text with a newline is looked for field by field
-    where.push(
-      f.q.includes('\n')
-        ? `(i.cve ILIKE ${like} OR i.package_name ILIKE ${like} OR i.target_name ILIKE ${like} OR i.aliases::text ILIKE ${like})`
-        : `${SEARCH_TEXT} ILIKE ${like}`,
-    )
-  }
+  // free text: a case-blind part of the CVE, the package name, the target name or an alias, through the search terms
+  // (migration 0015); a text of spaces only matches every issue, as a pattern of %% would
+  if (f.q?.trim())
+    where.push(termsCondition(containsLike(f.q), f.searchTerms?.q, p, (like) => searchTextCondition('$1', like)))
   // filtered: a condition beyond the workspace (a reader of rows that are not issues joins the issue only then)
   return { where: where.join(' AND '), params, p, filtered: where.length > 1 }
 }
+
+/** the condition of a text's search terms: as values when they were looked up for this text, else looked up in SQL */
+const termsCondition = (
+  like: string,
+  listed: SearchTermMatch | null | undefined,
+  p: (v: unknown) => string,
+  inSql: (like: string) => string,
+) => (listed && listed.like === like ? listedTermsCondition(listed, p) : inSql(p(like)))
 
 /** What a sort column holds, so a cursor value is checked before it reaches SQL. */
 type ColType = 'rank' | 'id' | 'time' | 'text'
@@ -298,9 +331,10 @@ const planRows = async (db: Queryable, sql: string, params: unknown[]): Promise<
 export const countIssues = async (
   db: Queryable,
   workspaceId: string,
-  f: QueueFilter,
+  filter: QueueFilter,
   o: { atLeast?: number; exactLimit?: number; planned?: number } = {},
 ): Promise<{ total: number; estimate: boolean }> => {
+  const f = await withSearchTerms(db, workspaceId, filter)
   const { where, params } = queueWhere(workspaceId, f)
   const atLeast = o.atLeast ?? 0
   const limit = o.exactLimit ?? EXACT_COUNT_LIMIT
@@ -326,10 +360,11 @@ export const countIssues = async (
 export const listIssues = async (
   db: Queryable,
   workspaceId: string,
-  f: QueueFilter,
+  filter: QueueFilter,
   page: QueuePage,
   o: { total?: boolean; exactLimit?: number } = {},
 ): Promise<{ rows: IssueRow[]; nextCursor: string | null; total: number; totalIsEstimate: boolean }> => {
+  const f = await withSearchTerms(db, workspaceId, filter)
   const { where, params, p } = queueWhere(workspaceId, f)
   const order = ORDER[page.sort]
   const conds = [where]
@@ -428,9 +463,10 @@ const SAMPLE_ROWS = 10_000
 export const summarizeIssues = async (
   db: Queryable,
   workspaceId: string,
-  f: QueueFilter,
+  filter: QueueFilter,
   o: { exactLimit?: number } = {},
 ): Promise<{ rows: LevelCount[]; total: number; estimate: boolean }> => {
+  const f = await withSearchTerms(db, workspaceId, filter)
   const { where, params } = queueWhere(workspaceId, f)
   const count = await countIssues(db, workspaceId, f, o)
   if (!count.estimate) {
@@ -527,8 +563,8 @@ export const listIssueOccurrences = async (db: Queryable, issueId: number): Prom
   ).rows
 
 /** The ids of every issue a filter matches (a bulk action over "all N matching"), in id order. */
-export const listIssueIds = async (db: Queryable, workspaceId: string, f: QueueFilter): Promise<string[]> => {
-  const { where, params } = queueWhere(workspaceId, f)
+export const listIssueIds = async (db: Queryable, workspaceId: string, filter: QueueFilter): Promise<string[]> => {
+  const { where, params } = queueWhere(workspaceId, await withSearchTerms(db, workspaceId, filter))
   const { rows } = await db.query<{ id: number }>(`SELECT i.id FROM issues i WHERE ${where} ORDER BY i.id`, params)
   return rows.map((r) => String(r.id))
 }
