@@ -9,7 +9,7 @@ import {
 } from '@vulnsync/core'
 import type { Db, Queryable } from './driver.ts'
 import { InputError } from './errors.ts'
-import { countIssues, type QueueFilter, queueWhere, ranksOf, withSearchTerms } from './queue-store.ts'
+import { countIssues, type QueueFilter, queueWhere, ranksOf, sqlParams, withSearchTerms } from './queue-store.ts'
 
 /**
  * Insights (ADR 0011, docs/insights.md): the history of open issues as daily counts (`insight_snapshots`, levels) and
@@ -642,11 +642,7 @@ const levels = async (
   w: InsightWindow,
   o: { by: 'priority' | null; slaState?: string },
 ) => {
-  const params: unknown[] = [workspaceId, w.from, w.to]
-  const p = (v: unknown) => {
-    params.push(v)
-    return `$${params.length}`
-  }
+  const { params, p } = sqlParams(workspaceId, w.from, w.to)
   const cond = snapshotWhere(f, p) + (o.slaState ? ` AND s.sla_state = ${p(o.slaState)}` : '')
   const { rows } = await db.query<{ bucket: string; day: string; key: string | null; n: number | null }>(
     `WITH asof AS (
@@ -728,11 +724,7 @@ const periodSums = async <K extends string>(
   range: { from: string; to: string },
   columns: readonly K[],
 ): Promise<BucketCounts<K>[]> => {
-  const params: unknown[] = [ws, range.from, range.to]
-  const p = (v: unknown) => {
-    params.push(v)
-    return `$${params.length}`
-  }
+  const { params, p } = sqlParams(ws, range.from, range.to)
   const { rows } = await db.query<BucketCounts<K>>(
     `SELECT date_trunc('${interval}', s.period)::date::text AS bucket, ${columns.map((c) => `sum(s.${c})::int AS ${c}`).join(', ')}
        FROM insight_flows s WHERE s.workspace_id = $1 AND s.period >= $2::date AND s.period < $3::date${snapshotWhere(f, p)}
@@ -921,11 +913,7 @@ const rolledRows = async <T extends GrainRow>(
     return (await db.query<T>(o.liveSql(q, r.start, r.end), q.params)).rows
   })
   for (const read of reads) {
-    const params: unknown[] = [ws, read.from, read.to]
-    const p = (v: unknown) => {
-      params.push(v)
-      return `$${params.length}`
-    }
+    const { params, p } = sqlParams(ws, read.from, read.to)
     const range =
       o.table === 'insight_fix_times'
         ? 'r.month >= $2::date AND r.month < $3::date'
@@ -1196,11 +1184,7 @@ const decisions = async (db: Queryable, ws: string, f: QueueFilter, w: InsightWi
   const split = await splitWindow(db, ws, f, w)
   const parts = split.live.map((r) => liveFalsePositives(db, ws, f, r.start, r.end))
   if (split.periods) {
-    const params: unknown[] = [ws, split.periods.from, split.periods.to]
-    const p = (v: unknown) => {
-      params.push(v)
-      return `$${params.length}`
-    }
+    const { params, p } = sqlParams(ws, split.periods.from, split.periods.to)
     parts.push(
       db
         .query<{ key: string; n: number }>(

@@ -150,13 +150,19 @@ export const withSearchTerms = async (db: Queryable, workspaceId: string, f: Que
 export const ranksOf = (levels: string[]) => levels.map((l) => (isSeverity(l) ? severityRank(l) : -1))
 
 /** The WHERE clause of the queue from the filters, with numbered parameters. */
-export const queueWhere = (workspaceId: string, f: QueueFilter) => {
-  const params: unknown[] = [workspaceId]
-  const where = ['i.workspace_id = $1']
+/** A statement's parameters, the first ones given, and `p` to add one and name it ($n). */
+export const sqlParams = (...first: unknown[]) => {
+  const params: unknown[] = [...first]
   const p = (v: unknown) => {
     params.push(v)
     return `$${params.length}`
   }
+  return { params, p }
+}
+
+export const queueWhere = (workspaceId: string, f: QueueFilter) => {
+  const { params, p } = sqlParams(workspaceId)
+  const where = ['i.workspace_id = $1']
   if (f.source?.length)
     where.push(
       `EXISTS (SELECT 1 FROM issue_sources s WHERE s.issue_id = i.id AND s.kind = ANY(${p(f.source)}::text[]))`,

@@ -1,5 +1,5 @@
 import type { SlaPolicy } from '@vulnsync/core'
-import { type Actor, type Db, getSlaPolicy, SLA_POLICY, savePolicy } from '@vulnsync/db'
+import { type Actor, type Db, getSlaPolicy, SLA_POLICY, savePolicy, sqlParams } from '@vulnsync/db'
 
 const LEVELS = ['critical', 'high', 'medium', 'low', 'info'] as const
 
@@ -27,11 +27,7 @@ export const changeSlaPolicy = async (
 ) =>
   db.transaction(async (tx) => {
     const current = await getSlaPolicy(tx, workspaceId)
-    const params: unknown[] = [workspaceId, o.now, current.dueSoonDays, next.dueSoonDays]
-    const p = (v: unknown) => {
-      params.push(v)
-      return `$${params.length}`
-    }
+    const { params, p } = sqlParams(workspaceId, o.now, current.dueSoonDays, next.dueSoonDays)
     const newDue = dueSql(next, p)
     const { rows } = await tx.query<{ from: string; to: string; count: number }>(
       `SELECT s.old AS from, s.new AS to, count(*)::int AS count FROM (
