@@ -61,6 +61,9 @@ const DAY_MS = 86_400_000
 export const isoDay = (d: Date) => d.toISOString().slice(0, 10)
 const dayStart = (day: string) => new Date(`${day}T00:00:00.000Z`)
 const addDays = (day: string, n: number) => isoDay(new Date(dayStart(day).getTime() + n * DAY_MS))
+/** The earlier and the later of two days (YYYY-MM-DD strings compare as the days do). */
+const minDay = (a: string, b: string) => (a < b ? a : b)
+const maxDay = (a: string, b: string) => (a > b ? a : b)
 
 /** The first day of the bucket a day falls in (weeks start on Monday, as PostgreSQL's date_trunc). */
 export const bucketOf = (day: string, interval: InsightInterval): string => {
@@ -77,7 +80,7 @@ export const bucketOf = (day: string, interval: InsightInterval): string => {
 export const periodOf = (day: string): string => {
   const week = bucketOf(day, 'week')
   const month = bucketOf(day, 'month')
-  return week > month ? week : month
+  return maxDay(week, month)
 }
 /** The first day of the month after the one a day falls in. */
 const nextMonthOf = (day: string): string => {
@@ -88,9 +91,8 @@ const nextMonthOf = (day: string): string => {
 const nextPeriod = (day: string): string => {
   const nextWeek = addDays(bucketOf(day, 'week'), 7)
   const nextMonth = nextMonthOf(day)
-  return nextWeek < nextMonth ? nextWeek : nextMonth
+  return minDay(nextWeek, nextMonth)
 }
-const minDay = (a: string, b: string) => (a < b ? a : b)
 /** The month (its first day) of a timestamp, in SQL. */
 const MONTH_SQL = (col: string) => `date_trunc('month', ${col} AT TIME ZONE 'UTC')::date`
 /** The day of a timestamp, in SQL. */
@@ -128,12 +130,14 @@ export const checkWindow = (w: InsightWindow): void => {
 }
 
 /** The filter keys a measure does not take (set in `f`), so the caller can refuse them. */
-export const unsupportedFilters = (measure: InsightMeasure, f: QueueFilter): string[] => {
-  if (!SNAPSHOT_MEASURES.includes(measure)) return []
-  return Object.entries(f)
-    .filter(([k, v]) => v !== undefined && v !== false && !(SNAPSHOT_FILTER_KEYS as readonly string[]).includes(k))
+export const unsupportedFilters = (measure: InsightMeasure, f: QueueFilter): string[] =>
+  SNAPSHOT_MEASURES.includes(measure) ? filtersBeyond(f, SNAPSHOT_FILTER_KEYS) : []
+
+/** The keys of the filters set in `f` that are not among `keys`. */
+const filtersBeyond = (f: QueueFilter, keys: readonly string[]): string[] =>
+  Object.entries(f)
+    .filter(([k, v]) => v !== undefined && v !== false && !keys.includes(k))
     .map(([k]) => k)
-}
 
 // ---------------------------------------------------------------------------------------------------- snapshots
 
@@ -506,7 +510,7 @@ export const ensureDailySnapshot = (
       if (from)
         backfilledDays = (
           await backfillSnapshots(tx, workspaceId, {
-            from: from > oldest ? from : oldest,
+            from: maxDay(from, oldest),
             to: addDays(today, -1),
             dueSoonDays: o.dueSoonDays,
           })
@@ -844,8 +848,7 @@ const grainPick = (f: QueueFilter) => {
 }
 
 /** The filters the rollups answer (any other reads the whole window from the issues). */
-const servedByRollups = (f: QueueFilter) =>
-  Object.entries(f).every(([k, v]) => v === undefined || v === false || k === 'priority' || k === 'team')
+const servedByRollups = (f: QueueFilter) => filtersBeyond(f, ['priority', 'team']).length === 0
 
 /**
  * How a window is read where something is rolled up by unit (a flows period, a month): the whole units it holds that
@@ -1207,7 +1210,7 @@ const decisions = async (db: Queryable, ws: string, f: QueueFilter, w: InsightWi
     ...parts,
   ])
   const byKind = new Map<string, number>()
-  for (const r of fps.flatMap((x) => x)) byKind.set(r.key, (byKind.get(r.key) ?? 0) + r.n)
+  for (const r of fps.flat()) byKind.set(r.key, (byKind.get(r.key) ?? 0) + r.n)
   return [
     ...accepted.rows
       .map((r): DecisionCountRow => ({ group: 'accepted_by_expiry', key: r.key, count: r.n }))
