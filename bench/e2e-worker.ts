@@ -3,7 +3,8 @@
  * (bench/e2e-sim.ts) with N findings over 5,000 projects, a vulnsync runtime on the driver (PostgreSQL at the URL
  * given, or PGlite on disk) whose workspace has one repository per project with a git URL, an Endor connection created
  * through the API (POST /api/v1/connections, which checks it and queues the initial sync, as the product does), the
- * sync run by the runtime's own worker. Stage timers are on (core/profile.ts). Prints one JSON line.
+ * sync run by the runtime's own worker. Stage timers are on (core/profile.ts). Prints one JSON line; with
+ * BENCH_PROFILE=1 also the time of each statement (stderr).
  *
  * Driver `sim`: no vulnsync at all, only the simulator's findings list read page after page (how fast it serves).
  */
@@ -21,7 +22,7 @@ import { loadConfig } from '../apps/server/src/config.ts'
 import { buildApp } from '../apps/server/src/http/app.ts'
 import { createLogger } from '../apps/server/src/logger.ts'
 import { seedRepositories } from '../apps/server/src/sync/test-support.ts'
-import { openBenchDb } from './support.ts'
+import { openBenchDb, printProfile, profiledDb } from './support.ts'
 
 const [driver, countArg, projectsArg, pgUrl] = process.argv.slice(2)
 const findings = Number(countArg ?? 100_000)
@@ -128,6 +129,7 @@ const timedDb = (db: Db) => {
   return { db: proxied, t }
 }
 
+const profile = new Map<string, { n: number; ms: number }>()
 const sim = await startSim()
 const tmp = mkdtempSync(join(tmpdir(), 'vulnsync-bench-e2e-'))
 try {
@@ -135,7 +137,8 @@ try {
     process.stdout.write(`${JSON.stringify(await simAlone(sim.url))}\n`)
   } else {
     const raw = await openBenchDb(driver!, pgUrl || undefined, join(tmp, 'pgdata'))
-    const { db, t: dbTime } = timedDb(raw)
+    // BENCH_PROFILE=1: the time of each statement too, printed to stderr at the end
+    const { db, t: dbTime } = timedDb(process.env.BENCH_PROFILE ? profiledDb(raw, profile) : raw)
     const token = `vs_bench_${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`
     const cfg = loadConfig({
       VULNSYNC_DATA_DIR: join(tmp, 'data'),
@@ -219,6 +222,7 @@ try {
       load: load(),
     }
     process.stdout.write(`${JSON.stringify(out)}\n`)
+    printProfile(profile, `${driver}: time by statement, ms total / calls`)
     await app.close()
     await rt.jobs.stop()
     await raw.close()

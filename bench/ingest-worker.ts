@@ -10,12 +10,12 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { copyText, type Db, type Queryable } from '@vulnsync/db'
+import { copyText, type Db } from '@vulnsync/db'
 import { executeRun } from '../apps/server/src/sync/engine.ts'
 import { toOccurrenceInput } from '../apps/server/src/sync/prepare.ts'
 import { createTestConnector, type TestDataset, type TestRaw, testMap } from '../apps/server/src/sync/test-connector.ts'
 import { newRun } from '../apps/server/src/sync/test-support.ts'
-import { openBenchDb, seedBenchTenant } from './support.ts'
+import { openBenchDb, printProfile, profiledDb, seedBenchTenant } from './support.ts'
 
 const [driver, countArg, url] = process.argv.slice(2)
 const count = Number(countArg ?? 1_000_000)
@@ -47,7 +47,7 @@ const idleRssMb = process.memoryUsage().rss / 2 ** 20
 // the peak so far: opening PGlite (loading the WASM module, migrating) peaks above where it settles
 const startPeakRssMb = process.resourceUsage().maxRSS / 1024
 const profile = new Map<string, { n: number; ms: number }>()
-const db = process.env.BENCH_PROFILE ? profiled(opened, profile) : opened
+const db = process.env.BENCH_PROFILE ? profiledDb(opened, profile) : opened
 const dropped = (process.env.BENCH_DROP_INDEXES ?? '').split(',').filter(Boolean)
 for (const name of dropped) {
   if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`BENCH_DROP_INDEXES: ${name} is not an index name`)
@@ -96,12 +96,7 @@ process.stdout.write(
     peakRssMb: process.resourceUsage().maxRSS / 1024,
   })}\n`,
 )
-if (profile.size > 0) {
-  const lines = [...profile].sort((a, b) => b[1].ms - a[1].ms)
-  process.stderr.write(`\n${driver}: time by statement (both runs), ms total / calls\n`)
-  for (const [label, p] of lines)
-    process.stderr.write(`${Math.round(p.ms).toString().padStart(8)} ${String(p.n).padStart(6)}  ${label}\n`)
-}
+printProfile(profile, `${driver}: time by statement (both runs), ms total / calls`)
 
 /**
  * The floor: the same findings, mapped and prepared as the engine does (not timed), their occurrence rows written
@@ -179,70 +174,4 @@ async function floorRate(db: Db, workspaceId: string, connectionId: string): Pro
   if (copied !== count) throw new Error(`floor: ${copied} rows copied of ${count}`)
   await db.exec('DROP TABLE bench_floor')
   return count / (ms / 1000)
-}
-
-/** The database with every statement timed by its first words (BENCH_PROFILE). */
-function profiled(inner: Db, into: Map<string, { n: number; ms: number }>): Db {
-  const add = (label: string, ms: number) => {
-    const p = into.get(label) ?? { n: 0, ms: 0 }
-    p.n++
-    p.ms += ms
-    into.set(label, p)
-  }
-  const labelOf = (sql: string) => sql.replace(/\s+/g, ' ').trim().slice(0, 90)
-  const explained = new Set<string>()
-  const wrap = (q: Queryable, inTx = false): Queryable => ({
-    query: async (sql, params) => {
-      const label = labelOf(sql)
-      // BENCH_EXPLAIN=n (with BENCH_PROFILE=1): the plan of each heavy statement, once, on its n-th call, rolled back
-      if (
-        inTx &&
-        process.env.BENCH_EXPLAIN &&
-        !explained.has(label) &&
-        (into.get(label)?.n ?? 0) === Number(process.env.BENCH_EXPLAIN)
-      ) {
-        explained.add(label)
-        if (/^(INSERT|UPDATE|SELECT o\.id|SELECT i\.id)/.test(label)) {
-          await q.exec('SAVEPOINT bench_explain')
-          const plan = await q.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS) ${sql}`, params)
-          await q.exec('ROLLBACK TO SAVEPOINT bench_explain')
-          process.stderr.write(`\n--- ${label}\n${plan.rows.map((r) => r['QUERY PLAN']).join('\n')}\n`)
-        }
-      }
-      const t0 = performance.now()
-      try {
-        return await q.query(sql, params)
-      } finally {
-        add(labelOf(sql), performance.now() - t0)
-      }
-    },
-    exec: async (sql) => {
-      const t0 = performance.now()
-      try {
-        return await q.exec(sql)
-      } finally {
-        add(labelOf(sql), performance.now() - t0)
-      }
-    },
-    copyFrom: async (sql, data) => {
-      const t0 = performance.now()
-      try {
-        return await q.copyFrom(sql, data)
-      } finally {
-        add(labelOf(sql), performance.now() - t0)
-      }
-    },
-  })
-  return {
-    ...inner,
-    ...wrap(inner),
-    transaction: async (fn) => {
-      const t0 = performance.now()
-      try {
-        return await inner.transaction((tx) => fn(wrap(tx, true)))
-      } finally {
-        add('(transaction, whole)', performance.now() - t0)
-      }
-    },
-  }
 }

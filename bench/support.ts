@@ -1,6 +1,6 @@
 /** What the benchmarks share: the embedded PostgreSQL they start, their worker processes, the seeded tenant. */
 import { execFileSync } from 'node:child_process'
-import { createPgliteDb, createPostgresDb, type Db, migrate } from '@vulnsync/db'
+import { createPgliteDb, createPostgresDb, type Db, migrate, type Queryable } from '@vulnsync/db'
 import { startEmbeddedPostgres } from '@vulnsync/db/embedded-postgres'
 import { seedConnection, seedRepositories, seedWorkspace } from '../apps/server/src/sync/test-support.ts'
 
@@ -63,4 +63,78 @@ export const seedBenchTenant = async (db: Db, repos: number) => {
     Array.from({ length: repos }, (_, i) => ({ fullName: `bench-org/repo-${i}`, externalId: String(i) })),
   )
   return { ws, conn: await seedConnection(db, ws, { name: 'bench' }) }
+}
+
+/** The database with every statement timed by its first words (BENCH_PROFILE). */
+export function profiledDb(inner: Db, into: Map<string, { n: number; ms: number }>): Db {
+  const add = (label: string, ms: number) => {
+    const p = into.get(label) ?? { n: 0, ms: 0 }
+    p.n++
+    p.ms += ms
+    into.set(label, p)
+  }
+  const labelOf = (sql: string) => sql.replace(/\s+/g, ' ').trim().slice(0, 90)
+  const explained = new Set<string>()
+  const wrap = (q: Queryable, inTx = false): Queryable => ({
+    query: async (sql, params) => {
+      const label = labelOf(sql)
+      // BENCH_EXPLAIN=n (with BENCH_PROFILE=1): the plan of each heavy statement, once, on its n-th call, rolled back
+      if (
+        inTx &&
+        process.env.BENCH_EXPLAIN &&
+        !explained.has(label) &&
+        (into.get(label)?.n ?? 0) === Number(process.env.BENCH_EXPLAIN)
+      ) {
+        explained.add(label)
+        if (/^(INSERT|UPDATE|SELECT o\.id|SELECT i\.id)/.test(label)) {
+          await q.exec('SAVEPOINT bench_explain')
+          const plan = await q.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS) ${sql}`, params)
+          await q.exec('ROLLBACK TO SAVEPOINT bench_explain')
+          process.stderr.write(`\n--- ${label}\n${plan.rows.map((r) => r['QUERY PLAN']).join('\n')}\n`)
+        }
+      }
+      const t0 = performance.now()
+      try {
+        return await q.query(sql, params)
+      } finally {
+        add(labelOf(sql), performance.now() - t0)
+      }
+    },
+    exec: async (sql) => {
+      const t0 = performance.now()
+      try {
+        return await q.exec(sql)
+      } finally {
+        add(labelOf(sql), performance.now() - t0)
+      }
+    },
+    copyFrom: async (sql, data) => {
+      const t0 = performance.now()
+      try {
+        return await q.copyFrom(sql, data)
+      } finally {
+        add(labelOf(sql), performance.now() - t0)
+      }
+    },
+  })
+  return {
+    ...inner,
+    ...wrap(inner),
+    transaction: async (fn) => {
+      const t0 = performance.now()
+      try {
+        return await inner.transaction((tx) => fn(wrap(tx, true)))
+      } finally {
+        add('(transaction, whole)', performance.now() - t0)
+      }
+    },
+  }
+}
+
+/** The statements profiledDb timed, the costliest first, to stderr. */
+export const printProfile = (profile: Map<string, { n: number; ms: number }>, title: string) => {
+  if (profile.size === 0) return
+  process.stderr.write(`\n${title}\n`)
+  for (const [label, p] of [...profile].sort((a, b) => b[1].ms - a[1].ms))
+    process.stderr.write(`${Math.round(p.ms).toString().padStart(8)} ${String(p.n).padStart(6)}  ${label}\n`)
 }

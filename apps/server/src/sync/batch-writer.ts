@@ -3,6 +3,7 @@ import {
   type Db,
   loadRepoMatcher,
   type OccurrenceInput,
+  refreshFullStatistics,
   refreshIngestStatistics,
   saveCodeowners,
   writeOccurrenceBatch,
@@ -25,6 +26,8 @@ export class BatchWriter {
   // the cursor of the latest checkpoint whose records are not all written yet
   private pendingCursor: { cursor: unknown } | undefined
   private inflight: Promise<void> | undefined
+  // the tables this run's batches analysed coarsely (refreshIngestStatistics), analysed in full when it ends
+  private coarse = new Set<string>()
 
   constructor(
     private readonly db: Db,
@@ -82,6 +85,14 @@ export class BatchWriter {
   async flushAll() {
     await this.startFlush()
     await this.drain()
+    await this.finishStatistics()
+  }
+
+  /** the full statistics of the tables the batches analysed coarsely: the queue's plans read them */
+  async finishStatistics() {
+    const tables = [...this.coarse]
+    this.coarse.clear()
+    await refreshFullStatistics(this.db, tables)
   }
 
   /** writes what is buffered now, without a checkpoint (a failing run keeps what it read) */
@@ -108,7 +119,7 @@ export class BatchWriter {
       counts.issuesCreated = (counts.issuesCreated ?? 0) + r.issuesCreated
       // the statistics of the tables that grow: PGlite has no autovacuum, and PostgreSQL's comes a minute late for
       // a table that grew from empty during this run (its plans then read every occurrence of the connection)
-      await refreshIngestStatistics(this.db)
+      for (const t of await refreshIngestStatistics(this.db)) this.coarse.add(t)
     }
     if (this.repositories.length > 0) {
       const rows = this.repositories

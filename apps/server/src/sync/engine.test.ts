@@ -321,6 +321,33 @@ describe.each(DRIVERS)('ingest engine on %s', (driver) => {
     expect(seenMidway[0]).toBeLessThanOrEqual(300)
   })
 
+  it('analyses the tables it grows coarsely while it writes, and in full once the run ends', async () => {
+    const { ws } = await setup()
+    const conn = await seedConnection(db, ws)
+    const rows = Array.from({ length: 4000 }, (_, i) => rec(i, { ids: [`CVE-2023-${String(100000 + i)}`] }))
+    // the bounds of the CVE histogram: at most 11 at statistics target 10, up to 101 at the default 100
+    const bounds = async () =>
+      (
+        await db.query<{ n: number | null }>(
+          `SELECT array_length(histogram_bounds::text::text[], 1) AS n FROM pg_stats
+            WHERE schemaname = 'public' AND tablename = 'issues' AND attname = 'cve'`,
+        )
+      ).rows[0]?.n ?? null
+    const midway: (number | null)[] = []
+    const connector = createTestConnector(() => arrayDataset(rows), {
+      pageSize: 100,
+      onPage: async (p) => {
+        if (p === 30) midway.push(await bounds())
+      },
+    })
+    const out = await executeRun({ ...opts, batchSize: 400 }, connector, conn, await newRun(db, conn), never)
+    expect(out.counts.created).toBe(4000)
+    // by 3,000 read, the batches analysed the issues at least once (the first time at about 1,400 rows); PGlite only:
+    // on PostgreSQL autovacuum may analyse the table in full meanwhile
+    if (driver === 'pglite') expect(midway[0]).toBeLessThanOrEqual(11)
+    expect(await bounds()).toBe(101)
+  })
+
   it('does not resolve the findings of a location that could not be read completely', async () => {
     const { ws } = await setup()
     const conn = await seedConnection(db, ws)

@@ -127,6 +127,7 @@ export const executeRun = async (
       } catch {
         // the batch in flight is lost; the next run reads it again
       }
+      await writer.finishStatistics().catch(() => {})
       const imported = counts.created + counts.updated + counts.unchanged + counts.reopened > 0
       const status = signal.aborted ? 'cancelled' : imported ? 'partial' : 'failed'
       await finishRun(db, runId, { status, counts, progress: { ...progress, pausedUntil: null }, error, now: now() })
