@@ -19,11 +19,16 @@ import { startEndorSimulator, startJfrogSimulator, startOxSimulator } from '@vul
 import { generatedRepo } from '@vulnsync/simulators/jfrog/dataset.ts'
 import { JFROG_SIM } from '@vulnsync/simulators/jfrog/index.ts'
 import { executeRun } from '../apps/server/src/sync/engine.ts'
-import { newRun, seedConnection, seedRepositories, seedWorkspace } from '../apps/server/src/sync/test-support.ts'
+import {
+  newRun,
+  seedConnection,
+  seedRepositories,
+  seedWorkspace,
+  silentLogger,
+} from '../apps/server/src/sync/test-support.ts'
 
 const only = process.argv[2]
 const size = process.argv[3] ? Number(process.argv[3]) : undefined
-const silent = { debug() {}, info() {}, warn() {}, error() {} }
 
 interface Case {
   name: string
@@ -121,7 +126,7 @@ for (const c of cases.filter((x) => !only || x.name === only)) {
     const before = sim.requests()
     const t0 = performance.now()
     const out = await executeRun(
-      { db, logger: silent, allowPrivateNetworks: true, sleep: async () => {} },
+      { db, logger: silentLogger, allowPrivateNetworks: true, sleep: async () => {} },
       c.connector,
       conn,
       await newRun(db, conn),

@@ -19,7 +19,7 @@ import { epssFile, universeCve } from '@vulnsync/simulators/feeds/index.ts'
 import { loadFeed } from '../apps/server/src/feeds/refresh.ts'
 import { executeRun } from '../apps/server/src/sync/engine.ts'
 import { createTestConnector, type TestDataset, type TestRaw } from '../apps/server/src/sync/test-connector.ts'
-import { newRun } from '../apps/server/src/sync/test-support.ts'
+import { newRun, silentLogger } from '../apps/server/src/sync/test-support.ts'
 import { openBenchDb, seedBenchTenant } from './support.ts'
 
 const [driver, countArg, ...rest] = process.argv.slice(2)
@@ -47,7 +47,6 @@ const dataset: TestDataset = {
   }),
 }
 
-const silent = { debug() {}, info() {}, warn() {}, error() {} }
 const tmp = mkdtempSync(join(tmpdir(), 'vulnsync-bench-feeds-'))
 const db = await openBenchDb(driver!, url || undefined, join(tmp, 'pgdata'))
 const { ws, conn } = await seedBenchTenant(db, REPOS)
@@ -55,7 +54,7 @@ const log = (line: string) => process.stderr.write(`  ${driver}: ${line}\n`)
 
 const deps = {
   db,
-  logger: silent,
+  logger: silentLogger,
   now: () => new Date(),
   config: { feedUrls: { kev: '', epss: '' }, allowPrivateNetworks: true },
 }
@@ -126,7 +125,7 @@ let first: Awaited<ReturnType<typeof load>> | null = null
 if (copy) first = await load('first load (no issues yet)', 0)
 const t0 = performance.now()
 const ingest = await executeRun(
-  { db, logger: silent, allowPrivateNetworks: true, batchSize: 2000 },
+  { db, logger: silentLogger, allowPrivateNetworks: true, batchSize: 2000 },
   createTestConnector(() => (copy ? { ...dataset, size: Math.min(count, UNIVERSE) } : dataset), { pageSize: 1000 }),
   conn,
   await newRun(db, conn),

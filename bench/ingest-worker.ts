@@ -14,7 +14,7 @@ import { copyText, type Db } from '@vulnsync/db'
 import { executeRun } from '../apps/server/src/sync/engine.ts'
 import { toOccurrenceInput } from '../apps/server/src/sync/prepare.ts'
 import { createTestConnector, type TestDataset, type TestRaw, testMap } from '../apps/server/src/sync/test-connector.ts'
-import { newRun } from '../apps/server/src/sync/test-support.ts'
+import { neverAborted, newRun, silentLogger } from '../apps/server/src/sync/test-support.ts'
 import { openBenchDb, printProfile, profiledDb, seedBenchTenant } from './support.ts'
 
 const [driver, countArg, url] = process.argv.slice(2)
@@ -37,7 +37,6 @@ const dataset: TestDataset = {
   }),
 }
 
-const silent = { debug() {}, info() {}, warn() {}, error() {} }
 // PGlite on disk, as `vulnsync serve` runs it (in memory it would hold the whole database in the process)
 const dataDir = driver === 'pglite' ? mkdtempSync(join(tmpdir(), 'vulnsync-bench-pglite-')) : undefined
 const opened = await openBenchDb(driver!, url, dataDir)
@@ -58,15 +57,14 @@ const connector = createTestConnector(() => dataset, { pageSize: 1000 })
 // the engine's own batch size unless BENCH_BATCH says otherwise
 const opts = {
   db,
-  logger: silent,
+  logger: silentLogger,
   allowPrivateNetworks: true,
   ...(process.env.BENCH_BATCH ? { batchSize: Number(process.env.BENCH_BATCH) } : {}),
 }
-const never = new AbortController().signal
 
 const timed = async () => {
   const t0 = performance.now()
-  const out = await executeRun(opts, connector, conn, await newRun(db, conn), never)
+  const out = await executeRun(opts, connector, conn, await newRun(db, conn), neverAborted)
   const secs = (performance.now() - t0) / 1000
   if (out.status !== 'succeeded') throw new Error(`run ${out.status}: ${JSON.stringify(out.error)}`)
   return { secs, counts: out.counts }

@@ -31,7 +31,13 @@ import { startEmbeddedPostgres } from '@vulnsync/db/embedded-postgres'
 import { changeOwnership } from '../apps/server/src/ownership/ownership.ts'
 import { executeRun } from '../apps/server/src/sync/engine.ts'
 import { createTestConnector, type TestDataset, type TestRaw } from '../apps/server/src/sync/test-connector.ts'
-import { newRun, seedConnection, seedRepositories, seedWorkspace } from '../apps/server/src/sync/test-support.ts'
+import {
+  newRun,
+  seedConnection,
+  seedRepositories,
+  seedWorkspace,
+  silentLogger,
+} from '../apps/server/src/sync/test-support.ts'
 
 const count = Number(process.argv[2] ?? 1_000_000)
 const driver = process.argv[3] ?? 'postgres'
@@ -62,7 +68,6 @@ const codeowners = (r: number) =>
     ),
   ].join('\n')
 
-const silent = { debug() {}, info() {}, warn() {}, error() {} }
 let stopPg = async () => {}
 let dataDir: string | undefined
 let url = process.env.BENCH_DATABASE_URL
@@ -103,7 +108,7 @@ try {
   const connector = createTestConnector(() => dataset, { pageSize: 1000 })
   const t0 = performance.now()
   const run = await executeRun(
-    { db, logger: silent, allowPrivateNetworks: true, batchSize: 2000 },
+    { db, logger: silentLogger, allowPrivateNetworks: true, batchSize: 2000 },
     connector,
     conn,
     await newRun(db, conn),

@@ -12,7 +12,13 @@
 import type { Db } from '@vulnsync/db'
 import { executeRun } from '../apps/server/src/sync/engine.ts'
 import { createTestConnector, type TestDataset, type TestRaw } from '../apps/server/src/sync/test-connector.ts'
-import { newRun, seedConnection, seedRepositories, seedWorkspace } from '../apps/server/src/sync/test-support.ts'
+import {
+  newRun,
+  seedConnection,
+  seedRepositories,
+  seedWorkspace,
+  silentLogger,
+} from '../apps/server/src/sync/test-support.ts'
 
 export const REPOS = 5000
 export const SOURCES = ['endor', 'snyk', 'ox', 'xray'] as const
@@ -21,8 +27,6 @@ const TEAMS = 25
 const APPS = 60
 const SEVERITIES = ['critical', 'high', 'high', 'medium', 'medium', 'medium', 'low', 'low', 'low', 'low']
 const ECOSYSTEMS = ['npm', 'pypi', 'maven', 'golang', 'nuget']
-
-const silent = { debug() {}, info() {}, warn() {}, error() {} }
 
 /** The base findings: `size` distinct (package, CVE) pairs in bench-org/repo-0. */
 const baseDataset = (size: number): TestDataset => ({
@@ -94,7 +98,7 @@ export const buildQueueDataset = async (
 
   const t0 = performance.now()
   const run = await executeRun(
-    { db, logger: silent, allowPrivateNetworks: true, batchSize: 2000 },
+    { db, logger: silentLogger, allowPrivateNetworks: true, batchSize: 2000 },
     createTestConnector(() => baseDataset(base), { pageSize: 1000 }),
     endor,
     await newRun(db, endor),

@@ -12,7 +12,13 @@ import { DEFAULT_SLA_POLICY } from '@vulnsync/core'
 import { createPgliteDb, createPostgresDb, listIssueIds, listIssues, migrate, type QueueFilter } from '@vulnsync/db'
 import { executeRun } from '../apps/server/src/sync/engine.ts'
 import { createTestConnector, type TestDataset, type TestRaw } from '../apps/server/src/sync/test-connector.ts'
-import { newRun, seedConnection, seedRepositories, seedWorkspace } from '../apps/server/src/sync/test-support.ts'
+import {
+  newRun,
+  seedConnection,
+  seedRepositories,
+  seedWorkspace,
+  silentLogger,
+} from '../apps/server/src/sync/test-support.ts'
 import { changeIssues, lockIssues } from '../apps/server/src/workflow/issues.ts'
 
 const [driver, countArg, url, roundsArg] = process.argv.slice(2)
@@ -37,7 +43,6 @@ const dataset: TestDataset = {
   }),
 }
 
-const silent = { debug() {}, info() {}, warn() {}, error() {} }
 const dataDir = driver === 'pglite' ? mkdtempSync(join(tmpdir(), 'vulnsync-bench-pglite-')) : undefined
 const db = driver === 'postgres' ? await createPostgresDb(url!, { max: 4 }) : await createPgliteDb(dataDir)
 await migrate(db)
@@ -51,7 +56,7 @@ const conn = await seedConnection(db, ws, { name: 'bench' })
 const connector = createTestConnector(() => dataset, { pageSize: 1000 })
 const t0 = performance.now()
 const run = await executeRun(
-  { db, logger: silent, allowPrivateNetworks: true, batchSize: 2000 },
+  { db, logger: silentLogger, allowPrivateNetworks: true, batchSize: 2000 },
   connector,
   conn,
   await newRun(db, conn),

@@ -5,10 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type EngineOptions, executeRun, ShutdownError } from './engine.ts'
 import { confirmHeldRun } from './resolution.ts'
 import { arrayDataset, createTestConnector, type TestRaw } from './test-connector.ts'
-import { newRun, seedConnection, seedRepositories, seedWorkspace } from './test-support.ts'
-
-const silent = { debug() {}, info() {}, warn() {}, error() {} }
-const never = new AbortController().signal
+import { neverAborted, newRun, seedConnection, seedRepositories, seedWorkspace, silentLogger } from './test-support.ts'
 
 const rec = (i: number, over: Partial<TestRaw> = {}): TestRaw => ({
   id: `f-${i}`,
@@ -34,7 +31,7 @@ describe.each(DRIVERS)('ingest engine on %s', (driver) => {
   let opts: EngineOptions
   beforeAll(async () => {
     db = await createTestDb(driver)
-    opts = { db, logger: silent, allowPrivateNetworks: true, batchSize: 40 }
+    opts = { db, logger: silentLogger, allowPrivateNetworks: true, batchSize: 40 }
   })
   afterAll(() => db?.close())
 
@@ -63,7 +60,7 @@ describe.each(DRIVERS)('ingest engine on %s', (driver) => {
       createTestConnector(() => arrayDataset(rows), { pageSize: 33 }),
       conn,
       runId,
-      never,
+      neverAborted,
     )
     expect(out.status).toBe('succeeded')
     expect(out.counts).toMatchObject({
@@ -90,13 +87,13 @@ describe.each(DRIVERS)('ingest engine on %s', (driver) => {
     const rows = Array.from({ length: 90 }, (_, i) => rec(i))
     const conn = await seedConnection(db, ws)
     const connector = createTestConnector(() => arrayDataset(rows))
-    await executeRun(opts, connector, conn, await newRun(db, conn), never)
+    await executeRun(opts, connector, conn, await newRun(db, conn), neverAborted)
     const before = await issues(db, ws)
     const occBefore = await db.query(
       `SELECT id, content_hash, issue_id, state, detected_at FROM occurrences WHERE connection_id = $1 ORDER BY id`,
       [conn.id],
     )
-    const second = await executeRun(opts, connector, conn, await newRun(db, conn), never)
+    const second = await executeRun(opts, connector, conn, await newRun(db, conn), neverAborted)
     expect(second.counts).toMatchObject({
       fetched: 90,
       created: 0,
@@ -136,14 +133,14 @@ describe.each(DRIVERS)('ingest engine on %s', (driver) => {
       createTestConnector(() => arrayDataset(fromA)),
       a,
       await newRun(db, a),
-      never,
+      neverAborted,
     )
     const out = await executeRun(
       opts,
       { ...createTestConnector(() => arrayDataset(fromB)), kind: 'other' } as any,
       b,
       await newRun(db, b),
-      never,
+      neverAborted,
     )
     expect(out.counts.created).toBe(1)
     const all = await issues(db, ws)
@@ -160,11 +157,11 @@ describe.each(DRIVERS)('ingest engine on %s', (driver) => {
     const conn = await seedConnection(db, ws)
     let rows = [rec(1, { purl: 'pkg:npm/minimist@1.2.0', ids: ['CVE-2021-44906', 'GHSA-xvch-5gv4-984h'] })]
     const connector = createTestConnector(() => arrayDataset(rows))
-    await executeRun(opts, connector, conn, await newRun(db, conn), never)
+    await executeRun(opts, connector, conn, await newRun(db, conn), neverAborted)
     const [first] = await issues(db, ws)
     expect(first.aliases).toEqual(['GHSA-xvch-5gv4-984h'])
     rows = [rec(1, { purl: 'pkg:npm/minimist@1.2.5', ids: ['CVE-2021-44906', 'GHSA-xvch-5gv4-984h'] })]
-    const out = await executeRun(opts, connector, conn, await newRun(db, conn), never)
+    const out = await executeRun(opts, connector, conn, await newRun(db, conn), neverAborted)
     expect(out.counts).toMatchObject({ updated: 1, created: 0, resolved: 0 })
     const after = await issues(db, ws)
     expect(after).toHaveLength(1)
@@ -177,15 +174,15 @@ describe.each(DRIVERS)('ingest engine on %s', (driver) => {
     const conn = await seedConnection(db, ws)
     let rows = Array.from({ length: 10 }, (_, i) => rec(i))
     const connector = createTestConnector(() => arrayDataset(rows))
-    await executeRun(opts, connector, conn, await newRun(db, conn), never)
+    await executeRun(opts, connector, conn, await newRun(db, conn), neverAborted)
     rows = rows.slice(0, 9)
-    const out = await executeRun(opts, connector, conn, await newRun(db, conn), never)
+    const out = await executeRun(opts, connector, conn, await newRun(db, conn), neverAborted)
     expect(out.counts).toMatchObject({ resolved: 1, unchanged: 9 })
     let gone = (await issues(db, ws)).find((i: any) => i.cve === 'CVE-2024-10009')
     expect(gone.status).toBe('fixed')
     expect(gone.fixed_at).not.toBeNull()
     rows = Array.from({ length: 10 }, (_, i) => rec(i))
-    const back = await executeRun(opts, connector, conn, await newRun(db, conn), never)
+    const back = await executeRun(opts, connector, conn, await newRun(db, conn), neverAborted)
     expect(back.counts).toMatchObject({ reopened: 1, unchanged: 9, resolved: 0 })
     gone = (await issues(db, ws)).find((i: any) => i.cve === 'CVE-2024-10009')
     expect(gone.status).toBe('open')
@@ -201,12 +198,12 @@ describe.each(DRIVERS)('ingest engine on %s', (driver) => {
       createTestConnector(() => arrayDataset(rows)),
       conn,
       await newRun(db, conn),
-      never,
+      neverAborted,
     )
     const err = new UpstreamError({ kind: 'auth', host: 'scanner.test', status: 401, message: 'token revoked' })
     const failing = createTestConnector(() => arrayDataset(rows), { failAfter: { records: 30, error: err } })
     const runId = await newRun(db, conn)
-    const out = await executeRun(opts, failing, conn, runId, never)
+    const out = await executeRun(opts, failing, conn, runId, neverAborted)
     expect(out.status).toBe('partial')
     expect(out.error).toMatchObject({ code: 'auth', message: 'token revoked' })
     expect(out.error?.hint).toMatch(/Reconnect/)
@@ -217,7 +214,7 @@ describe.each(DRIVERS)('ingest engine on %s', (driver) => {
     )
     expect(open.rows[0]!.n).toBe(100)
     const failedEarly = createTestConnector(() => arrayDataset(rows), { failAfter: { records: 0, error: err } })
-    const out2 = await executeRun(opts, failedEarly, conn, await newRun(db, conn), never)
+    const out2 = await executeRun(opts, failedEarly, conn, await newRun(db, conn), neverAborted)
     expect(out2.status).toBe('failed')
   })
 
@@ -226,10 +223,10 @@ describe.each(DRIVERS)('ingest engine on %s', (driver) => {
     const conn = await seedConnection(db, ws)
     let rows = Array.from({ length: 120 }, (_, i) => rec(i))
     const connector = createTestConnector(() => arrayDataset(rows))
-    await executeRun(opts, connector, conn, await newRun(db, conn), never)
+    await executeRun(opts, connector, conn, await newRun(db, conn), neverAborted)
     rows = []
     const runId = await newRun(db, conn)
-    const out = await executeRun(opts, connector, conn, runId, never)
+    const out = await executeRun(opts, connector, conn, runId, neverAborted)
     expect(out.status).toBe('held')
     expect(out.counts.resolved).toBe(0)
     expect(out.counts.wouldResolve).toBe(120)
@@ -245,7 +242,7 @@ describe.each(DRIVERS)('ingest engine on %s', (driver) => {
     const conn = await seedConnection(db, ws)
     const rows = Array.from({ length: 200 }, (_, i) => rec(i))
     const connector = createTestConnector(() => arrayDataset(rows), { pageSize: 50 })
-    await executeRun(opts, connector, conn, await newRun(db, conn), never)
+    await executeRun(opts, connector, conn, await newRun(db, conn), neverAborted)
     // second run: the process is told to stop during page 3
     const ac = new AbortController()
     const stopping = createTestConnector(() => arrayDataset(rows), {
@@ -267,7 +264,7 @@ describe.each(DRIVERS)('ingest engine on %s', (driver) => {
         if (firstPage < 0) firstPage = p
       },
     })
-    const done = await executeRun(opts, resumed, conn, runId, never)
+    const done = await executeRun(opts, resumed, conn, runId, neverAborted)
     expect(done.status).toBe('succeeded')
     expect(done.counts).toMatchObject({ fetched: 200, unchanged: 200, resolved: 0 })
     expect((await getRun(db, runId))?.attempts).toBe(2)
@@ -286,7 +283,7 @@ describe.each(DRIVERS)('ingest engine on %s', (driver) => {
       createTestConnector(() => arrayDataset(rows)),
       conn,
       await newRun(db, conn),
-      never,
+      neverAborted,
     )
     expect(out.counts.unmatched).toBe(2)
     expect(await issues(db, ws)).toHaveLength(1)
@@ -315,7 +312,7 @@ describe.each(DRIVERS)('ingest engine on %s', (driver) => {
         }
       },
     })
-    await executeRun(opts, connector, conn, await newRun(db, conn), never)
+    await executeRun(opts, connector, conn, await newRun(db, conn), neverAborted)
     // by the fourth page most of the first three are committed (one batch may still be in flight), long before the end
     expect(seenMidway[0]).toBeGreaterThanOrEqual(200)
     expect(seenMidway[0]).toBeLessThanOrEqual(300)
@@ -340,7 +337,7 @@ describe.each(DRIVERS)('ingest engine on %s', (driver) => {
         if (p === 30) midway.push(await bounds())
       },
     })
-    const out = await executeRun({ ...opts, batchSize: 400 }, connector, conn, await newRun(db, conn), never)
+    const out = await executeRun({ ...opts, batchSize: 400 }, connector, conn, await newRun(db, conn), neverAborted)
     expect(out.counts.created).toBe(4000)
     // by 3,000 read, the batches analysed the issues at least once (the first time at about 1,400 rows); PGlite only:
     // on PostgreSQL autovacuum may analyse the table in full meanwhile
@@ -353,7 +350,7 @@ describe.each(DRIVERS)('ingest engine on %s', (driver) => {
     const conn = await seedConnection(db, ws)
     let rows = [rec(1, { scope: 'p1' }), rec(2, { scope: 'p2' })]
     const connector = createTestConnector(() => arrayDataset(rows))
-    await executeRun(opts, connector, conn, await newRun(db, conn), never)
+    await executeRun(opts, connector, conn, await newRun(db, conn), neverAborted)
     rows = []
     const partialRead = createTestConnector(() => arrayDataset(rows), { incompleteScopes: ['p2'] })
     const out = await executeRun(
@@ -361,7 +358,7 @@ describe.each(DRIVERS)('ingest engine on %s', (driver) => {
       partialRead,
       conn,
       await newRun(db, conn),
-      never,
+      neverAborted,
     )
     expect(out.status).toBe('succeeded')
     expect(out.counts.resolved).toBe(1)
@@ -384,7 +381,7 @@ describe.each(DRIVERS)('ingest engine on %s', (driver) => {
       createTestConnector(() => arrayDataset(rows), { completeScopes: ['repo-a', 'repo-b'] }),
       conn,
       await newRun(db, conn),
-      never,
+      neverAborted,
     )
     // repo-b is no longer readable: the connector does not list it; repo-a lost one finding
     rows = [rec(1, { scope: 'repo-a' })]
@@ -393,7 +390,7 @@ describe.each(DRIVERS)('ingest engine on %s', (driver) => {
       createTestConnector(() => arrayDataset(rows), { completeScopes: ['repo-a'] }),
       conn,
       await newRun(db, conn),
-      never,
+      neverAborted,
     )
     expect(out.counts.resolved).toBe(1)
     const states = await db.query<{ source_key: string; state: string }>(
@@ -418,7 +415,7 @@ describe.each(DRIVERS)('ingest engine on %s', (driver) => {
       createTestConnector(() => arrayDataset(rows)),
       conn,
       await newRun(db, conn),
-      never,
+      neverAborted,
     )
     expect(out.counts).toMatchObject({ fetched: 1, created: 3 })
     const occ = await db.query<{ cve: string; aliases: string[] }>(
@@ -439,15 +436,15 @@ describe.each(DRIVERS)('ingest engine on %s', (driver) => {
     const connector = createTestConnector(() =>
       arrayDataset(rows.filter((r) => !conn.locations || conn.locations.includes(r.scope!))),
     )
-    await executeRun(opts, connector, conn, await newRun(db, conn), never)
+    await executeRun(opts, connector, conn, await newRun(db, conn), neverAborted)
     conn.locations = ['p1']
-    const out = await executeRun(opts, connector, conn, await newRun(db, conn), never)
+    const out = await executeRun(opts, connector, conn, await newRun(db, conn), neverAborted)
     expect(out.counts).toMatchObject({ resolved: 0, excluded: 1 })
     const byCve = async () =>
       Object.fromEntries((await issues(db, ws)).map((i: any) => [i.cve, [i.status, i.fixed_at]]))
     expect(await byCve()).toEqual({ 'CVE-2024-10001': ['open', null], 'CVE-2024-10002': ['excluded', null] })
     conn.locations = null
-    const back = await executeRun(opts, connector, conn, await newRun(db, conn), never)
+    const back = await executeRun(opts, connector, conn, await newRun(db, conn), neverAborted)
     expect(back.counts).toMatchObject({ reopened: 1 })
     expect(await byCve()).toEqual({ 'CVE-2024-10001': ['open', null], 'CVE-2024-10002': ['open', null] })
   })
@@ -464,7 +461,7 @@ describe.each(DRIVERS)('ingest engine on %s', (driver) => {
       createTestConnector(() => arrayDataset(rows)),
       conn,
       await newRun(db, conn),
-      never,
+      neverAborted,
     )
     const all = await issues(db, ws)
     const a = all.find((i: any) => i.cve === 'CVE-2024-10001')

@@ -3,10 +3,7 @@ import { createTestDb, DRIVERS } from '@vulnsync/db/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type EngineOptions, executeRun } from './engine.ts'
 import { arrayDataset, createTestConnector, type TestRaw } from './test-connector.ts'
-import { newRun, seedConnection, seedRepositories, seedWorkspace } from './test-support.ts'
-
-const silent = { debug() {}, info() {}, warn() {}, error() {} }
-const never = new AbortController().signal
+import { neverAborted, newRun, seedConnection, seedRepositories, seedWorkspace, silentLogger } from './test-support.ts'
 
 const rec = (i: number, over: Partial<TestRaw> = {}): TestRaw => ({
   id: `f-${i}`,
@@ -28,7 +25,7 @@ describe.each(DRIVERS)('free text over the search terms on %s', (driver) => {
   beforeAll(async () => {
     db = await createTestDb(driver)
     // batches of 25: a run is several transactions
-    opts = { db, logger: silent, allowPrivateNetworks: true, batchSize: 25 }
+    opts = { db, logger: silentLogger, allowPrivateNetworks: true, batchSize: 25 }
   })
   afterAll(() => db?.close())
 
@@ -46,7 +43,7 @@ describe.each(DRIVERS)('free text over the search terms on %s', (driver) => {
       createTestConnector(() => arrayDataset(rows), { pageSize: 20 }),
       conn,
       await newRun(db, conn),
-      never,
+      neverAborted,
     )
     expect(out.status).toBe('succeeded')
   }

@@ -2,6 +2,11 @@ import type { RepositoryRecord } from '@vulnsync/core'
 import { createRun, type Db, writeRepositoryBatch } from '@vulnsync/db'
 import type { ConnectionForRun } from './engine.ts'
 
+/** A logger that drops everything, for engine tests and benchmarks. */
+export const silentLogger = { debug() {}, info() {}, warn() {}, error() {} }
+/** An abort signal that never fires: a run nobody cancels. */
+export const neverAborted = new AbortController().signal
+
 /** Seeds a workspace and connections straight into the database, for engine tests and benchmarks. */
 export const seedWorkspace = async (db: Db, name = 'test'): Promise<string> => {
   const { rows } = await db.query<{ id: string }>(`INSERT INTO workspaces (name) VALUES ($1) RETURNING id`, [name])
