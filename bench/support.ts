@@ -74,6 +74,14 @@ export function profiledDb(inner: Db, into: Map<string, { n: number; ms: number 
     into.set(label, p)
   }
   const labelOf = (sql: string) => sql.replace(/\s+/g, ' ').trim().slice(0, 90)
+  const timed = async <T>(label: string, run: () => Promise<T>): Promise<T> => {
+    const t0 = performance.now()
+    try {
+      return await run()
+    } finally {
+      add(label, performance.now() - t0)
+    }
+  }
   const explained = new Set<string>()
   const wrap = (q: Queryable, inTx = false): Queryable => ({
     query: async (sql, params) => {
@@ -93,41 +101,15 @@ export function profiledDb(inner: Db, into: Map<string, { n: number; ms: number 
           process.stderr.write(`\n--- ${label}\n${plan.rows.map((r) => r['QUERY PLAN']).join('\n')}\n`)
         }
       }
-      const t0 = performance.now()
-      try {
-        return await q.query(sql, params)
-      } finally {
-        add(labelOf(sql), performance.now() - t0)
-      }
+      return timed(label, () => q.query(sql, params))
     },
-    exec: async (sql) => {
-      const t0 = performance.now()
-      try {
-        return await q.exec(sql)
-      } finally {
-        add(labelOf(sql), performance.now() - t0)
-      }
-    },
-    copyFrom: async (sql, data) => {
-      const t0 = performance.now()
-      try {
-        return await q.copyFrom(sql, data)
-      } finally {
-        add(labelOf(sql), performance.now() - t0)
-      }
-    },
+    exec: (sql) => timed(labelOf(sql), () => q.exec(sql)),
+    copyFrom: (sql, data) => timed(labelOf(sql), () => q.copyFrom(sql, data)),
   })
   return {
     ...inner,
     ...wrap(inner),
-    transaction: async (fn) => {
-      const t0 = performance.now()
-      try {
-        return await inner.transaction((tx) => fn(wrap(tx, true)))
-      } finally {
-        add('(transaction, whole)', performance.now() - t0)
-      }
-    },
+    transaction: (fn) => timed('(transaction, whole)', () => inner.transaction((tx) => fn(wrap(tx, true)))),
   }
 }
 

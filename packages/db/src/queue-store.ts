@@ -149,7 +149,6 @@ export const withSearchTerms = async (db: Queryable, workspaceId: string, f: Que
 /** levels as ranks; an unknown level matches nothing */
 export const ranksOf = (levels: string[]) => levels.map((l) => (isSeverity(l) ? severityRank(l) : -1))
 
-/** The WHERE clause of the queue from the filters, with numbered parameters. */
 /** A statement's parameters, the first ones given, and `p` to add one and name it ($n). */
 export const sqlParams = (...first: unknown[]) => {
   const params: unknown[] = [...first]
@@ -160,6 +159,7 @@ export const sqlParams = (...first: unknown[]) => {
   return { params, p }
 }
 
+/** The WHERE clause of the queue from the filters, with numbered parameters. */
 export const queueWhere = (workspaceId: string, f: QueueFilter) => {
   const { params, p } = sqlParams(workspaceId)
   const where = ['i.workspace_id = $1']
