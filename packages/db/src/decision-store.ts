@@ -8,7 +8,7 @@ import {
   transition,
 } from '@vulnsync/core'
 import type { Queryable } from './driver.ts'
-import { type Actor, type IssueEventInput, insertIssueEvents } from './workflow-store.ts'
+import { type Actor, ascendingIds, type IssueEventInput, insertIssueEvents, lockIssueRows } from './workflow-store.ts'
 
 /**
  * Decisions (risk accepted, false positive, not affected) are records of their own, with a scope: one issue, a CVE in
@@ -81,8 +81,10 @@ export const reconcileDecisions = async (
   o: { now: Date; bulkId?: string | null } = { now: new Date() },
 ): Promise<number> => {
   let changed = 0
-  for (let k = 0; k < issueIds.length; k += 5000) {
-    const ids = issueIds.slice(k, k + 5000)
+  const sorted = ascendingIds(issueIds)
+  for (let k = 0; k < sorted.length; k += 5000) {
+    const ids = sorted.slice(k, k + 5000)
+    await lockIssueRows(tx, ids)
     const { rows } = await tx.query<IssueWork>(
       `SELECT i.id, i.workspace_id, i.status, i.stage, i.closed_at, i.fixed_at, i.decision_id,
               od.kind AS old_kind, od.end_reason AS old_end_reason,

@@ -80,6 +80,25 @@ pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10))
 pg.types.setTypeParser(1700, (v) => Number.parseFloat(v))
 
 /** PGlite: PostgreSQL compiled to WASM, in this process; `dataDir` undefined = in memory. */
+/** SQLSTATEs after which a transaction can run again as it was: PostgreSQL broke a deadlock by aborting it, or a
+ * serialization failure */
+const RETRYABLE = new Set(['40P01', '40001'])
+
+/**
+ * Runs fn in a transaction, and again (up to `attempts` times in all) when PostgreSQL aborted it to break a deadlock
+ * with another transaction. Only for fn that does nothing but database work and keeps no state across attempts: the
+ * aborted attempt left nothing behind.
+ */
+export const transactionRetried = async <T>(db: Db, fn: (tx: Queryable) => Promise<T>, attempts = 3): Promise<T> => {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await db.transaction(fn)
+    } catch (err) {
+      if (attempt >= attempts || !RETRYABLE.has((err as { code?: string } | null)?.code ?? '')) throw err
+    }
+  }
+}
+
 export const createPgliteDb = async (dataDir?: string, o: { settings?: Record<string, string> } = {}): Promise<Db> => {
   if (dataDir) mkdirSync(dataDir, { recursive: true })
   const settings = Object.entries(o.settings ?? {}).flatMap(([k, v]) => ['-c', `${k}=${v}`])

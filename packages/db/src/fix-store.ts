@@ -10,7 +10,7 @@ import {
 } from '@vulnsync/core'
 import type { Queryable } from './driver.ts'
 import { EPSS_NOW } from './queue-store.ts'
-import { type Actor, type IssueEventInput, insertIssueEvents } from './workflow-store.ts'
+import { type Actor, type IssueEventInput, insertIssueEvents, lockIssueRows } from './workflow-store.ts'
 
 /**
  * Fix plans' inputs and fix pull requests: what planning reads from the occurrences, the pull requests vulnsync
@@ -279,6 +279,7 @@ export const applyFixEvent = async (
   now: Date,
 ): Promise<number> => {
   if (issueIds.length === 0) return 0
+  await lockIssueRows(tx, issueIds)
   const { rows } = await tx.query<{
     id: number
     workspace_id: string

@@ -19,7 +19,7 @@ import {
   type VendorFactor,
 } from '@vulnsync/core'
 import { anyLiveDecisionFor, flagDecisionsForReview, reconcileDecisions } from './decision-store.ts'
-import { copyText, type Db, type Queryable } from './driver.ts'
+import { copyText, type Db, type Queryable, transactionRetried } from './driver.ts'
 import { lookupFeeds } from './feed-store.ts'
 import {
   ensureOwnerContexts,
@@ -30,7 +30,15 @@ import {
 } from './ownership-store.ts'
 import { evidenceOf, getPriorityPolicies, getPriorityPolicy } from './priority-store.ts'
 import { addAliasSearchTerms } from './search-terms.ts'
-import { getSlaPolicies, getSlaPolicy, type IssueEventInput, insertIssueEvents, SYNC_ACTOR } from './workflow-store.ts'
+import {
+  ascendingIds,
+  getSlaPolicies,
+  getSlaPolicy,
+  type IssueEventInput,
+  insertIssueEvents,
+  lockIssueRows,
+  SYNC_ACTOR,
+} from './workflow-store.ts'
 
 /**
  * The set-based SQL of the ingest engine. Every function works on a whole batch in a constant number of
@@ -189,10 +197,20 @@ export const writeOccurrenceBatch = async (
   const byKey = new Map<string, OccurrenceInput>()
   for (const r of args.rows) byKey.set(`${r.source_key}\u0000${r.cve}`, r)
   const rows = [...byKey.values()]
-  const out: BatchOutcome = { created: 0, updated: 0, unchanged: 0, reopened: 0, unmatched: 0, issuesCreated: 0 }
-  if (rows.length === 0) return out
+  const empty = (): BatchOutcome => ({
+    created: 0,
+    updated: 0,
+    unchanged: 0,
+    reopened: 0,
+    unmatched: 0,
+    issuesCreated: 0,
+  })
+  if (rows.length === 0) return empty()
 
-  return db.transaction(async (tx) => {
+  // another connection's batch of the same workspace may lock the same issues and owner contexts in another order:
+  // when PostgreSQL breaks such a deadlock by aborting this transaction, the batch is written again
+  return transactionRetried(db, async (tx) => {
+    const out = empty()
     // before any issue is touched: a recompute of ownership (exclusive) never waits on this batch's rows
     await lockOwnership(tx, workspaceId, 'shared')
     // unchanged occurrences first, in one statement: only their last-seen mark changes
@@ -637,6 +655,9 @@ export const recomputeIssues = async (
 ): Promise<{ fixed: number; reopened: number }> => {
   const result = { fixed: 0, reopened: 0 }
   if (issueIds.length === 0) return result
+  // locked before anything is read: a batch of another connection that added an occurrence to one of these issues
+  // has committed it by the time the occurrences are read below, or waits for this transaction to recompute after
+  await lockIssueRows(tx, issueIds)
   const { rows } = await tx.query<
     SourceRow & { issue_id: number; connection_id: string; repository_id: number | null }
   >(
@@ -871,7 +892,7 @@ const recomputeIssuesOf = async (
   now: Date,
   origin: RecomputeOrigin = {},
 ) => {
-  const issues = [...new Set(rows.map((r) => r.issue_id).filter((x): x is number => x !== null))]
+  const issues = ascendingIds(rows.map((r) => r.issue_id).filter((x): x is number => x !== null))
   const total = { fixed: 0, reopened: 0 }
   for (let i = 0; i < issues.length; i += 5000) {
     const r = await recomputeIssues(tx, issues.slice(i, i + 5000), now, origin)
@@ -895,7 +916,7 @@ export const resolveMissing = async (
   db: Db,
   a: ResolutionScope & { now: Date },
 ): Promise<{ resolved: number; issuesFixed: number }> =>
-  db.transaction(async (tx) => {
+  transactionRetried(db, async (tx) => {
     const { rows } = await tx.query<{ issue_id: number | null }>(
       `UPDATE occurrences o SET state = 'absent', absent_since = $6
         WHERE o.connection_id = $1 AND o.state = 'present' AND o.last_seen_run_id <> $2 ${scopeFilter}
@@ -916,7 +937,7 @@ export const excludeDeselected = async (
   a: { connectionId: string; selection: string[] | null; now: Date },
 ): Promise<number> => {
   if (a.selection === null) return 0
-  return db.transaction(async (tx) => {
+  return transactionRetried(db, async (tx) => {
     const { rows } = await tx.query<{ issue_id: number | null }>(
       `UPDATE occurrences o SET state = 'excluded', absent_since = $3
         WHERE o.connection_id = $1 AND o.state = 'present' AND o.scope <> '' AND NOT (o.scope = ANY($2::text[]))
@@ -962,7 +983,7 @@ export const rematchUnmatched = async (
       }))
       .filter((h) => h.rid !== null)
     if (hits.length > 0)
-      await db.transaction(async (tx) => {
+      await transactionRetried(db, async (tx) => {
         await tx.query(
           `UPDATE occurrences o SET repository_id = x.rid FROM jsonb_to_recordset($1::jsonb) AS x(id bigint, rid bigint)
             WHERE o.id = x.id AND o.repository_id IS NULL`,

@@ -18,6 +18,22 @@ export interface Actor {
 
 export const SYNC_ACTOR: Actor = { name: 'sync', kind: 'sync' }
 
+/**
+ * Locks issues for a change computed from what they hold now, in id order (so two transactions that lock
+ * overlapping sets never wait on each other in a cycle). Whoever reads an issue (or its occurrences) to write it
+ * back takes this first: a concurrent writer of the same issue (another connection's sync batch, a user's change,
+ * a decision, a fix pull request) then waits for this transaction, or this one for it, and the statements after
+ * read what it committed instead of a version its update is about to replace. Non-key columns only: rows that
+ * reference the issue (events, sources) can still be inserted meanwhile.
+ */
+export const lockIssueRows = async (tx: Queryable, issueIds: number[]): Promise<void> => {
+  if (issueIds.length > 0)
+    await tx.query(`SELECT 1 FROM issues WHERE id = ANY($1::bigint[]) ORDER BY id FOR NO KEY UPDATE`, [issueIds])
+}
+
+/** Ids ascending, for chunked changes: chunk after chunk then locks in one global order too (lockIssueRows). */
+export const ascendingIds = (ids: Iterable<number>): number[] => [...new Set(ids)].sort((a, b) => a - b)
+
 export interface IssueEventInput {
   issue_id: number
   workspace_id: string

@@ -2,7 +2,7 @@ import { UpstreamError } from '@vulnsync/core'
 import { type Db, getRun, rematchUnmatched } from '@vulnsync/db'
 import { createTestDb, DRIVERS } from '@vulnsync/db/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type EngineOptions, executeRun, ShutdownError } from './engine.ts'
+import { type ConnectionForRun, type EngineOptions, executeRun, ShutdownError } from './engine.ts'
 import { confirmHeldRun } from './resolution.ts'
 import { arrayDataset, createTestConnector, type TestRaw } from './test-connector.ts'
 import { neverAborted, newRun, seedConnection, seedRepositories, seedWorkspace, silentLogger } from './test-support.ts'
@@ -471,4 +471,111 @@ describe.each(DRIVERS)('ingest engine on %s', (driver) => {
     expect(b.priority).toBe('critical')
     expect(b.factors.map((f: any) => f.code)).toContain('kev')
   })
+})
+
+describe.each(DRIVERS)('concurrent syncs of one workspace on %s', (driver) => {
+  let db: Db
+  beforeAll(async () => {
+    db = await createTestDb(driver)
+  })
+  afterAll(() => db?.close())
+
+  const RANK: Record<string, number> = { low: 1, medium: 2, high: 3, critical: 4 }
+  /** every issue against its occurrences: the sources that report it now, and the highest severity among them */
+  const wholeness = async (ws: string) => {
+    const { rows } = await db.query<{ id: number; severity: string; sources: number; reporting: number; top: number }>(
+      `SELECT i.id, i.severity,
+              (SELECT count(*)::int FROM issue_sources s WHERE s.issue_id = i.id AND s.present) AS sources,
+              (SELECT count(DISTINCT o.connection_id)::int FROM occurrences o
+                WHERE o.issue_id = i.id AND o.state = 'present') AS reporting,
+              (SELECT max(CASE o.severity WHEN 'critical' THEN 4 WHEN 'high' THEN 3 WHEN 'medium' THEN 2 ELSE 1 END)
+                 FROM occurrences o WHERE o.issue_id = i.id AND o.state = 'present') AS top
+         FROM issues i WHERE i.workspace_id = $1`,
+      [ws],
+    )
+    return { count: rows.length, broken: rows.filter((r) => r.sources !== r.reporting || RANK[r.severity] !== r.top) }
+  }
+
+  /** a workspace with one repository and `n` scanner connections; `sync` runs one of them over rows, in batches of 30 */
+  const scanners = async (n: number) => {
+    const ws = await seedWorkspace(db)
+    await seedRepositories(db, ws, [{ fullName: 'acme/api', externalId: `${ws}-0` }])
+    const opts = { db, logger: silentLogger, allowPrivateNetworks: true, batchSize: 30 }
+    const conns: ConnectionForRun[] = []
+    for (let k = 0; k < n; k++) conns.push(await seedConnection(db, ws, { name: `scanner-${k}` }))
+    const sync = async (conn: ConnectionForRun, rows: TestRaw[]) =>
+      executeRun(
+        opts,
+        createTestConnector(() => arrayDataset(rows), { pageSize: 15 }),
+        conn,
+        await newRun(db, conn),
+        neverAborted,
+      )
+    return { ws, conns, sync }
+  }
+
+  // 3 connections reporting the same 600 vulnerabilities, in batches of 30: their batches overlap in time and touch
+  // the same issues; before issues were locked for a recompute, a third of them ended with a source or the highest
+  // severity missing (the last writer's aggregate replaced one computed before another connection's batch committed)
+  it('keeps every merged issue whole: all its sources and the highest severity', async () => {
+    const { ws, conns, sync } = await scanners(4)
+    const SEVERITIES = ['low', 'medium', 'high', 'critical']
+    const N = 600
+    expect(
+      (
+        await sync(
+          conns[0]!,
+          Array.from({ length: N }, (_, i) => rec(i, { severity: 'low' })),
+        )
+      ).status,
+    ).toBe('succeeded')
+    // three at once, on issues that exist
+    const touched = await Promise.all(
+      conns.slice(1).map((c, k) =>
+        sync(
+          c,
+          Array.from({ length: N }, (_, i) => rec(i, { severity: SEVERITIES[k + 1]! })),
+        ),
+      ),
+    )
+    expect(touched.map((o) => o.status)).toEqual(['succeeded', 'succeeded', 'succeeded'])
+    expect(await wholeness(ws)).toEqual({ count: N, broken: [] })
+    // four at once, each dropping a different fifth and raising others: issues change sources and severity again
+    const again = await Promise.all(
+      conns.map((c, k) =>
+        sync(
+          c,
+          Array.from({ length: N }, (_, i) => rec(i, { severity: SEVERITIES[(i + k) % 4]! })).filter(
+            (_, i) => (i + k) % 5 !== 0,
+          ),
+        ),
+      ),
+    )
+    expect(again.map((o) => o.status)).toEqual(['succeeded', 'succeeded', 'succeeded', 'succeeded'])
+    expect(again.map((o) => o.counts.resolved)).toEqual([120, 120, 120, 120])
+    expect(await wholeness(ws)).toEqual({ count: N, broken: [] })
+  }, 120_000)
+
+  // several connections creating the same issues at once: one creates each, the others add to it
+  it('creates each issue once when several first syncs report it at the same time', async () => {
+    const { ws, conns, sync } = await scanners(3)
+    const N = 448
+    // each in its own order (1, 3 and 5 are prime to 448), so their batches meet the same issues at different times
+    const outs = await Promise.all(
+      conns.map((c, k) =>
+        sync(
+          c,
+          Array.from({ length: N }, (_, i) => rec((i * (2 * k + 1)) % N, { severity: ['low', 'high', 'medium'][k]! })),
+        ),
+      ),
+    )
+    expect(outs.map((o) => o.status)).toEqual(['succeeded', 'succeeded', 'succeeded'])
+    expect(outs.reduce((n, o) => n + (o.counts.issuesCreated ?? 0), 0)).toBe(N)
+    expect(await wholeness(ws)).toEqual({ count: N, broken: [] })
+    const { rows } = await db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM issue_sources s JOIN issues i ON i.id = s.issue_id WHERE i.workspace_id = $1`,
+      [ws],
+    )
+    expect(rows[0]!.n).toBe(3 * N)
+  }, 120_000)
 })
