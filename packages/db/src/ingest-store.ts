@@ -384,6 +384,8 @@ export const writeOccurrenceBatch = async (
             x.target_versions, x.kev, x.owner_context_id, x.owner_team_id, x.application_id
            FROM ingest_issues x
            LEFT JOIN repositories r ON r.id = x.repository_id
+          -- in key order: a concurrent batch inserting some of the same issues waits, never in a cycle (ADR 0015)
+          ORDER BY x.target_key, x.package_key, x.cve
          ON CONFLICT (workspace_id, target_key, package_key, cve) DO NOTHING
          RETURNING id, target_key, package_key, cve`,
         [workspaceId, now],

@@ -420,7 +420,8 @@ export const ensureOwnerContexts = async (
   ctxs: OwnerContextInput[],
   now: Date,
 ): Promise<(ContextRow & { resolved_at: Date | null; scanner_key: string })[]> => {
-  const distinct = new Map(ctxs.map((c) => [ctxKey(c), c]))
+  // in key order: a concurrent batch creating some of the same contexts waits, never in a cycle (ADR 0015)
+  const distinct = new Map(ctxs.map((c) => [ctxKey(c), c] as const).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
   await tx.query(
     `INSERT INTO owner_contexts (workspace_id, target_key, repository_id, target_kind, target_name, manifest_path,
             scanner_key, scanner)

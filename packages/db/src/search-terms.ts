@@ -9,7 +9,7 @@ import type { Queryable } from './driver.ts'
 
 /**
  * Adds the aliases of these issues to the terms, set-based, those the table does not hold yet: what a recompute
- * changes. A new issue's terms are added as it is inserted (the statement trigger issues_search_terms, migration
+ * changes. In one order, as the trigger adds them (migration 0017), so concurrent writers never wait in a cycle. A new issue's terms are added as it is inserted (the statement trigger issues_search_terms, migration
  * 0015, over the statement's new rows), whoever inserts it: the engine, the demo's history, a test or a benchmark.
  */
 export const addAliasSearchTerms = async (db: Queryable, issueIds: number[]): Promise<void> => {
@@ -19,6 +19,7 @@ export const addAliasSearchTerms = async (db: Queryable, issueIds: number[]): Pr
      SELECT DISTINCT i.workspace_id, 'alias', a.term
        FROM issues i CROSS JOIN LATERAL jsonb_array_elements_text(i.aliases) a(term)
       WHERE i.id = ANY($1::bigint[])
+      ORDER BY 1, 3
      ON CONFLICT (workspace_id, field, md5(term)) DO NOTHING`,
     [issueIds],
   )

@@ -13,19 +13,29 @@ import { recomputeAfterChange } from '../ownership/ownership.ts'
 import type { ConnectionForRun } from './engine.ts'
 import type { RunState } from './run-state.ts'
 
+/** A batch being written: settled once it and every batch before it are written and its checkpoint is stored. */
+interface InFlight {
+  done: Promise<void>
+  /** the source keys of its occurrences (only when several batches may be in flight) */
+  keys: Set<string> | undefined
+}
+
 /**
- * Buffers what a run reads and writes it in batches, one transaction each. At most one batch is written while the
- * next is read and mapped (network and database overlap). A checkpoint is stored only once every record read before
- * it is written, so a resumed run never skips a record.
+ * Buffers what a run reads and writes it in batches, one transaction each, while the next batch is read and mapped
+ * (network and database overlap). Up to `writesInFlight` occurrence batches are written at once, each on its own
+ * connection (PostgreSQL: one batch's statements run while the other's JavaScript prepares them, on both cores);
+ * batches that hold the same source record, and repository batches, are written one after another. A checkpoint is
+ * stored only once every record read before it is written, so a resumed run never skips a record.
  */
 export class BatchWriter {
   private occurrences: OccurrenceInput[] = []
   private repositories: RepositoryRecord[] = []
   // the workspace's repositories, loaded once per run; repositories that appear later re-match waiting findings
-  private matcher: RepoMatcher | undefined
+  private matcher: Promise<RepoMatcher> | undefined
   // the cursor of the latest checkpoint whose records are not all written yet
   private pendingCursor: { cursor: unknown } | undefined
-  private inflight: Promise<void> | undefined
+  // oldest first
+  private inflight: InFlight[] = []
   // the tables this run's batches analysed coarsely (refreshIngestStatistics), analysed in full when it ends
   private coarse = new Set<string>()
 
@@ -36,6 +46,7 @@ export class BatchWriter {
     private readonly state: RunState,
     private readonly now: () => Date,
     readonly batchSize: number,
+    private readonly writesInFlight = 1,
   ) {}
 
   addOccurrence(row: OccurrenceInput) {
@@ -59,26 +70,40 @@ export class BatchWriter {
       await this.startFlush()
   }
 
-  /** waits for the batch being written; its error, if any, surfaces here */
+  /** waits for every batch being written; the first error, if any, surfaces here */
   async drain() {
-    const p = this.inflight
-    this.inflight = undefined
-    if (p) await p
+    const all = this.inflight
+    this.inflight = []
+    // every one settles first: no batch is still writing once the run is told how it ended
+    const failed = (await Promise.allSettled(all.map((b) => b.done))).find((r) => r.status === 'rejected')
+    if (failed) throw failed.reason
   }
 
-  /** starts writing the buffered batch; the checkpoint read before it is stored once the batch is written */
+  /** starts writing the buffered batch; the checkpoint read before it is stored once it and every earlier batch are written */
   async startFlush() {
-    await this.drain()
+    // an SCM's repository batches (CODEOWNERS, then the ownership of their issues) are written one at a time
+    const limit = this.repositories.length > 0 ? 1 : Math.max(1, this.writesInFlight)
+    let keys: Set<string> | undefined
+    if (limit > 1) {
+      keys = new Set(this.occurrences.map((o) => o.source_key))
+      // a record read twice (a page the upstream repeated) is written in the order it was read: its later version last
+      if (this.inflight.some((b) => b.keys && [...keys!].some((k) => b.keys!.has(k)))) await this.drain()
+    }
+    // each batch settles after the one before it, so waiting for the newest waits for all that are older
+    while (this.inflight.length >= limit) await this.inflight.shift()!.done
     const cursor = this.pendingCursor
     this.pendingCursor = undefined
+    const before = this.inflight.at(-1)?.done
     const write = this.flush()
-    this.inflight = (async () => {
+    const done = (async () => {
       await write
+      if (before) await before
       if (cursor) await this.state.checkpoint(cursor.cursor)
       else await this.state.write()
     })()
     // an error surfaces at the next drain; keep it from being reported as unhandled meanwhile
-    this.inflight.catch(() => {})
+    done.catch(() => {})
+    this.inflight.push({ done, keys })
   }
 
   /** writes everything buffered and the last checkpoint, and waits for it */
@@ -101,7 +126,8 @@ export class BatchWriter {
     if (this.occurrences.length > 0) {
       const rows = this.occurrences
       this.occurrences = []
-      this.matcher ??= await loadRepoMatcher(this.db, this.connection.workspaceId)
+      this.matcher ??= loadRepoMatcher(this.db, this.connection.workspaceId)
+      const matcher = await this.matcher
       const r = await writeOccurrenceBatch(this.db, {
         workspaceId: this.connection.workspaceId,
         connectionId: this.connection.id,
@@ -109,7 +135,7 @@ export class BatchWriter {
         runId: this.runId,
         now: this.now(),
         rows,
-        matcher: this.matcher,
+        matcher,
       })
       counts.created += r.created
       counts.updated += r.updated

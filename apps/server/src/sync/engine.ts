@@ -33,8 +33,16 @@ export interface EngineOptions {
   logger: Logger
   allowPrivateNetworks: boolean
   now?: () => Date
-  /** records per write batch (default 5,000: a batch is written once half of it is read at a checkpoint, or all of it) */
+  /**
+   * records per write batch (a batch is written once half of it is read at a checkpoint, or all of it); default 4,000
+   * on PostgreSQL, 5,000 on PGlite
+   */
   batchSize?: number
+  /**
+   * occurrence batches written at once, each in its own transaction; default 2 on PostgreSQL (one batch's statements
+   * run while the next one's JavaScript prepares it), 1 on PGlite (one connection: nothing to overlap)
+   */
+  writesInFlight?: number
   collapse?: CollapseRule
   sleep?: (ms: number) => Promise<void>
   /** overrides of the guarded HTTP client (tests: fast backoff) */
@@ -81,7 +89,16 @@ export const executeRun = async (
     }
   }
   const state = new RunState(db, runId, now, run)
-  const writer = new BatchWriter(db, connection, runId, state, now, opts.batchSize ?? 5_000)
+  const pg = db.driver === 'postgres'
+  const writer = new BatchWriter(
+    db,
+    connection,
+    runId,
+    state,
+    now,
+    opts.batchSize ?? (pg ? 4_000 : 5_000),
+    opts.writesInFlight ?? (pg ? 2 : 1),
+  )
   const ctx = connectionContext(connector, 'read', {
     config: connection.config,
     secrets: connection.secrets,

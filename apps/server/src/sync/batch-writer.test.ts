@@ -1,0 +1,111 @@
+import { type Db, emptyCounts } from '@vulnsync/db'
+import { createTestDb } from '@vulnsync/db/testing'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { BatchWriter } from './batch-writer.ts'
+import type { ConnectionForRun } from './engine.ts'
+import { toOccurrenceInput } from './prepare.ts'
+import type { RunState } from './run-state.ts'
+import { type TestRaw, testMap } from './test-connector.ts'
+import { newRun, seedConnection, seedRepositories, seedWorkspace } from './test-support.ts'
+
+const finding = (i: number) => {
+  const raw: TestRaw = {
+    id: `b-${i}`,
+    ids: [`CVE-2025-${10000 + i}`],
+    purl: `pkg:npm/lib-${i % 5}@1.0.0`,
+    repo: 'https://github.com/acme/api',
+    severity: 'high',
+    detectedAt: '2025-01-01T00:00:00Z',
+  }
+  const [f] = testMap(raw) as any[]
+  return toOccurrenceInput(f, raw, undefined)
+}
+
+/** the part of RunState the writer uses, recording the checkpoints it stores */
+const recordingState = () => {
+  const stored: unknown[] = []
+  const state = {
+    counts: emptyCounts(),
+    msSinceWrite: () => 0,
+    checkpoint: async (cursor: unknown) => {
+      stored.push(cursor)
+    },
+    write: async () => {},
+  }
+  return { stored, state: state as unknown as RunState }
+}
+
+/** the database, but the first transaction waits until `open()` */
+const gatedFirst = (db: Db) => {
+  let open: () => void = () => {}
+  const gate = new Promise<void>((r) => {
+    open = r
+  })
+  let calls = 0
+  const gated: Db = {
+    ...db,
+    query: db.query.bind(db),
+    transaction: async (fn) => {
+      if (++calls === 1) await gate
+      return db.transaction(fn)
+    },
+  }
+  return { gated, open }
+}
+
+describe('BatchWriter with two batches in flight on postgres', () => {
+  let db: Db
+  let conn: ConnectionForRun
+  let runId: string
+  beforeAll(async () => {
+    db = await createTestDb('postgres')
+    const ws = await seedWorkspace(db)
+    await seedRepositories(db, ws, [{ fullName: 'acme/api', externalId: 'api-1' }])
+    conn = await seedConnection(db, ws)
+    runId = await newRun(db, conn)
+  })
+  afterAll(() => db?.close())
+
+  it('stores a checkpoint only once every batch before it is written, even when a later batch finishes first', async () => {
+    const { gated, open } = gatedFirst(db)
+    const { stored, state } = recordingState()
+    const writer = new BatchWriter(gated, conn, runId, state, () => new Date(), 10, 2)
+    for (let i = 0; i < 5; i++) writer.addOccurrence(finding(i))
+    await writer.checkpoint({ next: 5 })
+    for (let i = 5; i < 10; i++) writer.addOccurrence(finding(i))
+    await writer.checkpoint({ next: 10 })
+    // the second batch is written: its occurrences are there, but its checkpoint waits for the first batch
+    await expect
+      .poll(
+        async () =>
+          (await db.query(`SELECT count(*)::int AS n FROM occurrences WHERE connection_id = $1`, [conn.id])).rows[0].n,
+      )
+      .toBe(5)
+    await new Promise((r) => setTimeout(r, 100))
+    expect(stored).toEqual([])
+    open()
+    await writer.drain()
+    expect(stored).toEqual([{ next: 5 }, { next: 10 }])
+    expect(state.counts.created).toBe(10)
+  })
+
+  it('writes a record read twice in the order it was read: the later version last', async () => {
+    // the first batch would be written last if the second did not wait for it
+    const { gated, open } = gatedFirst(db)
+    setTimeout(open, 300)
+    const { state } = recordingState()
+    const writer = new BatchWriter(gated, conn, runId, state, () => new Date(), 4, 2)
+    const first = finding(100)
+    writer.addOccurrence({ ...first, severity: 'low', content_hash: 'v1' })
+    writer.addOccurrence(finding(101))
+    await writer.startFlush()
+    writer.addOccurrence({ ...first, severity: 'critical', content_hash: 'v2' })
+    await writer.startFlush()
+    await writer.drain()
+    const { rows } = await db.query<{ severity: string }>(
+      `SELECT severity FROM occurrences WHERE connection_id = $1 AND source_key = $2`,
+      [conn.id, first.source_key],
+    )
+    expect(rows).toEqual([{ severity: 'critical' }])
+  })
+})
