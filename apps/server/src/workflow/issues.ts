@@ -40,8 +40,11 @@ export const assertAssignee = async (db: Queryable, workspaceId: string, userId:
 /** Loads issues for a change, locked for the transaction; every id must exist. */
 export const lockIssues = async (tx: Queryable, workspaceId: string, ids: string[]): Promise<Current[]> => {
   const out: Current[] = []
-  for (let k = 0; k < ids.length; k += 10_000) {
-    const chunk = ids.slice(k, k + 10_000)
+  // ascending ids (as digit strings: shorter first), so chunk after chunk locks in the one order every writer of
+  // issues uses (lockIssueRows, ADR 0015) and two bulk changes over the same issues never wait in a cycle
+  const sorted = [...ids].sort((a, b) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0))
+  for (let k = 0; k < sorted.length; k += 10_000) {
+    const chunk = sorted.slice(k, k + 10_000)
     const { rows } = await tx.query<Current>(
       `SELECT i.id, i.status, i.stage, i.assignee_id, d.kind AS decision_kind
          FROM issues i LEFT JOIN decisions d ON d.id = i.decision_id
