@@ -9,8 +9,9 @@ import type { Queryable } from './driver.ts'
 
 /**
  * Adds the aliases of these issues to the terms, set-based, those the table does not hold yet: what a recompute
- * changes. In one order, as the trigger adds them (migration 0017), so concurrent writers never wait in a cycle. A new issue's terms are added as it is inserted (the statement trigger issues_search_terms, migration
- * 0015, over the statement's new rows), whoever inserts it: the engine, the demo's history, a test or a benchmark.
+ * changes. In one order, as the trigger adds them (migration 0017), so concurrent writers never wait in a cycle. A
+ * new issue's terms are added as it is inserted (the statement trigger issues_search_terms, migration 0015, over the
+ * statement's new rows), whoever inserts it: the engine, the demo's history, a test or a benchmark.
  */
 export const addAliasSearchTerms = async (db: Queryable, issueIds: number[]): Promise<void> => {
   if (issueIds.length === 0) return
