@@ -1,13 +1,15 @@
 /**
  * One side of the ingest benchmark, in its own process so its peak RSS is its own: first the floor (the same
  * findings' occurrence rows written with COPY into a bare table without indexes, on the same database), then N
- * generated findings through the engine with the test connector (first run), then the same N again (unchanged re-run).
+ * generated findings through the engine with the test connector (first run), then the same N again (unchanged re-run),
+ * then the ceilings: the rows the import left written set-based into empty copies of their tables (the schema's own
+ * cost), and one UPDATE marking every occurrence seen (what a re-run cannot do without).
  * BENCH_DROP_INDEXES=a,b drops those indexes after the migrations, to measure what each index costs the ingest.
  * BENCH_BATCH=n writes in batches of n (the engine's default otherwise).
  * BENCH_PROFILE=1 adds the time spent in each statement (and in transactions outside statements) to stderr.
  * Prints one JSON line.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { copyText, type Db } from '@vulnsync/db'
@@ -63,15 +65,28 @@ const opts = {
 }
 
 const timed = async () => {
+  const run = await newRun(db, conn)
   const t0 = performance.now()
-  const out = await executeRun(opts, connector, conn, await newRun(db, conn), neverAborted)
+  const cpu0 = process.cpuUsage()
+  const server0 = driver === 'postgres' ? localPostgresCpuSecs() : null
+  const out = await executeRun(opts, connector, conn, run, neverAborted)
   const secs = (performance.now() - t0) / 1000
+  const cpu = process.cpuUsage(cpu0)
+  const server1 = driver === 'postgres' ? localPostgresCpuSecs() : null
+  // this process's CPU time (on PGlite the database's too: it runs in the process)
+  const cpuSecs = (cpu.user + cpu.system) / 1e6
+  const serverCpuSecs = server0 !== null && server1 !== null ? server1 - server0 : null
   if (out.status !== 'succeeded') throw new Error(`run ${out.status}: ${JSON.stringify(out.error)}`)
-  return { secs, counts: out.counts }
+  return { secs, cpuSecs, serverCpuSecs, counts: out.counts }
 }
-const floor = await floorRate(db, conn.workspaceId, conn.id)
+const { rate: floor, prepareSecs } = await floorRate(db, conn.workspaceId, conn.id)
 const first = await timed()
 const second = await timed()
+// the import's peak, before the ceilings below copy whole tables
+const peakRssMb = process.resourceUsage().maxRSS / 1024
+// the ceilings: what the rows the import left cost the database alone, written set-based with the schema's indexes
+const schema = await schemaSecs(opened)
+const markSeen = await markSeenSecs(opened)
 const issues = (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM issues')).rows[0]!.n
 await db.close()
 if (dataDir) rmSync(dataDir, { recursive: true, force: true })
@@ -82,26 +97,63 @@ process.stdout.write(
     dropped,
     floorSecs: count / floor,
     floorRate: floor,
+    prepareSecs,
+    schemaSecs: schema,
+    markSeenSecs: markSeen,
     firstSecs: first.secs,
     firstRate: count / first.secs,
+    firstCpuSecs: first.cpuSecs,
+    firstServerCpuSecs: first.serverCpuSecs,
     rerunSecs: second.secs,
     rerunRate: count / second.secs,
+    rerunCpuSecs: second.cpuSecs,
+    rerunServerCpuSecs: second.serverCpuSecs,
     created: first.counts.created,
     unchanged: second.counts.unchanged,
     issues,
     idleRssMb,
     startPeakRssMb,
-    peakRssMb: process.resourceUsage().maxRSS / 1024,
+    peakRssMb,
   })}\n`,
 )
 printProfile(profile, `${driver}: time by statement (both runs), ms total / calls`)
 
 /**
+ * The CPU seconds every PostgreSQL process on this machine has used so far (Linux: /proc; null elsewhere): the server's
+ * time when it runs here, as the embedded one does. A process that starts and ends between two readings (an
+ * autovacuum worker) is not counted, so the difference of two readings is a lower bound.
+ */
+function localPostgresCpuSecs(): number | null {
+  try {
+    const tick = 100 // USER_HZ, 100 on Linux
+    let total = 0
+    for (const pid of readdirSync('/proc')) {
+      if (!/^\d+$/.test(pid)) continue
+      let stat: string
+      try {
+        stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+      } catch {
+        continue // ended meanwhile
+      }
+      const close = stat.lastIndexOf(')')
+      if (!stat.slice(stat.indexOf('(') + 1, close).startsWith('postgres')) continue
+      // the fields after the command: state is the first, utime the 12th, stime the 13th
+      const f = stat.slice(close + 2).split(' ')
+      total += (Number(f[11]) + Number(f[12])) / tick
+    }
+    return total
+  } catch {
+    return null
+  }
+}
+
+/**
  * The floor: the same findings, mapped and prepared as the engine does (not timed), their occurrence rows written
  * with COPY in chunks of 10,000 into a table with the occurrence columns and no index or constraint (timed); the
- * table is dropped after. Returns rows per second.
+ * table is dropped after. Returns rows per second, and the seconds spent generating, mapping and preparing the findings
+ * (JavaScript alone, no database: what the read side of any import costs at least).
  */
-async function floorRate(db: Db, workspaceId: string, connectionId: string): Promise<number> {
+async function floorRate(db: Db, workspaceId: string, connectionId: string) {
   const cols = `workspace_id, connection_id, source_key, cve, aliases, package_purl, package_key, package_name,
     ecosystem, package_version, target, target_kind, target_name, target_version, match_key, match_display, ext_key,
     url_key, name_key, repository_id, issue_id, scope, severity, vendor_severity, cvss, detected_at, detected_at_source,
@@ -111,12 +163,15 @@ async function floorRate(db: Db, workspaceId: string, connectionId: string): Pro
   const runId = crypto.randomUUID()
   const now = new Date().toISOString()
   let ms = 0
+  let prepareMs = 0
   for (let start = 0; start < count; start += 10_000) {
     const rows: unknown[][] = []
     for (let i = start; i < Math.min(count, start + 10_000); i++) {
+      const tp = performance.now()
       const raw = dataset.record(i)!
-      for (const f of testMap(raw) as any[]) {
-        const o = toOccurrenceInput(f, raw, undefined)
+      const prepared = (testMap(raw) as any[]).map((f) => toOccurrenceInput(f, raw, undefined))
+      prepareMs += performance.now() - tp
+      for (const o of prepared) {
         rows.push([
           workspaceId,
           connectionId,
@@ -171,5 +226,51 @@ async function floorRate(db: Db, workspaceId: string, connectionId: string): Pro
   const copied = (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM bench_floor')).rows[0]!.n
   if (copied !== count) throw new Error(`floor: ${copied} rows copied of ${count}`)
   await db.exec('DROP TABLE bench_floor')
-  return count / (ms / 1000)
+  return { rate: count / (ms / 1000), prepareSecs: prepareMs / 1000 }
+}
+
+/**
+ * What storing an import's result costs the database alone: the rows the first import left in each table it writes,
+ * inserted in one statement into an empty copy of that table with the same indexes and constraints (`LIKE … INCLUDING
+ * ALL`: no trigger, no foreign key), at the work_mem the engine sets. No engine, no JavaScript, no round trip per
+ * batch: no import of the same result can spend less in the database. Seconds per table; the copies are dropped.
+ */
+async function schemaSecs(db: Db): Promise<Record<string, number>> {
+  // the tables an import writes rows to (its issues' search terms by the issues' trigger)
+  const written = ['issues', 'issue_search_terms', 'occurrences', 'source_records', 'issue_sources', 'owner_contexts']
+  const out: Record<string, number> = {}
+  for (const table of written) {
+    await db.exec(`CREATE TABLE bench_copy (LIKE ${table} INCLUDING ALL)`)
+    out[table] = await db.transaction(async (tx) => {
+      await tx.exec(`SET LOCAL work_mem = '64MB'`)
+      const t0 = performance.now()
+      await tx.exec(`INSERT INTO bench_copy OVERRIDING SYSTEM VALUE SELECT * FROM ${table}`)
+      return (performance.now() - t0) / 1000
+    })
+    await db.exec('DROP TABLE bench_copy')
+  }
+  return out
+}
+
+/**
+ * What an unchanged re-run costs the database at least while every occurrence keeps its last-seen mark (resolution
+ * needs it): one UPDATE setting the mark of every occurrence, in a transaction rolled back after. Seconds.
+ */
+async function markSeenSecs(db: Db): Promise<number> {
+  class RolledBack extends Error {}
+  let secs = 0
+  try {
+    await db.transaction(async (tx) => {
+      const t0 = performance.now()
+      await tx.query('UPDATE occurrences SET last_seen_at = $1, last_seen_run_id = $2', [
+        new Date(),
+        crypto.randomUUID(),
+      ])
+      secs = (performance.now() - t0) / 1000
+      throw new RolledBack()
+    })
+  } catch (err) {
+    if (!(err instanceof RolledBack)) throw err
+  }
+  return secs
 }
