@@ -429,6 +429,72 @@ describe.each(DRIVERS)('ingest engine on %s', (driver) => {
     expect(raw.rows[0]!.raw.id).toBe('multi')
   })
 
+  it('writes a new occurrence as a changed one is written: its detection time, its text and JSON exactly', async () => {
+    const { ws } = await setup()
+    const conn = await seedConnection(db, ws)
+    // new occurrences are copied straight into the table, changed ones go through the upsert: both must agree
+    const odd = 'f-odd\ttab\\back"quote\nline'
+    const first = [
+      rec(1, { detectedAt: null, ids: ['CVE-2024-0101', 'GHSA-aaaa-bbbb-cccc'], epss: 0.25 }),
+      rec(2, { id: odd, image: 'Registry/App:1.0', scope: 'main' }),
+    ]
+    const run = (rows: TestRaw[]) =>
+      newRun(db, conn).then((runId) =>
+        executeRun(
+          opts,
+          createTestConnector(() => arrayDataset(rows)),
+          conn,
+          runId,
+          neverAborted,
+        ),
+      )
+    const read = () =>
+      db
+        .query<any>(
+          `SELECT source_key, cve, aliases, target, target_kind, target_name, scope, severity, signals, detected_at,
+                  detected_at_source, first_seen_at, state, absent_since, issue_id
+             FROM occurrences WHERE connection_id = $1 ORDER BY source_key`,
+          [conn.id],
+        )
+        .then((r) => r.rows)
+    expect((await run(first)).counts).toMatchObject({ created: 2, updated: 0 })
+    const [one, two] = await read()
+    expect(one).toMatchObject({
+      source_key: 'f-1',
+      cve: 'CVE-2024-0101',
+      aliases: ['GHSA-aaaa-bbbb-cccc'],
+      detected_at_source: 'first_seen',
+      signals: { epss: { score: 0.25 } },
+      state: 'present',
+      absent_since: null,
+    })
+    // no vendor time: the time vulnsync first saw it
+    expect(new Date(one.detected_at).getTime()).toBe(new Date(one.first_seen_at).getTime())
+    expect(two).toMatchObject({
+      source_key: odd,
+      target: { kind: 'image', name: 'Registry/App:1.0' },
+      target_kind: 'image',
+      scope: 'main',
+      detected_at_source: 'vendor',
+    })
+    expect(new Date(two.detected_at).toISOString()).toBe(rec(2).detectedAt)
+    expect(one.issue_id).not.toBeNull()
+    expect(two.issue_id).not.toBeNull()
+
+    // changed: through the upsert; the first-seen time stays, a vendor time given later wins
+    const later = '2023-06-01T00:00:00.000Z'
+    const second = [
+      { ...first[0]!, severity: 'critical', detectedAt: later },
+      { ...first[1]!, severity: 'low' },
+    ]
+    expect((await run(second)).counts).toMatchObject({ created: 0, updated: 2 })
+    const [one2, two2] = await read()
+    expect(one2).toMatchObject({ source_key: 'f-1', severity: 'critical', detected_at_source: 'vendor' })
+    expect(new Date(one2.detected_at).toISOString()).toBe(later)
+    expect(two2).toMatchObject({ source_key: odd, severity: 'low', target: two.target, issue_id: two.issue_id })
+    expect(new Date(two2.first_seen_at).getTime()).toBe(new Date(two.first_seen_at).getTime())
+  })
+
   it('takes a deselected location out of the queue as excluded, not fixed, and brings it back when selected again', async () => {
     const { ws } = await setup()
     const conn = await seedConnection(db, ws)
