@@ -48,6 +48,8 @@ const TARGETS: Record<string, { first: number; rerun?: number }> = {
   pglite: { first: 7_000 },
 }
 const cores = availableParallelism()
+/** the cores an import can use: PGlite runs the database on the process's one thread */
+const coresOf = (driver: string) => (driver === 'pglite' ? 1 : cores)
 /** findings/s when the JavaScript (one thread) and the database share `n` cores perfectly */
 const shared = (js: number, database: number, n: number) => Math.min(js, n * database, n / (1 / js + 1 / database))
 console.log(
@@ -60,7 +62,7 @@ for (const r of results) {
   const js = count / r.prepareSecs
   const schema = count / Object.values(r.schemaSecs as Record<string, number>).reduce((a, b) => a + b, 0)
   const mark = count / r.markSeenSecs
-  const n = r.driver === 'pglite' ? 1 : cores
+  const n = coresOf(r.driver)
   const t = TARGETS[r.driver] ?? { first: Number.NaN }
   console.log(
     `${r.driver.padEnd(9)} ${fmt(js).padStart(16)}  ${fmt(schema).padStart(28)}  ${fmt(shared(js, schema, n)).padStart(8)}  ${fmt(t.first).padStart(6)}  ${fmt(mark).padStart(22)}  ${fmt(shared(js, mark, n)).padStart(8)}  ${(t.rerun ? fmt(t.rerun) : '-').padStart(6)}`,
@@ -87,7 +89,7 @@ for (const r of results) {
           ? `this process ${us(cpu)} µs (the server's CPU is not readable here)`
           : `this process ${us(cpu)} µs, the PostgreSQL server at least ${us(server)} µs`
     console.log(
-      `${r.driver} ${phase}: CPU per finding ${parts}, ${us(total)} µs in all; ${(total / (count / rate)).toFixed(2)} of ${r.driver === 'pglite' ? 1 : cores} cores busy on average`,
+      `${r.driver} ${phase}: CPU per finding ${parts}, ${us(total)} µs in all; ${(total / (count / rate)).toFixed(2)} of ${coresOf(r.driver)} cores busy on average`,
     )
   }
 }

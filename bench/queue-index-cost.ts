@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Db } from '@vulnsync/db'
 import { startEmbeddedPostgres } from '@vulnsync/db/embedded-postgres'
-import { openBenchDb } from './support.ts'
+import { openBenchDb, rolledBack } from './support.ts'
 
 const base = Number(process.argv[2] ?? 200_000)
 const drivers = (process.argv[3] ?? 'pglite,postgres').split(',')
@@ -69,23 +69,18 @@ const measure = async (driver: string, url: string | undefined) => {
     for (const [name, drop] of variants) {
       times[name] ??= { insert: [], update: [] }
       const t = times[name]
-      await db
-        .transaction(async (tx) => {
-          for (const d of drop)
-            await tx.exec(
-              d === TERMS_TRIGGER ? 'ALTER TABLE issues DISABLE TRIGGER issues_search_terms' : `DROP INDEX ${d}`,
-            )
-          const t0 = performance.now()
-          await insert(tx, ws, base, ROWS)
-          const t1 = performance.now()
-          await tx.query(`UPDATE issues SET priority_rank = 4, priority = 'critical' WHERE id > $1`, [base])
-          t.insert.push(t1 - t0)
-          t.update.push(performance.now() - t1)
-          throw new Error('rollback')
-        })
-        .catch((e) => {
-          if ((e as Error).message !== 'rollback') throw e
-        })
+      await rolledBack(db, async (tx) => {
+        for (const d of drop)
+          await tx.exec(
+            d === TERMS_TRIGGER ? 'ALTER TABLE issues DISABLE TRIGGER issues_search_terms' : `DROP INDEX ${d}`,
+          )
+        const t0 = performance.now()
+        await insert(tx, ws, base, ROWS)
+        const t1 = performance.now()
+        await tx.query(`UPDATE issues SET priority_rank = 4, priority = 'critical' WHERE id > $1`, [base])
+        t.insert.push(t1 - t0)
+        t.update.push(performance.now() - t1)
+      })
       process.stderr.write(`  ${driver} round ${r + 1}: ${name}\n`)
     }
   await db.close()

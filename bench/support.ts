@@ -120,3 +120,18 @@ export const printProfile = (profile: Map<string, { n: number; ms: number }>, ti
   for (const [label, p] of [...profile].sort((a, b) => b[1].ms - a[1].ms))
     process.stderr.write(`${Math.round(p.ms).toString().padStart(8)} ${String(p.n).padStart(6)}  ${label}\n`)
 }
+
+/** Runs fn in a transaction that is rolled back after (what it wrote leaves no trace); returns what fn returned. */
+export const rolledBack = async <T>(db: Db, fn: (tx: Queryable) => Promise<T>): Promise<T> => {
+  class RollBack extends Error {}
+  let out: T | undefined
+  try {
+    await db.transaction(async (tx) => {
+      out = await fn(tx)
+      throw new RollBack()
+    })
+  } catch (err) {
+    if (!(err instanceof RollBack)) throw err
+  }
+  return out as T
+}

@@ -432,7 +432,8 @@ describe.each(DRIVERS)('ingest engine on %s', (driver) => {
   it('writes a new occurrence as a changed one is written: its detection time, its text and JSON exactly', async () => {
     const { ws } = await setup()
     const conn = await seedConnection(db, ws)
-    // new occurrences are copied straight into the table, changed ones go through the upsert: both must agree
+    // what the first write of an occurrence stores, and what a later change keeps of it (the write path's shape may
+    // change: ADR 0014 tried copying new occurrences without the upsert; these are what it must keep)
     const odd = 'f-odd\ttab\\back"quote\nline'
     const first = [
       rec(1, { detectedAt: null, ids: ['CVE-2024-0101', 'GHSA-aaaa-bbbb-cccc'], epss: 0.25 }),
