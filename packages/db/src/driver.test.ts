@@ -1,5 +1,11 @@
+import { execFile } from 'node:child_process'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
 import { afterAll, describe, expect, it } from 'vitest'
-import { copyText, type Db, transactionRetried } from './driver.ts'
+import { copyText, createPgliteDb, type Db, transactionRetried } from './driver.ts'
 import { createTestDb, DRIVERS } from './testing.ts'
 
 describe.each(DRIVERS)('COPY on %s', (driver) => {
@@ -87,4 +93,43 @@ describe.each(DRIVERS)('transactionRetried on %s', (driver) => {
     },
     20_000,
   )
+})
+
+describe('PGlite on disk', () => {
+  const root = mkdtempSync(join(tmpdir(), 'vulnsync-pglite-dir-'))
+  afterAll(() => rmSync(root, { recursive: true, force: true }))
+
+  it('creates a new data directory in a child process: the process that opens it peaks far below initdb, and the data stay on disk', async () => {
+    const dataDir = join(root, 'pgdata')
+    // a process of its own, so that its peak RSS is its own: it opens a new directory and writes a row
+    const script = `
+      import { createPgliteDb } from ${JSON.stringify(fileURLToPath(new URL('./driver.ts', import.meta.url)))}
+      const db = await createPgliteDb(process.argv[1])
+      await db.exec("CREATE TABLE kept (v text); INSERT INTO kept VALUES ('on disk')")
+      await db.close()
+      console.log(process.resourceUsage().maxRSS / 1024)`
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '-e', script, dataDir],
+      { cwd: fileURLToPath(new URL('.', import.meta.url)) },
+    )
+    // initdb in the opening process peaked at about 810 MB here; opening a directory initdb made elsewhere, about 430
+    expect(Number(stdout.trim())).toBeLessThan(600)
+    const db = await createPgliteDb(dataDir)
+    try {
+      expect((await db.query('SELECT v FROM kept')).rows).toEqual([{ v: 'on disk' }])
+    } finally {
+      await db.close()
+    }
+  }, 60_000)
+
+  it('says which directory it could not create a database in, and what to do', async () => {
+    const dataDir = join(root, 'blocked')
+    mkdirSync(dataDir)
+    // initdb makes a directory "base": a file of that name is in its way
+    writeFileSync(join(dataDir, 'base'), '')
+    await expect(createPgliteDb(dataDir)).rejects.toThrow(
+      `could not create the embedded database in ${dataDir} (file system error 54): use an empty directory this user can write to`,
+    )
+  }, 60_000)
 })

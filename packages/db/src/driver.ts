@@ -1,5 +1,9 @@
 /// <reference path="./pg-copy-streams.d.ts" />
-import { mkdirSync } from 'node:fs'
+import { execFile } from 'node:child_process'
+import { existsSync, mkdirSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
 import { PGlite } from '@electric-sql/pglite'
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm'
 import pg from 'pg'
@@ -99,8 +103,31 @@ export const transactionRetried = async <T>(db: Db, fn: (tx: Queryable) => Promi
   }
 }
 
+/**
+ * Creates a new PGlite data directory (initdb) in a child process that ends when it is done. initdb grows PGlite's
+ * WebAssembly memory to about 800 MB, and a process never gives such memory back: run in the process that then
+ * serves, it stayed resident for as long as vulnsync ran (ADR 0014, "Update, 2026-12-04: PGlite's memory").
+ */
+const initPgliteDataDir = async (dataDir: string) => {
+  const entry = createRequire(import.meta.url).resolve('@electric-sql/pglite')
+  // PGlite rejects with Emscripten's file-system errors too, which carry an errno and no message
+  const script = `require(${JSON.stringify(entry)}).PGlite.create({ dataDir: process.argv[1] }).then((db) => db.close(),
+    (e) => { process.stderr.write(e?.message || (e?.errno ? 'file system error ' + e.errno : String(e))); process.exitCode = 1 })`
+  try {
+    await promisify(execFile)(process.execPath, ['-e', script, dataDir], { maxBuffer: 1 << 20 })
+  } catch (e) {
+    const detail = (e as { stderr?: string }).stderr?.trim() || (e as Error).message
+    throw new Error(
+      `could not create the embedded database in ${dataDir} (${detail}): use an empty directory this user can write to`,
+    )
+  }
+}
+
 export const createPgliteDb = async (dataDir?: string, o: { settings?: Record<string, string> } = {}): Promise<Db> => {
-  if (dataDir) mkdirSync(dataDir, { recursive: true })
+  if (dataDir) {
+    mkdirSync(dataDir, { recursive: true })
+    if (!existsSync(join(dataDir, 'PG_VERSION'))) await initPgliteDataDir(dataDir)
+  }
   const settings = Object.entries(o.settings ?? {}).flatMap(([k, v]) => ['-c', `${k}=${v}`])
   // pg_trgm: the search terms' trigram index (migrations 0011, 0015); PGlite loads an extension only when passed here
   const lite = await PGlite.create({
