@@ -5,7 +5,7 @@
  * then the ceilings: the rows the import left written set-based into empty copies of their tables (the schema's own
  * cost), and one UPDATE marking every occurrence seen (what a re-run cannot do without).
  * BENCH_DROP_INDEXES=a,b drops those indexes after the migrations, to measure what each index costs the ingest.
- * BENCH_BATCH=n writes in batches of n (the engine's default otherwise).
+ * BENCH_BATCH=n writes in batches of n, BENCH_IN_FLIGHT=k with k batches in flight (the engine's defaults otherwise).
  * BENCH_PROFILE=1 adds the time spent in each statement (and in transactions outside statements) to stderr.
  * Prints one JSON line.
  */
@@ -56,12 +56,13 @@ for (const name of dropped) {
 }
 const { conn } = await seedBenchTenant(db, REPOS)
 const connector = createTestConnector(() => dataset, { pageSize: 1000 })
-// the engine's own batch size unless BENCH_BATCH says otherwise
+// the engine's own batch size and batches in flight unless BENCH_BATCH and BENCH_IN_FLIGHT say otherwise
 const opts = {
   db,
   logger: silentLogger,
   allowPrivateNetworks: true,
   ...(process.env.BENCH_BATCH ? { batchSize: Number(process.env.BENCH_BATCH) } : {}),
+  ...(process.env.BENCH_IN_FLIGHT ? { writesInFlight: Number(process.env.BENCH_IN_FLIGHT) } : {}),
 }
 
 // the server's CPU is read from this machine's processes: only when the server runs here (the embedded one does)
