@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { userInfo } from 'node:os'
 import { dirname, join } from 'node:path'
-import { type Db, loadMigrations, openDb, type RunRow } from '@vulnsync/db'
+import { type Db, hasPgliteDatabase, loadMigrations, openDb, type RunRow } from '@vulnsync/db'
 import { defaultRegistry } from './bootstrap.ts'
 import type { AppConfig } from './config.ts'
 import { createLogger } from './logger.ts'
@@ -329,7 +329,7 @@ const checkDatabase = async (
 
   const pgdata = join(cfg.dataDir, 'pgdata')
   const where = `embedded database ${pgdata}`
-  if (!existsSync(join(pgdata, 'PG_VERSION')))
+  if (!hasPgliteDatabase(pgdata))
     return only(bad('database', `no ${where} yet`, 'start vulnsync once: npm start (or npx vulnsync migrate)'))
   if (existsSync(join(pgdata, 'postmaster.pid'))) {
     // open in another process: never open it twice; ask the server that holds it

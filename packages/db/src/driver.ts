@@ -123,10 +123,13 @@ const initPgliteDataDir = async (dataDir: string) => {
   }
 }
 
+/** Whether initdb has made a database in this directory (its PG_VERSION file is there). */
+export const hasPgliteDatabase = (dataDir: string): boolean => existsSync(join(dataDir, 'PG_VERSION'))
+
 export const createPgliteDb = async (dataDir?: string, o: { settings?: Record<string, string> } = {}): Promise<Db> => {
   if (dataDir) {
     mkdirSync(dataDir, { recursive: true })
-    if (!existsSync(join(dataDir, 'PG_VERSION'))) await initPgliteDataDir(dataDir)
+    if (!hasPgliteDatabase(dataDir)) await initPgliteDataDir(dataDir)
   }
   const settings = Object.entries(o.settings ?? {}).flatMap(([k, v]) => ['-c', `${k}=${v}`])
   // pg_trgm: the search terms' trigram index (migrations 0011, 0015); PGlite loads an extension only when passed here
