@@ -151,7 +151,7 @@ describe.each(DRIVERS)('Jira Cloud two-way on %s', (driver) => {
       row('a4', 'CVE-2024-1004', 'pkg:npm/left-pad@1.0.0', 'high'),
     ]
     await sync(scannerId)
-    await settle()
+    await settleUntil(async () => (await ticketsOf((await issueOf('CVE-2024-1001')).id))[0]?.pending === false)
     const lodash = await issueOf('CVE-2024-1001')
     const [ticket] = await ticketsOf(lodash.id)
     expect(ticket).toMatchObject({ kind: 'jira', category: 'new', status: 'To Do', pending: false, issues: 2 })
@@ -237,14 +237,17 @@ describe.each(DRIVERS)('Jira Cloud two-way on %s', (driver) => {
   it('a fix found by a sync moves the ticket to Done; the echo of that change does not come back', async () => {
     rows = [...rows, row('a5', 'CVE-2024-1005', 'pkg:npm/axios@0.21.0')]
     await sync(scannerId)
-    await settle()
+    await settleUntil(async () => (await ticketsOf((await issueOf('CVE-2024-1005')).id))[0]?.pending === false)
     const axios = await issueOf('CVE-2024-1005')
     const [ticket] = await ticketsOf(axios.id)
     expect(ticket.category).toBe('new')
     rows = rows.filter((r) => r.id !== 'a5')
     await sync(scannerId)
     expect((await issueOf('CVE-2024-1005')).status).toBe('fixed')
-    await settle()
+    await settleUntil(async () => {
+      const [t] = await ticketsOf(axios.id)
+      return t?.category === 'done' && t.pending === false
+    })
     const j = sim.issue(ticket.key)
     expect(j.status).toBe('Done')
     expect(j.history.at(-1)).toMatchObject({ by: 'acc-vulnsync', to: 'Done' })
