@@ -8,7 +8,7 @@ import type { RunState } from './run-state.ts'
 import { type TestRaw, testMap } from './test-connector.ts'
 import { newRun, seedConnection, seedRepositories, seedWorkspace } from './test-support.ts'
 
-const finding = (i: number) => {
+const finding = (i: number, more: Partial<TestRaw> = {}) => {
   const raw: TestRaw = {
     id: `b-${i}`,
     ids: [`CVE-2025-${10000 + i}`],
@@ -16,6 +16,7 @@ const finding = (i: number) => {
     repo: 'https://github.com/acme/api',
     severity: 'high',
     detectedAt: '2025-01-01T00:00:00Z',
+    ...more,
   }
   const [f] = testMap(raw) as any[]
   return toOccurrenceInput(f, raw, undefined)
@@ -51,6 +52,46 @@ const gatedFirst = (db: Db) => {
     },
   }
   return { gated, open }
+}
+
+/**
+ * The database, but the first transaction that writes occurrences waits at its commit until `open()`; `statements`
+ * lists what the transactions ran.
+ */
+const heldAtCommit = (db: Db) => {
+  const statements: string[] = []
+  let open: () => void = () => {}
+  const gate = new Promise<void>((r) => {
+    open = r
+  })
+  let held = false
+  const wrapped: Db = {
+    ...db,
+    query: db.query.bind(db),
+    transaction: (fn) =>
+      db.transaction(async (tx) => {
+        let writes = false
+        const spy = new Proxy(tx, {
+          get: (t, k) => {
+            const v = Reflect.get(t, k)
+            if (k === 'query')
+              return (sql: string, params?: unknown[]) => {
+                statements.push(sql)
+                if (sql.includes('INSERT INTO occurrences')) writes = true
+                return t.query(sql, params)
+              }
+            return typeof v === 'function' ? v.bind(t) : v
+          },
+        })
+        const r = await fn(spy)
+        if (writes && !held) {
+          held = true
+          await gate
+        }
+        return r
+      }),
+  }
+  return { wrapped, open, statements }
 }
 
 describe('BatchWriter with two batches in flight on postgres', () => {
@@ -107,5 +148,54 @@ describe('BatchWriter with two batches in flight on postgres', () => {
       [conn.id, first.source_key],
     )
     expect(rows).toEqual([{ severity: 'critical' }])
+  })
+
+  it('writes a batch while the batch before it, whose new ownership contexts it shares, has not committed yet', async () => {
+    const { state } = recordingState()
+    // the target's and the packages' search terms exist already: this test is about the contexts
+    const warm = new BatchWriter(db, conn, runId, state, () => new Date(), 100, 2)
+    for (let i = 300; i < 305; i++) warm.addOccurrence(finding(i))
+    await warm.flushAll()
+    const { wrapped, open, statements } = heldAtCommit(db)
+    const writer = new BatchWriter(wrapped, conn, runId, state, () => new Date(), 10, 2)
+    // a manifest path and scanner ownership no finding had: one new context, wanted by both batches
+    const owned = (i: number) =>
+      finding(i, { manifest: 'services/pay/package.json', owners: ['@acme/payments', 'dev@acme.test'], tags: ['pci'] })
+    for (let i = 200; i < 205; i++) writer.addOccurrence(owned(i))
+    await writer.startFlush()
+    for (let i = 205; i < 210; i++) writer.addOccurrence(owned(i))
+    await writer.startFlush()
+    // the second batch commits while the first waits at its commit (it waited for the whole first batch before)
+    try {
+      await expect
+        .poll(
+          async () =>
+            (
+              await db.query(
+                `SELECT count(*)::int AS n FROM occurrences WHERE connection_id = $1 AND source_key = ANY($2::text[])`,
+                [conn.id, ['b-205', 'b-206', 'b-207', 'b-208', 'b-209']],
+              )
+            ).rows[0].n,
+          { timeout: 5_000 },
+        )
+        .toBe(5)
+    } finally {
+      open()
+    }
+    await writer.drain()
+    // every issue of both batches in the one context their findings name, created once
+    const { rows } = await db.query<{ contexts: number; issues: number; scanner: boolean }>(
+      `SELECT count(DISTINCT c.id)::int AS contexts, count(*)::int AS issues, bool_and(c.scanner_key <> '') AS scanner
+         FROM issues i JOIN owner_contexts c ON c.id = i.owner_context_id
+        WHERE i.cve = ANY($1::text[])`,
+      [Array.from({ length: 10 }, (_, k) => `CVE-2025-${10200 + k}`)],
+    )
+    expect(rows).toEqual([{ contexts: 1, issues: 10, scanner: true }])
+    const { rows: made } = await db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM owner_contexts WHERE manifest_path = 'services/pay/package.json'`,
+    )
+    expect(made).toEqual([{ n: 1 }])
+    // and each new issue was inserted in it: no second write of the issues to move them there
+    expect(statements.filter((q) => /UPDATE issues i SET owner_context_id/.test(q))).toEqual([])
   })
 })

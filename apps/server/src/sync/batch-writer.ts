@@ -136,6 +136,7 @@ export class BatchWriter {
         now: this.now(),
         rows,
         matcher,
+        concurrent: this.writesInFlight > 1,
       })
       counts.created += r.created
       counts.updated += r.updated
