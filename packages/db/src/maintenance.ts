@@ -21,7 +21,7 @@ export const VACUUMED_AFTER_SYNC = [
  * vacuumed.
  */
 export const vacuumAfterSync = async (db: Queryable): Promise<string[]> => {
-  // the search terms analysed too: refreshQueueStatistics watches only the issues' tables
+  // the search terms analysed too: refreshQueueStatistics watches only the issues' tables and the coverage
   for (const table of VACUUMED_AFTER_SYNC)
     await db.exec(table === 'issue_search_terms' ? `VACUUM (ANALYZE) ${table}` : `VACUUM ${table}`)
   return VACUUMED_AFTER_SYNC
