@@ -23,6 +23,7 @@ import { anyLiveDecisionFor, flagDecisionsForReview, reconcileDecisions } from '
 import { copyText, type Db, type Queryable, transactionRetried } from './driver.ts'
 import { lookupFeeds } from './feed-store.ts'
 import {
+  ctxKey,
   ensureOwnerContexts,
   lockOwnership,
   type OwnerContextInput,
@@ -580,25 +581,21 @@ const ownerContextsForNewIssues = async (
   const targets = candidates.map((c, i) => {
     const g = groups[i]!
     if (g.some((w) => namesApplication(w.row.ownership))) return undefined
-    const owned = new Set(
-      g.filter((w) => w.row.ownership != null).map((w) => JSON.stringify(inJsonbKeyOrder(w.row.ownership))),
-    )
-    if (owned.size > 1) return undefined
+    const scanners = g.filter((w) => w.row.ownership != null).map((w) => scannerOfOne(connectionId, w.row.ownership))
+    const keys = new Set(scanners.map(scannerKey))
+    if (keys.size > 1) return undefined
     const paths = new Set(g.map((w) => w.row.manifest_path).filter((p): p is string => p !== null))
     if (paths.size > 1) return undefined
-    const scanner = owned.size === 1 ? scannerOfOne(connectionId, JSON.parse([...owned][0]!)) : null
+    const scanner = scanners[0] ?? null
     return { ...c, manifest_path: [...paths][0] ?? '', scanner_key: scannerKey(scanner), scanner }
   })
   const inputs = await contextInputs(tx, targets)
   const known = inputs.filter((x): x is OwnerContextInput => x !== undefined)
   if (known.length === 0) return inputs.map(() => undefined)
   const contexts = await ensureOwnerContexts(tx, workspaceId, known, now)
-  const byKey = new Map(contexts.map((c) => [contextKey(c), c]))
-  return inputs.map((x) => (x ? byKey.get(contextKey(x)) : undefined))
+  const byKey = new Map(contexts.map((c) => [ctxKey(c), c]))
+  return inputs.map((x) => (x ? byKey.get(ctxKey(x)) : undefined))
 }
-
-const contextKey = (c: { target_key: string; manifest_path: string; scanner_key: string }) =>
-  `${c.target_key}\u0000${c.manifest_path}\u0000${c.scanner_key}`
 
 const namesApplication = (o: unknown) => !!(o as ScannerOwnership | null | undefined)?.application?.key
 
@@ -612,8 +609,8 @@ interface ContextTarget {
   target_kind: string
   target_name: string
   manifest_path: string
-  scanner_key?: string
-  scanner?: OwnerContextInput['scanner']
+  scanner_key: string
+  scanner: OwnerContextInput['scanner']
 }
 
 /** The owner-context inputs of these targets, named as ownership names them (a repository by its full name). */
@@ -637,14 +634,14 @@ const contextInputs = async (
       target_kind: c.target_kind,
       target_name: name,
       manifest_path: c.manifest_path,
-      scanner_key: c.scanner_key ?? '',
-      scanner: c.scanner ?? null,
+      scanner_key: c.scanner_key,
+      scanner: c.scanner,
     }
   })
 }
 
 /** A JSON value with its object keys in jsonb's order (shorter first, then bytewise), as the database returns it. */
-export const inJsonbKeyOrder = (v: unknown): unknown => {
+const inJsonbKeyOrder = (v: unknown): unknown => {
   if (Array.isArray(v)) return v.map(inJsonbKeyOrder)
   if (v === null || typeof v !== 'object') return v
   const keys = Object.keys(v).sort((a, b) => {
@@ -660,17 +657,17 @@ export const inJsonbKeyOrder = (v: unknown): unknown => {
 /**
  * Creates, in a short transaction of its own, the ownership contexts a batch's issues would get (each target and
  * manifest path of its findings, with the scanner's ownership when a finding carries it, unless it names an
- * application), before the batch's own transaction. With two batches of a sync written at once (PostgreSQL), a context the other batch had inserted but
- * not committed made this batch's insert of it wait until that whole batch committed, which put the two back in
- * series: in the end-to-end bench, 27 s of 80 s inside the batches' transactions. Committed first, the batch finds
- * them and waits for nobody. A context no issue ends up in (an issue whose findings name several manifest paths, or
- * that other connections' findings share) is harmless: ownership keeps such rows until it prunes them, and the batch
- * still creates whatever it lacks itself. Returns how many it created.
+ * application), before the batch's own transaction. With two batches of a sync written at once (PostgreSQL), a
+ * context the other batch had inserted but not committed made this batch's insert of it wait until that whole batch
+ * committed, which put the two back in series: in the end-to-end bench, 27 s of 80 s inside the batches'
+ * transactions. Committed first, the batch finds them and waits for nobody. A context no issue ends up in (an issue
+ * whose findings name several manifest paths, or that other connections' findings share) is harmless: ownership
+ * keeps such rows until it prunes them, and the batch still creates whatever it lacks itself.
  */
 export const precreateOwnerContexts = async (
   db: Db,
   args: { workspaceId: string; connectionId: string; rows: OccurrenceInput[]; matcher: RepoMatcher; now: Date },
-): Promise<number> => {
+): Promise<void> => {
   const targets = new Map<string, ContextTarget>()
   for (const r of args.rows) {
     const repositoryId = repositoryOf(args.matcher, r)
@@ -682,7 +679,7 @@ export const precreateOwnerContexts = async (
     const manifest_path = r.manifest_path ?? ''
     const scanner = scannerOfOne(args.connectionId, r.ownership)
     const scanner_key = scannerKey(scanner)
-    targets.set(contextKey({ target_key, manifest_path, scanner_key }), {
+    targets.set(ctxKey({ target_key, manifest_path, scanner_key }), {
       target_key,
       repository_id: repositoryId,
       target_kind: r.target_kind,
@@ -692,13 +689,11 @@ export const precreateOwnerContexts = async (
       scanner,
     })
   }
-  if (targets.size === 0) return 0
-  return transactionRetried(db, async (tx) => {
+  if (targets.size === 0) return
+  await transactionRetried(db, async (tx) => {
     await lockOwnership(tx, args.workspaceId, 'shared')
     const inputs = (await contextInputs(tx, [...targets.values()])).filter((x): x is OwnerContextInput => !!x)
-    if (inputs.length === 0) return 0
-    const contexts = await ensureOwnerContexts(tx, args.workspaceId, inputs, args.now)
-    return contexts.filter((c) => c.resolved_at === null).length
+    if (inputs.length > 0) await ensureOwnerContexts(tx, args.workspaceId, inputs, args.now)
   })
 }
 

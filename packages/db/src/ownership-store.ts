@@ -555,7 +555,8 @@ export const refreshIssueOwnership = async (
   return done
 }
 
-const ctxKey = (c: { target_key: string; manifest_path: string; scanner_key: string }) =>
+/** What identifies an ownership context within a workspace: its target, manifest path and scanner key. */
+export const ctxKey = (c: { target_key: string; manifest_path: string; scanner_key: string }) =>
   `${c.target_key}\u0000${c.manifest_path}\u0000${c.scanner_key}`
 
 /**
