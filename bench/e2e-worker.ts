@@ -170,6 +170,10 @@ try {
     const app = await buildApp(rt, { webDist: null })
     startStageTimers()
     const dbBefore = { ...dbTime }
+    // memory and CPU of this process (the runtime, and on PGlite the database in it) over the sync
+    const rssBeforeMb = process.memoryUsage().rss / 2 ** 20
+    const peakBeforeMb = process.resourceUsage().maxRSS / 1024
+    const cpuBefore = process.cpuUsage()
     const tPost = performance.now()
     const res = await app.inject({
       method: 'POST',
@@ -195,6 +199,8 @@ try {
       }
     }
     const wall = (performance.now() - tPost) / 1000
+    const cpu = process.cpuUsage(cpuBefore)
+    const peakRssMb = process.resourceUsage().maxRSS / 1024
     const runSecs = (run.finished_at!.getTime() - run.started_at!.getTime()) / 1000
     const stages = stageTimerTotals()
     const readSecs = runSecs - ((stages['engine.resolve']?.ms ?? 0) + (stages['engine.afterRun']?.ms ?? 0)) / 1000
@@ -218,6 +224,10 @@ try {
       vendorRequests: (await sim.stats()).requests,
       dbCallMs: Math.round(dbTime.ms - dbBefore.ms),
       dbCalls: dbTime.calls - dbBefore.calls,
+      cpuUsPerFinding: Math.round((cpu.user + cpu.system) / run.counts.fetched),
+      rssBeforeMb: Math.round(rssBeforeMb),
+      peakBeforeMb: Math.round(peakBeforeMb),
+      peakRssMb: Math.round(peakRssMb),
       stages,
       load: load(),
     }

@@ -29,6 +29,9 @@ for (const r of results) {
   console.log(
     `${r.driver}: ${r.status}; ${fmt(r.datasetFindings)} findings in the namespace, ${fmt(r.fetched)} read through the connector → ${fmt(r.occurrences)} occurrences (${fmt(r.unmatched)} unmatched), ${fmt(r.issues)} issues; run ${r.runSecs} s = ${fmt(r.findingsPerSec)} findings/s (read+write phase ${r.readSecs} s = ${fmt(r.readFindingsPerSec)}/s); ${fmt(r.vendorRequests)} vendor requests; load ${r.load}`,
   )
+  console.log(
+    `    this process: CPU ${fmt(r.cpuUsPerFinding)} µs a finding over the sync (${r.driver === 'pglite' ? 'the database in it' : 'the database server not counted'}); RSS ${fmt(r.rssBeforeMb)} MB before the sync, peak ${fmt(r.peakRssMb)} MB (${r.peakRssMb > r.peakBeforeMb ? `${fmt(r.peakRssMb - r.rssBeforeMb)} MB above` : 'not above the peak before it'})`,
+  )
   const rows = Object.entries(r.stages as Record<string, { ms: number; n: number }>).sort(([a], [b]) =>
     a.localeCompare(b),
   )

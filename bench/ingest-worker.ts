@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { copyText, type Db } from '@vulnsync/db'
 import { executeRun } from '../apps/server/src/sync/engine.ts'
-import { toOccurrenceInput } from '../apps/server/src/sync/prepare.ts'
+import { rawJson, toOccurrenceInput } from '../apps/server/src/sync/prepare.ts'
 import { createTestConnector, type TestDataset, type TestRaw, testMap } from '../apps/server/src/sync/test-connector.ts'
 import { neverAborted, newRun, silentLogger } from '../apps/server/src/sync/test-support.ts'
 import { openBenchDb, printProfile, profiledDb, rolledBack, seedBenchTenant } from './support.ts'
@@ -172,7 +172,7 @@ async function floorRate(db: Db, workspaceId: string, connectionId: string) {
     for (let i = start; i < Math.min(count, start + 10_000); i++) {
       const tp = performance.now()
       const raw = dataset.record(i)!
-      const prepared = (testMap(raw) as any[]).map((f) => toOccurrenceInput(f, raw, undefined))
+      const prepared = (testMap(raw) as any[]).map((f) => toOccurrenceInput(f, rawJson(raw), undefined))
       prepareMs += performance.now() - tp
       for (const o of prepared) {
         rows.push([

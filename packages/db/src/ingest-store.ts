@@ -84,7 +84,8 @@ export interface OccurrenceInput {
   link: string | null
   /** what the scanner says about owners */
   ownership?: unknown
-  raw: unknown
+  /** the vendor's record as JSON text (null: none); the occurrences of one record carry the same */
+  raw_json: string | null
   content_hash: string
 }
 
@@ -351,7 +352,10 @@ export const writeOccurrenceBatch = async (
       })
       // an issue created here gets its ownership context in the same INSERT (an UPDATE after it would write every
       // index of the row again); refreshIssueOwnership below still decides the rest and rewrites it if it differs
-      const contexts = await ownerContextsForNewIssues(tx, workspaceId, connectionId, groupList, candidates, now)
+      const contexts = await ownerContextsForNewIssues(tx, workspaceId, connectionId, groupList, candidates, {
+        now,
+        matcher: args.matcher,
+      })
       await stageRows(
         tx,
         'ingest_issues',
@@ -437,13 +441,9 @@ export const writeOccurrenceBatch = async (
 
     // the raw record once per source record (a record with several CVEs is several occurrences), by COPY: a vendor's
     // records are kilobytes each, and json_to_recordset over a batch of them took six times as long
-    const raws = new Map<string, unknown>()
-    for (const w of write) raws.set(w.row.source_key, w.row.raw)
-    await stageRows(
-      tx,
-      'ingest_sources',
-      [...raws].map(([k, r]) => [k, asJson(r)]),
-    )
+    const raws = new Map<string, string | null>()
+    for (const w of write) raws.set(w.row.source_key, w.row.raw_json)
+    await stageRows(tx, 'ingest_sources', [...raws])
     await tx.query(
       `INSERT INTO source_records (connection_id, source_key, raw, updated_at)
        SELECT $1, x.source_key, x.raw, $2 FROM ingest_sources x
@@ -576,7 +576,7 @@ const ownerContextsForNewIssues = async (
   connectionId: string,
   groups: { row: OccurrenceInput }[][],
   candidates: { target_key: string; repository_id: number | null; target_kind: string; target_name: string }[],
-  now: Date,
+  { now, matcher }: { now: Date; matcher: RepoMatcher },
 ) => {
   const targets = candidates.map((c, i) => {
     const g = groups[i]!
@@ -589,7 +589,7 @@ const ownerContextsForNewIssues = async (
     const scanner = scanners[0] ?? null
     return { ...c, manifest_path: [...paths][0] ?? '', scanner_key: scannerKey(scanner), scanner }
   })
-  const inputs = await contextInputs(tx, targets)
+  const inputs = await contextInputs(tx, targets, matcher)
   const known = inputs.filter((x): x is OwnerContextInput => x !== undefined)
   if (known.length === 0) return inputs.map(() => undefined)
   const contexts = await ensureOwnerContexts(tx, workspaceId, known, now)
@@ -613,17 +613,30 @@ interface ContextTarget {
   scanner: OwnerContextInput['scanner']
 }
 
-/** The owner-context inputs of these targets, named as ownership names them (a repository by its full name). */
+/**
+ * The owner-context inputs of these targets, named as ownership names them (a repository by its full name: the
+ * run's matcher knows the names of the workspace's repositories; the database is asked only for others).
+ */
 const contextInputs = async (
   tx: Queryable,
   targets: (ContextTarget | undefined)[],
+  matcher: RepoMatcher,
 ): Promise<(OwnerContextInput | undefined)[]> => {
-  const repoIds = [...new Set(targets.map((c) => c?.repository_id).filter((x): x is number => x != null))]
-  const { rows: repos } = await tx.query<{ id: number; full_name: string }>(
-    `SELECT id, full_name FROM repositories WHERE id = ANY($1::bigint[])`,
-    [repoIds],
-  )
-  const repoName = new Map(repos.map((r) => [r.id, r.full_name]))
+  const repoName = new Map<number, string>()
+  const unknown = new Set<number>()
+  for (const c of targets) {
+    if (c?.repository_id == null || repoName.has(c.repository_id)) continue
+    const name = matcher.fullName(c.repository_id)
+    if (name === undefined) unknown.add(c.repository_id)
+    else repoName.set(c.repository_id, name)
+  }
+  if (unknown.size > 0) {
+    const { rows } = await tx.query<{ id: number; full_name: string }>(
+      `SELECT id, full_name FROM repositories WHERE id = ANY($1::bigint[])`,
+      [[...unknown]],
+    )
+    for (const r of rows) repoName.set(r.id, r.full_name)
+  }
   return targets.map((c) => {
     if (!c) return undefined
     const name = c.target_kind === 'repository' ? repoName.get(c.repository_id!) : c.target_name
@@ -692,7 +705,9 @@ export const precreateOwnerContexts = async (
   if (targets.size === 0) return
   await transactionRetried(db, async (tx) => {
     await lockOwnership(tx, args.workspaceId, 'shared')
-    const inputs = (await contextInputs(tx, [...targets.values()])).filter((x): x is OwnerContextInput => !!x)
+    const inputs = (await contextInputs(tx, [...targets.values()], args.matcher)).filter(
+      (x): x is OwnerContextInput => !!x,
+    )
     if (inputs.length > 0) await ensureOwnerContexts(tx, args.workspaceId, inputs, args.now)
   })
 }

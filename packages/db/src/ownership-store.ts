@@ -422,32 +422,37 @@ export const ensureOwnerContexts = async (
 ): Promise<(ContextRow & { resolved_at: Date | null; scanner_key: string })[]> => {
   // in key order: a concurrent batch creating some of the same contexts waits, never in a cycle (ADR 0015)
   const distinct = new Map(ctxs.map((c) => [ctxKey(c), c] as const).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-  await tx.query(
-    `INSERT INTO owner_contexts (workspace_id, target_key, repository_id, target_kind, target_name, manifest_path,
-            scanner_key, scanner)
-     SELECT $1, x.target_key, x.repository_id, x.target_kind, x.target_name, x.manifest_path, x.scanner_key, x.scanner
-       FROM jsonb_to_recordset($2::jsonb) AS x(target_key text, repository_id bigint, target_kind text,
-            target_name text, manifest_path text, scanner_key text, scanner jsonb)
-     ON CONFLICT (workspace_id, target_key, manifest_path, scanner_key) DO NOTHING`,
-    [workspaceId, json([...distinct.values()])],
-  )
-  const { rows: contexts } = await tx.query<ContextRow & { resolved_at: Date | null; scanner_key: string }>(
-    `SELECT ${CONTEXT_COLUMNS}, c.scanner_key, c.resolved_at
-       FROM jsonb_to_recordset($2::jsonb) AS x(target_key text, manifest_path text, scanner_key text)
-       JOIN owner_contexts c ON c.workspace_id = $1 AND c.target_key = x.target_key
-            AND c.manifest_path = x.manifest_path AND c.scanner_key = x.scanner_key
-       LEFT JOIN repositories r ON r.id = c.repository_id`,
-    [
-      workspaceId,
-      json(
-        [...distinct.values()].map(({ target_key, manifest_path, scanner_key }) => ({
-          target_key,
-          manifest_path,
-          scanner_key,
-        })),
-      ),
-    ],
-  )
+  const find = async (keys: OwnerContextInput[]) =>
+    (
+      await tx.query<ContextRow & { resolved_at: Date | null; scanner_key: string }>(
+        `SELECT ${CONTEXT_COLUMNS}, c.scanner_key, c.resolved_at
+           FROM jsonb_to_recordset($2::jsonb) AS x(target_key text, manifest_path text, scanner_key text)
+           JOIN owner_contexts c ON c.workspace_id = $1 AND c.target_key = x.target_key
+                AND c.manifest_path = x.manifest_path AND c.scanner_key = x.scanner_key
+           LEFT JOIN repositories r ON r.id = c.repository_id`,
+        [
+          workspaceId,
+          json(keys.map(({ target_key, manifest_path, scanner_key }) => ({ target_key, manifest_path, scanner_key }))),
+        ],
+      )
+    ).rows
+  // nearly always they exist already (the batch created them before its transaction, or an earlier sync did): read
+  // first, and insert only what is missing; an insert of rows that exist costs an index probe and a lock each
+  const contexts = await find([...distinct.values()])
+  const found = new Set(contexts.map(ctxKey))
+  const missing = [...distinct.values()].filter((c) => !found.has(ctxKey(c)))
+  if (missing.length > 0) {
+    await tx.query(
+      `INSERT INTO owner_contexts (workspace_id, target_key, repository_id, target_kind, target_name, manifest_path,
+              scanner_key, scanner)
+       SELECT $1, x.target_key, x.repository_id, x.target_kind, x.target_name, x.manifest_path, x.scanner_key, x.scanner
+         FROM jsonb_to_recordset($2::jsonb) AS x(target_key text, repository_id bigint, target_kind text,
+              target_name text, manifest_path text, scanner_key text, scanner jsonb)
+       ON CONFLICT (workspace_id, target_key, manifest_path, scanner_key) DO NOTHING`,
+      [workspaceId, json(missing)],
+    )
+    contexts.push(...(await find(missing)))
+  }
   const unresolved = contexts.filter((c) => c.resolved_at === null)
   if (unresolved.length > 0) {
     const repos = [...new Set(unresolved.map((c) => c.repository_id).filter((x): x is number => x !== null))]

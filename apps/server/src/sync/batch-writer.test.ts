@@ -3,7 +3,7 @@ import { createTestDb } from '@vulnsync/db/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BatchWriter } from './batch-writer.ts'
 import type { ConnectionForRun } from './engine.ts'
-import { toOccurrenceInput } from './prepare.ts'
+import { rawJson, toOccurrenceInput } from './prepare.ts'
 import type { RunState } from './run-state.ts'
 import { type TestRaw, testMap } from './test-connector.ts'
 import { newRun, seedConnection, seedRepositories, seedWorkspace } from './test-support.ts'
@@ -19,7 +19,7 @@ const finding = (i: number, more: Partial<TestRaw> = {}) => {
     ...more,
   }
   const [f] = testMap(raw) as any[]
-  return toOccurrenceInput(f, raw, undefined)
+  return toOccurrenceInput(f, rawJson(raw), undefined)
 }
 
 /** the part of RunState the writer uses, recording the checkpoints it stores */
@@ -197,5 +197,37 @@ describe('BatchWriter with two batches in flight on postgres', () => {
     expect(made).toEqual([{ n: 1 }])
     // and each new issue was inserted in it: no second write of the issues to move them there
     expect(statements.filter((q) => /UPDATE issues i SET owner_context_id/.test(q))).toEqual([])
+  })
+
+  it('a batch whose owner contexts exist reads them and inserts none: no insert, no context id used up, no repository lookup', async () => {
+    const { state } = recordingState()
+    const inWeb = (i: number) => finding(i, { manifest: 'apps/web/package.json', owners: ['@acme/web'] })
+    const first = new BatchWriter(db, conn, runId, state, () => new Date(), 100, 2)
+    for (let i = 400; i < 405; i++) first.addOccurrence(inWeb(i))
+    await first.flushAll()
+    const lastId = async () =>
+      (
+        await db.query<{ v: number }>(
+          `SELECT last_value::int AS v FROM pg_sequences WHERE sequencename = 'owner_contexts_id_seq'`,
+        )
+      ).rows[0]!.v
+    const before = await lastId()
+    const { wrapped, open, statements } = heldAtCommit(db)
+    open()
+    // new issues (new CVEs) in the context the first batch made
+    const second = new BatchWriter(wrapped, conn, runId, state, () => new Date(), 10, 2)
+    for (let i = 405; i < 410; i++) second.addOccurrence(inWeb(i))
+    await second.flushAll()
+    const { rows } = await db.query<{ contexts: number; issues: number }>(
+      `SELECT count(DISTINCT i.owner_context_id)::int AS contexts, count(*)::int AS issues FROM issues i
+        WHERE i.cve = ANY($1::text[])`,
+      [Array.from({ length: 10 }, (_, k) => `CVE-2025-${10400 + k}`)],
+    )
+    expect(rows).toEqual([{ contexts: 1, issues: 10 }])
+    expect(statements.filter((q) => /INSERT INTO owner_contexts/.test(q))).toEqual([])
+    // ON CONFLICT DO NOTHING takes an identity value for every row it does not insert
+    expect(await lastId()).toBe(before)
+    // the run's matcher names the repository
+    expect(statements.filter((q) => /SELECT id, full_name FROM repositories/.test(q))).toEqual([])
   })
 })

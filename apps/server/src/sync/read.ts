@@ -8,7 +8,7 @@ import {
   stageTimers,
 } from '@vulnsync/core'
 import type { BatchWriter } from './batch-writer.ts'
-import { InvalidFindingError, toOccurrenceInput } from './prepare.ts'
+import { InvalidFindingError, rawJson, toOccurrenceInput } from './prepare.ts'
 import type { RunState } from './run-state.ts'
 
 export class ShutdownError extends Error {
@@ -60,9 +60,11 @@ export const readIntoBatches = async (
         } else if (isSkip(mapped as any)) {
           state.skip((mapped as { skip: string }).skip)
         } else {
-          for (const f of mapped as any[]) {
+          const findings = mapped as any[]
+          const raw = findings.length > 0 ? rawJson(ev.raw) : null
+          for (const f of findings) {
             try {
-              writer.addOccurrence(toOccurrenceInput(f, ev.raw, ev.scope))
+              writer.addOccurrence(toOccurrenceInput(f, raw, ev.scope))
             } catch (err) {
               if (!(err instanceof InvalidFindingError)) throw err
               log.warn({ err: err.message }, 'a finding was unusable; skipped')
