@@ -25,11 +25,17 @@ export const runBenchWorkers = async (script: string, drivers: string[], args: s
   try {
     for (const d of drivers) {
       process.stderr.write(`${script} on ${d} …\n`)
-      const out = execFileSync(process.execPath, ['apps/server/bin/run-ts.mjs', script, d, ...args, pgUrl ?? ''], {
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'inherit'],
-        maxBuffer: 1 << 20,
-      })
+      // BENCH_NODE_FLAGS='--heap-growing-percent=0': flags for the worker's node (0 restores V8's own heap growth)
+      const flags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean)
+      const out = execFileSync(
+        process.execPath,
+        [...flags, 'apps/server/bin/run-ts.mjs', script, d, ...args, pgUrl ?? ''],
+        {
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'inherit'],
+          maxBuffer: 1 << 20,
+        },
+      )
       results.push(JSON.parse(out.trim().split('\n').at(-1)!))
     }
   } finally {

@@ -2,6 +2,7 @@
 // Runs a TypeScript file of the repository (benchmarks, scripts) through tsx.
 import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
+import './heap.mjs'
 import { register } from 'tsx/esm/api'
 
 register()

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // Entry point of the `vulnsync` command: runs the TypeScript sources through tsx (no build step).
+import './heap.mjs'
 import { register } from 'tsx/esm/api'
 
 register()
