@@ -172,7 +172,8 @@ async function floorRate(db: Db, workspaceId: string, connectionId: string) {
     for (let i = start; i < Math.min(count, start + 10_000); i++) {
       const tp = performance.now()
       const raw = dataset.record(i)!
-      const prepared = (testMap(raw) as any[]).map((f) => toOccurrenceInput(f, rawJson(raw), undefined))
+      const text = rawJson(raw)
+      const prepared = (testMap(raw) as any[]).map((f) => toOccurrenceInput(f, text, undefined))
       prepareMs += performance.now() - tp
       for (const o of prepared) {
         rows.push([

@@ -29,20 +29,16 @@ const contentOf = (f: MappedFinding) => [
 export class InvalidFindingError extends Error {}
 
 /**
- * A vendor's record as the JSON text source_records keeps, made once per record as soon as it is mapped: the parsed
- * record (hundreds of small objects) is then garbage before its batch is written, and the text is one string.
+ * A vendor's record as the JSON text source_records keeps, made once per record as soon as it is mapped (a record
+ * with several CVEs is several occurrences sharing it): the store copies the text it is given.
  */
 export const rawJson = (raw: unknown): string | null => (raw === undefined || raw === null ? null : JSON.stringify(raw))
 
 /**
- * A mapped finding → the row the ingest store writes (pure). `rawJson` is the vendor's record as JSON text (rawJson):
- * the findings of one record share it. Throws InvalidFindingError for unusable findings.
+ * A mapped finding → the row the ingest store writes (pure). `raw` is its record's JSON text (`rawJson`). Throws
+ * InvalidFindingError for unusable findings.
  */
-export const toOccurrenceInput = (
-  f: MappedFinding,
-  rawJson: string | null,
-  scope: string | undefined,
-): OccurrenceInput => {
+export const toOccurrenceInput = (f: MappedFinding, raw: string | null, scope: string | undefined): OccurrenceInput => {
   let pkgKey: string
   try {
     pkgKey = packageKey(f.package.purl)
@@ -88,7 +84,7 @@ export const toOccurrenceInput = (
     title: f.title ?? null,
     link: f.link ?? null,
     ownership: f.ownership ?? null,
-    raw_json: rawJson,
+    raw_json: raw,
     // one-shot hash: no Hash object per row (half the time of createHash on rows this size)
     content_hash: hash('sha1', JSON.stringify(contentOf(f)), 'base64'),
   }
