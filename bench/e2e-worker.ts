@@ -7,22 +7,29 @@
  * BENCH_PROFILE=1 also the time of each statement (stderr).
  *
  * Driver `sim`: no vulnsync at all, only the simulator's findings list read page after page (how fast it serves).
+ * Driver `read`: the real connector reads the whole list from the simulator and each record is mapped and prepared as
+ * the engine does, then dropped: no database (what the read side of the sync costs at least). With the database's own
+ * cost of the rows the sync left (`databaseSecs`, printed by the postgres and pglite drivers), e2e.ts prints the
+ * ceiling no engine can pass on this machine.
  */
 import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
+import { connectionContext, silentLogger } from '@vulnsync/connectors'
 import { FINDINGS_FILTER } from '@vulnsync/connectors/endor/read.ts'
-import { canonicalRepo, stageTimerTotals, startStageTimers } from '@vulnsync/core'
+import { CONNECTORS } from '@vulnsync/connectors/registry.ts'
+import { canonicalRepo, isSkip, stageTimerTotals, startStageTimers } from '@vulnsync/core'
 import { type Db, getRun } from '@vulnsync/db'
 import { createEndorDataset } from '@vulnsync/simulators/endor/index.ts'
 import { createRuntime, defaultRegistry } from '../apps/server/src/bootstrap.ts'
 import { loadConfig } from '../apps/server/src/config.ts'
 import { buildApp } from '../apps/server/src/http/app.ts'
 import { createLogger } from '../apps/server/src/logger.ts'
+import { rawJson, toOccurrenceInput } from '../apps/server/src/sync/prepare.ts'
 import { seedRepositories } from '../apps/server/src/sync/test-support.ts'
-import { openBenchDb, printProfile, profiledDb } from './support.ts'
+import { localPostgresCpuSecs, openBenchDb, printProfile, processCpuSecs, profiledDb, schemaSecs } from './support.ts'
 
 const [driver, countArg, projectsArg, pgUrl] = process.argv.slice(2)
 const findings = Number(countArg ?? 100_000)
@@ -56,6 +63,8 @@ const startSim = async () => {
   return {
     url,
     stats,
+    /** the simulator process's CPU seconds so far */
+    cpuSecs: () => processCpuSecs(child.pid!) ?? Number.NaN,
     close: () =>
       new Promise<void>((resolve) => {
         child.once('exit', () => resolve())
@@ -110,6 +119,48 @@ const simAlone = async (url: string) => {
   }
 }
 
+/**
+ * The read side alone: the Endor connector (paging, parsing, validation) reads the whole list from the simulator, and
+ * each record is mapped and prepared as the engine's read does (apps/server/src/sync/read.ts), then dropped. Its rate
+ * and the CPU a finding costs this process and the simulator.
+ */
+const readAlone = async (sim: { url: string; cpuSecs(): number }) => {
+  const connector = CONNECTORS.endor
+  const ctx = connectionContext(connector, 'read', {
+    config: connector.configSchema.parse({ namespace: 'acme', baseUrl: sim.url }),
+    secrets: connector.secretsSchema.parse({ apiKey: 'endr+sim-key', apiSecret: 'endr+sim-secret' }),
+    logger: silentLogger,
+    allowPrivateNetworks: true,
+  })
+  const fetchedAt = new Date()
+  let fetched = 0
+  let prepared = 0
+  const simBefore = sim.cpuSecs()
+  const cpuBefore = process.cpuUsage()
+  const t0 = performance.now()
+  for await (const ev of connector.read(ctx, { selection: null, cursor: null })) {
+    if (ev.type !== 'record') continue
+    fetched++
+    const mapped = connector.map(ev.raw, { fetchedAt })
+    if (isSkip(mapped)) continue
+    const raw = mapped.length > 0 ? rawJson(ev.raw) : null
+    for (const f of mapped) if (toOccurrenceInput(f, raw, ev.scope)) prepared++
+  }
+  const secs = (performance.now() - t0) / 1000
+  const cpu = process.cpuUsage(cpuBefore)
+  return {
+    driver: 'read',
+    datasetFindings: findings,
+    fetched,
+    prepared,
+    secs: +secs.toFixed(1),
+    findingsPerSec: Math.round(fetched / secs),
+    cpuUsPerFinding: Math.round((cpu.user + cpu.system) / fetched),
+    simCpuUsPerFinding: Math.round(((sim.cpuSecs() - simBefore) * 1e6) / fetched),
+    load: load(),
+  }
+}
+
 /** The database with the time spent in its calls summed (a call's wall time, writes overlapping reads included). */
 const timedDb = (db: Db) => {
   const t = { ms: 0, calls: 0 }
@@ -129,12 +180,16 @@ const timedDb = (db: Db) => {
   return { db: proxied, t }
 }
 
+const isLocal = (url: string) => ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(url).hostname)
+
 const profile = new Map<string, { n: number; ms: number }>()
 const sim = await startSim()
 const tmp = mkdtempSync(join(tmpdir(), 'vulnsync-bench-e2e-'))
 try {
   if (driver === 'sim') {
     process.stdout.write(`${JSON.stringify(await simAlone(sim.url))}\n`)
+  } else if (driver === 'read') {
+    process.stdout.write(`${JSON.stringify(await readAlone(sim))}\n`)
   } else {
     const raw = await openBenchDb(driver!, pgUrl || undefined, join(tmp, 'pgdata'))
     // BENCH_PROFILE=1: the time of each statement too, printed to stderr at the end
@@ -174,6 +229,9 @@ try {
     const rssBeforeMb = process.memoryUsage().rss / 2 ** 20
     const peakBeforeMb = process.resourceUsage().maxRSS / 1024
     const cpuBefore = process.cpuUsage()
+    // the other processes on the cores: the simulator, and the embedded PostgreSQL server (null: not on this machine)
+    const simBefore = sim.cpuSecs()
+    const serverBefore = driver === 'postgres' && isLocal(pgUrl!) ? localPostgresCpuSecs() : null
     const tPost = performance.now()
     const res = await app.inject({
       method: 'POST',
@@ -200,11 +258,18 @@ try {
     }
     const wall = (performance.now() - tPost) / 1000
     const cpu = process.cpuUsage(cpuBefore)
+    const simCpuSecs = sim.cpuSecs() - simBefore
+    const serverAfter = serverBefore === null ? null : localPostgresCpuSecs()
     const peakRssMb = process.resourceUsage().maxRSS / 1024
     const runSecs = (run.finished_at!.getTime() - run.started_at!.getTime()) / 1000
     const stages = stageTimerTotals()
     const readSecs = runSecs - ((stages['engine.resolve']?.ms ?? 0) + (stages['engine.afterRun']?.ms ?? 0)) / 1000
     const issues = (await raw.query<{ n: number }>('SELECT count(*)::int AS n FROM issues')).rows[0]!.n
+    const perFinding = (secs: number) => Math.round((secs * 1e6) / run!.counts.fetched)
+    // what the rows the sync left cost the database alone (ingest-worker's ceilings do the same)
+    await app.close()
+    await rt.jobs.stop()
+    const databaseSecs = await schemaSecs(raw)
     const out = {
       driver,
       status: run.status,
@@ -225,6 +290,11 @@ try {
       dbCallMs: Math.round(dbTime.ms - dbBefore.ms),
       dbCalls: dbTime.calls - dbBefore.calls,
       cpuUsPerFinding: Math.round((cpu.user + cpu.system) / run.counts.fetched),
+      simCpuUsPerFinding: perFinding(simCpuSecs),
+      serverCpuUsPerFinding:
+        serverBefore === null || serverAfter === null ? null : perFinding(serverAfter - serverBefore),
+      databaseSecs,
+      databaseUsPerFinding: perFinding(Object.values(databaseSecs).reduce((a, b) => a + b, 0)),
       rssBeforeMb: Math.round(rssBeforeMb),
       peakBeforeMb: Math.round(peakBeforeMb),
       peakRssMb: Math.round(peakRssMb),
@@ -233,8 +303,6 @@ try {
     }
     process.stdout.write(`${JSON.stringify(out)}\n`)
     printProfile(profile, `${driver}: time by statement, ms total / calls`)
-    await app.close()
-    await rt.jobs.stop()
     await raw.close()
   }
 } finally {

@@ -9,7 +9,7 @@
  * BENCH_PROFILE=1 adds the time spent in each statement (and in transactions outside statements) to stderr.
  * Prints one JSON line.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { copyText, type Db } from '@vulnsync/db'
@@ -17,7 +17,15 @@ import { executeRun } from '../apps/server/src/sync/engine.ts'
 import { rawJson, toOccurrenceInput } from '../apps/server/src/sync/prepare.ts'
 import { createTestConnector, type TestDataset, type TestRaw, testMap } from '../apps/server/src/sync/test-connector.ts'
 import { neverAborted, newRun, silentLogger } from '../apps/server/src/sync/test-support.ts'
-import { openBenchDb, printProfile, profiledDb, rolledBack, seedBenchTenant } from './support.ts'
+import {
+  localPostgresCpuSecs,
+  openBenchDb,
+  printProfile,
+  profiledDb,
+  rolledBack,
+  schemaSecs,
+  seedBenchTenant,
+} from './support.ts'
 
 const [driver, countArg, url] = process.argv.slice(2)
 const count = Number(countArg ?? 1_000_000)
@@ -122,35 +130,6 @@ process.stdout.write(
 printProfile(profile, `${driver}: time by statement (both runs), ms total / calls`)
 
 /**
- * The CPU seconds every PostgreSQL process on this machine has used so far (Linux: /proc; null elsewhere): the server's
- * time when it runs here, as the embedded one does. A process that starts and ends between two readings (an
- * autovacuum worker) is not counted, so the difference of two readings is a lower bound.
- */
-function localPostgresCpuSecs(): number | null {
-  try {
-    const tick = 100 // USER_HZ, 100 on Linux
-    let total = 0
-    for (const pid of readdirSync('/proc')) {
-      if (!/^\d+$/.test(pid)) continue
-      let stat: string
-      try {
-        stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-      } catch {
-        continue // ended meanwhile
-      }
-      const close = stat.lastIndexOf(')')
-      if (!stat.slice(stat.indexOf('(') + 1, close).startsWith('postgres')) continue
-      // the fields after the command: state is the first, utime the 12th, stime the 13th
-      const f = stat.slice(close + 2).split(' ')
-      total += (Number(f[11]) + Number(f[12])) / tick
-    }
-    return total
-  } catch {
-    return null
-  }
-}
-
-/**
  * The floor: the same findings, mapped and prepared as the engine does (not timed), their occurrence rows written
  * with COPY in chunks of 10,000 into a table with the occurrence columns and no index or constraint (timed); the
  * table is dropped after. Returns rows per second, and the seconds spent generating, mapping and preparing the findings
@@ -231,29 +210,6 @@ async function floorRate(db: Db, workspaceId: string, connectionId: string) {
   if (copied !== count) throw new Error(`floor: ${copied} rows copied of ${count}`)
   await db.exec('DROP TABLE bench_floor')
   return { rate: count / (ms / 1000), prepareSecs: prepareMs / 1000 }
-}
-
-/**
- * What storing an import's result costs the database alone: the rows the first import left in each table it writes,
- * inserted in one statement into an empty copy of that table with the same indexes and constraints (`LIKE … INCLUDING
- * ALL`: no trigger, no foreign key), at the work_mem the engine sets. No engine, no JavaScript, no round trip per
- * batch: no import of the same result can spend less in the database. Seconds per table; the copies are dropped.
- */
-async function schemaSecs(db: Db): Promise<Record<string, number>> {
-  // the tables an import writes rows to (its issues' search terms by the issues' trigger)
-  const written = ['issues', 'issue_search_terms', 'occurrences', 'source_records', 'issue_sources', 'owner_contexts']
-  const out: Record<string, number> = {}
-  for (const table of written) {
-    await db.exec(`CREATE TABLE bench_copy (LIKE ${table} INCLUDING ALL)`)
-    out[table] = await db.transaction(async (tx) => {
-      await tx.exec(`SET LOCAL work_mem = '64MB'`)
-      const t0 = performance.now()
-      await tx.exec(`INSERT INTO bench_copy OVERRIDING SYSTEM VALUE SELECT * FROM ${table}`)
-      return (performance.now() - t0) / 1000
-    })
-    await db.exec('DROP TABLE bench_copy')
-  }
-  return out
 }
 
 /**

@@ -1,5 +1,6 @@
 /** What the benchmarks share: the embedded PostgreSQL they start, their worker processes, the seeded tenant. */
 import { execFileSync } from 'node:child_process'
+import { readdirSync, readFileSync } from 'node:fs'
 import { createPgliteDb, createPostgresDb, type Db, migrate, type Queryable } from '@vulnsync/db'
 import { startEmbeddedPostgres } from '@vulnsync/db/embedded-postgres'
 import { seedConnection, seedRepositories, seedWorkspace } from '../apps/server/src/sync/test-support.ts'
@@ -140,4 +141,68 @@ export const rolledBack = async <T>(db: Db, fn: (tx: Queryable) => Promise<T>): 
     if (!(err instanceof RollBack)) throw err
   }
   return out as T
+}
+
+/** The CPU seconds (user and system) process `pid` has used so far (Linux: /proc; null elsewhere or once it ended). */
+export function processCpuSecs(pid: number): number | null {
+  try {
+    return cpuOfStat(readFileSync(`/proc/${pid}/stat`, 'utf8'))
+  } catch {
+    return null
+  }
+}
+
+/** utime + stime of a /proc/<pid>/stat line, in seconds (USER_HZ is 100 on Linux) */
+const cpuOfStat = (stat: string) => {
+  // the fields after the command: state is the first, utime the 12th, stime the 13th
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return (Number(f[11]) + Number(f[12])) / 100
+}
+
+/**
+ * The CPU seconds every PostgreSQL process on this machine has used so far (Linux: /proc; null elsewhere): the server's
+ * time when it runs here, as the embedded one does. A process that starts and ends between two readings (an
+ * autovacuum worker) is not counted, so the difference of two readings is a lower bound.
+ */
+export function localPostgresCpuSecs(): number | null {
+  try {
+    let total = 0
+    for (const pid of readdirSync('/proc')) {
+      if (!/^\d+$/.test(pid)) continue
+      let stat: string
+      try {
+        stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+      } catch {
+        continue // ended meanwhile
+      }
+      if (!stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).startsWith('postgres')) continue
+      total += cpuOfStat(stat)
+    }
+    return total
+  } catch {
+    return null
+  }
+}
+
+/**
+ * What storing an import's result costs the database alone: the rows the first import left in each table it writes,
+ * inserted in one statement into an empty copy of that table with the same indexes and constraints (`LIKE … INCLUDING
+ * ALL`: no trigger, no foreign key), at the work_mem the engine sets. No engine, no JavaScript, no round trip per
+ * batch: no import of the same result can spend less in the database. Seconds per table; the copies are dropped.
+ */
+export async function schemaSecs(db: Db): Promise<Record<string, number>> {
+  // the tables an import writes rows to (its issues' search terms by the issues' trigger)
+  const written = ['issues', 'issue_search_terms', 'occurrences', 'source_records', 'issue_sources', 'owner_contexts']
+  const out: Record<string, number> = {}
+  for (const table of written) {
+    await db.exec(`CREATE TABLE bench_copy (LIKE ${table} INCLUDING ALL)`)
+    out[table] = await db.transaction(async (tx) => {
+      await tx.exec(`SET LOCAL work_mem = '64MB'`)
+      const t0 = performance.now()
+      await tx.exec(`INSERT INTO bench_copy OVERRIDING SYSTEM VALUE SELECT * FROM ${table}`)
+      return (performance.now() - t0) / 1000
+    })
+    await db.exec('DROP TABLE bench_copy')
+  }
+  return out
 }
