@@ -27,9 +27,17 @@ import { createRuntime, defaultRegistry } from '../apps/server/src/bootstrap.ts'
 import { loadConfig } from '../apps/server/src/config.ts'
 import { buildApp } from '../apps/server/src/http/app.ts'
 import { createLogger } from '../apps/server/src/logger.ts'
-import { rawJson, toOccurrenceInput } from '../apps/server/src/sync/prepare.ts'
+import { occurrencesOf } from '../apps/server/src/sync/prepare.ts'
 import { seedRepositories } from '../apps/server/src/sync/test-support.ts'
-import { localPostgresCpuSecs, openBenchDb, printProfile, processCpuSecs, profiledDb, schemaSecs } from './support.ts'
+import {
+  isLocalServer,
+  localPostgresCpuSecs,
+  openBenchDb,
+  printProfile,
+  processCpuSecs,
+  profiledDb,
+  schemaSecs,
+} from './support.ts'
 
 const [driver, countArg, projectsArg, pgUrl] = process.argv.slice(2)
 const findings = Number(countArg ?? 100_000)
@@ -143,8 +151,9 @@ const readAlone = async (sim: { url: string; cpuSecs(): number }) => {
     fetched++
     const mapped = connector.map(ev.raw, { fetchedAt })
     if (isSkip(mapped)) continue
-    const raw = mapped.length > 0 ? rawJson(ev.raw) : null
-    for (const f of mapped) if (toOccurrenceInput(f, raw, ev.scope)) prepared++
+    prepared += occurrencesOf(mapped, ev.raw, ev.scope, (err) => {
+      throw err
+    }).length
   }
   const secs = (performance.now() - t0) / 1000
   const cpu = process.cpuUsage(cpuBefore)
@@ -179,8 +188,6 @@ const timedDb = (db: Db) => {
   ;(proxied as any).transaction = wrap(db.transaction.bind(db))
   return { db: proxied, t }
 }
-
-const isLocal = (url: string) => ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(url).hostname)
 
 const profile = new Map<string, { n: number; ms: number }>()
 const sim = await startSim()
@@ -231,7 +238,7 @@ try {
     const cpuBefore = process.cpuUsage()
     // the other processes on the cores: the simulator, and the embedded PostgreSQL server (null: not on this machine)
     const simBefore = sim.cpuSecs()
-    const serverBefore = driver === 'postgres' && isLocal(pgUrl!) ? localPostgresCpuSecs() : null
+    const serverBefore = driver === 'postgres' && isLocalServer(pgUrl!) ? localPostgresCpuSecs() : null
     const tPost = performance.now()
     const res = await app.inject({
       method: 'POST',

@@ -43,11 +43,11 @@ for (const r of results) {
     `${r.driver}: ${r.status}; ${fmt(r.datasetFindings)} findings in the namespace, ${fmt(r.fetched)} read through the connector → ${fmt(r.occurrences)} occurrences (${fmt(r.unmatched)} unmatched), ${fmt(r.issues)} issues; run ${r.runSecs} s = ${fmt(r.findingsPerSec)} findings/s (read+write phase ${r.readSecs} s = ${fmt(r.readFindingsPerSec)}/s); ${fmt(r.vendorRequests)} vendor requests; load ${r.load}`,
   )
   console.log(
-    `    this process: CPU ${fmt(r.cpuUsPerFinding)} µs a finding over the sync (${r.driver === 'pglite' ? 'the database in it' : 'the database server not counted'}); RSS ${fmt(r.rssBeforeMb)} MB before the sync, peak ${fmt(r.peakRssMb)} MB (${r.peakRssMb > r.peakBeforeMb ? `${fmt(r.peakRssMb - r.rssBeforeMb)} MB above` : 'not above the peak before it'})`,
+    `    this process: RSS ${fmt(r.rssBeforeMb)} MB before the sync, peak ${fmt(r.peakRssMb)} MB (${r.peakRssMb > r.peakBeforeMb ? `${fmt(r.peakRssMb - r.rssBeforeMb)} MB above` : 'not above the peak before it'})`,
   )
   const all = r.cpuUsPerFinding + r.simCpuUsPerFinding + (r.serverCpuUsPerFinding ?? 0)
   console.log(
-    `    CPU a finding: this process ${fmt(r.cpuUsPerFinding)} µs, the simulator ${fmt(r.simCpuUsPerFinding)} µs${r.serverCpuUsPerFinding === null ? '' : `, the PostgreSQL server at least ${fmt(r.serverCpuUsPerFinding)} µs`}; ${fmt(all)} µs in all, ${((all * r.findingsPerSec) / 1e6).toFixed(2)} of 2 cores busy on average`,
+    `    CPU a finding over the sync: this process ${fmt(r.cpuUsPerFinding)} µs${r.driver === 'pglite' ? ' (the database in it)' : ''}, the simulator ${fmt(r.simCpuUsPerFinding)} µs${r.serverCpuUsPerFinding === null ? '' : `, the PostgreSQL server at least ${fmt(r.serverCpuUsPerFinding)} µs`}; ${fmt(all)} µs in all, ${((all * r.findingsPerSec) / 1e6).toFixed(2)} of 2 cores busy on average`,
   )
   const byTable = Object.entries(r.databaseSecs as Record<string, number>)
     .map(([t, s]) => `${t} ${s.toFixed(2)}`)

@@ -14,10 +14,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { copyText, type Db } from '@vulnsync/db'
 import { executeRun } from '../apps/server/src/sync/engine.ts'
-import { rawJson, toOccurrenceInput } from '../apps/server/src/sync/prepare.ts'
+import { occurrencesOf } from '../apps/server/src/sync/prepare.ts'
 import { createTestConnector, type TestDataset, type TestRaw, testMap } from '../apps/server/src/sync/test-connector.ts'
 import { neverAborted, newRun, silentLogger } from '../apps/server/src/sync/test-support.ts'
 import {
+  isLocalServer,
   localPostgresCpuSecs,
   openBenchDb,
   printProfile,
@@ -74,7 +75,7 @@ const opts = {
 }
 
 // the server's CPU is read from this machine's processes: only when the server runs here (the embedded one does)
-const serverIsLocal = driver === 'postgres' && ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(url!).hostname)
+const serverIsLocal = driver === 'postgres' && isLocalServer(url!)
 const timed = async () => {
   const run = await newRun(db, conn)
   const t0 = performance.now()
@@ -151,8 +152,9 @@ async function floorRate(db: Db, workspaceId: string, connectionId: string) {
     for (let i = start; i < Math.min(count, start + 10_000); i++) {
       const tp = performance.now()
       const raw = dataset.record(i)!
-      const text = rawJson(raw)
-      const prepared = (testMap(raw) as any[]).map((f) => toOccurrenceInput(f, text, undefined))
+      const prepared = occurrencesOf(testMap(raw) as any[], raw, undefined, (err) => {
+        throw err
+      })
       prepareMs += performance.now() - tp
       for (const o of prepared) {
         rows.push([

@@ -159,6 +159,9 @@ const cpuOfStat = (stat: string) => {
   return (Number(f[11]) + Number(f[12])) / 100
 }
 
+/** Whether the PostgreSQL at `url` runs on this machine (the embedded one does), so its CPU can be read from /proc. */
+export const isLocalServer = (url: string) => ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(url).hostname)
+
 /**
  * The CPU seconds every PostgreSQL process on this machine has used so far (Linux: /proc; null elsewhere): the server's
  * time when it runs here, as the embedded one does. A process that starts and ends between two readings (an

@@ -109,8 +109,8 @@ interface Existing {
 }
 
 const json = (v: unknown) => JSON.stringify(v)
-/** a value for a json or jsonb column of a staging table: its JSON text, or NULL */
-const asJson = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v))
+/** a value for a json or jsonb column (a staging table's, or a vendor record's `raw_json`): its JSON text, or NULL */
+export const asJson = (v: unknown): string | null => (v === null || v === undefined ? null : JSON.stringify(v))
 
 /**
  * The temporary tables a batch's new issues and occurrences are copied into (COPY: nothing for the database to parse

@@ -3,7 +3,7 @@ import { createTestDb } from '@vulnsync/db/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BatchWriter } from './batch-writer.ts'
 import type { ConnectionForRun } from './engine.ts'
-import { rawJson, toOccurrenceInput } from './prepare.ts'
+import { occurrencesOf } from './prepare.ts'
 import type { RunState } from './run-state.ts'
 import { type TestRaw, testMap } from './test-connector.ts'
 import { newRun, seedConnection, seedRepositories, seedWorkspace } from './test-support.ts'
@@ -18,8 +18,9 @@ const finding = (i: number, more: Partial<TestRaw> = {}) => {
     detectedAt: '2025-01-01T00:00:00Z',
     ...more,
   }
-  const [f] = testMap(raw) as any[]
-  return toOccurrenceInput(f, rawJson(raw), undefined)
+  return occurrencesOf(testMap(raw) as any[], raw, undefined, (err) => {
+    throw err
+  })[0]!
 }
 
 /** the part of RunState the writer uses, recording the checkpoints it stores */

@@ -1,6 +1,6 @@
 import { hash } from 'node:crypto'
 import { type MappedFinding, matchKeys, normaliseRepoPath, packageKey, parsePurl } from '@vulnsync/core'
-import type { OccurrenceInput } from '@vulnsync/db'
+import { asJson, type OccurrenceInput } from '@vulnsync/db'
 
 /** What decides whether an occurrence changed: everything but the raw record and the times vulnsync saw it. */
 const contentOf = (f: MappedFinding) => [
@@ -29,14 +29,8 @@ const contentOf = (f: MappedFinding) => [
 export class InvalidFindingError extends Error {}
 
 /**
- * A vendor's record as the JSON text source_records keeps, made once per record as soon as it is mapped (a record
- * with several CVEs is several occurrences sharing it): the store copies the text it is given.
- */
-export const rawJson = (raw: unknown): string | null => (raw === undefined || raw === null ? null : JSON.stringify(raw))
-
-/**
- * A mapped finding → the row the ingest store writes (pure). `raw` is its record's JSON text (`rawJson`). Throws
- * InvalidFindingError for unusable findings.
+ * A mapped finding → the row the ingest store writes (pure). `raw` is its record's JSON text (see occurrencesOf).
+ * Throws InvalidFindingError for unusable findings.
  */
 export const toOccurrenceInput = (f: MappedFinding, raw: string | null, scope: string | undefined): OccurrenceInput => {
   let pkgKey: string
@@ -88,4 +82,28 @@ export const toOccurrenceInput = (f: MappedFinding, raw: string | null, scope: s
     // one-shot hash: no Hash object per row (half the time of createHash on rows this size)
     content_hash: hash('sha1', JSON.stringify(contentOf(f)), 'base64'),
   }
+}
+
+/**
+ * A record's mapped findings → their rows (pure), with the record's JSON text, which source_records keeps, made once
+ * for all of them (a record with several CVEs is several occurrences sharing it). A finding that cannot be used goes
+ * to `unusable` and is left out; any other error is thrown. The engine's read and the benchmarks prepare records here.
+ */
+export const occurrencesOf = (
+  findings: MappedFinding[],
+  record: unknown,
+  scope: string | undefined,
+  unusable: (err: InvalidFindingError) => void,
+): OccurrenceInput[] => {
+  const raw = findings.length > 0 ? asJson(record) : null
+  const rows: OccurrenceInput[] = []
+  for (const f of findings) {
+    try {
+      rows.push(toOccurrenceInput(f, raw, scope))
+    } catch (err) {
+      if (!(err instanceof InvalidFindingError)) throw err
+      unusable(err)
+    }
+  }
+  return rows
 }

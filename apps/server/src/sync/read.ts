@@ -8,7 +8,7 @@ import {
   stageTimers,
 } from '@vulnsync/core'
 import type { BatchWriter } from './batch-writer.ts'
-import { InvalidFindingError, rawJson, toOccurrenceInput } from './prepare.ts'
+import { occurrencesOf } from './prepare.ts'
 import type { RunState } from './run-state.ts'
 
 export class ShutdownError extends Error {
@@ -60,17 +60,11 @@ export const readIntoBatches = async (
         } else if (isSkip(mapped as any)) {
           state.skip((mapped as { skip: string }).skip)
         } else {
-          const findings = mapped as any[]
-          const raw = findings.length > 0 ? rawJson(ev.raw) : null
-          for (const f of findings) {
-            try {
-              writer.addOccurrence(toOccurrenceInput(f, raw, ev.scope))
-            } catch (err) {
-              if (!(err instanceof InvalidFindingError)) throw err
-              log.warn({ err: err.message }, 'a finding was unusable; skipped')
-              state.skip('invalid_record')
-            }
-          }
+          const rows = occurrencesOf(mapped as any[], ev.raw, ev.scope, (err) => {
+            log.warn({ err: err.message }, 'a finding was unusable; skipped')
+            state.skip('invalid_record')
+          })
+          for (const row of rows) writer.addOccurrence(row)
         }
         if (stageTimers.on) addStageTime('engine.prepare', t1)
         const t2 = stageTimers.on ? performance.now() : 0
