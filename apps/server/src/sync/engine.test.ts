@@ -112,6 +112,42 @@ describe.each(DRIVERS)('ingest engine on %s', (driver) => {
     expect(occAfter.rows).toEqual(occBefore.rows)
   })
 
+  it('marks unchanged re-runs seen in place: every occurrence stays on its page and the table never grows', async () => {
+    // PGlite has no autovacuum and the server does not vacuum occurrences after a sync: a re-run that moved every row
+    // to a new page grew the table by a copy of itself each time (migration 0018)
+    const { ws } = await setup()
+    const rows = Array.from({ length: 120 }, (_, i) => rec(i))
+    const conn = await seedConnection(db, ws)
+    const connector = createTestConnector(() => arrayDataset(rows))
+    await executeRun(opts, connector, conn, await newRun(db, conn), neverAborted)
+    // the page of each row version: the block number of its ctid, "(block,offset)"
+    const pages = async () => {
+      const { rows: r } = await db.query<{ id: number; page: string; last_seen_run_id: string }>(
+        `SELECT id, split_part(trim(both '()' FROM ctid::text), ',', 1) AS page, last_seen_run_id
+           FROM occurrences WHERE connection_id = $1 ORDER BY id`,
+        [conn.id],
+      )
+      return r
+    }
+    const size = async () =>
+      Number((await db.query<{ n: string }>(`SELECT pg_relation_size('occurrences') AS n`)).rows[0]!.n)
+    const onPages = (xs: { id: number; page: string }[]) => xs.map(({ id, page }) => ({ id, page }))
+    const before = await pages()
+    const sizeBefore = await size()
+    // three syncs: the second and third find the space of the marks before them free again (pruned in the page)
+    for (let sync = 0; sync < 3; sync++) {
+      const rerun = await newRun(db, conn)
+      const out = await executeRun(opts, connector, conn, rerun, neverAborted)
+      expect(out.counts).toMatchObject({ unchanged: 120, created: 0, updated: 0 })
+      const after = await pages()
+      // every row was written again (its mark) ...
+      expect(after.map((r) => r.last_seen_run_id)).toEqual(after.map(() => rerun))
+      // ... as a new version on the page it was on (a heap-only update: no index entry written), so nothing grew
+      expect(onPages(after)).toEqual(onPages(before))
+      expect(await size()).toBe(sizeBefore)
+    }
+  })
+
   it('merges the same CVE in the same package and repository from two connections into one issue with two sources', async () => {
     const { ws } = await setup()
     const a = await seedConnection(db, ws, { name: 'scanner-a' })

@@ -1,0 +1,19 @@
+-- Every sync marks each occurrence it saw again (last_seen_at, last_seen_run_id): in an unchanged re-run that is one
+-- UPDATE of every occurrence of the connection. With the table's pages full (fillfactor 100, as an import leaves them)
+-- no new row version fits on its page, so each went to a new page at the end of the table and took a new entry in
+-- every index: each re-run added a copy of the table (71 MB per 100,000 occurrences) and grew the indexes, and the
+-- marks were most of the server's work in a re-run. PostgreSQL's autovacuum frees that space later; PGlite has no
+-- autovacuum and the server does not vacuum occurrences after a sync, so there the table grew by a copy of itself
+-- with every sync, for good (after four unchanged re-runs of 100,000: 354 MB and indexes 38 MB, from 71 and 19).
+--
+-- With half of each page kept free, the new version stays on its page and no index entry is written (a heap-only
+-- update: no indexed column changes), and the next sync's marks reuse the room of the last ones (pruned in the page,
+-- no VACUUM needed). Measured at 100,000 findings (ADR 0014, update of 2026-12-04, night): the heap is 156 MB from
+-- the import on and stays so; the unchanged re-run runs at 36,000-38,000 findings/s on PostgreSQL instead of
+-- 23,000-28,000 and 22,000-23,500 on PGlite instead of 16,000-17,000. The price is in first imports, which write
+-- twice the pages: nothing measurable on PostgreSQL in the ingest bench, about a twentieth on PGlite, and a tenth on
+-- PGlite in an Endor sync end to end, whose occurrences are wider (on PostgreSQL within that bench's spread).
+--
+-- Pages written from now on are filled to half, by inserts and by updates that move a row; the rows of a database
+-- migrated from before move once, at their next re-run, and stay in place after.
+ALTER TABLE occurrences SET (fillfactor = 50);
