@@ -3,8 +3,9 @@
 -- no new row version fits on its page, so each went to a new page at the end of the table and took a new entry in
 -- every index: each re-run added a copy of the table (71 MB per 100,000 occurrences) and grew the indexes, and the
 -- marks were most of the server's work in a re-run. PostgreSQL's autovacuum frees that space later; PGlite has no
--- autovacuum and the server does not vacuum occurrences after a sync, so there the table grew by a copy of itself
--- with every sync, for good (after four unchanged re-runs of 100,000: 354 MB and indexes 38 MB, from 71 and 19).
+-- autovacuum and the server did not vacuum occurrences after a sync (it does now: maintenance.ts), so there the table
+-- grew by a copy of itself with every sync, for good (after four unchanged re-runs of 100,000: 354 MB and indexes
+-- 38 MB, from 71 and 19).
 --
 -- With half of each page kept free, the new version stays on its page and no index entry is written (a heap-only
 -- update: no indexed column changes), and the next sync's marks reuse the room of the last ones (pruned in the page,

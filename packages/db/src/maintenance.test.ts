@@ -35,4 +35,46 @@ describe('vacuum after a sync on PGlite', () => {
     expect(after.pages).toBeGreaterThan(1)
     expect(after.visible).toBe(after.pages)
   })
+
+  it('cleans up after what a sync does to occurrences and raw records, so their pages are all-visible again', async () => {
+    const conn = '00000000-0000-4000-8000-0000000000c1'
+    await db.query(
+      `INSERT INTO connections (id, workspace_id, kind, name, config, secrets_enc) VALUES ($1, $2, 'endor', 'e', '{}', '')`,
+      [conn, WS],
+    )
+    await db.query(
+      `INSERT INTO occurrences (workspace_id, connection_id, source_key, cve, package_purl, package_key, package_name,
+         ecosystem, target, target_kind, target_name, match_key, match_display, severity, vendor_severity, detected_at,
+         detected_at_source, content_hash, state, first_seen_at, last_seen_at, last_seen_run_id)
+       SELECT $1, $2, 'k' || g, 'CVE-2026-' || g, 'pkg:npm/p', 'pkg:npm/p', 'p', 'npm', '{}', 'repository', 'r', 'm', 'm',
+              'high', 'high', now(), 'vendor', 'h', 'present', now(), now(), gen_random_uuid()
+         FROM generate_series(1, 2000) g`,
+      [WS, conn],
+    )
+    await db.query(
+      `INSERT INTO source_records (connection_id, source_key, raw) SELECT $1, 'k' || g, '{"v":1}' FROM generate_series(1, 2000) g`,
+      [conn],
+    )
+    await vacuumAfterSync(db)
+    const size = async () =>
+      Number((await db.query<{ n: string }>(`SELECT pg_relation_size('occurrences') AS n`)).rows[0]!.n)
+    const before = await size()
+    // a sync: every occurrence marked seen, a tenth gone (a state change: not heap-only), a tenth of records changed
+    await db.query(`UPDATE occurrences SET last_seen_at = now(), last_seen_run_id = gen_random_uuid()`)
+    await db.query(`UPDATE occurrences SET state = 'absent', absent_since = now() WHERE id % 10 = 0`)
+    await db.query(`UPDATE source_records SET raw = '{"v":2}', updated_at = now() WHERE source_key LIKE '%7'`)
+    // the marks stayed in their pages (migration 0018)
+    expect(await size()).toBe(before)
+    await vacuumAfterSync(db)
+    const { rows } = await db.query<{ table: string; pages: number; visible: number }>(
+      `SELECT relname AS table, (pg_relation_size(oid) / current_setting('block_size')::int)::int AS pages,
+              relallvisible AS visible
+         FROM pg_class WHERE relname IN ('occurrences', 'source_records') ORDER BY relname`,
+    )
+    expect(rows.map((r) => r.table)).toEqual(['occurrences', 'source_records'])
+    for (const r of rows) {
+      expect(r.pages).toBeGreaterThan(1)
+      expect(r.visible).toBe(r.pages)
+    }
+  })
 })

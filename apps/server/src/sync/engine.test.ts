@@ -113,8 +113,8 @@ describe.each(DRIVERS)('ingest engine on %s', (driver) => {
   })
 
   it('marks unchanged re-runs seen in place: every occurrence stays on its page and the table never grows', async () => {
-    // PGlite has no autovacuum and the server does not vacuum occurrences after a sync: a re-run that moved every row
-    // to a new page grew the table by a copy of itself each time (migration 0018)
+    // a re-run that moved every row to a new page grew the table by a copy of itself each time, until a VACUUM, which
+    // PGlite has to run itself (migration 0018, maintenance.ts)
     const { ws } = await setup()
     const rows = Array.from({ length: 120 }, (_, i) => rec(i))
     const conn = await seedConnection(db, ws)
