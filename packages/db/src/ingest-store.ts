@@ -108,7 +108,6 @@ interface Existing {
   issue_id: number | null
 }
 
-const json = (v: unknown) => JSON.stringify(v)
 /** a value for a json or jsonb column (a staging table's, or a vendor record's `raw_json`): its JSON text, or NULL */
 export const asJson = (v: unknown): string | null => (v === null || v === undefined ? null : JSON.stringify(v))
 
@@ -237,7 +236,7 @@ export const writeOccurrenceBatch = async (
         WHERE o.connection_id = $1 AND o.source_key = x.k AND o.cve = x.c AND o.content_hash = x.h
           AND o.state = 'present'
         RETURNING o.source_key, o.cve, o.issue_id`,
-      [connectionId, now, runId, json(rows.map((r) => ({ k: r.source_key, c: r.cve, h: r.content_hash })))],
+      [connectionId, now, runId, JSON.stringify(rows.map((r) => ({ k: r.source_key, c: r.cve, h: r.content_hash })))],
     )
     out.unchanged = seen.length
     for (const e of seen) if (e.issue_id === null) out.unmatched++
@@ -252,7 +251,7 @@ export const writeOccurrenceBatch = async (
       `SELECT o.id, o.source_key, o.cve, o.content_hash, o.state, o.repository_id, o.issue_id
          FROM jsonb_to_recordset($2::jsonb) AS x(k text, c text)
          JOIN occurrences o ON o.connection_id = $1 AND o.source_key = x.k AND o.cve = x.c`,
-      [connectionId, json(rest.map((r) => ({ k: r.source_key, c: r.cve })))],
+      [connectionId, JSON.stringify(rest.map((r) => ({ k: r.source_key, c: r.cve })))],
     )
     const prev = new Map(existing.map((e) => [`${e.source_key}\u0000${e.cve}`, e]))
     const write: {
@@ -416,7 +415,7 @@ export const writeOccurrenceBatch = async (
         const { rows: found } = await tx.query<KeyedIssue & { id: number }>(
           `SELECT i.id, i.target_key, i.package_key, i.cve FROM jsonb_to_recordset($2::jsonb) AS x(t text, p text, c text)
              JOIN issues i ON i.workspace_id = $1 AND i.target_key = x.t AND i.package_key = x.p AND i.cve = x.c`,
-          [workspaceId, json(others.map((m) => ({ t: m.target_key, p: m.package_key, c: m.cve })))],
+          [workspaceId, JSON.stringify(others.map((m) => ({ t: m.target_key, p: m.package_key, c: m.cve })))],
         )
         for (const f of found) {
           issueIds.set(issueKey(f), f.id)
@@ -972,7 +971,7 @@ export const recomputeIssues = async (
                               ELSE COALESCE(u.asset_repository_id, i.repository_id) END,
          kev = u.kev, updated_at = $2
        FROM u WHERE i.id = u.id`,
-      [json(updates), now],
+      [JSON.stringify(updates), now],
     )
     // an alias the sources give now is a search term (a new issue's terms are added as it is inserted: migration 0015)
     await addAliasSearchTerms(
@@ -984,7 +983,7 @@ export const recomputeIssues = async (
       `INSERT INTO issue_sources (issue_id, connection_id, kind, present)
        SELECT x.issue_id, x.connection_id, x.kind, x.present
          FROM jsonb_to_recordset($1::jsonb) AS x(issue_id bigint, connection_id uuid, kind text, present boolean)`,
-      [json(sources)],
+      [JSON.stringify(sources)],
     )
     await insertIssueEvents(tx, events, SYNC_ACTOR, { at: now })
     await flagDecisionsForReview(tx, review, 'the evidence changed: a new source, or another installed version')
@@ -1128,7 +1127,7 @@ export const rematchUnmatched = async (
         await tx.query(
           `UPDATE occurrences o SET repository_id = x.rid FROM jsonb_to_recordset($1::jsonb) AS x(id bigint, rid bigint)
             WHERE o.id = x.id AND o.repository_id IS NULL`,
-          [json(hits)],
+          [JSON.stringify(hits)],
         )
         await attachIssues(
           tx,

@@ -27,8 +27,6 @@ import { type IssueEventInput, insertIssueEvents, SYNC_ACTOR } from './workflow-
  * chunk of contexts; no scanner is read again.
  */
 
-const json = (v: unknown) => JSON.stringify(v)
-
 /** The ownership lock of a workspace: ingest takes it shared, a recompute exclusively (no deadlock between them). */
 const LOCK_CLASS = 727014
 export const lockOwnership = async (tx: Queryable, workspaceId: string, mode: 'shared' | 'exclusive') => {
@@ -234,7 +232,7 @@ const writeContextChanges = async (tx: Queryable, changes: ContextChange[], now:
               reason = x.reason, resolved_at = $2
          FROM jsonb_to_recordset($1::jsonb) AS x(id bigint, team_id uuid, application_id uuid, source text, reason text)
         WHERE c.id = x.id`,
-      [json(changes.slice(i, i + 10_000)), now],
+      [JSON.stringify(changes.slice(i, i + 10_000)), now],
     )
 }
 
@@ -369,7 +367,7 @@ export const upsertScannerApplications = async (
       WHERE (a.name, a.business_priority, a.source_label) IS DISTINCT FROM
             (excluded.name, excluded.business_priority, excluded.source_label)
      RETURNING a.id, (a.xmax = 0) AS inserted`,
-    [workspaceId, connectionId, now, json([...apps.values()])],
+    [workspaceId, connectionId, now, JSON.stringify([...apps.values()])],
   )
   const changed = rows.filter((r) => !r.inserted).map((r) => r.id)
   if (changed.length === 0) return { reprioritise: [] }
@@ -432,7 +430,9 @@ export const ensureOwnerContexts = async (
            LEFT JOIN repositories r ON r.id = c.repository_id`,
         [
           workspaceId,
-          json(keys.map(({ target_key, manifest_path, scanner_key }) => ({ target_key, manifest_path, scanner_key }))),
+          JSON.stringify(
+            keys.map(({ target_key, manifest_path, scanner_key }) => ({ target_key, manifest_path, scanner_key })),
+          ),
         ],
       )
     ).rows
@@ -449,7 +449,7 @@ export const ensureOwnerContexts = async (
          FROM jsonb_to_recordset($2::jsonb) AS x(target_key text, repository_id bigint, target_kind text,
               target_name text, manifest_path text, scanner_key text, scanner jsonb)
        ON CONFLICT (workspace_id, target_key, manifest_path, scanner_key) DO NOTHING`,
-      [workspaceId, json(missing)],
+      [workspaceId, JSON.stringify(missing)],
     )
     contexts.push(...(await find(missing)))
   }
@@ -468,7 +468,7 @@ export const ensureOwnerContexts = async (
 }
 
 export const scannerKey = (s: IssueOwnerInput['scanner']) =>
-  s && s.length > 0 ? createHash('sha1').update(json(s)).digest('base64url').slice(0, 22) : ''
+  s && s.length > 0 ? createHash('sha1').update(JSON.stringify(s)).digest('base64url').slice(0, 22) : ''
 
 /**
  * Gives issues their ownership context and owner (the ingest path: new issues, and issues whose occurrences
@@ -540,7 +540,7 @@ export const refreshIssueOwnership = async (
         `UPDATE issues i SET owner_context_id = c.id, owner_team_id = c.team_id, application_id = c.application_id
            FROM jsonb_to_recordset($1::jsonb) AS x(issue bigint, context bigint) JOIN owner_contexts c ON c.id = x.context
           WHERE i.id = x.issue`,
-        [json(rewrite.map((m) => ({ issue: m.issue.id, context: m.c.id })))],
+        [JSON.stringify(rewrite.map((m) => ({ issue: m.issue.id, context: m.c.id })))],
       )
     // a new issue was aggregated without its application, a moved one with another: its priority may change
     const thresholds = await getBusinessPriorityThresholds(tx, workspaceId)
@@ -676,7 +676,7 @@ export const previewOwnership = async (
   const groups = new Map<string, OwnershipMove>()
   for (const c of counts) {
     const m = moved.get(c.context)!
-    const key = json([m.from, m.to])
+    const key = JSON.stringify([m.from, m.to])
     const g = groups.get(key) ?? {
       fromTeamId: m.from[0],
       fromApplicationId: m.from[1],

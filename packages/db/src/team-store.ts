@@ -9,8 +9,6 @@ import type { RuleRow } from './ownership-store.ts'
  * and the counts the Teams and Applications pages show. Who owns each issue is the ownership store's.
  */
 
-const json = (v: unknown) => JSON.stringify(v)
-
 // ------------------------------------------------------------------ teams
 
 export interface TeamRow {
@@ -620,7 +618,7 @@ export const saveCodeowners = async (
       WHERE r.id = c.repository_id AND r.workspace_id = $1 AND r.connection_id = $2 AND r.external_id = x.external_id
         AND NOT x.present
       RETURNING c.repository_id`,
-    [a.workspaceId, a.connectionId, json(files)],
+    [a.workspaceId, a.connectionId, JSON.stringify(files)],
   )
   const { rows: changed } = await db.query<{ repository_id: number; changed: boolean }>(
     `INSERT INTO repository_codeowners AS c (repository_id, path, dialect, content, content_hash, errors, read_at, changed_at)
@@ -633,7 +631,7 @@ export const saveCodeowners = async (
             content_hash = excluded.content_hash, errors = excluded.errors, read_at = excluded.read_at,
             changed_at = CASE WHEN c.content_hash = excluded.content_hash THEN c.changed_at ELSE excluded.changed_at END
      RETURNING c.repository_id, c.changed_at = $3 AS changed`,
-    [a.workspaceId, a.connectionId, a.now, json(files.filter((f) => f.present))],
+    [a.workspaceId, a.connectionId, a.now, JSON.stringify(files.filter((f) => f.present))],
   )
   return [...gone.map((g) => g.repository_id), ...changed.filter((c) => c.changed).map((c) => c.repository_id)]
 }
