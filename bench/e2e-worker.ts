@@ -252,17 +252,22 @@ try {
       },
     })
     if (res.statusCode !== 201) throw new Error(`creating the connection: HTTP ${res.statusCode} ${res.body}`)
-    const runId = (res.json() as { run: { id: string } }).run.id
-    let run = await getRun(raw, runId)
-    let lastLog = performance.now()
-    while (!run || !['succeeded', 'failed', 'partial', 'cancelled', 'held'].includes(run.status)) {
-      await new Promise((r) => setTimeout(r, 250))
-      run = await getRun(raw, runId)
-      if (performance.now() - lastLog > 15_000) {
-        lastLog = performance.now()
-        log(`${run?.counts.fetched.toLocaleString('en')} findings read; load ${load()}`)
+    const { id: runId, connectionId } = (res.json() as { run: { id: string; connectionId: string } }).run
+    /** the run, once it has ended */
+    const ended = async (id: string) => {
+      let r = await getRun(raw, id)
+      let lastLog = performance.now()
+      while (!r || !['succeeded', 'failed', 'partial', 'cancelled', 'held'].includes(r.status)) {
+        await new Promise((resolve) => setTimeout(resolve, 250))
+        r = await getRun(raw, id)
+        if (performance.now() - lastLog > 15_000) {
+          lastLog = performance.now()
+          log(`${r?.counts.fetched.toLocaleString('en')} findings read; load ${load()}`)
+        }
       }
+      return r
     }
+    const run = await ended(runId)
     const wall = (performance.now() - tPost) / 1000
     const cpu = process.cpuUsage(cpuBefore)
     const simCpuSecs = sim.cpuSecs() - simBefore
@@ -272,7 +277,25 @@ try {
     const stages = stageTimerTotals()
     const readSecs = runSecs - ((stages['engine.resolve']?.ms ?? 0) + (stages['engine.afterRun']?.ms ?? 0)) / 1000
     const issues = (await raw.query<{ n: number }>('SELECT count(*)::int AS n FROM issues')).rows[0]!.n
-    const perFinding = (secs: number) => Math.round((secs * 1e6) / run!.counts.fetched)
+    const perFinding = (secs: number) => Math.round((secs * 1e6) / run.counts.fetched)
+    // the same sync again, nothing changed at the vendor: what runs every six hours
+    log(`first sync ${run.status}; the same sync again, unchanged; load ${load()}`)
+    const again = {
+      cpu: process.cpuUsage(),
+      sim: sim.cpuSecs(),
+      server: serverBefore === null ? null : localPostgresCpuSecs(),
+    }
+    const resync = await app.inject({
+      method: 'POST',
+      url: `/api/v1/connections/${connectionId}/syncs`,
+      headers: { authorization: `Bearer ${token}` },
+    })
+    if (resync.statusCode >= 300) throw new Error(`starting the re-sync: HTTP ${resync.statusCode} ${resync.body}`)
+    const rerun = await ended((resync.json() as { run: { id: string } }).run.id)
+    const rerunCpu = process.cpuUsage(again.cpu)
+    const serverNow = again.server === null ? null : localPostgresCpuSecs()
+    const rerunServer = again.server === null || serverNow === null ? null : serverNow - again.server
+    const rerunSecs = (rerun.finished_at!.getTime() - rerun.started_at!.getTime()) / 1000
     // what the rows the sync left cost the database alone (ingest-worker's ceilings do the same)
     await app.close()
     await rt.jobs.stop()
@@ -306,6 +329,15 @@ try {
       peakBeforeMb: Math.round(peakBeforeMb),
       peakRssMb: Math.round(peakRssMb),
       stages,
+      rerun: {
+        status: rerun.status,
+        unchanged: rerun.counts.unchanged,
+        secs: +rerunSecs.toFixed(1),
+        findingsPerSec: Math.round(rerun.counts.fetched / rerunSecs),
+        cpuUsPerFinding: Math.round((rerunCpu.user + rerunCpu.system) / rerun.counts.fetched),
+        simCpuUsPerFinding: Math.round(((sim.cpuSecs() - again.sim) * 1e6) / rerun.counts.fetched),
+        serverCpuUsPerFinding: rerunServer === null ? null : Math.round((rerunServer * 1e6) / rerun.counts.fetched),
+      },
       load: load(),
     }
     process.stdout.write(`${JSON.stringify(out)}\n`)

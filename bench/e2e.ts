@@ -1,8 +1,9 @@
 /**
  * End-to-end sync benchmark through a connector (issue 18): an Endor Labs simulator serving N findings over 5,000
  * projects over HTTP, an Endor connection created through the API, one sync through the real connector and engine,
- * per driver, each in its own process (bench/e2e-worker.ts). Prints findings/s end to end and where the time went
- * (stage timers, core/profile.ts), and the CPU a finding costs each process on the cores (this one, the simulator, the
+ * per driver, each in its own process (bench/e2e-worker.ts), then the same sync again with nothing changed (what the
+ * schedule runs every six hours). Prints findings/s end to end and where the first sync's time went (stage timers,
+ * core/profile.ts), and the CPU a finding costs each process on the cores (this one, the simulator, the
  * embedded PostgreSQL server). Driver `sim` reads the simulator alone (how fast it serves the same pages); driver
  * `read` runs the read side alone (the connector, mapping and preparing, no database): with it, each database driver
  * also prints the **ceiling**, the rate no engine can pass on this machine: the read side, the simulator and the
@@ -65,6 +66,10 @@ for (const r of results) {
       `    ceiling (no engine): ${fmt(read.simCpuUsPerFinding)} µs simulator + ${fmt(read.cpuUsPerFinding)} µs read side + ${fmt(r.databaseUsPerFinding)} µs database alone = ${fmt(total)} µs a finding → ${fmt(Math.round(ceiling))} findings/s on 2 cores; target ${fmt(TARGET[r.driver] ?? 0)} (${((TARGET[r.driver] ?? 0) / ceiling).toFixed(2)}× the ceiling); this run ${(r.findingsPerSec / ceiling).toFixed(2)}× it`,
     )
   }
+  const q = r.rerun
+  console.log(
+    `    the same sync again, unchanged (what runs every six hours): ${q.status}, ${fmt(q.unchanged)} unchanged, ${q.secs} s = ${fmt(q.findingsPerSec)} findings/s; CPU a finding: this process ${fmt(q.cpuUsPerFinding)} µs, the simulator ${fmt(q.simCpuUsPerFinding)} µs${q.serverCpuUsPerFinding === null ? '' : `, the PostgreSQL server at least ${fmt(q.serverCpuUsPerFinding)} µs`}`,
+  )
   const rows = Object.entries(r.stages as Record<string, { ms: number; n: number }>).sort(([a], [b]) =>
     a.localeCompare(b),
   )
