@@ -158,15 +158,20 @@ describe('two real worker processes on one PostgreSQL', () => {
       expect(runs.map((r) => r.status)).toEqual(runs.map(() => 'succeeded'))
       expect(runs.length).toBeGreaterThanOrEqual(CONNECTIONS * 2)
 
-      // both processes finished runs, by their own logs; together they finished every run once
-      const finishedBy = procs.map(
-        (p) =>
-          new Set(
-            p.output
-              .filter((l) => l.includes('sync run finished'))
-              .map((l) => (JSON.parse(l) as { runId: string }).runId),
-          ),
-      )
+      // both processes finished runs, by their own logs; together they finished every run once (a process logs a
+      // run's end after it stored it, and its output reaches this process a moment later: wait for the lines)
+      const finishedIn = (p: (typeof procs)[number]) =>
+        new Set(
+          p.output
+            .filter((l) => l.includes('sync run finished'))
+            .map((l) => (JSON.parse(l) as { runId: string }).runId),
+        )
+      await poll(
+        'every finished run in a worker log',
+        async () => (runs.every((r) => procs.some((p) => finishedIn(p).has(r.id))) ? true : undefined),
+        30_000,
+      ).catch(() => undefined) // the assertions below say what is missing
+      const finishedBy = procs.map(finishedIn)
       expect(finishedBy[0]!.size, procs[0]!.output.slice(-20).join('\n')).toBeGreaterThan(0)
       expect(finishedBy[1]!.size, procs[1]!.output.slice(-20).join('\n')).toBeGreaterThan(0)
       expect([...finishedBy[0]!].filter((id) => finishedBy[1]!.has(id))).toEqual([])
