@@ -29,17 +29,12 @@ import { buildApp } from '../apps/server/src/http/app.ts'
 import { createLogger } from '../apps/server/src/logger.ts'
 import { occurrencesOf } from '../apps/server/src/sync/prepare.ts'
 import { seedRepositories } from '../apps/server/src/sync/test-support.ts'
-import {
-  isLocalServer,
-  localPostgresCpuSecs,
-  openBenchDb,
-  printProfile,
-  processCpuSecs,
-  profiledDb,
-  schemaSecs,
-} from './support.ts'
+import { cpuMeter, isLocalServer, openBenchDb, printProfile, profiledDb, schemaSecs } from './support.ts'
 
 const [driver, countArg, projectsArg, pgUrl] = process.argv.slice(2)
+/** CPU seconds spread over `n` findings, in µs a finding (null: not measured) */
+const usPerFinding = <T extends number | null>(secs: T, n: number): T =>
+  (secs === null ? null : Math.round((secs * 1e6) / n)) as T
 const findings = Number(countArg ?? 100_000)
 const projects = Number(projectsArg ?? 5_000)
 const log = (line: string) => process.stderr.write(`  ${driver}: ${line}\n`)
@@ -71,8 +66,8 @@ const startSim = async () => {
   return {
     url,
     stats,
-    /** the simulator process's CPU seconds so far */
-    cpuSecs: () => processCpuSecs(child.pid!) ?? Number.NaN,
+    /** the simulator's process, whose CPU cpuMeter counts */
+    pid: child.pid!,
     close: () =>
       new Promise<void>((resolve) => {
         child.once('exit', () => resolve())
@@ -132,7 +127,7 @@ const simAlone = async (url: string) => {
  * each record is mapped and prepared as the engine's read does (apps/server/src/sync/read.ts), then dropped. Its rate
  * and the CPU a finding costs this process and the simulator.
  */
-const readAlone = async (sim: { url: string; cpuSecs(): number }) => {
+const readAlone = async (sim: { url: string; pid: number }) => {
   const connector = CONNECTORS.endor
   const ctx = connectionContext(connector, 'read', {
     config: connector.configSchema.parse({ namespace: 'acme', baseUrl: sim.url }),
@@ -143,8 +138,7 @@ const readAlone = async (sim: { url: string; cpuSecs(): number }) => {
   const fetchedAt = new Date()
   let fetched = 0
   let prepared = 0
-  const simBefore = sim.cpuSecs()
-  const cpuBefore = process.cpuUsage()
+  const cpu = cpuMeter({ pid: sim.pid })
   const t0 = performance.now()
   for await (const ev of connector.read(ctx, { selection: null, cursor: null })) {
     if (ev.type !== 'record') continue
@@ -156,7 +150,7 @@ const readAlone = async (sim: { url: string; cpuSecs(): number }) => {
     }).length
   }
   const secs = (performance.now() - t0) / 1000
-  const cpu = process.cpuUsage(cpuBefore)
+  const used = cpu()
   return {
     driver: 'read',
     datasetFindings: findings,
@@ -164,8 +158,8 @@ const readAlone = async (sim: { url: string; cpuSecs(): number }) => {
     prepared,
     secs: +secs.toFixed(1),
     findingsPerSec: Math.round(fetched / secs),
-    cpuUsPerFinding: Math.round((cpu.user + cpu.system) / fetched),
-    simCpuUsPerFinding: Math.round(((sim.cpuSecs() - simBefore) * 1e6) / fetched),
+    cpuUsPerFinding: usPerFinding(used.self, fetched),
+    simCpuUsPerFinding: usPerFinding(used.other, fetched),
     load: load(),
   }
 }
@@ -232,13 +226,12 @@ try {
     const app = await buildApp(rt, { webDist: null })
     startStageTimers()
     const dbBefore = { ...dbTime }
-    // memory and CPU of this process (the runtime, and on PGlite the database in it) over the sync
+    // memory of this process over the sync, and the CPU of every process on the cores: this one (the runtime, and on
+    // PGlite the database in it), the simulator and the embedded PostgreSQL server (null: not on this machine)
     const rssBeforeMb = process.memoryUsage().rss / 2 ** 20
     const peakBeforeMb = process.resourceUsage().maxRSS / 1024
-    const cpuBefore = process.cpuUsage()
-    // the other processes on the cores: the simulator, and the embedded PostgreSQL server (null: not on this machine)
-    const simBefore = sim.cpuSecs()
-    const serverBefore = driver === 'postgres' && isLocalServer(pgUrl!) ? localPostgresCpuSecs() : null
+    const onTheCores = { pid: sim.pid, server: driver === 'postgres' && isLocalServer(pgUrl!) }
+    const cpuOfSync = cpuMeter(onTheCores)
     const tPost = performance.now()
     const res = await app.inject({
       method: 'POST',
@@ -269,22 +262,15 @@ try {
     }
     const run = await ended(runId)
     const wall = (performance.now() - tPost) / 1000
-    const cpu = process.cpuUsage(cpuBefore)
-    const simCpuSecs = sim.cpuSecs() - simBefore
-    const serverAfter = serverBefore === null ? null : localPostgresCpuSecs()
+    const cpu = cpuOfSync()
     const peakRssMb = process.resourceUsage().maxRSS / 1024
     const runSecs = (run.finished_at!.getTime() - run.started_at!.getTime()) / 1000
     const stages = stageTimerTotals()
     const readSecs = runSecs - ((stages['engine.resolve']?.ms ?? 0) + (stages['engine.afterRun']?.ms ?? 0)) / 1000
     const issues = (await raw.query<{ n: number }>('SELECT count(*)::int AS n FROM issues')).rows[0]!.n
-    const perFinding = (secs: number) => Math.round((secs * 1e6) / run.counts.fetched)
     // the same sync again, nothing changed at the vendor: what runs every six hours
     log(`first sync ${run.status}; the same sync again, unchanged; load ${load()}`)
-    const again = {
-      cpu: process.cpuUsage(),
-      sim: sim.cpuSecs(),
-      server: serverBefore === null ? null : localPostgresCpuSecs(),
-    }
+    const cpuOfResync = cpuMeter(onTheCores)
     const resync = await app.inject({
       method: 'POST',
       url: `/api/v1/connections/${connectionId}/syncs`,
@@ -292,9 +278,7 @@ try {
     })
     if (resync.statusCode >= 300) throw new Error(`starting the re-sync: HTTP ${resync.statusCode} ${resync.body}`)
     const rerun = await ended((resync.json() as { run: { id: string } }).run.id)
-    const rerunCpu = process.cpuUsage(again.cpu)
-    const serverNow = again.server === null ? null : localPostgresCpuSecs()
-    const rerunServer = again.server === null || serverNow === null ? null : serverNow - again.server
+    const rerunCpu = cpuOfResync()
     const rerunSecs = (rerun.finished_at!.getTime() - rerun.started_at!.getTime()) / 1000
     // what the rows the sync left cost the database alone (ingest-worker's ceilings do the same)
     await app.close()
@@ -319,12 +303,14 @@ try {
       vendorRequests: (await sim.stats()).requests,
       dbCallMs: Math.round(dbTime.ms - dbBefore.ms),
       dbCalls: dbTime.calls - dbBefore.calls,
-      cpuUsPerFinding: Math.round((cpu.user + cpu.system) / run.counts.fetched),
-      simCpuUsPerFinding: perFinding(simCpuSecs),
-      serverCpuUsPerFinding:
-        serverBefore === null || serverAfter === null ? null : perFinding(serverAfter - serverBefore),
+      cpuUsPerFinding: usPerFinding(cpu.self, run.counts.fetched),
+      simCpuUsPerFinding: usPerFinding(cpu.other, run.counts.fetched),
+      serverCpuUsPerFinding: usPerFinding(cpu.server, run.counts.fetched),
       databaseSecs,
-      databaseUsPerFinding: perFinding(Object.values(databaseSecs).reduce((a, b) => a + b, 0)),
+      databaseUsPerFinding: usPerFinding(
+        Object.values(databaseSecs).reduce((a, b) => a + b, 0),
+        run.counts.fetched,
+      ),
       rssBeforeMb: Math.round(rssBeforeMb),
       peakBeforeMb: Math.round(peakBeforeMb),
       peakRssMb: Math.round(peakRssMb),
@@ -334,9 +320,9 @@ try {
         unchanged: rerun.counts.unchanged,
         secs: +rerunSecs.toFixed(1),
         findingsPerSec: Math.round(rerun.counts.fetched / rerunSecs),
-        cpuUsPerFinding: Math.round((rerunCpu.user + rerunCpu.system) / rerun.counts.fetched),
-        simCpuUsPerFinding: Math.round(((sim.cpuSecs() - again.sim) * 1e6) / rerun.counts.fetched),
-        serverCpuUsPerFinding: rerunServer === null ? null : Math.round((rerunServer * 1e6) / rerun.counts.fetched),
+        cpuUsPerFinding: usPerFinding(rerunCpu.self, rerun.counts.fetched),
+        simCpuUsPerFinding: usPerFinding(rerunCpu.other, rerun.counts.fetched),
+        serverCpuUsPerFinding: usPerFinding(rerunCpu.server, rerun.counts.fetched),
       },
       load: load(),
     }

@@ -25,12 +25,18 @@ if (!Number.isInteger(findings) || findings < 1) throw new Error('the finding co
 
 const fmt = (n: number) => n.toLocaleString('en')
 const TARGET: Record<string, number> = { postgres: 5_000, pglite: 3_000 }
+/** the CPU a finding of each process on the cores, as e2e-worker measured it */
+const cpuOf = (
+  driver: string,
+  x: { cpuUsPerFinding: number; simCpuUsPerFinding: number | null; serverCpuUsPerFinding?: number | null },
+) =>
+  `this process ${fmt(x.cpuUsPerFinding)} µs${driver === 'pglite' ? ' (the database in it)' : ''}, the simulator ${fmt(x.simCpuUsPerFinding ?? Number.NaN)} µs${x.serverCpuUsPerFinding == null ? '' : `, the PostgreSQL server at least ${fmt(x.serverCpuUsPerFinding)} µs`}`
 const results = await runBenchWorkers('bench/e2e-worker.ts', drivers, [String(findings), String(projects)])
 const read = results.find((r) => r.driver === 'read')
 for (const r of results) {
   if (r.driver === 'read') {
     console.log(
-      `read side alone (connector, mapping, preparing; no database): ${fmt(r.fetched)} findings in ${r.secs} s = ${fmt(r.findingsPerSec)} findings/s; CPU a finding: this process ${fmt(r.cpuUsPerFinding)} µs, the simulator ${fmt(r.simCpuUsPerFinding)} µs; load ${r.load}`,
+      `read side alone (connector, mapping, preparing; no database): ${fmt(r.fetched)} findings in ${r.secs} s = ${fmt(r.findingsPerSec)} findings/s; CPU a finding: ${cpuOf(r.driver, r)}; load ${r.load}`,
     )
     continue
   }
@@ -48,7 +54,7 @@ for (const r of results) {
   )
   const all = r.cpuUsPerFinding + r.simCpuUsPerFinding + (r.serverCpuUsPerFinding ?? 0)
   console.log(
-    `    CPU a finding over the sync: this process ${fmt(r.cpuUsPerFinding)} µs${r.driver === 'pglite' ? ' (the database in it)' : ''}, the simulator ${fmt(r.simCpuUsPerFinding)} µs${r.serverCpuUsPerFinding === null ? '' : `, the PostgreSQL server at least ${fmt(r.serverCpuUsPerFinding)} µs`}; ${fmt(all)} µs in all, ${((all * r.findingsPerSec) / 1e6).toFixed(2)} of 2 cores busy on average`,
+    `    CPU a finding over the sync: ${cpuOf(r.driver, r)}; ${fmt(all)} µs in all, ${((all * r.findingsPerSec) / 1e6).toFixed(2)} of 2 cores busy on average`,
   )
   const byTable = Object.entries(r.databaseSecs as Record<string, number>)
     .map(([t, s]) => `${t} ${s.toFixed(2)}`)
@@ -68,7 +74,7 @@ for (const r of results) {
   }
   const q = r.rerun
   console.log(
-    `    the same sync again, unchanged (what runs every six hours): ${q.status}, ${fmt(q.unchanged)} unchanged, ${q.secs} s = ${fmt(q.findingsPerSec)} findings/s; CPU a finding: this process ${fmt(q.cpuUsPerFinding)} µs, the simulator ${fmt(q.simCpuUsPerFinding)} µs${q.serverCpuUsPerFinding === null ? '' : `, the PostgreSQL server at least ${fmt(q.serverCpuUsPerFinding)} µs`}`,
+    `    the same sync again, unchanged (what runs every six hours): ${q.status}, ${fmt(q.unchanged)} unchanged, ${q.secs} s = ${fmt(q.findingsPerSec)} findings/s; CPU a finding: ${cpuOf(r.driver, q)}`,
   )
   const rows = Object.entries(r.stages as Record<string, { ms: number; n: number }>).sort(([a], [b]) =>
     a.localeCompare(b),

@@ -18,8 +18,8 @@ import { occurrencesOf } from '../apps/server/src/sync/prepare.ts'
 import { createTestConnector, type TestDataset, type TestRaw, testMap } from '../apps/server/src/sync/test-connector.ts'
 import { neverAborted, newRun, silentLogger } from '../apps/server/src/sync/test-support.ts'
 import {
+  cpuMeter,
   isLocalServer,
-  localPostgresCpuSecs,
   openBenchDb,
   printProfile,
   profiledDb,
@@ -79,15 +79,11 @@ const serverIsLocal = driver === 'postgres' && isLocalServer(url!)
 const timed = async () => {
   const run = await newRun(db, conn)
   const t0 = performance.now()
-  const cpu0 = process.cpuUsage()
-  const server0 = serverIsLocal ? localPostgresCpuSecs() : null
+  const cpu = cpuMeter({ server: serverIsLocal })
   const out = await executeRun(opts, connector, conn, run, neverAborted)
   const secs = (performance.now() - t0) / 1000
-  const cpu = process.cpuUsage(cpu0)
-  const server1 = serverIsLocal ? localPostgresCpuSecs() : null
   // this process's CPU time (on PGlite the database's too: it runs in the process)
-  const cpuSecs = (cpu.user + cpu.system) / 1e6
-  const serverCpuSecs = server0 !== null && server1 !== null ? server1 - server0 : null
+  const { self: cpuSecs, server: serverCpuSecs } = cpu()
   if (out.status !== 'succeeded') throw new Error(`run ${out.status}: ${JSON.stringify(out.error)}`)
   return { secs, cpuSecs, serverCpuSecs, counts: out.counts }
 }

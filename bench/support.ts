@@ -144,7 +144,7 @@ export const rolledBack = async <T>(db: Db, fn: (tx: Queryable) => Promise<T>): 
 }
 
 /** The CPU seconds (user and system) process `pid` has used so far (Linux: /proc; null elsewhere or once it ended). */
-export function processCpuSecs(pid: number): number | null {
+function processCpuSecs(pid: number): number | null {
   try {
     return cpuOfStat(readFileSync(`/proc/${pid}/stat`, 'utf8'))
   } catch {
@@ -159,6 +159,28 @@ const cpuOfStat = (stat: string) => {
   return (Number(f[11]) + Number(f[12])) / 100
 }
 
+/**
+ * Starts counting the CPU seconds used from now on: this process's (user and system; on PGlite the database's too),
+ * process `pid`'s (another one on this machine, such as the simulator) and, with `server`, every local PostgreSQL
+ * process's (a lower bound: localPostgresCpuSecs). The function returned reads them; a count that cannot be read, or
+ * was not asked for, is null.
+ */
+export const cpuMeter = (o: { pid?: number; server?: boolean } = {}) => {
+  const self = process.cpuUsage()
+  const other = o.pid === undefined ? null : processCpuSecs(o.pid)
+  const server = o.server ? localPostgresCpuSecs() : null
+  return () => {
+    const used = process.cpuUsage(self)
+    const otherNow = other === null ? null : processCpuSecs(o.pid!)
+    const serverNow = server === null ? null : localPostgresCpuSecs()
+    return {
+      self: (used.user + used.system) / 1e6,
+      other: other === null || otherNow === null ? null : otherNow - other,
+      server: server === null || serverNow === null ? null : serverNow - server,
+    }
+  }
+}
+
 /** Whether the PostgreSQL at `url` runs on this machine (the embedded one does), so its CPU can be read from /proc. */
 export const isLocalServer = (url: string) => ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(url).hostname)
 
@@ -167,7 +189,7 @@ export const isLocalServer = (url: string) => ['127.0.0.1', 'localhost', '[::1]'
  * time when it runs here, as the embedded one does. A process that starts and ends between two readings (an
  * autovacuum worker) is not counted, so the difference of two readings is a lower bound.
  */
-export function localPostgresCpuSecs(): number | null {
+function localPostgresCpuSecs(): number | null {
   try {
     let total = 0
     for (const pid of readdirSync('/proc')) {
