@@ -12,7 +12,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { copyText, type Db } from '@vulnsync/db'
+import type { Db } from '@vulnsync/db'
 import { executeRun } from '../apps/server/src/sync/engine.ts'
 import { occurrencesOf } from '../apps/server/src/sync/prepare.ts'
 import { createTestConnector, type TestDataset, type TestRaw, testMap } from '../apps/server/src/sync/test-connector.ts'
@@ -201,7 +201,7 @@ async function floorRate(db: Db, workspaceId: string, connectionId: string) {
       }
     }
     const t0 = performance.now()
-    await db.copyFrom(`COPY bench_floor (${cols}) FROM STDIN`, copyText(rows))
+    await db.copyFrom(`COPY bench_floor (${cols}) FROM STDIN`, rows)
     ms += performance.now() - t0
   }
   const copied = (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM bench_floor')).rows[0]!.n

@@ -249,7 +249,7 @@ try {
       return db.query<T>(sql, params)
     },
     exec: (sql: string) => db.exec(sql),
-    copyFrom: (sql: string, data: string) => db.copyFrom(sql, data),
+    copyFrom: (sql: string, rows: unknown[][]) => db.copyFrom(sql, rows),
   })
   const ctx = { now, dueSoonDays: 7 }
   line(`\nmeasure, window, filter: median / p95 of ${runs} runs (ms)`)

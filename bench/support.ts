@@ -111,7 +111,7 @@ export function profiledDb(inner: Db, into: Map<string, { n: number; ms: number 
       return timed(label, () => q.query(sql, params))
     },
     exec: (sql) => timed(labelOf(sql), () => q.exec(sql)),
-    copyFrom: (sql, data) => timed(labelOf(sql), () => q.copyFrom(sql, data)),
+    copyFrom: (sql, rows) => timed(labelOf(sql), () => q.copyFrom(sql, rows)),
   })
   return {
     ...inner,

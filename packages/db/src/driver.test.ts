@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { afterAll, describe, expect, it } from 'vitest'
-import { copyText, createPgliteDb, type Db, transactionRetried } from './driver.ts'
+import { copyChunks, createPgliteDb, type Db, transactionRetried } from './driver.ts'
 import { createTestDb, DRIVERS } from './testing.ts'
 
 describe.each(DRIVERS)('COPY on %s', (driver) => {
@@ -19,9 +19,9 @@ describe.each(DRIVERS)('COPY on %s', (driver) => {
       ['tab\there, new\nline, back\\slash', { x: ['a\tb'], y: null }, 1, new Date('2026-01-02T03:04:05Z')],
       [null, null, null, null],
     ]
-    expect(await db.copyFrom('COPY copy_t (a, b, c, d) FROM STDIN', copyText(rows))).toBe(2)
+    expect(await db.copyFrom('COPY copy_t (a, b, c, d) FROM STDIN', rows)).toBe(2)
     await db.transaction(async (tx) => {
-      expect(await tx.copyFrom('COPY copy_t (a, b, c, d) FROM STDIN', copyText([['in tx', [], 2, null]]))).toBe(1)
+      expect(await tx.copyFrom('COPY copy_t (a, b, c, d) FROM STDIN', [['in tx', [], 2, null]])).toBe(1)
     })
     const { rows: back } = await db.query<{ a: string | null; b: unknown; c: number | null; d: Date | null }>(
       'SELECT a, b, c, d FROM copy_t ORDER BY c NULLS LAST',
@@ -36,6 +36,33 @@ describe.each(DRIVERS)('COPY on %s', (driver) => {
       { a: 'in tx', b: [], c: 2, d: null },
       { a: null, b: null, c: null, d: null },
     ])
+  })
+
+  it('copies megabytes of rows sent in many chunks, characters of any width intact across their edges', async () => {
+    await db.exec('CREATE TEMP TABLE copy_big (n int, t text, j json)')
+    // 3,000 rows of about 1 KB, some of whose characters take two, three or four bytes
+    const text = (n: number) => `${'é€😀\t'.repeat(n % 5)}${'x'.repeat(900 + (n % 97))}\n${n}`
+    const rows = Array.from({ length: 3_000 }, (_, n) => [n, text(n), { n, t: text(n) }])
+    expect([...copyChunks(rows)].length).toBeGreaterThan(50)
+    expect(await db.copyFrom('COPY copy_big (n, t, j) FROM STDIN', rows)).toBe(3_000)
+    const { rows: back } = await db.query<{ n: number; t: string; j: { n: number; t: string } }>(
+      'SELECT n, t, j FROM copy_big ORDER BY n',
+    )
+    expect(back).toEqual(rows.map(([n, t, j]) => ({ n, t, j })))
+  })
+
+  it('fails a COPY whose rows cannot be written, and the connection stays usable, in a transaction and out', async () => {
+    await db.exec('CREATE TEMP TABLE copy_bad (n int, j json)')
+    const cyclic: Record<string, unknown> = {}
+    cyclic.self = cyclic
+    // the bad row comes after enough good ones that some were sent already
+    const rows = [...Array.from({ length: 500 }, (_, n) => [n, { pad: 'x'.repeat(200) }]), [500, cyclic]]
+    await expect(db.copyFrom('COPY copy_bad (n, j) FROM STDIN', rows)).rejects.toThrow(/circular/i)
+    await expect(db.transaction((tx) => tx.copyFrom('COPY copy_bad (n, j) FROM STDIN', rows))).rejects.toThrow(
+      /circular/i,
+    )
+    expect((await db.query<{ n: number }>('SELECT count(*)::int AS n FROM copy_bad')).rows).toEqual([{ n: 0 }])
+    expect(await db.copyFrom('COPY copy_bad (n, j) FROM STDIN', rows.slice(0, 500))).toBe(500)
   })
 })
 

@@ -20,7 +20,7 @@ import {
   type VendorFactor,
 } from '@vulnsync/core'
 import { anyLiveDecisionFor, flagDecisionsForReview, reconcileDecisions } from './decision-store.ts'
-import { copyText, type Db, type Queryable, transactionRetried } from './driver.ts'
+import { type Db, type Queryable, transactionRetried } from './driver.ts'
 import { lookupFeeds } from './feed-store.ts'
 import {
   ctxKey,
@@ -137,7 +137,7 @@ const stageRows = async (tx: Queryable, table: keyof typeof STAGING, rows: unkno
     `DO $$ BEGIN IF to_regclass('pg_temp.${table}') IS NULL THEN
        CREATE TEMPORARY TABLE ${table} (${STAGING[table]}) ON COMMIT DELETE ROWS; END IF; END $$`,
   )
-  await tx.copyFrom(`COPY ${table} FROM STDIN`, copyText(rows))
+  await tx.copyFrom(`COPY ${table} FROM STDIN`, rows)
 }
 
 /** Loads the workspace's live repositories and manual mappings into the one matcher (packages/core). */
