@@ -12,7 +12,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { Db } from '@vulnsync/db'
+import { asJson, type Db } from '@vulnsync/db'
 import { executeRun } from '../apps/server/src/sync/engine.ts'
 import { occurrencesOf } from '../apps/server/src/sync/prepare.ts'
 import { createTestConnector, type TestDataset, type TestRaw, testMap } from '../apps/server/src/sync/test-connector.ts'
@@ -151,6 +151,8 @@ async function floorRate(db: Db, workspaceId: string, connectionId: string) {
       const prepared = occurrencesOf(testMap(raw) as any[], raw, undefined, (err) => {
         throw err
       })
+      // and the record's JSON text, which a first import writes (an unchanged re-run does not make it)
+      asJson(raw)
       prepareMs += performance.now() - tp
       for (const o of prepared) {
         rows.push([

@@ -84,8 +84,11 @@ export interface OccurrenceInput {
   link: string | null
   /** what the scanner says about owners */
   ownership?: unknown
-  /** the vendor's record as JSON text (null: none); the occurrences of one record carry the same */
-  raw_json: string | null
+  /**
+   * the vendor's record (null or undefined: none); the occurrences of one record carry the same. It becomes JSON text
+   * only when an occurrence of it is written (once per record and batch): unchanged occurrences never need it
+   */
+  raw: unknown
   content_hash: string
 }
 
@@ -108,7 +111,7 @@ interface Existing {
   issue_id: number | null
 }
 
-/** a value for a json or jsonb column (a staging table's, or a vendor record's `raw_json`): its JSON text, or NULL */
+/** a value for a json or jsonb column (a staging table's, or a vendor record's `raw`): its JSON text, or NULL */
 export const asJson = (v: unknown): string | null => (v === null || v === undefined ? null : JSON.stringify(v))
 
 /**
@@ -440,9 +443,13 @@ export const writeOccurrenceBatch = async (
 
     // the raw record once per source record (a record with several CVEs is several occurrences), by COPY: a vendor's
     // records are kilobytes each, and json_to_recordset over a batch of them took six times as long
-    const raws = new Map<string, string | null>()
-    for (const w of write) raws.set(w.row.source_key, w.row.raw_json)
-    await stageRows(tx, 'ingest_sources', [...raws])
+    const raws = new Map<string, unknown>()
+    for (const w of write) raws.set(w.row.source_key, w.row.raw)
+    await stageRows(
+      tx,
+      'ingest_sources',
+      Array.from(raws, ([key, raw]) => [key, asJson(raw)]),
+    )
     await tx.query(
       `INSERT INTO source_records (connection_id, source_key, raw, updated_at)
        SELECT $1, x.source_key, x.raw, $2 FROM ingest_sources x

@@ -465,6 +465,56 @@ describe.each(DRIVERS)('ingest engine on %s', (driver) => {
     expect(raw.rows[0]!.raw.id).toBe('multi')
   })
 
+  it('turns a record into JSON text only when one of its occurrences is written, once for all of them', async () => {
+    const { ws } = await setup()
+    const conn = await seedConnection(db, ws)
+    // each record counts how often it is serialised (JSON.stringify calls toJSON)
+    const serialised = new Map<string, number>()
+    const counted = (r: TestRaw): TestRaw =>
+      Object.defineProperty({ ...r }, 'toJSON', {
+        enumerable: false,
+        value: () => {
+          serialised.set(r.id, (serialised.get(r.id) ?? 0) + 1)
+          return r
+        },
+      })
+    const records = [
+      rec(1, { ids: ['CVE-2024-0201', 'CVE-2024-0202', 'CVE-2024-0203'] }),
+      ...Array.from({ length: 59 }, (_, i) => rec(i + 2)),
+    ]
+    const sync = async (rows: TestRaw[]) =>
+      executeRun(
+        opts,
+        createTestConnector(() => arrayDataset(rows.map(counted))),
+        conn,
+        await newRun(db, conn),
+        neverAborted,
+      )
+    const stored = () =>
+      db
+        .query<{ source_key: string; raw: TestRaw }>(
+          `SELECT source_key, raw FROM source_records WHERE connection_id = $1 ORDER BY source_key`,
+          [conn.id],
+        )
+        .then((r) => new Map(r.rows.map((x) => [x.source_key, x.raw])))
+
+    expect((await sync(records)).counts).toMatchObject({ fetched: 60, created: 62 })
+    expect([...serialised.values()]).toEqual(Array(60).fill(1))
+    expect((await stored()).get('f-1')).toEqual(records[0])
+
+    serialised.clear()
+    expect((await sync(records)).counts).toMatchObject({ fetched: 60, unchanged: 62, updated: 0 })
+    expect(serialised.size).toBe(0)
+
+    // one record changed: only it is serialised again, and its new text replaces the old
+    const changed = records.map((r) => (r.id === 'f-7' ? { ...r, severity: 'critical' } : r))
+    expect((await sync(changed)).counts).toMatchObject({ unchanged: 61, updated: 1 })
+    expect([...serialised]).toEqual([['f-7', 1]])
+    const after = await stored()
+    expect(after.get('f-7')).toEqual(changed[6])
+    expect(after.get('f-1')).toEqual(records[0])
+  })
+
   it('writes a new occurrence as a changed one is written: its detection time, its text and JSON exactly', async () => {
     const { ws } = await setup()
     const conn = await seedConnection(db, ws)

@@ -1,6 +1,6 @@
 import { hash } from 'node:crypto'
 import { type MappedFinding, matchKeys, normaliseRepoPath, packageKey, parsePurl } from '@vulnsync/core'
-import { asJson, type OccurrenceInput } from '@vulnsync/db'
+import type { OccurrenceInput } from '@vulnsync/db'
 
 /** What decides whether an occurrence changed: everything but the raw record and the times vulnsync saw it. */
 const contentOf = (f: MappedFinding) => [
@@ -29,10 +29,10 @@ const contentOf = (f: MappedFinding) => [
 export class InvalidFindingError extends Error {}
 
 /**
- * A mapped finding → the row the ingest store writes (pure). `raw` is its record's JSON text (see occurrencesOf).
- * Throws InvalidFindingError for unusable findings.
+ * A mapped finding → the row the ingest store writes (pure). `raw` is the vendor's record it came from (see
+ * occurrencesOf). Throws InvalidFindingError for unusable findings.
  */
-export const toOccurrenceInput = (f: MappedFinding, raw: string | null, scope: string | undefined): OccurrenceInput => {
+export const toOccurrenceInput = (f: MappedFinding, raw: unknown, scope: string | undefined): OccurrenceInput => {
   let pkgKey: string
   try {
     pkgKey = packageKey(f.package.purl)
@@ -78,16 +78,18 @@ export const toOccurrenceInput = (f: MappedFinding, raw: string | null, scope: s
     title: f.title ?? null,
     link: f.link ?? null,
     ownership: f.ownership ?? null,
-    raw_json: raw,
+    raw,
     // one-shot hash: no Hash object per row (half the time of createHash on rows this size)
     content_hash: hash('sha1', JSON.stringify(contentOf(f)), 'base64'),
   }
 }
 
 /**
- * A record's mapped findings → their rows (pure), with the record's JSON text, which source_records keeps, made once
- * for all of them (a record with several CVEs is several occurrences sharing it). A finding that cannot be used goes
- * to `unusable` and is left out; any other error is thrown. The engine's read and the benchmarks prepare records here.
+ * A record's mapped findings → their rows (pure), each carrying the record itself, which source_records keeps (a
+ * record with several CVEs is several occurrences sharing it). The ingest store turns it into JSON text only for the
+ * occurrences it writes: an unchanged re-run, the everyday sync, never needs the text. A finding that cannot be used
+ * goes to `unusable` and is left out; any other error is thrown. The engine's read and the benchmarks prepare records
+ * here.
  */
 export const occurrencesOf = (
   findings: MappedFinding[],
@@ -95,11 +97,10 @@ export const occurrencesOf = (
   scope: string | undefined,
   unusable: (err: InvalidFindingError) => void,
 ): OccurrenceInput[] => {
-  const raw = findings.length > 0 ? asJson(record) : null
   const rows: OccurrenceInput[] = []
   for (const f of findings) {
     try {
-      rows.push(toOccurrenceInput(f, raw, scope))
+      rows.push(toOccurrenceInput(f, record, scope))
     } catch (err) {
       if (!(err instanceof InvalidFindingError)) throw err
       unusable(err)
