@@ -176,7 +176,16 @@ export const cpuMeter = (o: { pid?: number; server?: boolean } = {}) => {
     return {
       self: (used.user + used.system) / 1e6,
       other: other === null || otherNow === null ? null : otherNow - other,
-      server: server === null || serverNow === null ? null : serverNow - server,
+      // by process: one that ended meanwhile (a backend whose connection closed) drops out of the reading, and must
+      // not take its earlier time off the total; one that started meanwhile counts whole
+      server:
+        server === null || serverNow === null
+          ? null
+          : [...serverNow].reduce((sum, [pid, secs]) => {
+              const before = server.get(pid) ?? 0
+              // less than before: the pid was taken by a new process, whose time is all within the window
+              return sum + (secs >= before ? secs - before : secs)
+            }, 0),
     }
   }
 }
@@ -185,13 +194,14 @@ export const cpuMeter = (o: { pid?: number; server?: boolean } = {}) => {
 export const isLocalServer = (url: string) => ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(url).hostname)
 
 /**
- * The CPU seconds every PostgreSQL process on this machine has used so far (Linux: /proc; null elsewhere): the server's
- * time when it runs here, as the embedded one does. A process that starts and ends between two readings (an
- * autovacuum worker) is not counted, so the difference of two readings is a lower bound.
+ * The CPU seconds each PostgreSQL process on this machine has used so far, by pid (Linux: /proc; null elsewhere): the
+ * server's time when it runs here, as the embedded one does. A process that ends before the next reading (an
+ * autovacuum worker, a closed connection's backend) is not counted then, so the difference of two readings is a
+ * lower bound.
  */
-function localPostgresCpuSecs(): number | null {
+function localPostgresCpuSecs(): Map<string, number> | null {
   try {
-    let total = 0
+    const secs = new Map<string, number>()
     for (const pid of readdirSync('/proc')) {
       if (!/^\d+$/.test(pid)) continue
       let stat: string
@@ -201,9 +211,9 @@ function localPostgresCpuSecs(): number | null {
         continue // ended meanwhile
       }
       if (!stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).startsWith('postgres')) continue
-      total += cpuOfStat(stat)
+      secs.set(pid, cpuOfStat(stat))
     }
-    return total
+    return secs
   } catch {
     return null
   }
