@@ -243,21 +243,24 @@ export const backfillSnapshots = async (
 
 /**
  * Rebuilds what a connection covers (`issue_coverage`: the targets and ecosystems it reports anything on, which
- * scanner overlap reads), or every connection's of the workspace, and fills in each new source row's own first
- * detection (`issue_sources.detected_at`: the earliest detection of the connection's occurrences of the issue; the
- * ingest writes source rows without it). Called at the end of each sync of the connection; set-based, one pass over
- * that connection's issue sources.
+ * scanner overlap reads), or every connection's of the workspace, and fills in the own first detection of every
+ * source row of the workspace without one (`issue_sources.detected_at`: the earliest detection of the row's
+ * connection's occurrences of the issue). The ingest writes source rows without it, and a recompute of an issue writes
+ * the rows of all its sources again, so a sync of one connection empties other connections' rows too: each sync's
+ * end fills them all, from the occurrences, rather than leaving them until each connection's own next sync. Called
+ * at the end of each sync of the connection; set-based, one pass over the workspace's issue sources.
  */
 export const refreshCoverage = (db: Db, workspaceId: string, connectionId?: string): Promise<number> =>
   db.transaction(async (tx) => {
     const which = connectionId ? 'AND s.connection_id = $2' : ''
     const params = connectionId ? [workspaceId, connectionId] : [workspaceId]
-    // the source rows still without one, then their occurrences, in one join the planner can hash (a first import
-    // leaves every row of the connection to do); the days of their issues' scanner overlap change: the issue's
-    // detection now, and the one before (the earliest of its other sources; the statement sees the rows as they were)
+    // the source rows still without one, of any connection, then their occurrences, in one join the planner can hash
+    // (a first import leaves every row of the connection to do); the days of their issues' scanner overlap change:
+    // the issue's detection now, and the one before (the earliest of its other sources; the statement sees the rows
+    // as they were)
     await tx.query(
       `WITH todo AS (SELECT s.issue_id, s.connection_id FROM issue_sources s JOIN issues i ON i.id = s.issue_id
-                      WHERE i.workspace_id = $1 AND s.detected_at IS NULL ${which}),
+                      WHERE i.workspace_id = $1 AND s.detected_at IS NULL),
        filled AS (
          UPDATE issue_sources s SET detected_at = x.at
            FROM (SELECT o.issue_id, o.connection_id, min(o.detected_at) AS at
@@ -272,7 +275,7 @@ export const refreshCoverage = (db: Db, workspaceId: string, connectionId?: stri
          SELECT ${DAY_SQL('min(s.detected_at)')} FROM touched t JOIN issue_sources s ON s.issue_id = t.issue_id
           GROUP BY t.issue_id) y
         WHERE d IS NOT NULL`,
-      params,
+      [workspaceId],
     )
     // what the connection covers, changed where it differs; the days of the issues on the targets whose coverage
     // changed are counted again (what two scanners could both see there changed)

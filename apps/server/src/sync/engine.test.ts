@@ -1,5 +1,5 @@
 import { UpstreamError } from '@vulnsync/core'
-import { type Db, getRun, rematchUnmatched } from '@vulnsync/db'
+import { type Db, getRun, refreshCoverage, rematchUnmatched } from '@vulnsync/db'
 import { createTestDb, DRIVERS } from '@vulnsync/db/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type ConnectionForRun, type EngineOptions, executeRun, ShutdownError } from './engine.ts'
@@ -463,6 +463,47 @@ describe.each(DRIVERS)('ingest engine on %s', (driver) => {
     const raw = await db.query<{ raw: TestRaw }>(`SELECT raw FROM source_records WHERE connection_id = $1`, [conn.id])
     expect(raw.rows).toHaveLength(1)
     expect(raw.rows[0]!.raw.id).toBe('multi')
+  })
+
+  it("keeps another scanner's first detection of an issue when one scanner's sync rewrites the issue", async () => {
+    const { ws } = await setup()
+    const [a, b] = [await seedConnection(db, ws), await seedConnection(db, ws)]
+    const sync = async (conn: ConnectionForRun, rows: TestRaw[]) => {
+      await executeRun(
+        opts,
+        createTestConnector(() => arrayDataset(rows)),
+        conn,
+        await newRun(db, conn),
+        neverAborted,
+      )
+      // what the end of every sync does (snapshotAfterSync)
+      await refreshCoverage(db, ws, conn.id)
+    }
+    const detections = () =>
+      db
+        .query<{ connection_id: string; detected_at: Date | null }>(
+          `SELECT s.connection_id, s.detected_at FROM issue_sources s JOIN issues i ON i.id = s.issue_id
+            WHERE i.workspace_id = $1 ORDER BY s.connection_id`,
+          [ws],
+        )
+        .then((r) => new Map(r.rows.map((x) => [x.connection_id, x.detected_at?.toISOString() ?? null])))
+    // both report the same finding, detected on different days: one issue with two sources
+    await sync(a, [rec(1, { detectedAt: '2024-03-01T00:00:00.000Z' })])
+    await sync(b, [rec(1, { detectedAt: '2024-03-05T00:00:00.000Z' })])
+    expect(await detections()).toEqual(
+      new Map([
+        [a.id, '2024-03-01T00:00:00.000Z'],
+        [b.id, '2024-03-05T00:00:00.000Z'],
+      ]),
+    )
+    // a's finding changes: its sync recomputes the issue, which writes both source rows again
+    await sync(a, [rec(1, { detectedAt: '2024-03-01T00:00:00.000Z', severity: 'low' })])
+    expect(await detections()).toEqual(
+      new Map([
+        [a.id, '2024-03-01T00:00:00.000Z'],
+        [b.id, '2024-03-05T00:00:00.000Z'],
+      ]),
+    )
   })
 
   it('turns a record into JSON text only when one of its occurrences is written, once for all of them', async () => {
