@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startEndorSimulator } from '@vulnsync/simulators/endor/index.ts'
 import { afterAll, describe, expect, it } from 'vitest'
-import { startTestApp, type TestApp } from './testing.ts'
+import { poll, startTestApp, type TestApp } from './testing.ts'
 
 /**
  * kill -9 in the middle of a sync, with real `vulnsync` OS processes: the next process to start proves the dead
@@ -48,16 +48,6 @@ const killHard = async (p: Proc) => {
   const gone = new Promise((r) => p.child.once('exit', r))
   p.child.kill('SIGKILL')
   await gone
-}
-
-const poll = async <T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number): Promise<T> => {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const v = await fn()
-    if (v !== undefined) return v
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 100))
-  }
 }
 
 // a sync that takes several seconds: 80 Endor pages of 100 findings, 250 ms each. The engine writes a batch once half

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http'
 import { join } from 'node:path'
 import { startEndorSimulator } from '@vulnsync/simulators/endor/index.ts'
 import { describe, expect, it } from 'vitest'
-import { startTestApp } from './testing.ts'
+import { poll, startTestApp } from './testing.ts'
 
 /**
  * Two real `vulnsync worker` OS processes on one PostgreSQL (the API in a third process, with no workers), eight
@@ -77,16 +77,6 @@ const startProxy = async (target: string) => {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
   const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`
   return { url, seen, close: () => new Promise<void>((r) => server.close(() => r())) }
-}
-
-const poll = async <T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number): Promise<T> => {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const v = await fn()
-    if (v !== undefined) return v
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 100))
-  }
 }
 
 describe('two real worker processes on one PostgreSQL', () => {

@@ -4,7 +4,7 @@ import { DRIVERS } from '@vulnsync/db/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { arrayDataset, createTestConnector, type TestRaw } from '../sync/test-connector.ts'
 import { seedRepositories } from '../sync/test-support.ts'
-import { startTestApp, type TestApp } from '../testing.ts'
+import { poll, startTestApp, type TestApp } from '../testing.ts'
 import { retryDelayMs } from './deliver.ts'
 import { runOutbound } from './job.ts'
 import { verifySignature } from './signature.ts'
@@ -261,11 +261,14 @@ describe.each(DRIVERS)('webhooks and Slack on %s', (driver) => {
     // the day counts from the delivery's creation: the outbox takes an event once every transaction older than the
     // one that wrote it has ended, and on a loaded machine a background one can still be open, so wait for the
     // delivery in real time before the clock runs (CI failed once: it appeared two steps late, still pending at the end)
-    for (let i = 0; i < 100; i++) {
-      await runOutbound(t.rt)
-      if ((await deliveries()).body.items.length > 0) break
-      await new Promise((r) => setTimeout(r, 100))
-    }
+    await poll(
+      "the dead webhook's delivery",
+      async () => {
+        await runOutbound(t.rt)
+        return (await deliveries()).body.items.length > 0 ? true : undefined
+      },
+      10_000,
+    )
     for (let h = 0; h <= 26; h += 2) {
       skipped += 2 * HOUR
       await runOutbound(t.rt)
