@@ -45,6 +45,16 @@ describe.each(DRIVERS)('ingest engine on %s', (driver) => {
     return { ws, repos: rows }
   }
 
+  /** one sync of `rows` through the test connector, in a new run */
+  const syncRows = async (conn: ConnectionForRun, rows: TestRaw[]) =>
+    executeRun(
+      opts,
+      createTestConnector(() => arrayDataset(rows)),
+      conn,
+      await newRun(db, conn),
+      neverAborted,
+    )
+
   it('imports every CVE-bearing record, counts the rest by reason, and keeps the vendor detection time', async () => {
     const { ws } = await setup()
     const rows = [
@@ -229,13 +239,7 @@ describe.each(DRIVERS)('ingest engine on %s', (driver) => {
     const { ws } = await setup()
     const conn = await seedConnection(db, ws)
     const rows = Array.from({ length: 100 }, (_, i) => rec(i))
-    await executeRun(
-      opts,
-      createTestConnector(() => arrayDataset(rows)),
-      conn,
-      await newRun(db, conn),
-      neverAborted,
-    )
+    await syncRows(conn, rows)
     const err = new UpstreamError({ kind: 'auth', host: 'scanner.test', status: 401, message: 'token revoked' })
     const failing = createTestConnector(() => arrayDataset(rows), { failAfter: { records: 30, error: err } })
     const runId = await newRun(db, conn)
@@ -314,13 +318,7 @@ describe.each(DRIVERS)('ingest engine on %s', (driver) => {
       rec(2, { repo: 'https://github.com/acme/payments.git' }),
       rec(3, { repo: 'git@github.com:acme/payments.git' }),
     ]
-    const out = await executeRun(
-      opts,
-      createTestConnector(() => arrayDataset(rows)),
-      conn,
-      await newRun(db, conn),
-      neverAborted,
-    )
+    const out = await syncRows(conn, rows)
     expect(out.counts.unmatched).toBe(2)
     expect(await issues(db, ws)).toHaveLength(1)
     await seedRepositories(db, ws, [{ fullName: 'acme/payments', externalId: `${ws}-pay` }])
@@ -446,13 +444,7 @@ describe.each(DRIVERS)('ingest engine on %s', (driver) => {
     const rows = [
       rec(1, { id: 'multi', ids: ['CVE-2024-0001', 'CVE-2024-0002', 'CVE-2024-0003', 'GHSA-abcd-efgh-ijkl'] }),
     ]
-    const out = await executeRun(
-      opts,
-      createTestConnector(() => arrayDataset(rows)),
-      conn,
-      await newRun(db, conn),
-      neverAborted,
-    )
+    const out = await syncRows(conn, rows)
     expect(out.counts).toMatchObject({ fetched: 1, created: 3 })
     const occ = await db.query<{ cve: string; aliases: string[] }>(
       `SELECT cve, aliases FROM occurrences WHERE connection_id = $1 ORDER BY cve`,
@@ -469,13 +461,7 @@ describe.each(DRIVERS)('ingest engine on %s', (driver) => {
     const { ws } = await setup()
     const [a, b] = [await seedConnection(db, ws), await seedConnection(db, ws)]
     const sync = async (conn: ConnectionForRun, rows: TestRaw[]) => {
-      await executeRun(
-        opts,
-        createTestConnector(() => arrayDataset(rows)),
-        conn,
-        await newRun(db, conn),
-        neverAborted,
-      )
+      await syncRows(conn, rows)
       // what the end of every sync does (snapshotAfterSync)
       await refreshCoverage(db, ws, conn.id)
     }
@@ -523,14 +509,7 @@ describe.each(DRIVERS)('ingest engine on %s', (driver) => {
       rec(1, { ids: ['CVE-2024-0201', 'CVE-2024-0202', 'CVE-2024-0203'] }),
       ...Array.from({ length: 59 }, (_, i) => rec(i + 2)),
     ]
-    const sync = async (rows: TestRaw[]) =>
-      executeRun(
-        opts,
-        createTestConnector(() => arrayDataset(rows.map(counted))),
-        conn,
-        await newRun(db, conn),
-        neverAborted,
-      )
+    const sync = (rows: TestRaw[]) => syncRows(conn, rows.map(counted))
     const stored = () =>
       db
         .query<{ source_key: string; raw: TestRaw }>(
@@ -650,13 +629,7 @@ describe.each(DRIVERS)('ingest engine on %s', (driver) => {
       rec(1, { severity: 'critical', reachable: 'unreachable', epss: 0.001 }),
       rec(2, { severity: 'medium', kev: true }),
     ]
-    await executeRun(
-      opts,
-      createTestConnector(() => arrayDataset(rows)),
-      conn,
-      await newRun(db, conn),
-      neverAborted,
-    )
+    await syncRows(conn, rows)
     const all = await issues(db, ws)
     const a = all.find((i: any) => i.cve === 'CVE-2024-10001')
     expect(a.priority).toBe('high')
