@@ -249,7 +249,7 @@ try {
       return db.query<T>(sql, params)
     },
     exec: (sql: string) => db.exec(sql),
-    copyFrom: (sql: string, rows: unknown[][]) => db.copyFrom(sql, rows),
+    copyFrom: (sql: string, rows: Iterable<unknown[]>) => db.copyFrom(sql, rows),
   })
   const ctx = { now, dueSoonDays: 7 }
   line(`\nmeasure, window, filter: median / p95 of ${runs} runs (ms)`)

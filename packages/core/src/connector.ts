@@ -137,8 +137,25 @@ export interface ConnectorContext<Config, Secrets> {
   progress: (p: ProgressUpdate) => void
 }
 
+/**
+ * A record's JSON text, kept as it came (a vendor's own bytes, or a document a connector put together from them):
+ * what `source_records` stores for it, without making the text again from the parsed record. `JSON.stringify` of it
+ * gives the same document, so code that does not know it still writes the right thing.
+ */
+export class RawJson {
+  constructor(readonly text: string) {}
+  toJSON(): unknown {
+    return JSON.parse(this.text)
+  }
+}
+
 export type ReadEvent<Raw, Cursor> =
-  | { type: 'record'; raw: Raw; scope?: string }
+  /**
+   * `text`: the JSON of `raw` when the connector has it already (a list page split into its records' texts,
+   * connectors/kit/json-list.ts); stored instead of `JSON.stringify(raw)`, and lets the parsed record be dropped once
+   * mapped
+   */
+  | { type: 'record'; raw: Raw; scope?: string; text?: string }
   /** the engine stores the cursor only after every record before it is committed */
   | { type: 'checkpoint'; cursor: Cursor }
   /** read-time skips (e.g. an artifact Xray has not indexed yet); counted under reason */

@@ -51,6 +51,25 @@ describe.each(DRIVERS)('COPY on %s', (driver) => {
     expect(back).toEqual(rows.map(([n, t, j]) => ({ n, t, j })))
   })
 
+  it('copies rows a generator makes as the COPY reads them, each made once', async () => {
+    await db.exec('CREATE TEMP TABLE copy_gen (n int, t text)')
+    let made = 0
+    function* rows() {
+      for (let n = 0; n < 2_000; n++) {
+        made++
+        yield [n, `row ${n} ${'y'.repeat(100)}`]
+      }
+    }
+    const gen = rows()
+    expect(made).toBe(0)
+    expect(await db.copyFrom('COPY copy_gen (n, t) FROM STDIN', gen)).toBe(2_000)
+    expect(made).toBe(2_000)
+    const { rows: back } = await db.query<{ c: number; s: number }>(
+      'SELECT count(*)::int AS c, sum(n)::int AS s FROM copy_gen',
+    )
+    expect(back).toEqual([{ c: 2_000, s: (1_999 * 2_000) / 2 }])
+  })
+
   it('fails a COPY whose rows cannot be written, and the connection stays usable, in a transaction and out', async () => {
     await db.exec('CREATE TEMP TABLE copy_bad (n int, j json)')
     const cyclic: Record<string, unknown> = {}

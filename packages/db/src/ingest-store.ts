@@ -7,6 +7,7 @@ import {
   feedKeys,
   type IssueStatus,
   type KevValue,
+  RawJson,
   type RepoMatcher,
   renderEpssMarks,
   type ScannerOwnership,
@@ -112,7 +113,8 @@ interface Existing {
 }
 
 /** a value for a json or jsonb column (a staging table's, or a vendor record's `raw`): its JSON text, or NULL */
-export const asJson = (v: unknown): string | null => (v === null || v === undefined ? null : JSON.stringify(v))
+export const asJson = (v: unknown): string | null =>
+  v === null || v === undefined ? null : v instanceof RawJson ? v.text : JSON.stringify(v)
 
 /**
  * The temporary tables a batch's new issues and occurrences are copied into (COPY: nothing for the database to parse
@@ -134,13 +136,28 @@ const STAGING = {
   ingest_sources: 'source_key text, raw json',
 }
 
-/** Copies rows (in the column order of STAGING[table]) into that staging table, creating it in this session first. */
-const stageRows = async (tx: Queryable, table: keyof typeof STAGING, rows: unknown[][]) => {
+/**
+ * Copies a row per item (`row` makes it, in the column order of STAGING[table]) into that staging table, creating it
+ * in this session first. Each row is made as the COPY reads it and is garbage right after: rows made for a whole
+ * batch first lived through the COPY, and the young generation's collections copied them into the old one
+ * (ADR 0014, "records as text").
+ */
+const stageRows = async <T>(
+  tx: Queryable,
+  table: keyof typeof STAGING,
+  items: Iterable<T>,
+  row: (item: T, i: number) => unknown[],
+) => {
   await tx.exec(
     `DO $$ BEGIN IF to_regclass('pg_temp.${table}') IS NULL THEN
        CREATE TEMPORARY TABLE ${table} (${STAGING[table]}) ON COMMIT DELETE ROWS; END IF; END $$`,
   )
-  await tx.copyFrom(`COPY ${table} FROM STDIN`, rows)
+  await tx.copyFrom(`COPY ${table} FROM STDIN`, rowsOf(items, row))
+}
+
+function* rowsOf<T>(items: Iterable<T>, row: (item: T, i: number) => unknown[]): Generator<unknown[]> {
+  let i = 0
+  for (const item of items) yield row(item, i++)
 }
 
 /** Loads the workspace's live repositories and manual mappings into the one matcher (packages/core). */
@@ -358,36 +375,32 @@ export const writeOccurrenceBatch = async (
         now,
         matcher: args.matcher,
       })
-      await stageRows(
-        tx,
-        'ingest_issues',
-        candidates.map((c, i) => [
-          c.target_key,
-          c.package_key,
-          c.cve,
-          c.repository_id,
-          c.target_kind,
-          c.target_name,
-          c.package_name,
-          c.ecosystem,
-          asJson(c.aliases),
-          asJson(c.versions),
-          asJson(c.fixed_versions),
-          c.severity,
-          c.severity_rank,
-          c.priority,
-          c.priority_rank,
-          asJson(c.factors),
-          c.explanation,
-          c.detected_at,
-          c.sla_due_at,
-          asJson(c.target_versions),
-          asJson(c.kev),
-          contexts[i]?.id ?? null,
-          contexts[i]?.team_id ?? null,
-          contexts[i]?.application_id ?? null,
-        ]),
-      )
+      await stageRows(tx, 'ingest_issues', candidates, (c, i) => [
+        c.target_key,
+        c.package_key,
+        c.cve,
+        c.repository_id,
+        c.target_kind,
+        c.target_name,
+        c.package_name,
+        c.ecosystem,
+        asJson(c.aliases),
+        asJson(c.versions),
+        asJson(c.fixed_versions),
+        c.severity,
+        c.severity_rank,
+        c.priority,
+        c.priority_rank,
+        asJson(c.factors),
+        c.explanation,
+        c.detected_at,
+        c.sla_due_at,
+        asJson(c.target_versions),
+        asJson(c.kev),
+        contexts[i]?.id ?? null,
+        contexts[i]?.team_id ?? null,
+        contexts[i]?.application_id ?? null,
+      ])
       // the GIN indexes (issues_aliases, and the search terms' trigrams that the insert's trigger adds to: migration
       // 0015) take new entries in their pending list and merge it into the index when it is full, collecting its
       // entries in work_mem: with 4MB (the default) the merge runs in several rounds
@@ -445,59 +458,51 @@ export const writeOccurrenceBatch = async (
     // records are kilobytes each, and json_to_recordset over a batch of them took six times as long
     const raws = new Map<string, unknown>()
     for (const w of write) raws.set(w.row.source_key, w.row.raw)
-    await stageRows(
-      tx,
-      'ingest_sources',
-      Array.from(raws, ([key, raw]) => [key, asJson(raw)]),
-    )
+    await stageRows(tx, 'ingest_sources', raws, ([key, raw]) => [key, asJson(raw)])
     await tx.query(
       `INSERT INTO source_records (connection_id, source_key, raw, updated_at)
        SELECT $1, x.source_key, x.raw, $2 FROM ingest_sources x
        ON CONFLICT (connection_id, source_key) DO UPDATE SET raw = excluded.raw, updated_at = excluded.updated_at`,
       [connectionId, now],
     )
-    await stageRows(
-      tx,
-      'ingest_occurrences',
-      write.map(({ row: r, repositoryId, issueKey: key }) => [
-        r.source_key,
-        r.cve,
-        asJson(r.aliases),
-        r.package_purl,
-        r.package_key,
-        r.package_name,
-        r.ecosystem,
-        r.package_version,
-        asJson(r.target),
-        r.target_kind,
-        r.target_name,
-        r.target_version,
-        r.match_key,
-        r.match_display,
-        r.ext_provider,
-        r.ext_id,
-        r.url_key,
-        r.name_key,
-        repositoryId,
-        key ? (issueIds.get(issueKey(key)) ?? null) : null,
-        r.scope,
-        r.severity,
-        r.vendor_severity,
-        asJson(r.cvss),
-        r.detected_at,
-        asJson(r.fixed_versions),
-        asJson(r.signals),
-        asJson(r.vendor_factors),
-        asJson(r.evidence),
-        r.vendor_state,
-        r.title,
-        r.link,
-        r.content_hash,
-        r.manifest_path,
-        asJson(r.affected_ranges),
-        asJson(r.ownership),
-      ]),
-    )
+    await stageRows(tx, 'ingest_occurrences', write, ({ row: r, repositoryId, issueKey: key }) => [
+      r.source_key,
+      r.cve,
+      asJson(r.aliases),
+      r.package_purl,
+      r.package_key,
+      r.package_name,
+      r.ecosystem,
+      r.package_version,
+      asJson(r.target),
+      r.target_kind,
+      r.target_name,
+      r.target_version,
+      r.match_key,
+      r.match_display,
+      r.ext_provider,
+      r.ext_id,
+      r.url_key,
+      r.name_key,
+      repositoryId,
+      key ? (issueIds.get(issueKey(key)) ?? null) : null,
+      r.scope,
+      r.severity,
+      r.vendor_severity,
+      asJson(r.cvss),
+      r.detected_at,
+      asJson(r.fixed_versions),
+      asJson(r.signals),
+      asJson(r.vendor_factors),
+      asJson(r.evidence),
+      r.vendor_state,
+      r.title,
+      r.link,
+      r.content_hash,
+      r.manifest_path,
+      asJson(r.affected_ranges),
+      asJson(r.ownership),
+    ])
     await tx.query(
       `INSERT INTO occurrences AS o (workspace_id, connection_id, source_key, cve, aliases, package_purl, package_key,
           package_name, ecosystem, package_version, target, target_kind, target_name, target_version, match_key,

@@ -535,6 +535,52 @@ describe.each(DRIVERS)('ingest engine on %s', (driver) => {
     expect(after.get('f-1')).toEqual(records[0])
   })
 
+  it('stores the text a connector read a record as, exactly, and never makes it from the parsed record', async () => {
+    const { ws } = await setup()
+    const conn = await seedConnection(db, ws)
+    const records = [
+      rec(1, { ids: ['CVE-2024-0301', 'CVE-2024-0302'] }),
+      ...Array.from({ length: 9 }, (_, i) => rec(i + 2)),
+    ]
+    // a record that would throw if it were serialised: only its text may be written
+    const unserialisable = (r: TestRaw): TestRaw =>
+      Object.defineProperty({ ...r }, 'toJSON', {
+        enumerable: false,
+        value: () => {
+          throw new Error(`record ${r.id} was serialised`)
+        },
+      })
+    const run = async (rows: TestRaw[]) =>
+      executeRun(
+        opts,
+        createTestConnector(() => arrayDataset(rows.map(unserialisable)), { asText: true }),
+        conn,
+        await newRun(db, conn),
+        neverAborted,
+      )
+    const stored = async () =>
+      new Map(
+        (
+          await db.query<{ source_key: string; raw: string }>(
+            `SELECT source_key, raw::text AS raw FROM source_records WHERE connection_id = $1`,
+            [conn.id],
+          )
+        ).rows.map((x) => [x.source_key, x.raw]),
+      )
+    expect((await run(records)).counts).toMatchObject({ fetched: 10, created: 11 })
+    const first = await stored()
+    expect(first.size).toBe(10)
+    for (const r of records) expect(first.get(r.id)).toBe(JSON.stringify(r, null, 1))
+
+    const changed = records.map((r) =>
+      r.id === 'f-4' ? { ...r, severity: r.severity === 'critical' ? 'low' : 'critical' } : r,
+    )
+    expect((await run(changed)).counts).toMatchObject({ unchanged: 10, updated: 1 })
+    const after = await stored()
+    expect(after.get('f-4')).toBe(JSON.stringify(changed[3], null, 1))
+    expect(after.get('f-1')).toBe(first.get('f-1'))
+  })
+
   it('writes a new occurrence as a changed one is written: its detection time, its text and JSON exactly', async () => {
     const { ws } = await setup()
     const conn = await seedConnection(db, ws)

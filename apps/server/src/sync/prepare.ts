@@ -1,5 +1,5 @@
 import { hash } from 'node:crypto'
-import { type MappedFinding, matchKeys, normaliseRepoPath, packageKey, parsePurl } from '@vulnsync/core'
+import { type MappedFinding, matchKeys, normaliseRepoPath, packageKey, parsePurl, RawJson } from '@vulnsync/core'
 import type { OccurrenceInput } from '@vulnsync/db'
 
 /** What decides whether an occurrence changed: everything but the raw record and the times vulnsync saw it. */
@@ -83,6 +83,10 @@ export const toOccurrenceInput = (f: MappedFinding, raw: unknown, scope: string 
     content_hash: hash('sha1', JSON.stringify(contentOf(f)), 'base64'),
   }
 }
+
+/** What a record event stores as its raw record: the text the connector read it as, when it has it, else the record. */
+export const storedRecord = (ev: { raw: unknown; text?: string | undefined }): unknown =>
+  ev.text === undefined ? ev.raw : new RawJson(ev.text)
 
 /**
  * A record's mapped findings → their rows (pure), each carrying the record itself, which source_records keeps (a

@@ -8,7 +8,7 @@ import {
   stageTimers,
 } from '@vulnsync/core'
 import type { BatchWriter } from './batch-writer.ts'
-import { occurrencesOf } from './prepare.ts'
+import { occurrencesOf, storedRecord } from './prepare.ts'
 import type { RunState } from './run-state.ts'
 
 export class ShutdownError extends Error {
@@ -60,7 +60,7 @@ export const readIntoBatches = async (
         } else if (isSkip(mapped as any)) {
           state.skip((mapped as { skip: string }).skip)
         } else {
-          const rows = occurrencesOf(mapped as any[], ev.raw, ev.scope, (err) => {
+          const rows = occurrencesOf(mapped as any[], storedRecord(ev), ev.scope, (err) => {
             log.warn({ err: err.message }, 'a finding was unusable; skipped')
             state.skip('invalid_record')
           })

@@ -45,6 +45,8 @@ export interface TestConnectorOptions {
   incompleteScopes?: string[]
   /** emit `scope-complete` for these scopes (with resolvesByScope) */
   completeScopes?: string[]
+  /** yield each record's JSON text with it (as `text`, indented), as a connector that splits its pages does */
+  asText?: boolean
   /** called before each page (lets a test abort or assert streaming) */
   onPage?: (page: number) => void | Promise<void>
 }
@@ -131,7 +133,12 @@ export const createTestConnector = (
         const raw = ds.record(i)
         if (raw) {
           yielded++
-          yield { type: 'record', raw, scope: raw.scope }
+          yield {
+            type: 'record',
+            raw,
+            scope: raw.scope,
+            text: o.asText ? JSON.stringify({ ...raw }, null, 1) : undefined,
+          }
         }
       }
       yield { type: 'checkpoint', cursor: { next: i } }

@@ -1,4 +1,5 @@
 import { addStageTime, type ConnectorContext, type HttpResponse, stageTimers, UpstreamError } from '@vulnsync/core'
+import { splitJsonList } from '../kit/json-list.ts'
 import { waitOut } from '../kit/rate-limit.ts'
 import { type EndorConfig, type EndorSecrets, endorBaseUrl } from './config.ts'
 import { EndorListResponse } from './raw.ts'
@@ -85,13 +86,17 @@ export interface PagePosition {
   pageToken?: number | undefined
 }
 
+const LIST_PATH = ['list', 'objects']
+
 export interface ListPage {
-  objects: unknown[]
+  /** each object of the page as the JSON text Endor sent (parsed by the reader, one at a time) */
+  objects: string[]
   next: PagePosition | null
 }
 
 export interface PageEvent {
-  objects: unknown[]
+  /** each object of the page as the JSON text Endor sent */
+  objects: string[]
   /** where the next page starts; null when this was the last page */
   next: PagePosition | null
   pageSize: number
@@ -195,6 +200,7 @@ export const createEndorClient = (ctx: Ctx, opts: { interactive?: boolean } = {}
   const get = async <T>(
     path: string,
     query: Record<string, string | number | boolean | undefined> = {},
+    read: (res: HttpResponse) => T = (res) => res.json<T>(),
   ): Promise<T | null> => {
     for (let reauth = 0; ; reauth++) {
       const token = await ensureToken()
@@ -257,12 +263,23 @@ export const createEndorClient = (ctx: Ctx, opts: { interactive?: boolean } = {}
           message: words.refused(path, g.message ?? 'bad request'),
         })
       }
-      if (!stageTimers.on) return res.json<T>()
+      if (!stageTimers.on) return read(res)
       const t1 = performance.now()
-      const json = res.json<T>()
+      const json = read(res)
       addStageTime('endor.jsonParse', t1)
       return json
     }
+  }
+
+  /** A list body as its records' texts (kit/json-list.ts); parsed whole when it cannot be split. */
+  const readList = (res: HttpResponse): { doc: unknown; items: string[] | null } => {
+    try {
+      const split = splitJsonList(res.text(), LIST_PATH)
+      if (split) return split
+    } catch {
+      // not JSON: res.json() says so in the kit's words
+    }
+    return { doc: res.json(), items: null }
   }
 
   /** One page of a list call. */
@@ -285,13 +302,14 @@ export const createEndorClient = (ctx: Ctx, opts: { interactive?: boolean } = {}
     }
     if (o.at?.pageId) q['list_parameters.page_id'] = o.at.pageId
     else if (o.at?.pageToken !== undefined) q['list_parameters.page_token'] = o.at.pageToken
-    const json = await get<unknown>(nsPath(o.namespace ?? ctx.config.namespace, resource), q)
+    const got = await get(nsPath(o.namespace ?? ctx.config.namespace, resource), q, readList)
     const t0 = stageTimers.on ? performance.now() : 0
-    const parsed = EndorListResponse.safeParse(json ?? {})
+    const parsed = EndorListResponse.safeParse(got?.doc ?? {})
     if (stageTimers.on) addStageTime('endor.zodList', t0)
-    if (!parsed.success || json === null)
+    if (!parsed.success || got === null)
       throw new UpstreamError({ kind: 'bad_response', host, message: words.unexpectedList(resource) })
-    const objects = parsed.data.list?.objects ?? []
+    // a page the split could not read (an unusual shape) was parsed whole: its records' texts are made from it
+    const objects = got.items ?? (parsed.data.list?.objects ?? []).map((x) => JSON.stringify(x))
     const r = parsed.data.list?.response
     const pageId = typeof r?.next_page_id === 'string' && r.next_page_id.trim() ? r.next_page_id.trim() : undefined
     const tokenNum = typeof r?.next_page_token === 'string' ? Number(r.next_page_token) : r?.next_page_token

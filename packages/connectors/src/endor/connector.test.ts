@@ -46,7 +46,7 @@ const ctxFor = (url: string, o: CtxOpts = {}) =>
   })
 
 interface ReadResult {
-  records: Array<{ raw: EndorRaw; scope?: string }>
+  records: Array<{ raw: EndorRaw; scope?: string; text?: string }>
   checkpoints: EndorCursor[]
   events: Array<ReadEvent<EndorRaw, EndorCursor>>
   mapped: number
@@ -64,7 +64,7 @@ const collect = async (
   for await (const ev of endorConnector.read(ctx, { selection, cursor })) {
     if (out.order.at(-1) !== ev.type) out.order.push(ev.type)
     if (ev.type === 'record') {
-      out.records.push({ raw: ev.raw, scope: ev.scope })
+      out.records.push({ raw: ev.raw, scope: ev.scope, text: ev.text })
       const r = endorConnector.map(ev.raw, { fetchedAt: new Date() })
       if (isSkip(r)) out.skips[r.skip] = (out.skips[r.skip] ?? 0) + 1
       else out.mapped += r.length
@@ -101,6 +101,10 @@ describe('endor read against the simulator', () => {
       true,
     )
     expect(r.events.filter((e) => e.type === 'incomplete' || e.type === 'warning')).toEqual([])
+    // what source_records keeps: the record as JSON, the finding as Endor sent it (not made again from the parsed one)
+    for (const x of r.records) expect(JSON.parse(x.text!)).toEqual(JSON.parse(JSON.stringify(x.raw)))
+    const first = r.records[0]!
+    expect(first.text).toContain(`"finding":${JSON.stringify(first.raw.finding)}`)
     // one project list per run; pages of 500
     expect(sim.stats.byRoute['GET /v1/namespaces/:ns/projects']).toBe(1)
     expect(r.checkpoints.map((c) => c.pageSize)).toEqual(r.checkpoints.map(() => 500))
@@ -363,27 +367,16 @@ describe('endor read against the simulator', () => {
     expect(r.records.length).toBe(expectedEndorImport(sim.dataset).listed)
   })
 
-  it('counts a malformed finding as invalid_record and keeps going', async () => {
+  /** an Endor with one project (p1) and one page of findings, `page` (a value, or the text to send) */
+  const oneProjectEndor = async (name: string, page: unknown) => {
     const project = {
       uuid: 'p1',
       tenant_meta: { namespace: 'acme' },
       meta: { name: 'https://github.com/acme/a.git' },
       spec: { git: { http_clone_url: 'https://github.com/acme/a.git' } },
     }
-    const good = {
-      uuid: 'f1',
-      tenant_meta: { namespace: 'acme' },
-      context: { type: 'CONTEXT_TYPE_MAIN' },
-      spec: {
-        project_uuid: 'p1',
-        finding_categories: ['FINDING_CATEGORY_VULNERABILITY'],
-        extra_key: 'CVE-2024-0001',
-        target_dependency_package_name: 'npm://a@1.0.0',
-        level: 'FINDING_LEVEL_HIGH',
-      },
-    }
     const fake = await startSimulator({
-      name: 'endor-odd',
+      name,
       routes: [
         {
           method: 'POST',
@@ -399,17 +392,57 @@ describe('endor read against the simulator', () => {
           method: 'GET',
           path: '/v1/namespaces/acme/findings',
           handler: (req) =>
-            req.query.get('list_parameters.count')
-              ? { body: { count_response: { count: 3 } } }
-              : { body: { list: { objects: [good, { uuid: 'f2' }, 'nonsense'], response: { next_page_id: '' } } } },
+            req.query.get('list_parameters.count') ? { body: { count_response: { count: 3 } } } : { body: page },
         },
       ],
     })
     sims.push(fake)
+    return fake
+  }
+
+  it('counts a malformed finding as invalid_record and keeps going', async () => {
+    const good = {
+      uuid: 'f1',
+      tenant_meta: { namespace: 'acme' },
+      context: { type: 'CONTEXT_TYPE_MAIN' },
+      spec: {
+        project_uuid: 'p1',
+        finding_categories: ['FINDING_CATEGORY_VULNERABILITY'],
+        extra_key: 'CVE-2024-0001',
+        target_dependency_package_name: 'npm://a@1.0.0',
+        level: 'FINDING_LEVEL_HIGH',
+      },
+    }
+    const fake = await oneProjectEndor('endor-odd', {
+      list: { objects: [good, { uuid: 'f2' }, 'nonsense'], response: { next_page_id: '' } },
+    })
     const r = await collect(ctxFor(fake.url))
     expect(r.records.map((x) => x.raw.finding.uuid)).toEqual(['f1'])
     expect(r.events.find((e) => e.type === 'skip')).toMatchObject({ type: 'skip', reason: 'invalid_record', count: 2 })
     expect(r.mapped).toBe(1)
+  })
+
+  it('keeps each record as Endor sent it, and skips one that is not JSON without losing the rest of its page', async () => {
+    const finding = (uuid: string, cve: string) =>
+      `{ "uuid": "${uuid}",  "tenant_meta": {"namespace": "acme"}, "context": {"type": "CONTEXT_TYPE_MAIN"},
+         "meta": {"description": "a \\"quoted\\" ] } text"},
+         "spec": {"project_uuid": "p1", "finding_categories": ["FINDING_CATEGORY_VULNERABILITY"],
+                  "extra_key": "${cve}", "target_dependency_package_name": "npm://a@1.0.0", "level": "FINDING_LEVEL_HIGH"} }`
+    const fake = await oneProjectEndor(
+      'endor-text',
+      `{"list": {"objects": [
+        ${finding('f1', 'CVE-2024-0001')},
+        {"uuid": "f2", "spec": {"level": FINDING_LEVEL_HIGH}},
+        ${finding('f3', 'CVE-2024-0003')}
+      ], "response": {"next_page_id": ""}}}`,
+    )
+    const r = await collect(ctxFor(fake.url))
+    expect(r.records.map((x) => x.raw.finding.uuid)).toEqual(['f1', 'f3'])
+    expect(r.records[0]!.text).toBe(
+      `{"finding":${finding('f1', 'CVE-2024-0001')},"project":${JSON.stringify(r.records[0]!.raw.project)},"appUrl":"https://app.endorlabs.com"}`,
+    )
+    expect(r.events.find((e) => e.type === 'skip')).toMatchObject({ type: 'skip', reason: 'invalid_record', count: 1 })
+    expect(r.mapped).toBe(2)
   })
 })
 

@@ -28,6 +28,24 @@ export interface EndorCursor {
 
 type Ctx = ConnectorContext<EndorConfig, EndorSecrets>
 
+/** an object of a list page (its JSON text); undefined when it is not JSON (then it fails its schema, and is skipped) */
+const parseText = (text: string): unknown => {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * What source_records keeps for a finding: `{finding, project, appUrl}` as JSON, the finding as Endor sent it. Put
+ * together from texts (the project's made once per project), never made again from the parsed finding.
+ */
+const rawText = (finding: string, project: string, appUrl: string | undefined): string =>
+  appUrl === undefined
+    ? `{"finding":${finding},"project":${project}}`
+    : `{"finding":${finding},"project":${project},"appUrl":${JSON.stringify(appUrl)}}`
+
 /** a finding already in the shape EndorFinding accepts (nearly all of them) needs no zod parse */
 const isPlainFinding = compileShapeCheck(EndorFinding)
 const parseFinding = (obj: unknown): ReturnType<typeof EndorFinding.safeParse> =>
@@ -66,8 +84,8 @@ const validCursor = (c: unknown): EndorCursor | null => {
 /** Every project the key sees in the namespace and its children, streamed page by page. */
 export async function* listProjects(client: EndorClient, skipped?: { n: number }): AsyncGenerator<EndorProjectInfo> {
   for await (const page of client.pages('projects', { traverse: true, pageSize: MAX_PAGE_SIZE })) {
-    for (const obj of page.objects) {
-      const p = EndorProject.safeParse(obj)
+    for (const text of page.objects) {
+      const p = EndorProject.safeParse(parseText(text))
       if (p.success) yield projectInfo(p.data)
       else if (skipped) skipped.n++
     }
@@ -114,6 +132,16 @@ export async function* read(ctx: Ctx, input: ReadInput<EndorCursor>): AsyncGener
   const resume = validCursor(input.cursor)
   let pages = 0
 
+  const projectTexts = new Map<EndorProjectInfo, string>()
+  const projectJson = (p: EndorProjectInfo | null): string => {
+    if (!p) return 'null'
+    const known = projectTexts.get(p)
+    if (known !== undefined) return known
+    const text = JSON.stringify(p)
+    projectTexts.set(p, text)
+    return text
+  }
+
   const projectFor = async (f: EndorFinding): Promise<EndorProjectInfo | null> => {
     const id = f.spec.project_uuid
     if (!id) return null
@@ -152,9 +180,9 @@ export async function* read(ctx: Ctx, input: ReadInput<EndorCursor>): AsyncGener
       if (stageTimers.on) addStageTime('endor.pageWait', tPage)
       let invalid = 0
       let firstError = ''
-      for (const obj of page.objects) {
+      for (const text of page.objects) {
         const t0 = stageTimers.on ? performance.now() : 0
-        const parsed = parseFinding(obj)
+        const parsed = parseFinding(parseText(text))
         if (stageTimers.on) addStageTime('endor.validate', t0)
         if (!parsed.success) {
           invalid++
@@ -165,7 +193,12 @@ export async function* read(ctx: Ctx, input: ReadInput<EndorCursor>): AsyncGener
         const project = await projectFor(finding)
         const scope = finding.spec.project_uuid ?? undefined
         if (scope) scopesSeen.add(scope)
-        yield { type: 'record', raw: { finding, project, appUrl }, scope }
+        yield {
+          type: 'record',
+          raw: { finding, project, appUrl },
+          text: rawText(text, projectJson(project), appUrl),
+          scope,
+        }
       }
       if (invalid)
         yield {

@@ -108,7 +108,8 @@ export async function* withCodeowners<Raw extends object, Cursor>(
       const batch = records.slice(i, i + (o.concurrency ?? 8))
       const done = await Promise.all(batch.map((k) => one((page[k] as { raw: Raw }).raw)))
       batch.forEach((k, j) => {
-        out[k] = { ...(page[k] as { type: 'record'; raw: Raw; scope?: string }), raw: done[j]! }
+        // the record changed: a text the connector read it as is no longer its JSON
+        out[k] = { ...(page[k] as { type: 'record'; raw: Raw; scope?: string }), raw: done[j]!, text: undefined }
       })
     }
     yield* out
