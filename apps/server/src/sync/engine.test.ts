@@ -4,7 +4,7 @@ import { createTestDb, DRIVERS } from '@vulnsync/db/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type ConnectionForRun, type EngineOptions, executeRun, ShutdownError } from './engine.ts'
 import { confirmHeldRun } from './resolution.ts'
-import { arrayDataset, createTestConnector, type TestRaw } from './test-connector.ts'
+import { arrayDataset, createTestConnector, type TestConnectorOptions, type TestRaw } from './test-connector.ts'
 import { neverAborted, newRun, seedConnection, seedRepositories, seedWorkspace, silentLogger } from './test-support.ts'
 
 const rec = (i: number, over: Partial<TestRaw> = {}): TestRaw => ({
@@ -45,15 +45,19 @@ describe.each(DRIVERS)('ingest engine on %s', (driver) => {
     return { ws, repos: rows }
   }
 
-  /** one sync of `rows` through the test connector, in a new run */
-  const syncRows = async (conn: ConnectionForRun, rows: TestRaw[]) =>
+  /** one sync of `rows` through the test connector (with options `o`), in a new run */
+  const syncRows = async (conn: ConnectionForRun, rows: TestRaw[], o?: TestConnectorOptions) =>
     executeRun(
       opts,
-      createTestConnector(() => arrayDataset(rows)),
+      createTestConnector(() => arrayDataset(rows), o),
       conn,
       await newRun(db, conn),
       neverAborted,
     )
+
+  /** a copy of `r` whose serialisation (JSON.stringify calls toJSON) runs `onSerialise` */
+  const watchSerialising = (r: TestRaw, onSerialise: () => TestRaw): TestRaw =>
+    Object.defineProperty({ ...r }, 'toJSON', { enumerable: false, value: onSerialise })
 
   it('imports every CVE-bearing record, counts the rest by reason, and keeps the vendor detection time', async () => {
     const { ws } = await setup()
@@ -498,12 +502,9 @@ describe.each(DRIVERS)('ingest engine on %s', (driver) => {
     // each record counts how often it is serialised (JSON.stringify calls toJSON)
     const serialised = new Map<string, number>()
     const counted = (r: TestRaw): TestRaw =>
-      Object.defineProperty({ ...r }, 'toJSON', {
-        enumerable: false,
-        value: () => {
-          serialised.set(r.id, (serialised.get(r.id) ?? 0) + 1)
-          return r
-        },
+      watchSerialising(r, () => {
+        serialised.set(r.id, (serialised.get(r.id) ?? 0) + 1)
+        return r
       })
     const records = [
       rec(1, { ids: ['CVE-2024-0201', 'CVE-2024-0202', 'CVE-2024-0203'] }),
@@ -544,20 +545,10 @@ describe.each(DRIVERS)('ingest engine on %s', (driver) => {
     ]
     // a record that would throw if it were serialised: only its text may be written
     const unserialisable = (r: TestRaw): TestRaw =>
-      Object.defineProperty({ ...r }, 'toJSON', {
-        enumerable: false,
-        value: () => {
-          throw new Error(`record ${r.id} was serialised`)
-        },
+      watchSerialising(r, () => {
+        throw new Error(`record ${r.id} was serialised`)
       })
-    const run = async (rows: TestRaw[]) =>
-      executeRun(
-        opts,
-        createTestConnector(() => arrayDataset(rows.map(unserialisable)), { asText: true }),
-        conn,
-        await newRun(db, conn),
-        neverAborted,
-      )
+    const run = (rows: TestRaw[]) => syncRows(conn, rows.map(unserialisable), { asText: true })
     const stored = async () =>
       new Map(
         (
