@@ -86,11 +86,19 @@ export interface OccurrenceInput {
   /** what the scanner says about owners */
   ownership?: unknown
   /**
-   * the vendor's record (null or undefined: none); the occurrences of one record carry the same. It becomes JSON text
-   * only when an occurrence of it is written (once per record and batch): unchanged occurrences never need it
+   * the vendor's record (null or undefined: none), as its text (a `RawJson`, written as it is) or as a value (made
+   * JSON text when an occurrence of it is written, once per record and batch); the occurrences of one record carry
+   * the same
    */
   raw: unknown
   content_hash: string
+  /**
+   * the digest of what the record was mapped from (apps/server/src/sync/prepare.ts, recordDigest), the same on each of
+   * its occurrences; null or undefined: the record is mapped again at every sync (it had findings that could not be used)
+   */
+  record_digest?: string | null
+  /** how many occurrences the record gave (stored with the digest: a record is confirmed unchanged only by as many) */
+  record_rows?: number
 }
 
 export interface BatchOutcome {
@@ -133,7 +141,7 @@ const STAGING = {
     detected_at timestamptz, fixed_versions jsonb, signals jsonb, vendor_factors jsonb, evidence json,
     vendor_state text, title text, link text, content_hash text, manifest_path text, affected_ranges jsonb,
     ownership jsonb`,
-  ingest_sources: 'source_key text, raw json',
+  ingest_sources: 'source_key text, raw json, digest text, n smallint',
 }
 
 /**
@@ -205,6 +213,22 @@ const TARGET_KEY_SQL = `CASE WHEN o.target_kind = 'repository' THEN 'repo:' || o
   ELSE o.target_kind || ':' || lower(o.target_name) END`
 
 type KeyedIssue = { target_key: string; package_key: string; cve: string }
+
+/** a batch's rows by source record: the last row read of each (a record read twice: its later version) */
+const recordsOf = (rows: Iterable<OccurrenceInput>) => {
+  const out = new Map<string, OccurrenceInput>()
+  for (const r of rows) out.set(r.source_key, r)
+  return out
+}
+
+/**
+ * The digest a source record keeps (columns: k its key, d the digest it was read with, n how many occurrences it gave):
+ * kept only while the record's present occurrences are exactly as many, so a record read again with that digest can
+ * be marked seen without being mapped (markSeenRecords). Any other present occurrence of the key (one a former
+ * version of the record gave, not yet resolved) or a missing one leaves it NULL: the record is mapped next time.
+ */
+const confirmedDigest = (k: string, d: string, n: string) => `SELECT CASE WHEN ${d} IS NOT NULL AND count(*) = ${n}
+    THEN ${d} END AS digest FROM occurrences o WHERE o.connection_id = $1 AND o.source_key = ${k} AND o.state = 'present'`
 const issueKey = (i: KeyedIssue) => `${i.target_key}\u0000${i.package_key}\u0000${i.cve}`
 
 /**
@@ -262,16 +286,34 @@ export const writeOccurrenceBatch = async (
     for (const e of seen) if (e.issue_id === null) out.unmatched++
     const unchanged = new Set(seen.map((e) => `${e.source_key}\u0000${e.cve}`))
     const rest = unchanged.size === 0 ? rows : rows.filter((r) => !unchanged.has(`${r.source_key}\u0000${r.cve}`))
+    // records all of whose occurrences were unchanged are not written again; their digest is (the text may differ)
+    if (unchanged.size > 0) {
+      const written = new Set(rest.map((r) => r.source_key))
+      const kept = [...recordsOf(rows).values()].filter((r) => !written.has(r.source_key))
+      if (kept.length > 0)
+        await tx.query(
+          `UPDATE source_records s SET digest = v.digest, record_rows = x.n
+             FROM jsonb_to_recordset($2::jsonb) AS x(k text, d text, n int)
+             CROSS JOIN LATERAL (${confirmedDigest('x.k', 'x.d', 'x.n')}) v
+            WHERE s.connection_id = $1 AND s.source_key = x.k AND s.digest IS DISTINCT FROM v.digest`,
+          [
+            connectionId,
+            JSON.stringify(
+              kept.map((r) => ({ k: r.source_key, d: r.record_digest ?? null, n: r.record_rows ?? null })),
+            ),
+          ],
+        )
+    }
     return { out, rest }
   }
 
   /** the new and changed occurrences, their issues (created or recomputed) and their ownership; counts into `out` */
   const writeChanged = async (tx: Queryable, rest: OccurrenceInput[], out: BatchOutcome) => {
+    // every occurrence of the records written, those of CVEs the batch does not carry too (their digests need them)
     const { rows: existing } = await tx.query<Existing>(
       `SELECT o.id, o.source_key, o.cve, o.content_hash, o.state, o.repository_id, o.issue_id
-         FROM jsonb_to_recordset($2::jsonb) AS x(k text, c text)
-         JOIN occurrences o ON o.connection_id = $1 AND o.source_key = x.k AND o.cve = x.c`,
-      [connectionId, JSON.stringify(rest.map((r) => ({ k: r.source_key, c: r.cve })))],
+         FROM occurrences o WHERE o.connection_id = $1 AND o.source_key = ANY($2::text[])`,
+      [connectionId, [...new Set(rest.map((r) => r.source_key))]],
     )
     const prev = new Map(existing.map((e) => [`${e.source_key}\u0000${e.cve}`, e]))
     const write: {
@@ -454,17 +496,6 @@ export const writeOccurrenceBatch = async (
       }
     }
 
-    // the raw record once per source record (a record with several CVEs is several occurrences), by COPY: a vendor's
-    // records are kilobytes each, and json_to_recordset over a batch of them took six times as long
-    const raws = new Map<string, unknown>()
-    for (const w of write) raws.set(w.row.source_key, w.row.raw)
-    await stageRows(tx, 'ingest_sources', raws, ([key, raw]) => [key, asJson(raw)])
-    await tx.query(
-      `INSERT INTO source_records (connection_id, source_key, raw, updated_at)
-       SELECT $1, x.source_key, x.raw, $2 FROM ingest_sources x
-       ON CONFLICT (connection_id, source_key) DO UPDATE SET raw = excluded.raw, updated_at = excluded.updated_at`,
-      [connectionId, now],
-    )
     await stageRows(tx, 'ingest_occurrences', write, ({ row: r, repositoryId, issueKey: key }) => [
       r.source_key,
       r.cve,
@@ -539,6 +570,33 @@ export const writeOccurrenceBatch = async (
           ownership = excluded.ownership`,
       [workspaceId, connectionId, now, runId],
     )
+    // the raw record once per source record (a record with several CVEs is several occurrences), by COPY: a vendor's
+    // records are kilobytes each, and json_to_recordset over a batch of them took six times as long. Its digest is
+    // kept only if the record's present occurrences, once the batch is written, are as many as it gave (as
+    // confirmedDigest says; here from what the batch read and writes: a statement per record cost an import 13 µs a
+    // finding): those present before, and every occurrence of the key the batch carries
+    const written = recordsOf(write.map((w) => w.row))
+    const present = new Map<string, Set<string>>()
+    const isPresent = (key: string, cve: string) => {
+      const p = present.get(key)
+      if (p) p.add(cve)
+      else present.set(key, new Set([cve]))
+    }
+    for (const e of existing) if (e.state === 'present') isPresent(e.source_key, e.cve)
+    for (const r of rows) if (written.has(r.source_key)) isPresent(r.source_key, r.cve)
+    await stageRows(tx, 'ingest_sources', written.values(), (r) => [
+      r.source_key,
+      asJson(r.raw),
+      r.record_digest && present.get(r.source_key)?.size === r.record_rows ? r.record_digest : null,
+      r.record_rows ?? null,
+    ])
+    await tx.query(
+      `INSERT INTO source_records (connection_id, source_key, raw, updated_at, digest, record_rows)
+       SELECT $1, x.source_key, x.raw, $2, x.digest, x.n FROM ingest_sources x
+       ON CONFLICT (connection_id, source_key) DO UPDATE SET raw = excluded.raw, updated_at = excluded.updated_at,
+          digest = excluded.digest, record_rows = excluded.record_rows`,
+      [connectionId, now],
+    )
     if (touched.size > 0) await recomputeIssues(tx, [...touched], now, { runId })
     // ownership: the scanner's applications, then the owner of every new and changed issue
     const apps = await upsertScannerApplications(
@@ -571,6 +629,55 @@ export const writeOccurrenceBatch = async (
     await writeChanged(tx, rest, counts)
     return counts
   })
+}
+
+/** What markSeenRecords confirmed: per digest, the record's key, its occurrences marked and those without an issue. */
+export type SeenRecords = Map<string, { sourceKey: string; rows: number; unmatched: number }>
+
+/** Whether any record of the connection keeps a digest: a first sync has none to look up (markSeenRecords). */
+export const knowsRecordDigests = async (db: Queryable, connectionId: string): Promise<boolean> => {
+  const { rows } = await db.query<{ known: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM source_records WHERE connection_id = $1 AND digest IS NOT NULL) AS known`,
+    [connectionId],
+  )
+  return rows[0]?.known === true
+}
+
+/**
+ * Records read again as they were last stored, by their digests, in one statement: the present occurrences of each
+ * record whose stored digest is one of `digests` are marked seen by `runId`. A record is confirmed (returned) only when
+ * they are as many as it gave when its digest was stored; the others must be mapped and written as any record (their
+ * marks are harmless: the record was read). See confirmedDigest for why a stored digest can be trusted.
+ */
+export const markSeenRecords = async (
+  db: Db,
+  a: { connectionId: string; runId: string; now: Date; digests: string[] },
+): Promise<SeenRecords> => {
+  const confirmed: SeenRecords = new Map()
+  if (a.digests.length === 0) return confirmed
+  // without the ownership lock markUnchanged takes: only the occurrences' marks change, which ownership never writes
+  const marked = await transactionRetried(db, async (tx) => {
+    const { rows } = await tx.query<{ digest: string; source_key: string; n: number; issue_id: number | null }>(
+      `UPDATE occurrences o SET last_seen_at = $2, last_seen_run_id = $3
+         FROM source_records s
+        WHERE s.connection_id = $1 AND s.digest = ANY($4::text[])
+          AND o.connection_id = $1 AND o.source_key = s.source_key AND o.state = 'present'
+        RETURNING s.digest, s.source_key, s.record_rows AS n, o.issue_id`,
+      [a.connectionId, a.now, a.runId, a.digests],
+    )
+    return rows
+  })
+  const byDigest = new Map<string, { sourceKey: string; n: number; rows: number; unmatched: number }>()
+  for (const m of marked) {
+    const d = byDigest.get(m.digest)
+    if (d) {
+      d.rows++
+      if (m.issue_id === null) d.unmatched++
+    } else byDigest.set(m.digest, { sourceKey: m.source_key, n: m.n, rows: 1, unmatched: m.issue_id === null ? 1 : 0 })
+  }
+  for (const [digest, d] of byDigest)
+    if (d.rows === d.n) confirmed.set(digest, { sourceKey: d.sourceKey, rows: d.rows, unmatched: d.unmatched })
+  return confirmed
 }
 
 /**

@@ -1,10 +1,13 @@
 import type { RepoMatcher, RepositoryRecord } from '@vulnsync/core'
 import {
   type Db,
+  knowsRecordDigests,
   loadRepoMatcher,
+  markSeenRecords,
   type OccurrenceInput,
   refreshFullStatistics,
   refreshIngestStatistics,
+  type SeenRecords,
   saveCodeowners,
   writeOccurrenceBatch,
   writeRepositoryBatch,
@@ -16,8 +19,8 @@ import type { RunState } from './run-state.ts'
 /** A batch being written: settled once it and every batch before it are written and its checkpoint is stored. */
 interface InFlight {
   done: Promise<void>
-  /** the source keys of its occurrences (only when several batches may be in flight) */
-  keys: Set<string> | undefined
+  /** the source keys of its occurrences */
+  keys: Set<string>
 }
 
 /**
@@ -29,6 +32,8 @@ interface InFlight {
  */
 export class BatchWriter {
   private occurrences: OccurrenceInput[] = []
+  // the source keys of the occurrences buffered
+  private keys = new Set<string>()
   private repositories: RepositoryRecord[] = []
   // the workspace's repositories, loaded once per run; repositories that appear later re-match waiting findings
   private matcher: Promise<RepoMatcher> | undefined
@@ -46,11 +51,32 @@ export class BatchWriter {
     private readonly state: RunState,
     private readonly now: () => Date,
     readonly batchSize: number,
-    private readonly writesInFlight = 1,
+    readonly writesInFlight = 1,
   ) {}
 
   addOccurrence(row: OccurrenceInput) {
     this.occurrences.push(row)
+    this.keys.add(row.source_key)
+  }
+
+  /** whether occurrences of this source record are buffered or being written */
+  holds(sourceKey: string) {
+    return this.keys.has(sourceKey) || this.inflight.some((b) => b.keys.has(sourceKey))
+  }
+
+  /** whether the connection has records stored with their digests (none before its first sync) */
+  knowsDigests() {
+    return knowsRecordDigests(this.db, this.connection.id)
+  }
+
+  /** marks seen the records stored with these digests; returns those confirmed (markSeenRecords) */
+  markSeen(digests: string[]): Promise<SeenRecords> {
+    return markSeenRecords(this.db, {
+      connectionId: this.connection.id,
+      runId: this.runId,
+      now: this.now(),
+      digests,
+    })
   }
 
   addRepository(row: RepositoryRecord) {
@@ -83,12 +109,10 @@ export class BatchWriter {
   async startFlush() {
     // an SCM's repository batches (CODEOWNERS, then the ownership of their issues) are written one at a time
     const limit = this.repositories.length > 0 ? 1 : Math.max(1, this.writesInFlight)
-    let keys: Set<string> | undefined
-    if (limit > 1) {
-      keys = new Set(this.occurrences.map((o) => o.source_key))
-      // a record read twice (a page the upstream repeated) is written in the order it was read: its later version last
-      if (this.inflight.some((b) => b.keys && [...keys!].some((k) => b.keys!.has(k)))) await this.drain()
-    }
+    const keys = this.keys
+    this.keys = new Set()
+    // a record read twice (a page the upstream repeated) is written in the order it was read: its later version last
+    if (limit > 1 && this.inflight.some((b) => [...keys].some((k) => b.keys.has(k)))) await this.drain()
     // each batch settles after the one before it, so waiting for the newest waits for all that are older
     while (this.inflight.length >= limit) await this.inflight.shift()!.done
     const cursor = this.pendingCursor

@@ -496,7 +496,7 @@ describe.each(DRIVERS)('ingest engine on %s', (driver) => {
     )
   })
 
-  it('turns a record into JSON text only when one of its occurrences is written, once for all of them', async () => {
+  it('makes a record its JSON text once a sync, for its digest and for the raw record it stores', async () => {
     const { ws } = await setup()
     const conn = await seedConnection(db, ws)
     // each record counts how often it is serialised (JSON.stringify calls toJSON)
@@ -525,15 +525,132 @@ describe.each(DRIVERS)('ingest engine on %s', (driver) => {
 
     serialised.clear()
     expect((await sync(records)).counts).toMatchObject({ fetched: 60, unchanged: 62, updated: 0 })
-    expect(serialised.size).toBe(0)
+    expect([...serialised.values()]).toEqual(Array(60).fill(1))
 
-    // one record changed: only it is serialised again, and its new text replaces the old
+    // one record changed: its new text replaces the old
+    serialised.clear()
     const changed = records.map((r) => (r.id === 'f-7' ? { ...r, severity: 'critical' } : r))
     expect((await sync(changed)).counts).toMatchObject({ unchanged: 61, updated: 1 })
-    expect([...serialised]).toEqual([['f-7', 1]])
+    expect([...serialised.values()]).toEqual(Array(60).fill(1))
     const after = await stored()
     expect(after.get('f-7')).toEqual(changed[6])
     expect(after.get('f-1')).toEqual(records[0])
+  })
+
+  it('does not map a record read again as it was stored, and maps it whenever its occurrences are not what it gave', async () => {
+    const { ws } = await setup()
+    const conn = await seedConnection(db, ws)
+    const mapped: string[] = []
+    const sync = async (rows: TestRaw[]) => {
+      const c = createTestConnector(() => arrayDataset(rows))
+      return executeRun(
+        opts,
+        {
+          ...c,
+          map: (raw, ctx) => {
+            mapped.push(raw.id)
+            return c.map(raw, ctx)
+          },
+        },
+        conn,
+        await newRun(db, conn),
+        neverAborted,
+      )
+    }
+    const occurrence = async (cve: string) =>
+      (
+        await db.query<{ state: string; last_seen_run_id: string }>(
+          `SELECT state, last_seen_run_id FROM occurrences WHERE connection_id = $1 AND cve = $2`,
+          [conn.id, cve],
+        )
+      ).rows[0]!
+    const mappedIn = async (rows: TestRaw[]) => {
+      mapped.length = 0
+      const out = await sync(rows)
+      expect(out.status).toBe('succeeded')
+      return { counts: out.counts, mapped: [...mapped].sort() }
+    }
+    const three = rec(1, { ids: ['CVE-2024-0401', 'CVE-2024-0402', 'CVE-2024-0403'] })
+    const records = [three, ...Array.from({ length: 59 }, (_, i) => rec(i + 2)), rec(99, { purl: 'not a package URL' })]
+
+    // first sync: every record mapped; the one whose finding cannot be used is skipped
+    let r = await mappedIn(records)
+    expect(r.counts).toMatchObject({ fetched: 61, created: 62, skipped: { invalid_record: 1 } })
+    expect(r.mapped).toHaveLength(61)
+
+    // read again as they were: marked seen, not mapped, except the one that keeps no digest (its skip is counted again)
+    r = await mappedIn(records)
+    expect(r.counts).toMatchObject({
+      fetched: 61,
+      unchanged: 62,
+      created: 0,
+      updated: 0,
+      skipped: { invalid_record: 1 },
+    })
+    expect(r.mapped).toEqual(['f-99'])
+    const { rows: seen } = await db.query<{ n: number }>(
+      `SELECT count(DISTINCT last_seen_run_id)::int AS n FROM occurrences WHERE connection_id = $1`,
+      [conn.id],
+    )
+    expect(seen[0]!.n).toBe(1)
+
+    // one record changed: only it is mapped
+    const changed = records.map((x) => (x.id === 'f-7' ? { ...x, severity: 'critical' } : x))
+    r = await mappedIn(changed)
+    expect(r.counts).toMatchObject({ unchanged: 61, updated: 1 })
+    expect(r.mapped).toEqual(['f-7', 'f-99'])
+
+    // a record gives one CVE fewer: the one it no longer gives is resolved, and stays so while the record is unchanged
+    const two = { ...three, ids: ['CVE-2024-0401', 'CVE-2024-0402'] }
+    const fewer = changed.map((x) => (x.id === 'f-1' ? two : x))
+    r = await mappedIn(fewer)
+    expect(r.counts).toMatchObject({ unchanged: 61, resolved: 1 })
+    expect(r.mapped).toEqual(['f-1', 'f-99'])
+    expect((await occurrence('CVE-2024-0403')).state).toBe('absent')
+    // it was mapped while the dropped CVE was still present: its digest was not kept, so it is mapped once more
+    r = await mappedIn(fewer)
+    expect(r.counts).toMatchObject({ unchanged: 61, resolved: 0, reopened: 0 })
+    expect(r.mapped).toEqual(['f-1', 'f-99'])
+    r = await mappedIn(fewer)
+    expect(r.counts).toMatchObject({ unchanged: 61, resolved: 0, reopened: 0 })
+    expect(r.mapped).toEqual(['f-99'])
+    expect((await occurrence('CVE-2024-0403')).state).toBe('absent')
+
+    // a record that went away and comes back as it was: mapped, and its occurrence reopened
+    r = await mappedIn(fewer.filter((x) => x.id !== 'f-9'))
+    expect(r.counts).toMatchObject({ unchanged: 60, resolved: 1 })
+    r = await mappedIn(fewer)
+    expect(r.counts).toMatchObject({ unchanged: 60, reopened: 1 })
+    expect(r.mapped).toEqual(['f-9', 'f-99'])
+    expect((await occurrence(rec(9).ids[0]!)).state).toBe('present')
+    const fixedThenOpen = (await issues(db, ws)).find((i: any) => i.cve === rec(9).ids[0])
+    expect(fixedThenOpen.status).toBe('open')
+  })
+
+  it('writes the version read last when a sync reads a record twice, even when the earlier one is as stored', async () => {
+    const { ws } = await setup()
+    const conn = await seedConnection(db, ws)
+    const records = Array.from({ length: 20 }, (_, i) => rec(i))
+    await syncRows(conn, records)
+    const severity = async () =>
+      (
+        await db.query<{ severity: string }>(
+          `SELECT severity FROM occurrences WHERE connection_id = $1 AND source_key = 'f-3'`,
+          [conn.id],
+        )
+      ).rows[0]!.severity
+    const other = { ...records[3]!, severity: records[3]!.severity === 'low' ? 'critical' : 'low' }
+    // a changed version first, the stored one after it: the stored one wins, though it was marked seen by its digest
+    const back = [...records.slice(0, 3), other, ...records.slice(4), records[3]!]
+    expect((await syncRows(conn, back)).counts).toMatchObject({ fetched: 21, unchanged: 20, updated: 0 })
+    expect(await severity()).toBe(records[3]!.severity)
+    // the stored version first, a changed one after it: the changed one wins
+    await syncRows(conn, [...records, other])
+    expect(await severity()).toBe(other.severity)
+    // the next syncs of one version write it once, then mark it seen without writing anything
+    expect((await syncRows(conn, records)).counts).toMatchObject({ unchanged: 19, updated: 1 })
+    expect(await severity()).toBe(records[3]!.severity)
+    expect((await syncRows(conn, records)).counts).toMatchObject({ unchanged: 20, updated: 0 })
   })
 
   it('stores the text a connector read a record as, exactly, and never makes it from the parsed record', async () => {

@@ -1,4 +1,7 @@
-import { hash } from 'node:crypto'
+import { createHash, hash } from 'node:crypto'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { type MappedFinding, matchKeys, normaliseRepoPath, packageKey, parsePurl, RawJson } from '@vulnsync/core'
 import type { OccurrenceInput } from '@vulnsync/db'
 
@@ -81,17 +84,56 @@ export const toOccurrenceInput = (f: MappedFinding, raw: unknown, scope: string 
     raw,
     // one-shot hash: no Hash object per row (half the time of createHash on rows this size)
     content_hash: hash('sha1', JSON.stringify(contentOf(f)), 'base64'),
+    // set by occurrencesOf once the record's findings are all known
+    record_digest: null,
+    record_rows: 0,
   }
 }
+
+/**
+ * What the code that turns a record into occurrences is, as a digest of its source: the connectors, the core they map
+ * with, this file, and the locked dependencies. Part of every record digest, so any change to that code (an upgrade,
+ * a developer's edit) makes every stored digest differ and each record is mapped once again at its connection's next
+ * sync (migration 0019): no record is ever kept unmapped by a digest that older code made. Read once, when the first
+ * record is digested (about 300 files, a few milliseconds).
+ */
+let mappingCode: string | undefined
+const mappingCodeDigest = (): string => {
+  if (mappingCode !== undefined) return mappingCode
+  const root = fileURLToPath(new URL('../../../../', import.meta.url))
+  const h = createHash('sha1')
+  for (const dir of ['packages/connectors/src', 'packages/core/src']) {
+    const files = existsSync(join(root, dir))
+      ? readdirSync(join(root, dir), { recursive: true, encoding: 'utf8' })
+          .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
+          .sort()
+      : []
+    for (const f of files) h.update(`${dir}/${f}\u0000`).update(readFileSync(join(root, dir, f)))
+  }
+  h.update(readFileSync(fileURLToPath(import.meta.url)))
+  const lock = join(root, 'package-lock.json')
+  if (existsSync(lock)) h.update(readFileSync(lock))
+  mappingCode = h.digest('base64')
+  return mappingCode
+}
+
+/**
+ * What a record is mapped from, as a digest (pure but for the code it names): the code that maps (mappingCodeDigest),
+ * the connector kind, the scope it was read in and its text (a connector's `map` is a function of the record alone:
+ * the connector contract proves it). A record read again with the digest it was stored with is marked seen without
+ * being mapped (read.ts).
+ */
+export const recordDigest = (kind: string, scope: string | undefined, text: string): string =>
+  hash('sha1', `${mappingCodeDigest()}\u0000${kind}\u0000${scope ?? ''}\u0000${text}`, 'base64')
 
 /** What a record event stores as its raw record: the text the connector read it as, when it has it, else the record. */
 export const storedRecord = (ev: { raw: unknown; text?: string | undefined }): unknown =>
   ev.text === undefined ? ev.raw : new RawJson(ev.text)
 
 /**
- * A record's mapped findings → their rows (pure), each carrying the record itself, which source_records keeps (a
- * record with several CVEs is several occurrences sharing it). The ingest store turns it into JSON text only for the
- * occurrences it writes: an unchanged re-run, the everyday sync, never needs the text. A finding that cannot be used
+ * A record's mapped findings → their rows (pure), each carrying the record (the engine gives its text, a `RawJson`),
+ * which source_records keeps (a record with several CVEs is several occurrences sharing it), and the record's
+ * `digest` with how many rows it gave, unless one of its findings could not be used. A finding that cannot be used
  * goes to `unusable` and is left out; any other error is thrown. The engine's read and the benchmarks prepare records
  * here.
  */
@@ -100,15 +142,24 @@ export const occurrencesOf = (
   record: unknown,
   scope: string | undefined,
   unusable: (err: InvalidFindingError) => void,
+  digest: string | null = null,
 ): OccurrenceInput[] => {
   const rows: OccurrenceInput[] = []
+  let usable = true
   for (const f of findings) {
     try {
       rows.push(toOccurrenceInput(f, record, scope))
     } catch (err) {
       if (!(err instanceof InvalidFindingError)) throw err
+      usable = false
       unusable(err)
     }
   }
+  // a record with a finding that cannot be used keeps no digest: it is mapped (and its skip counted) at every sync
+  if (digest !== null && usable)
+    for (const r of rows) {
+      r.record_digest = digest
+      r.record_rows = rows.length
+    }
   return rows
 }

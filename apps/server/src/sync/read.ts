@@ -3,12 +3,14 @@ import {
   type ConnectorContext,
   isSkip,
   type Logger,
+  RawJson,
   type RepositoryRecord,
   type SourceConnector,
   stageTimers,
 } from '@vulnsync/core'
+import type { SeenRecords } from '@vulnsync/db'
 import type { BatchWriter } from './batch-writer.ts'
-import { occurrencesOf, storedRecord } from './prepare.ts'
+import { occurrencesOf, recordDigest, storedRecord } from './prepare.ts'
 import type { RunState } from './run-state.ts'
 
 export class ShutdownError extends Error {
@@ -17,10 +19,84 @@ export class ShutdownError extends Error {
   }
 }
 
+type RecordEvent = { raw: unknown; scope?: string; text?: string }
+
+/** A record or a checkpoint read while records before it wait for their digests to be looked up, in read order. */
+type Held = { record: RecordEvent; text: string; digest: string } | { cursor: unknown }
+
+/**
+ * The records of a re-sync wait here in chunks while their digests are looked up (markSeenRecords): those read
+ * again as they were stored are marked seen and never mapped; the others, and the checkpoints between them, go on to
+ * the batch writer in the order they were read. The lookups of up to `inFlight` chunks run while the next is read
+ * (on PostgreSQL as many as the writer's batches: each on its own connection).
+ */
+class SeenRecordsLookup {
+  private held: Held[] = []
+  private records = 0
+  // oldest first
+  private looking: { held: Held[]; confirmed: Promise<SeenRecords> }[] = []
+
+  constructor(
+    private readonly writer: BatchWriter,
+    private readonly state: RunState,
+    private readonly pass: (record: RecordEvent, text: string, digest: string) => Promise<void>,
+    private readonly inFlight: number,
+    private readonly chunk = 1_000,
+  ) {}
+
+  async add(item: Held) {
+    this.held.push(item)
+    if ('digest' in item && ++this.records >= this.chunk) await this.next()
+  }
+
+  /** starts looking up the chunk held, once fewer than `inFlight` are (the oldest settled first) */
+  async next() {
+    while (this.looking.length >= this.inFlight) await this.settle()
+    const held = this.held
+    this.held = []
+    this.records = 0
+    const digests = held.flatMap((h) => ('digest' in h ? [h.digest] : []))
+    const confirmed = this.writer.markSeen(digests)
+    // a failure surfaces when the chunk is settled; until then it is not reported as unhandled
+    confirmed.catch(() => {})
+    this.looking.push({ held, confirmed })
+  }
+
+  /** every record held is marked seen or passed on, every checkpoint passed on */
+  async drain() {
+    await this.next()
+    while (this.looking.length > 0) await this.settle()
+  }
+
+  /** the oldest chunk looked up: its records marked seen counted, the others and its checkpoints passed on */
+  private async settle() {
+    const looking = this.looking.shift()
+    if (!looking) return
+    const confirmed = await looking.confirmed
+    const { counts } = this.state
+    const counted = new Set<string>()
+    for (const h of looking.held) {
+      if (!('digest' in h)) {
+        await this.writer.checkpoint(h.cursor)
+        continue
+      }
+      const seen = confirmed.get(h.digest)
+      // a record whose key is still to be written in this run (read before, in another version) is written after it
+      if (seen && !this.writer.holds(seen.sourceKey)) {
+        if (counted.has(h.digest)) continue
+        counted.add(h.digest)
+        counts.unchanged += seen.rows
+        counts.unmatched += seen.unmatched
+      } else await this.pass(h.record, h.text, h.digest)
+    }
+  }
+}
+
 /**
  * Streams a connector's read into the batch writer: each record through the connector's pure `map` (a record that
  * cannot be mapped is skipped and counted, never fatal), skips counted by reason, checkpoints handed on, scopes read
- * completely or not remembered for resolution.
+ * completely or not remembered for resolution. A scanner's record read again as it was stored (its digest: prepare.ts)
+ * is marked seen instead of mapped, once the connection has digests stored.
  */
 export const readIntoBatches = async (
   connector: SourceConnector,
@@ -32,70 +108,112 @@ export const readIntoBatches = async (
   signal: AbortSignal,
   now: () => Date,
 ): Promise<void> => {
-  const { counts, progress } = state
   const fetchedAt = now()
-  // stage timers (benchmarks only): the time between events is the connector's (paging, parsing, validation)
-  let tEvent = stageTimers.on ? performance.now() : 0
-  for await (const ev of connector.read(ctx as any, input as any)) {
-    if (stageTimers.on) addStageTime('engine.awaitConnector', tEvent)
-    if (signal.aborted) throw signal.reason ?? new ShutdownError()
-    switch (ev.type) {
-      case 'record': {
-        counts.fetched++
-        progress.records = counts.fetched
-        let mapped: ReturnType<typeof connector.map>
-        const t0 = stageTimers.on ? performance.now() : 0
-        try {
-          mapped = connector.map(ev.raw, { fetchedAt })
-        } catch (err) {
-          log.warn({ err: (err as Error).message }, 'a record could not be mapped; skipped')
+
+  /** maps one record and hands its rows (or repository) to the writer; `digest` is kept with a scanner's rows */
+  const pass = async (ev: RecordEvent, text: string | null, digest: string | null) => {
+    let mapped: ReturnType<typeof connector.map>
+    const t0 = stageTimers.on ? performance.now() : 0
+    try {
+      mapped = connector.map(ev.raw, { fetchedAt })
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, 'a record could not be mapped; skipped')
+      state.skip('invalid_record')
+      return
+    }
+    if (stageTimers.on) addStageTime('engine.map', t0)
+    const t1 = stageTimers.on ? performance.now() : 0
+    if (connector.role === 'scm') {
+      if ('skip' in (mapped as object)) state.skip((mapped as { skip: string }).skip)
+      else writer.addRepository(mapped as RepositoryRecord)
+    } else if (isSkip(mapped as any)) {
+      state.skip((mapped as { skip: string }).skip)
+    } else {
+      // the record is stored as the text its digest was made of
+      const rows = occurrencesOf(
+        mapped as any[],
+        text === null ? storedRecord(ev) : new RawJson(text),
+        ev.scope,
+        (err) => {
+          log.warn({ err: err.message }, 'a finding was unusable; skipped')
           state.skip('invalid_record')
+        },
+        digest,
+      )
+      for (const row of rows) writer.addOccurrence(row)
+    }
+    if (stageTimers.on) addStageTime('engine.prepare', t1)
+    const t2 = stageTimers.on ? performance.now() : 0
+    if (writer.full) await writer.startFlush()
+    else await state.write()
+    if (stageTimers.on) addStageTime('engine.awaitWrites', t2)
+  }
+
+  // a first sync has no digests to look up: its records go straight on
+  const lookup =
+    connector.role !== 'scm' && (await writer.knowsDigests())
+      ? new SeenRecordsLookup(writer, state, pass, writer.writesInFlight)
+      : undefined
+
+  /** the connector's events, in the order read */
+  const readAll = async () => {
+    const { counts, progress } = state
+    const scanner = connector.role !== 'scm'
+    // stage timers (benchmarks only): the time between events is the connector's (paging, parsing, validation)
+    let tEvent = stageTimers.on ? performance.now() : 0
+    for await (const ev of connector.read(ctx as any, input as any)) {
+      if (stageTimers.on) addStageTime('engine.awaitConnector', tEvent)
+      if (signal.aborted) throw signal.reason ?? new ShutdownError()
+      switch (ev.type) {
+        case 'record': {
+          counts.fetched++
+          progress.records = counts.fetched
+          if (!scanner) {
+            await pass(ev, null, null)
+            break
+          }
+          const t0 = stageTimers.on ? performance.now() : 0
+          const text = ev.text ?? JSON.stringify(ev.raw)
+          const digest = recordDigest(connector.kind, ev.scope, text)
+          if (stageTimers.on) addStageTime('engine.digest', t0)
+          if (lookup) await lookup.add({ record: ev, text, digest })
+          else await pass(ev, text, digest)
           break
         }
-        if (stageTimers.on) addStageTime('engine.map', t0)
-        const t1 = stageTimers.on ? performance.now() : 0
-        if (connector.role === 'scm') {
-          if ('skip' in (mapped as object)) state.skip((mapped as { skip: string }).skip)
-          else writer.addRepository(mapped as RepositoryRecord)
-        } else if (isSkip(mapped as any)) {
-          state.skip((mapped as { skip: string }).skip)
-        } else {
-          const rows = occurrencesOf(mapped as any[], storedRecord(ev), ev.scope, (err) => {
-            log.warn({ err: err.message }, 'a finding was unusable; skipped')
-            state.skip('invalid_record')
-          })
-          for (const row of rows) writer.addOccurrence(row)
+        case 'checkpoint': {
+          const t0 = stageTimers.on ? performance.now() : 0
+          if (lookup) await lookup.add({ cursor: ev.cursor })
+          else await writer.checkpoint(ev.cursor)
+          if (stageTimers.on) addStageTime('engine.awaitWrites', t0)
+          break
         }
-        if (stageTimers.on) addStageTime('engine.prepare', t1)
-        const t2 = stageTimers.on ? performance.now() : 0
-        if (writer.full) await writer.startFlush()
-        else await state.write()
-        if (stageTimers.on) addStageTime('engine.awaitWrites', t2)
-        break
+        case 'skip':
+          state.skip(ev.reason, ev.count ?? 1)
+          break
+        case 'scope-complete':
+          state.complete.add(ev.scope)
+          break
+        case 'incomplete':
+          state.incomplete.add(ev.scope)
+          log.warn(
+            { scope: ev.scope, reason: ev.reason },
+            'a location could not be read completely; its findings are kept as they were',
+          )
+          break
+        case 'warning':
+          log.warn({ code: ev.code }, ev.message)
+          break
       }
-      case 'checkpoint': {
-        const t0 = stageTimers.on ? performance.now() : 0
-        await writer.checkpoint(ev.cursor)
-        if (stageTimers.on) addStageTime('engine.awaitWrites', t0)
-        break
-      }
-      case 'skip':
-        state.skip(ev.reason, ev.count ?? 1)
-        break
-      case 'scope-complete':
-        state.complete.add(ev.scope)
-        break
-      case 'incomplete':
-        state.incomplete.add(ev.scope)
-        log.warn(
-          { scope: ev.scope, reason: ev.reason },
-          'a location could not be read completely; its findings are kept as they were',
-        )
-        break
-      case 'warning':
-        log.warn({ code: ev.code }, ev.message)
-        break
+      if (stageTimers.on) tEvent = performance.now()
     }
-    if (stageTimers.on) tEvent = performance.now()
   }
+
+  try {
+    await readAll()
+  } catch (err) {
+    // what was read before a failure or a shutdown is kept (marked or handed on), as the writer keeps what it holds
+    await lookup?.drain().catch(() => {})
+    throw err
+  }
+  await lookup?.drain()
 }
