@@ -21,6 +21,9 @@ export class ShutdownError extends Error {
 
 type RecordEvent = { raw: unknown; scope?: string; text?: string }
 
+/** The longest records and checkpoints are held before they are looked up (the chunk may not be full). */
+const HOLD_MS = 1_000
+
 /** A record or a checkpoint read while records before it wait for their digests to be looked up, in read order. */
 type Held = { record: RecordEvent; text: string; digest: string } | { cursor: unknown }
 
@@ -33,6 +36,8 @@ type Held = { record: RecordEvent; text: string; digest: string } | { cursor: un
 class SeenRecordsLookup {
   private held: Held[] = []
   private records = 0
+  // when the first item held was read: a slow upstream does not hold its records and checkpoints back for long
+  private heldSince = 0
   // oldest first
   private looking: { held: Held[]; confirmed: Promise<SeenRecords> }[] = []
 
@@ -45,8 +50,10 @@ class SeenRecordsLookup {
   ) {}
 
   async add(item: Held) {
+    if (this.held.length === 0) this.heldSince = Date.now()
     this.held.push(item)
-    if ('digest' in item && ++this.records >= this.chunk) await this.next()
+    if ('digest' in item) this.records++
+    if (this.records >= this.chunk || Date.now() - this.heldSince >= HOLD_MS) await this.next()
   }
 
   /** starts looking up the chunk held, once fewer than `inFlight` are (the oldest settled first) */
@@ -176,8 +183,11 @@ export const readIntoBatches = async (
           const text = ev.text ?? JSON.stringify(ev.raw)
           const digest = recordDigest(connector.kind, ev.scope, text)
           if (stageTimers.on) addStageTime('engine.digest', t0)
-          if (lookup) await lookup.add({ record: ev, text, digest })
-          else await pass(ev, text, digest)
+          if (lookup) {
+            await lookup.add({ record: ev, text, digest })
+            // the progress of what is read, as pass stores it
+            await state.write()
+          } else await pass(ev, text, digest)
           break
         }
         case 'checkpoint': {
