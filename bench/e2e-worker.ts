@@ -27,7 +27,7 @@ import { createRuntime, defaultRegistry } from '../apps/server/src/bootstrap.ts'
 import { loadConfig } from '../apps/server/src/config.ts'
 import { buildApp } from '../apps/server/src/http/app.ts'
 import { createLogger } from '../apps/server/src/logger.ts'
-import { occurrencesOf, storedRecord } from '../apps/server/src/sync/prepare.ts'
+import { digestRecord, occurrencesOf } from '../apps/server/src/sync/prepare.ts'
 import { seedRepositories } from '../apps/server/src/sync/test-support.ts'
 import { cpuMeter, isLocalServer, openBenchDb, printProfile, profiledDb, schemaSecs } from './support.ts'
 
@@ -145,9 +145,17 @@ const readAlone = async (sim: { url: string; pid: number }) => {
     fetched++
     const mapped = connector.map(ev.raw, { fetchedAt })
     if (isSkip(mapped)) continue
-    prepared += occurrencesOf(mapped, storedRecord(ev), ev.scope, (err) => {
-      throw err
-    }).length
+    // as the engine does: every record digested, stored as the text its digest was made of
+    const { record, digest } = digestRecord(connector.kind, ev)
+    prepared += occurrencesOf(
+      mapped,
+      record,
+      ev.scope,
+      (err) => {
+        throw err
+      },
+      digest,
+    ).length
   }
   const secs = (performance.now() - t0) / 1000
   const used = cpu()

@@ -36,7 +36,7 @@ const read = results.find((r) => r.driver === 'read')
 for (const r of results) {
   if (r.driver === 'read') {
     console.log(
-      `read side alone (connector, mapping, preparing; no database): ${fmt(r.fetched)} findings in ${r.secs} s = ${fmt(r.findingsPerSec)} findings/s; CPU a finding: ${cpuOf(r.driver, r)}; load ${r.load}`,
+      `read side alone (connector, digesting, mapping, preparing; no database): ${fmt(r.fetched)} findings in ${r.secs} s = ${fmt(r.findingsPerSec)} findings/s; CPU a finding: ${cpuOf(r.driver, r)}; load ${r.load}`,
     )
     continue
   }

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Db } from '@vulnsync/db'
 import { executeRun } from '../apps/server/src/sync/engine.ts'
-import { occurrencesOf, recordDigest } from '../apps/server/src/sync/prepare.ts'
+import { digestRecord, occurrencesOf } from '../apps/server/src/sync/prepare.ts'
 import { createTestConnector, type TestDataset, type TestRaw, testMap } from '../apps/server/src/sync/test-connector.ts'
 import { neverAborted, newRun, silentLogger } from '../apps/server/src/sync/test-support.ts'
 import {
@@ -153,11 +153,17 @@ async function floorRate(db: Db, workspaceId: string, connectionId: string) {
       const tp = performance.now()
       const raw = dataset.record(i)!
       // the record's JSON text and digest, which every sync makes (the text is what a first import stores)
-      recordDigest('test', undefined, JSON.stringify(raw))
+      const { record, digest } = digestRecord('test', { raw })
       rereadMs += performance.now() - tp
-      const prepared = occurrencesOf(testMap(raw) as any[], raw, undefined, (err) => {
-        throw err
-      })
+      const prepared = occurrencesOf(
+        testMap(raw) as any[],
+        record,
+        undefined,
+        (err) => {
+          throw err
+        },
+        digest,
+      )
       prepareMs += performance.now() - tp
       for (const o of prepared) {
         rows.push([

@@ -213,6 +213,7 @@ const TARGET_KEY_SQL = `CASE WHEN o.target_kind = 'repository' THEN 'repo:' || o
   ELSE o.target_kind || ':' || lower(o.target_name) END`
 
 type KeyedIssue = { target_key: string; package_key: string; cve: string }
+const issueKey = (i: KeyedIssue) => `${i.target_key}\u0000${i.package_key}\u0000${i.cve}`
 
 /** a batch's rows by source record: the last row read of each (a record read twice: its later version) */
 const recordsOf = (rows: Iterable<OccurrenceInput>) => {
@@ -229,7 +230,6 @@ const recordsOf = (rows: Iterable<OccurrenceInput>) => {
  */
 const confirmedDigest = (k: string, d: string, n: string) => `SELECT CASE WHEN ${d} IS NOT NULL AND count(*) = ${n}
     THEN ${d} END AS digest FROM occurrences o WHERE o.connection_id = $1 AND o.source_key = ${k} AND o.state = 'present'`
-const issueKey = (i: KeyedIssue) => `${i.target_key}\u0000${i.package_key}\u0000${i.cve}`
 
 /**
  * Writes one batch of occurrences seen by `runId`, in one transaction and a constant number of statements:

@@ -126,9 +126,18 @@ const mappingCodeDigest = (): string => {
 export const recordDigest = (kind: string, scope: string | undefined, text: string): string =>
   hash('sha1', `${mappingCodeDigest()}\u0000${kind}\u0000${scope ?? ''}\u0000${text}`, 'base64')
 
-/** What a record event stores as its raw record: the text the connector read it as, when it has it, else the record. */
-export const storedRecord = (ev: { raw: unknown; text?: string | undefined }): unknown =>
-  ev.text === undefined ? ev.raw : new RawJson(ev.text)
+/** A scanner record as the engine keeps it: the raw record it stores, and its digest (recordDigest). */
+export interface DigestedRecord {
+  /** the text the digest is made of: the one the connector read the record as, or the record's JSON, made once */
+  record: RawJson
+  digest: string
+}
+
+/** A record event → what the engine stores of it and its digest; the engine's read and the benchmarks digest here. */
+export const digestRecord = (kind: string, ev: { raw: unknown; scope?: string; text?: string }): DigestedRecord => {
+  const text = ev.text ?? JSON.stringify(ev.raw)
+  return { record: new RawJson(text), digest: recordDigest(kind, ev.scope, text) }
+}
 
 /**
  * A record's mapped findings → their rows (pure), each carrying the record (the engine gives its text, a `RawJson`),

@@ -3,14 +3,13 @@ import {
   type ConnectorContext,
   isSkip,
   type Logger,
-  RawJson,
   type RepositoryRecord,
   type SourceConnector,
   stageTimers,
 } from '@vulnsync/core'
 import type { SeenRecords } from '@vulnsync/db'
 import type { BatchWriter } from './batch-writer.ts'
-import { occurrencesOf, recordDigest, storedRecord } from './prepare.ts'
+import { type DigestedRecord, digestRecord, occurrencesOf } from './prepare.ts'
 import type { RunState } from './run-state.ts'
 
 export class ShutdownError extends Error {
@@ -25,7 +24,7 @@ type RecordEvent = { raw: unknown; scope?: string; text?: string }
 const HOLD_MS = 1_000
 
 /** A record or a checkpoint read while records before it wait for their digests to be looked up, in read order. */
-type Held = { record: RecordEvent; text: string; digest: string } | { cursor: unknown }
+type Held = { record: RecordEvent; digested: DigestedRecord } | { cursor: unknown }
 
 /**
  * The records of a re-sync wait here in chunks while their digests are looked up (markSeenRecords): those read
@@ -44,7 +43,7 @@ class SeenRecordsLookup {
   constructor(
     private readonly writer: BatchWriter,
     private readonly state: RunState,
-    private readonly pass: (record: RecordEvent, text: string, digest: string) => Promise<void>,
+    private readonly pass: (record: RecordEvent, digested: DigestedRecord) => Promise<void>,
     private readonly inFlight: number,
     private readonly chunk = 1_000,
   ) {}
@@ -52,7 +51,7 @@ class SeenRecordsLookup {
   async add(item: Held) {
     if (this.held.length === 0) this.heldSince = Date.now()
     this.held.push(item)
-    if ('digest' in item) this.records++
+    if ('digested' in item) this.records++
     if (this.records >= this.chunk || Date.now() - this.heldSince >= HOLD_MS) await this.next()
   }
 
@@ -62,7 +61,7 @@ class SeenRecordsLookup {
     const held = this.held
     this.held = []
     this.records = 0
-    const digests = held.flatMap((h) => ('digest' in h ? [h.digest] : []))
+    const digests = held.flatMap((h) => ('digested' in h ? [h.digested.digest] : []))
     const confirmed = this.writer.markSeen(digests)
     // a failure surfaces when the chunk is settled; until then it is not reported as unhandled
     confirmed.catch(() => {})
@@ -83,18 +82,19 @@ class SeenRecordsLookup {
     const { counts } = this.state
     const counted = new Set<string>()
     for (const h of looking.held) {
-      if (!('digest' in h)) {
+      if (!('digested' in h)) {
         await this.writer.checkpoint(h.cursor)
         continue
       }
-      const seen = confirmed.get(h.digest)
+      const { digest } = h.digested
+      const seen = confirmed.get(digest)
       // a record whose key is still to be written in this run (read before, in another version) is written after it
       if (seen && !this.writer.holds(seen.sourceKey)) {
-        if (counted.has(h.digest)) continue
-        counted.add(h.digest)
+        if (counted.has(digest)) continue
+        counted.add(digest)
         counts.unchanged += seen.rows
         counts.unmatched += seen.unmatched
-      } else await this.pass(h.record, h.text, h.digest)
+      } else await this.pass(h.record, h.digested)
     }
   }
 }
@@ -116,9 +116,10 @@ export const readIntoBatches = async (
   now: () => Date,
 ): Promise<void> => {
   const fetchedAt = now()
+  const scanner = connector.role !== 'scm'
 
-  /** maps one record and hands its rows (or repository) to the writer; `digest` is kept with a scanner's rows */
-  const pass = async (ev: RecordEvent, text: string | null, digest: string | null) => {
+  /** maps one record and hands its rows (or repository) to the writer; a scanner's are stored as it was digested */
+  const pass = async (ev: RecordEvent, digested: DigestedRecord | null) => {
     let mapped: ReturnType<typeof connector.map>
     const t0 = stageTimers.on ? performance.now() : 0
     try {
@@ -136,16 +137,15 @@ export const readIntoBatches = async (
     } else if (isSkip(mapped as any)) {
       state.skip((mapped as { skip: string }).skip)
     } else {
-      // the record is stored as the text its digest was made of
       const rows = occurrencesOf(
         mapped as any[],
-        text === null ? storedRecord(ev) : new RawJson(text),
+        digested?.record ?? ev.raw,
         ev.scope,
         (err) => {
           log.warn({ err: err.message }, 'a finding was unusable; skipped')
           state.skip('invalid_record')
         },
-        digest,
+        digested?.digest ?? null,
       )
       for (const row of rows) writer.addOccurrence(row)
     }
@@ -158,14 +158,13 @@ export const readIntoBatches = async (
 
   // a first sync has no digests to look up: its records go straight on
   const lookup =
-    connector.role !== 'scm' && (await writer.knowsDigests())
+    scanner && (await writer.knowsDigests())
       ? new SeenRecordsLookup(writer, state, pass, writer.writesInFlight)
       : undefined
 
   /** the connector's events, in the order read */
   const readAll = async () => {
     const { counts, progress } = state
-    const scanner = connector.role !== 'scm'
     // stage timers (benchmarks only): the time between events is the connector's (paging, parsing, validation)
     let tEvent = stageTimers.on ? performance.now() : 0
     for await (const ev of connector.read(ctx as any, input as any)) {
@@ -176,18 +175,17 @@ export const readIntoBatches = async (
           counts.fetched++
           progress.records = counts.fetched
           if (!scanner) {
-            await pass(ev, null, null)
+            await pass(ev, null)
             break
           }
           const t0 = stageTimers.on ? performance.now() : 0
-          const text = ev.text ?? JSON.stringify(ev.raw)
-          const digest = recordDigest(connector.kind, ev.scope, text)
+          const digested = digestRecord(connector.kind, ev)
           if (stageTimers.on) addStageTime('engine.digest', t0)
           if (lookup) {
-            await lookup.add({ record: ev, text, digest })
+            await lookup.add({ record: ev, digested })
             // the progress of what is read, as pass stores it
             await state.write()
-          } else await pass(ev, text, digest)
+          } else await pass(ev, digested)
           break
         }
         case 'checkpoint': {
