@@ -31,3 +31,29 @@ export const createTestDb = async (driver: DriverName): Promise<Db> => {
   }
   return createPostgresDb(await createTestDatabaseUrl(), { max: 5 })
 }
+
+/**
+ * Turns autovacuum off for every table of this test database and waits until no other session in it holds a
+ * snapshot. For tests that assert where PostgreSQL writes a row version: a page is pruned of dead versions only when
+ * no snapshot in its database may still see them, and an auto-analyze started by the rows an earlier test wrote holds
+ * one for as long as it runs. A no-op on PGlite, which has no other session.
+ */
+export const quietTestDb = async (db: Db): Promise<void> => {
+  if (db.driver === 'pglite') return
+  const { rows } = await db.query<{ name: string }>(
+    `SELECT format('%I.%I', n.nspname, c.relname) AS name
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relkind = 'r' AND c.relpersistence = 'p' AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'`,
+  )
+  for (const { name } of rows) await db.query(`ALTER TABLE ${name} SET (autovacuum_enabled = false)`)
+  const deadline = Date.now() + 60_000
+  for (;;) {
+    const { rows: busy } = await db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_stat_activity
+        WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_xmin IS NOT NULL`,
+    )
+    if (busy[0]!.n === 0) return
+    if (Date.now() > deadline) throw new Error('quietTestDb: another session kept a snapshot in the database for 60 s')
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
