@@ -1,6 +1,7 @@
 import type { PackageRegistries } from '@vulnsync/connectors'
 import type { Db, RunOwner } from '@vulnsync/db'
 import type { AppConfig } from './config.ts'
+import { vacuumDaily } from './embedded-maintenance.ts'
 import { requestDueFeeds, runFeedJob } from './feeds/jobs.ts'
 import { keepDailyHistory } from './insights/history.ts'
 import { createJobSystem, type JobSystem } from './jobs.ts'
@@ -54,13 +55,14 @@ export const createRuntimeJobs = (
     handlers: {
       runSync: (runId, signal) => runSyncJob(deps, runId, signal),
       // the scheduler's minute: due syncs and dead processes' runs, decisions whose expiry passed, due feed refreshes,
-      // the day's insight snapshot, an outbound pass
+      // the day's insight snapshot, an outbound pass, and on PGlite the day's VACUUM
       tick: async () => {
         await tick(deps)
         await expireDecisions(deps.db, deps.now())
         await requestDueFeeds(deps)
         await keepDailyHistory(deps)
         await jobs.enqueueOutbound()
+        await vacuumDaily(deps)
       },
       outbound: async () => {
         await runOutbound(deps)

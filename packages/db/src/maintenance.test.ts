@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Db } from './driver.ts'
+import { createPgliteDb } from './driver.ts'
 import { VACUUMED_AFTER_SYNC, vacuumAfterSync } from './maintenance.ts'
+import { loadMigrations, migrate } from './migrate.ts'
 import { createTestDb } from './testing.ts'
 
 const WS = '00000000-0000-4000-8000-000000000001'
@@ -75,6 +77,41 @@ describe('vacuum after a sync on PGlite', () => {
     for (const r of rows) {
       expect(r.pages).toBeGreaterThan(1)
       expect(r.visible).toBe(r.pages)
+    }
+  })
+})
+
+describe('migration 0020 on a PGlite database that refreshed EPSS without a VACUUM', () => {
+  it('gives back the room the replaced scores left, keeping every score', async () => {
+    const db = await createPgliteDb()
+    try {
+      await migrate(
+        db,
+        loadMigrations().filter((m) => m.version < 20),
+      )
+      await db.query(
+        `INSERT INTO epss_scores (cve, score, percentile, scored_on)
+         SELECT 'CVE-2024-' || g, g / 30000.0, g / 20000.0, '2026-12-01' FROM generate_series(1, 20000) g`,
+      )
+      // four days of refreshes that moved every score, as the daily files do, with nothing to vacuum after them
+      for (let day = 2; day <= 5; day++)
+        await db.query(`UPDATE epss_scores SET score = score * 0.99, scored_on = $1`, [`2026-12-0${day}`])
+      const size = async () =>
+        Number((await db.query<{ n: string }>(`SELECT pg_relation_size('epss_scores') AS n`)).rows[0]!.n)
+      const scores = async () =>
+        (
+          await db.query(
+            `SELECT count(*)::int AS n, md5(string_agg(cve || score || percentile || scored_on, ',' ORDER BY cve)) AS digest
+               FROM epss_scores`,
+          )
+        ).rows[0]
+      const bloated = await size()
+      const before = await scores()
+      await migrate(db)
+      expect(await scores()).toEqual(before)
+      expect(await size()).toBeLessThan(bloated / 3)
+    } finally {
+      await db.close()
     }
   })
 })

@@ -21,6 +21,7 @@ import {
   stagedCount,
   stageEpss,
   stageKev,
+  vacuumAfterFeed,
 } from '@vulnsync/db'
 import type { AppConfig } from '../config.ts'
 import type { EngineOptions } from '../sync/engine.ts'
@@ -203,6 +204,11 @@ export const loadFeed = async (
         ? undefined
         : { entries, feedDate: read?.feedDate ?? null, version: read?.version ?? null, from: source.label },
   })
+  // PGlite has no autovacuum: without this each daily EPSS file grew the database by about 56 MB for good (ADR 0016)
+  if (d.db.driver === 'pglite')
+    await vacuumAfterFeed(d.db, name).catch((err) =>
+      d.logger.warn({ feed: name, err: (err as Error).message }, 'not vacuumed after the feed refresh'),
+    )
   d.logger[error ? 'warn' : 'info'](
     { feed: name, ...outcome, moves: undefined, error },
     error ? 'feed refresh kept the data in use' : 'feed refreshed',
