@@ -82,7 +82,7 @@ describe('vacuum after a sync on PGlite', () => {
 })
 
 describe('migration 0020 on a PGlite database that refreshed EPSS without a VACUUM', () => {
-  it('gives back the room the replaced scores left, keeping every score', async () => {
+  it('gives back the room the replaced scores and the staged files left, keeping every score', async () => {
     const db = await createPgliteDb()
     try {
       await migrate(
@@ -93,11 +93,19 @@ describe('migration 0020 on a PGlite database that refreshed EPSS without a VACU
         `INSERT INTO epss_scores (cve, score, percentile, scored_on)
          SELECT 'CVE-2024-' || g, g / 30000.0, g / 20000.0, '2026-12-01' FROM generate_series(1, 20000) g`,
       )
-      // four days of refreshes that moved every score, as the daily files do, with nothing to vacuum after them
-      for (let day = 2; day <= 5; day++)
+      // four days of refreshes that staged the file and moved every score, as the daily files do, with nothing to
+      // vacuum after them
+      for (let day = 2; day <= 5; day++) {
+        await db.query(
+          `INSERT INTO epss_staging (load_id, cve, score, percentile)
+           SELECT gen_random_uuid(), 'CVE-2024-' || g, 0.1, 0.5 FROM generate_series(1, 20000) g`,
+        )
+        await db.query(`DELETE FROM epss_staging`)
         await db.query(`UPDATE epss_scores SET score = score * 0.99, scored_on = $1`, [`2026-12-0${day}`])
-      const size = async () =>
-        Number((await db.query<{ n: string }>(`SELECT pg_relation_size('epss_scores') AS n`)).rows[0]!.n)
+      }
+      const size = async (relation = 'epss_scores') =>
+        Number((await db.query<{ n: string }>(`SELECT pg_relation_size($1::regclass) AS n`, [relation])).rows[0]!.n)
+      const stagingIndex = await size('epss_staging_load')
       const scores = async () =>
         (
           await db.query(
@@ -110,6 +118,9 @@ describe('migration 0020 on a PGlite database that refreshed EPSS without a VACU
       await migrate(db)
       expect(await scores()).toEqual(before)
       expect(await size()).toBeLessThan(bloated / 3)
+      // the staging index held four days of entries; built again from the none left, it is a page or two
+      expect(stagingIndex).toBeGreaterThan(2_000_000)
+      expect(await size('epss_staging_load')).toBeLessThanOrEqual(16_384)
     } finally {
       await db.close()
     }
