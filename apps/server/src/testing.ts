@@ -14,16 +14,7 @@ import type { EngineOptions } from './sync/engine.ts'
 import { tick } from './sync/scheduler.ts'
 import { WEB_APP } from './web-build.ts'
 
-/** fn's first answer other than undefined, asked every 100 ms; throws, naming `what`, after `timeoutMs` */
-export const poll = async <T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number): Promise<T> => {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const v = await fn()
-    if (v !== undefined) return v
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 100))
-  }
-}
+export { poll } from '@vulnsync/db/testing'
 
 export interface TestApp {
   url: string

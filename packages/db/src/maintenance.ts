@@ -22,16 +22,18 @@ export const VACUUMED_AFTER_SYNC = [
 ]
 
 /**
- * What autovacuum does on PostgreSQL, for PGlite, which has none: called after each sync run there. Pages nobody
- * changed since the last VACUUM are skipped, so after the first it costs what the sync changed. Returns the tables
- * vacuumed.
+ * VACUUM of each table in turn (what autovacuum does on PostgreSQL, for PGlite, which has none). Pages nobody changed
+ * since the last VACUUM are skipped, so after the first it costs what changed since. Returns the tables vacuumed.
  */
-export const vacuumAfterSync = async (db: Queryable): Promise<string[]> => {
+const vacuumTables = async (db: Queryable, tables: readonly string[]): Promise<string[]> => {
   // the search terms analysed too: refreshQueueStatistics watches only the issues' tables and the coverage
-  for (const table of VACUUMED_AFTER_SYNC)
+  for (const table of tables)
     await db.exec(table === 'issue_search_terms' ? `VACUUM (ANALYZE) ${table}` : `VACUUM ${table}`)
-  return VACUUMED_AFTER_SYNC
+  return [...tables]
 }
+
+/** Called after each sync run on PGlite. */
+export const vacuumAfterSync = (db: Queryable): Promise<string[]> => vacuumTables(db, VACUUMED_AFTER_SYNC)
 
 /**
  * The tables a feed refresh changes: its entries, its staging (every row staged is deleted when the load ends),
@@ -44,11 +46,9 @@ export const VACUUMED_AFTER_FEED = {
   epss: ['epss_staging', 'epss_scores', 'feed_changes', 'issues', 'issue_events'],
 } as const satisfies Record<'kev' | 'epss', readonly string[]>
 
-/** What autovacuum does on PostgreSQL after a feed refresh, for PGlite: called after each load there. */
-export const vacuumAfterFeed = async (db: Queryable, feed: keyof typeof VACUUMED_AFTER_FEED): Promise<string[]> => {
-  for (const table of VACUUMED_AFTER_FEED[feed]) await db.exec(`VACUUM ${table}`)
-  return [...VACUUMED_AFTER_FEED[feed]]
-}
+/** Called after each feed load on PGlite. */
+export const vacuumAfterFeed = (db: Queryable, feed: keyof typeof VACUUMED_AFTER_FEED): Promise<string[]> =>
+  vacuumTables(db, VACUUMED_AFTER_FEED[feed])
 
 export type MaintenanceTask = 'vacuum_database'
 

@@ -1,1 +1,2 @@
 export * from './testing/databases.ts'
+export * from './testing/poll.ts'

@@ -131,7 +131,7 @@ export const readIntoBatches = async (
     }
     if (stageTimers.on) addStageTime('engine.map', t0)
     const t1 = stageTimers.on ? performance.now() : 0
-    if (connector.role === 'scm') {
+    if (!scanner) {
       if ('skip' in (mapped as object)) state.skip((mapped as { skip: string }).skip)
       else writer.addRepository(mapped as RepositoryRecord)
     } else if (isSkip(mapped as any)) {

@@ -3,6 +3,7 @@ import { inject } from 'vitest'
 import { createPgliteDb, createPostgresDb, type Db } from '../driver.ts'
 import { migrate } from '../migrate.ts'
 import { TEMPLATE_DB } from './global-setup.ts'
+import { poll } from './poll.ts'
 
 export const DRIVERS = ['pglite', 'postgres'] as const
 export type DriverName = (typeof DRIVERS)[number]
@@ -46,14 +47,15 @@ export const quietTestDb = async (db: Db): Promise<void> => {
       WHERE c.relkind = 'r' AND c.relpersistence = 'p' AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'`,
   )
   for (const { name } of rows) await db.query(`ALTER TABLE ${name} SET (autovacuum_enabled = false)`)
-  const deadline = Date.now() + 60_000
-  for (;;) {
-    const { rows: busy } = await db.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM pg_stat_activity
-        WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_xmin IS NOT NULL`,
-    )
-    if (busy[0]!.n === 0) return
-    if (Date.now() > deadline) throw new Error('quietTestDb: another session kept a snapshot in the database for 60 s')
-    await new Promise((r) => setTimeout(r, 50))
-  }
+  await poll(
+    'no other session holding a snapshot in the test database',
+    async () => {
+      const { rows: busy } = await db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_stat_activity
+          WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_xmin IS NOT NULL`,
+      )
+      return busy[0]!.n === 0 ? true : undefined
+    },
+    60_000,
+  )
 }
